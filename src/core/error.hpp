@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace strata {
+
+// Where something came from: a file and, when known, a 1-based line and column.
+struct SourceLocation {
+    std::string path;
+    int line = 0;
+    int column = 0;
+
+    // "path:line:col", "path:line" or "path", depending on what is known.
+    std::string to_string() const;
+};
+
+// What went wrong, coarse enough for the CLI to pick an exit code from.
+enum class ErrorKind {
+    Usage,           // bad arguments or an unknown app/migration id
+    ProjectFile,     // strata.toml is malformed or inconsistent
+    MigrationFiles,  // the migration set on disk is malformed
+    MigrationFailed, // a migration's SQL failed; that migration was rolled back
+    Busy,            // the database stayed locked past busy_timeout
+    Database,        // the database could not be opened, read or written
+    Refused,         // the run cannot proceed safely as asked (e.g. no terminal to confirm on)
+};
+
+// The one exception type the library throws. what() is already formatted for users:
+// "path:line:col: message" followed by an optional hint line.
+class Error : public std::runtime_error {
+  public:
+    Error(ErrorKind kind, std::string message, SourceLocation where = {}, std::string hint = {});
+
+    ErrorKind kind() const { return m_kind; }
+    const std::string& message() const { return m_message; }
+    const SourceLocation& where() const { return m_where; }
+    const std::string& hint() const { return m_hint; }
+    // SQLite's extended result code when the error came from SQLite.
+    std::optional<int> sqlite_code() const { return m_sqlite_code; }
+    Error& with_sqlite_code(int code);
+
+  private:
+    ErrorKind m_kind;
+    std::string m_message;
+    SourceLocation m_where;
+    std::string m_hint;
+    std::optional<int> m_sqlite_code;
+};
+
+} // namespace strata

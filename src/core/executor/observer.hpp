@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace strata {
+
+struct Plan;
+struct Step;
+
+// How the library reports progress. The CLI renders these as text or JSON; an application can
+// show them in its own UI. Every method has an empty default.
+class RunObserver {
+  public:
+    virtual ~RunObserver() = default;
+    // A plan is about to run (or be previewed, or be confirmed).
+    virtual void on_plan(const Plan&) {}
+    // --preview: the SQL a step would run.
+    virtual void on_preview(const Step&) {}
+    virtual void on_step_started(const Step&) {}
+    virtual void on_step_finished(const Step&, std::chrono::microseconds) {}
+    // The step was done by another runner between planning and taking the write lock.
+    virtual void on_step_skipped(const Step&, std::string_view) {}
+    // --clean removed a file.
+    virtual void on_file_removed(std::string_view) {}
+};
+
+} // namespace strata

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// A file offered to the loader: its name inside the app's folder and its raw bytes.
+struct SourceFile {
+    std::string name;    // e.g. "0001_create_users.up.sql"
+    std::string path;    // shown in messages (the real path for a folder)
+    std::string content; // raw bytes, not yet decoded or checked
+};
+
+// Where an app's migration files come from. A folder is one kind; an application that
+// compiles its migrations in, or ships them as one bundle, supplies another.
+class MigrationSource {
+  public:
+    virtual ~MigrationSource() = default;
+    // Every candidate file (only names ending in ".sql"), in any order.
+    // Throws Error(MigrationFiles) when the source cannot be read.
+    virtual std::vector<SourceFile> list_sql_files() const = 0;
+    // Removes a migration's files (for --clean). Throws Error(Database) on failure.
+    virtual void remove(const std::string& path) const = 0;
+};
+
+// Migration files in a folder of the file system.
+class FolderSource : public MigrationSource {
+  public:
+    explicit FolderSource(std::filesystem::path folder);
+    std::vector<SourceFile> list_sql_files() const override;
+    void remove(const std::string& path) const override;
+
+  private:
+    std::filesystem::path m_folder;
+};
+
+// Migration files held in memory (tests, fuzzing, applications embedding their SQL).
+class MemorySource : public MigrationSource {
+  public:
+    explicit MemorySource(std::vector<SourceFile> files);
+    std::vector<SourceFile> list_sql_files() const override { return m_files; }
+    void remove(const std::string& path) const override;
+
+  private:
+    std::vector<SourceFile> m_files;
+};
+
+} // namespace strata

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/state/applied_migration.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace strata {
+
+struct Step;
+
+// Owns every statement that touches strata's state table (`migrations`). Callers manage
+// transactions; every read and delete is scoped by app.
+class StateStore {
+  public:
+    static constexpr std::string_view k_table = "migrations";
+    // Version of the table's layout, written into its CREATE statement so a later strata can
+    // recognise and upgrade it.
+    static constexpr int k_current_version = 1;
+
+    explicit StateStore(SQLite::Database& db);
+
+    // True when the state table exists. Throws Error(Database) when a table of that name exists
+    // but was not created by strata (another tool's), or by a newer strata.
+    bool exists() const;
+    // Creates the table if it does not exist yet (inside the caller's transaction).
+    void create_if_missing() const;
+
+    // Every applied migration of every app, in run order. Empty when the table is missing.
+    std::vector<AppliedMigration> all_applied() const;
+    // The applied migrations of one app, in run order.
+    std::vector<AppliedMigration> applied(std::string_view app_name) const;
+    // True when the app's migration `migration_id` is recorded.
+    bool is_applied(std::string_view app_name, std::string_view migration_id) const;
+
+    // Records a forwards step as applied (ran_on = now, UTC).
+    void record(const Step& step) const;
+    // Removes the record of a reversed step.
+    void remove(std::string_view app_name, std::string_view migration_id) const;
+
+  private:
+    SQLite::Database& m_db;
+};
+
+} // namespace strata

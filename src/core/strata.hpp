@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+// The public interface of libstrata: load a project, then run one of the managers.
+#pragma once
+
+#include "core/api/managers.hpp"
+#include "core/error.hpp"
+#include "core/executor/observer.hpp"
+#include "core/plan/plan.hpp"
+#include "core/project/project.hpp"
