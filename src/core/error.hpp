@@ -19,13 +19,14 @@ struct SourceLocation {
 
 // What went wrong, coarse enough for the CLI to pick an exit code from.
 enum class ErrorKind {
-    Usage,           // bad arguments or an unknown app/migration id
-    ProjectFile,     // strata.toml is malformed or inconsistent
-    MigrationFiles,  // the migration set on disk is malformed
-    MigrationFailed, // a migration's SQL failed; that migration was rolled back
-    Busy,            // the database stayed locked past busy_timeout
-    Database,        // the database could not be opened, read or written
-    Refused,         // the run cannot proceed safely as asked (e.g. no terminal to confirm on)
+    Usage,            // bad arguments or an unknown app
+    UnknownMigration, // a migration id that the app does not have (or has not applied)
+    ProjectFile,      // strata.toml is malformed or inconsistent
+    MigrationFiles,   // the migration set on disk is malformed
+    MigrationFailed,  // a migration's SQL failed; that migration was rolled back
+    Busy,             // the database stayed locked past busy_timeout
+    Database,         // the database could not be opened, read or written
+    Refused,          // the run cannot proceed safely as asked (e.g. no terminal to confirm on)
 };
 
 // The one exception type the library throws. what() is already formatted for users:

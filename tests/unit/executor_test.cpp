@@ -1,1 +1,152 @@
 // SPDX-License-Identifier: MIT
+#include "core/error.hpp"
+#include "core/executor/executor.hpp"
+#include "core/state/state_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace strata;
+
+namespace {
+
+Step forwards(const std::string& id, const std::string& sql) {
+    Step s;
+    s.direction = Direction::Forwards;
+    s.app_name = "core";
+    s.migration_id = id;
+    s.description = "m" + id;
+    s.sql = sql;
+    s.sql_path = id + ".up.sql";
+    s.down_sql = "DROP TABLE t" + id + ";";
+    return s;
+}
+
+Step backwards(const std::string& id) {
+    Step s;
+    s.direction = Direction::Backwards;
+    s.app_name = "core";
+    s.migration_id = id;
+    s.description = "m" + id;
+    s.sql = "DROP TABLE t" + id + ";";
+    return s;
+}
+
+// Records what the executor reported, in order.
+struct Recorder : RunObserver {
+    std::vector<std::string> events;
+    void on_step_started(const Step& s) override { events.push_back("start " + s.migration_id); }
+    void on_step_finished(const Step& s, std::chrono::microseconds) override {
+        events.push_back("done " + s.migration_id);
+    }
+    void on_step_skipped(const Step& s, std::string_view) override {
+        events.push_back("skip " + s.migration_id);
+    }
+};
+
+bool has_table(SQLite::Database& db, const std::string& name) {
+    return db.tableExists(name);
+}
+
+} // namespace
+
+TEST_SUITE("executor") {
+    TEST_CASE("applies steps in order, each with its state row") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
+        const auto report = Executor(db, recorder, {}).run(plan);
+        CHECK(report.done == 2);
+        CHECK(report.skipped == 0);
+        CHECK(has_table(db, "t1"));
+        CHECK(has_table(db, "t2"));
+        CHECK(StateStore(db).applied("core").size() == 2);
+        CHECK(recorder.events ==
+              std::vector<std::string>{"start 1", "done 1", "start 2", "done 2"});
+    }
+
+    TEST_CASE("a failure rolls back that step only and stops the run") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"),
+                      forwards("2", "CREATE TABLE t2 (x);\nINSERT INTO t2 VALUES (1);\nBOOM;"),
+                      forwards("3", "CREATE TABLE t3 (x);")};
+        try {
+            Executor(db, recorder, {}).run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::MigrationFailed);
+            CHECK(e.where().path == "2.up.sql");
+            CHECK(e.where().line == 3);
+            CHECK(e.message().rfind("applying core 2 (m2) failed: statement failed:", 0) == 0);
+        }
+        CHECK(has_table(db, "t1"));
+        CHECK_FALSE(has_table(db, "t2"));
+        CHECK_FALSE(has_table(db, "t3"));
+        const auto rows = StateStore(db).applied("core");
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].migration_id == "1");
+    }
+
+    TEST_CASE("a step another run already did is skipped inside the lock") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db).create_if_missing();
+        StateStore(db).record(forwards("1", ""));
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
+        const auto report = Executor(db, recorder, {}).run(plan);
+        CHECK(report.done == 1);
+        CHECK(report.skipped == 1);
+        CHECK_FALSE(has_table(db, "t1")); // its SQL did not run a second time
+        CHECK(recorder.events.front() == "skip 1");
+    }
+
+    TEST_CASE("backwards runs the down SQL and forgets the state row") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        Plan up;
+        up.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        Executor(db, recorder, {}).run(up);
+        Plan down;
+        down.steps = {backwards("1"), backwards("7")}; // 7 was never applied: skipped
+        const auto report = Executor(db, recorder, {}).run(down);
+        CHECK(report.done == 1);
+        CHECK(report.skipped == 1);
+        CHECK_FALSE(has_table(db, "t1"));
+        CHECK(StateStore(db).applied("core").empty());
+    }
+
+    TEST_CASE("fake records without running the SQL") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        Executor(db, recorder, ExecutorOptions{true}).run(plan);
+        CHECK_FALSE(has_table(db, "t1"));
+        CHECK(StateStore(db).is_applied("core", "1"));
+    }
+
+    TEST_CASE("a database locked by another connection is reported as busy") {
+        // Two connections to one file: the second cannot take the write lock.
+        const std::string path = "file:executor_busy?mode=memory&cache=shared";
+        SQLite::Database holder(path,
+                                SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_URI);
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_URI);
+        holder.exec("BEGIN IMMEDIATE; CREATE TABLE held (x);");
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        try {
+            Executor(db, recorder, {}).run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Busy);
+        }
+        holder.exec("ROLLBACK");
+    }
+}

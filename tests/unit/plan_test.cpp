@@ -1,1 +1,212 @@
 // SPDX-License-Identifier: MIT
+#include "core/error.hpp"
+#include "core/plan/plan.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace strata;
+
+namespace {
+
+MigrationSet make_set(const std::vector<std::string>& ids) {
+    MigrationSet set;
+    set.app_name = "core";
+    for (const auto& id : ids) {
+        Migration m;
+        m.app_name = "core";
+        m.id = id;
+        m.name = id + "_m" + id;
+        m.description = "m" + id;
+        m.up_sql = "-- up " + id;
+        m.down_sql = "-- down " + id;
+        m.up_path = "/p/" + m.name + ".up.sql";
+        m.down_path = "/p/" + m.name + ".down.sql";
+        set.migrations.push_back(m);
+    }
+    return set;
+}
+
+// Rows in run order; `ids` may be out of id order to model an out-of-order history.
+std::vector<AppliedMigration> applied(const std::vector<std::string>& ids) {
+    std::vector<AppliedMigration> rows;
+    std::int64_t row_id = 0;
+    for (const auto& id : ids) {
+        AppliedMigration row;
+        row.row_id = ++row_id;
+        row.app_name = "core";
+        row.migration_id = id;
+        row.description = "m" + id;
+        row.down_sql = "-- stored down " + id;
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+// "F1 F2" / "B3 B2": direction and id of each step, for compact expectations.
+std::string shape(const Plan& plan) {
+    std::string out;
+    for (const Step& s : plan.steps) {
+        if (!out.empty())
+            out += ' ';
+        out += (s.direction == Direction::Forwards ? 'F' : 'B') + s.migration_id;
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("plan") {
+    TEST_CASE("forwards selects by target") {
+        const auto set = make_set({"1", "2", "3", "10"});
+        struct Row {
+            std::vector<std::string> done;
+            std::string target;
+            std::string expected;
+        };
+        const std::vector<Row> rows = {
+            {{}, "all", "F1 F2 F3 F10"},
+            {{"1"}, "all", "F2 F3 F10"},
+            {{}, "1", "F1"},
+            {{"1", "2"}, "1", "F3"},
+            {{}, "3", "F1 F2 F3"},
+            {{"1"}, "3_m3", "F2 F3"},
+            {{}, "0010", "F1 F2 F3 F10"},
+            {{"1", "2", "3", "10"}, "all", ""},
+            {{"2"}, "all", "F1 F3 F10"}, // a gap is filled (out-of-order rules come later)
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.target);
+            CHECK(shape(plan_forwards(set, applied(row.done), row.target)) == row.expected);
+        }
+    }
+
+    TEST_CASE("forwards explains an empty plan") {
+        const auto set = make_set({"1", "2"});
+        CHECK(plan_forwards(set, applied({"1", "2"}), "all").note ==
+              "No migrations need to be run");
+        CHECK(plan_forwards(set, applied({"1"}), "1_m1").note ==
+              "Migration core 1 has already run");
+        CHECK(plan_forwards(set, applied({"1"}), "all").note.empty());
+    }
+
+    TEST_CASE("forwards steps carry SQL, checksum and down SQL") {
+        auto set = make_set({"1"});
+        set.migrations[0].checksum = "abc";
+        const Plan plan = plan_forwards(set, {}, "all");
+        REQUIRE(plan.steps.size() == 1);
+        CHECK(plan.steps[0].sql == "-- up 1");
+        CHECK(plan.steps[0].down_sql == "-- down 1");
+        CHECK(plan.steps[0].checksum == "abc");
+        CHECK(plan.steps[0].sql_path == "/p/1_m1.up.sql");
+        CHECK(plan.steps[0].label() == "core 1 (m1)");
+    }
+
+    TEST_CASE("forwards rejects an unknown id, listing the valid ones") {
+        const auto set = make_set({"1", "2"});
+        try {
+            plan_forwards(set, {}, "7");
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::UnknownMigration);
+            CHECK(std::string(e.what()) ==
+                  "app \"core\" has no migration \"7\"\n  hint: valid ids: 1_m1, 2_m2");
+        }
+        CHECK_THROWS_AS(plan_forwards(set, {}, "1_wrong"), Error);
+        CHECK_THROWS_AS(plan_forwards(set, {}, "abc"), Error);
+    }
+
+    TEST_CASE("backwards selects newest first by run order") {
+        const auto set = make_set({"1", "2", "3"});
+        struct Row {
+            std::vector<std::string> done;
+            std::string target;
+            std::string expected;
+        };
+        const std::vector<Row> rows = {
+            {{"1", "2", "3"}, "1", "B3"},
+            {{"1", "2", "3"}, "all", "B3 B2 B1"},
+            {{"1", "2", "3"}, "2", "B3 B2"},
+            {{"1", "2", "3"}, "2_m2", "B3 B2"},
+            {{"1", "3", "2"}, "1", "B2"},    // run order, not id order
+            {{"1", "3", "2"}, "3", "B2 B3"}, // it and everything applied after it
+            {{}, "1", ""},
+            {{}, "all", ""},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.target);
+            CHECK(shape(plan_backwards(set, applied(row.done), row.target)) == row.expected);
+        }
+        CHECK(plan_backwards(set, {}, "all").note == "No migrations to reverse!");
+    }
+
+    TEST_CASE("backwards by steps") {
+        const auto set = make_set({"1", "2", "3"});
+        CHECK(shape(plan_backwards_steps(set, applied({"1", "2", "3"}), 2)) == "B3 B2");
+        CHECK(shape(plan_backwards_steps(set, applied({"1", "2", "3"}), 9)) == "B3 B2 B1");
+        CHECK(shape(plan_backwards_steps(set, applied({"1"}), 0)).empty());
+    }
+
+    TEST_CASE("backwards takes the down file when present, else the stored down SQL") {
+        const auto set = make_set({"1"});
+        const Plan plan = plan_backwards(set, applied({"1", "2"}), "all");
+        REQUIRE(plan.steps.size() == 2);
+        CHECK(plan.steps[0].migration_id == "2");
+        CHECK(plan.steps[0].sql == "-- stored down 2");
+        CHECK(plan.steps[0].sql_path.empty());
+        CHECK(plan.steps[1].sql == "-- down 1");
+        CHECK(plan.steps[1].down_path == "/p/1_m1.down.sql");
+    }
+
+    TEST_CASE("backwards rejects an id that is not applied, naming the applied ones") {
+        const auto set = make_set({"1", "2", "3"});
+        try {
+            plan_backwards(set, applied({"1", "2"}), "3");
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::UnknownMigration);
+            CHECK(std::string(e.what()) ==
+                  "app \"core\" has no applied migration \"3\"\n  hint: applied ids: 1, 2");
+        }
+    }
+
+    TEST_CASE("goto moves either way") {
+        const auto set = make_set({"1", "2", "3", "4"});
+        struct Row {
+            std::vector<std::string> done;
+            std::string target;
+            std::string expected;
+        };
+        const std::vector<Row> rows = {
+            {{}, "2", "F1 F2"},
+            {{"1", "2", "3", "4"}, "2", "B4 B3"},
+            {{"1", "2", "3", "4"}, "0", "B4 B3 B2 B1"},
+            {{"1", "3"}, "2", "B3 F2"},
+            {{"1", "2"}, "2", ""},
+            {{}, "0", ""},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.target);
+            CHECK(shape(plan_goto(set, applied(row.done), row.target)) == row.expected);
+        }
+        CHECK(plan_goto(set, applied({"1", "2"}), "2").note == "App core is already at 2");
+        CHECK_THROWS_AS(plan_goto(set, {}, "9"), Error);
+    }
+
+    TEST_CASE("goto can target an applied migration whose files are gone") {
+        const auto set = make_set({"1"});
+        CHECK(shape(plan_goto(set, applied({"1", "2", "3"}), "2")) == "B3");
+    }
+
+    TEST_CASE("pending and reverses_anything") {
+        const auto set = make_set({"1", "2", "3"});
+        const auto pending = pending_migrations(set, applied({"0002"}));
+        REQUIRE(pending.size() == 2);
+        CHECK(pending[0]->id == "1");
+        CHECK(pending[1]->id == "3");
+        CHECK_FALSE(plan_forwards(set, {}, "all").reverses_anything());
+        CHECK(plan_backwards(set, applied({"1"}), "1").reverses_anything());
+    }
+}

@@ -1,1 +1,111 @@
 // SPDX-License-Identifier: MIT
+#include "core/error.hpp"
+#include "core/executor/sql_runner.hpp"
+#include "core/state/state_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+using namespace strata;
+
+namespace {
+
+// Runs `sql` the way the executor does: inside an open transaction.
+void run_in_transaction(SQLite::Database& db, const std::string& sql) {
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    run_migration_sql(db, sql, "m.up.sql");
+    transaction.commit();
+}
+
+int count_tables(SQLite::Database& db) {
+    return db
+        .execAndGet("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT "
+                    "LIKE 'sqlite_%'")
+        .getInt();
+}
+
+// The full message of the error `sql` raises.
+std::string error_of(SQLite::Database& db, const std::string& sql) {
+    try {
+        run_in_transaction(db, sql);
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::MigrationFailed);
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+TEST_SUITE("sql_runner") {
+    TEST_CASE("runs every statement, with triggers and semicolons inside strings") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        run_in_transaction(db, "CREATE TABLE t (x TEXT);\n"
+                               "INSERT INTO t VALUES ('a;b');\n"
+                               "CREATE TABLE log (x TEXT);\n"
+                               "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+                               "  INSERT INTO log VALUES (new.x);\n"
+                               "END;\n"
+                               "INSERT INTO t VALUES ('c'); -- trailing comment\n"
+                               ";;\n"
+                               "/* block */ SELECT 1;");
+        CHECK(db.execAndGet("SELECT group_concat(x, '|') FROM t").getString() == "a;b|c");
+        CHECK(db.execAndGet("SELECT x FROM log").getString() == "c");
+    }
+
+    TEST_CASE("a failing statement names the line and column where it starts") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "CREATE TABLE a (x);\n\n  -- note\n  INSERT INTO nope VALUES (1);") ==
+              "m.up.sql:4:3: statement failed: no such table: nope\n"
+              "  hint: fix the statement and run again; nothing of this migration was kept");
+        CHECK(error_of(db, "CREATE TABLE b (x PRIMARY KEY);\nINSERT INTO b VALUES (1);\n"
+                           "INSERT INTO b VALUES (1);")
+                  .rfind("m.up.sql:3:1: statement failed: UNIQUE constraint failed: b.x", 0) == 0);
+    }
+
+    TEST_CASE("transaction control is refused") {
+        for (const char* sql : {"COMMIT;", "BEGIN;", "END;", "ROLLBACK;", "begin immediate;",
+                                "CREATE TABLE x (a);\ncommit;"}) {
+            CAPTURE(sql);
+            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            const std::string message = error_of(db, sql);
+            CHECK(message.find("statement refused") != std::string::npos);
+            CHECK(message.find("would end the transaction") != std::string::npos);
+            CHECK(count_tables(db) == 0); // the statement before it was rolled back too
+        }
+    }
+
+    TEST_CASE("ATTACH, DETACH and VACUUM are refused") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "ATTACH ':memory:' AS other;").find("ATTACH and DETACH") !=
+              std::string::npos);
+        CHECK(error_of(db, "DETACH other;").find("ATTACH and DETACH") != std::string::npos);
+        CHECK(error_of(db, "SELECT 1;\n  vacuum;") ==
+              "m.up.sql:2:3: VACUUM cannot run inside a migration's transaction\n"
+              "  hint: run VACUUM separately after migrating");
+    }
+
+    TEST_CASE("writes to the state table are refused; a temp table of that name is not") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db).create_if_missing();
+        for (const char* sql :
+             {"INSERT INTO migrations (app_name) VALUES ('x');", "DELETE FROM migrations;",
+              "UPDATE Migrations SET name = 'x';", "DROP TABLE migrations;",
+              "ALTER TABLE migrations ADD COLUMN y;", "CREATE INDEX i ON migrations (name);",
+              "CREATE TRIGGER t AFTER DELETE ON migrations BEGIN SELECT 1; END;"}) {
+            CAPTURE(sql);
+            CHECK(error_of(db, sql).find("state table") != std::string::npos);
+        }
+        CHECK_NOTHROW(run_in_transaction(db, "CREATE TEMP TABLE migrations (x);"
+                                             "INSERT INTO temp.migrations VALUES (1);"));
+        // Reading the state table is fine.
+        CHECK_NOTHROW(run_in_transaction(db, "SELECT count(*) FROM main.migrations;"));
+    }
+
+    TEST_CASE("the authorizer is removed afterwards") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db).create_if_missing();
+        CHECK(error_of(db, "DELETE FROM migrations;") != "(no error)");
+        CHECK_NOTHROW(db.exec("DELETE FROM migrations"));
+    }
+}

@@ -1,1 +1,101 @@
 // SPDX-License-Identifier: MIT
+#include "core/error.hpp"
+#include "core/plan/plan.hpp"
+#include "core/state/state_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+using namespace strata;
+
+namespace {
+Step step(const std::string& app, const std::string& id) {
+    Step s;
+    s.app_name = app;
+    s.migration_id = id;
+    s.description = "d" + id;
+    s.checksum = std::string(64, 'a');
+    s.down_sql = "DROP TABLE t" + id + ";";
+    return s;
+}
+} // namespace
+
+TEST_SUITE("state_store") {
+    TEST_CASE("a new database has no state table and nothing applied") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        CHECK_FALSE(state.exists());
+        CHECK(state.all_applied().empty());
+        CHECK(state.applied("core").empty());
+    }
+
+    TEST_CASE("records, reads in run order scoped by app, and removes") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.create_if_missing(); // idempotent
+        CHECK(state.exists());
+        state.record(step("core", "2"));
+        state.record(step("billing", "1"));
+        state.record(step("core", "1"));
+
+        const auto core = state.applied("core");
+        REQUIRE(core.size() == 2);
+        CHECK(core[0].migration_id == "2"); // run order, not id order
+        CHECK(core[1].migration_id == "1");
+        CHECK(core[0].description == "d2");
+        CHECK(core[0].down_sql == "DROP TABLE t2;");
+        CHECK(core[0].checksum == std::string(64, 'a'));
+        CHECK(core[0].row_id < core[1].row_id);
+        // UTC ISO-8601 with milliseconds: 2026-11-21T10:00:00.123Z
+        REQUIRE(core[0].ran_on.size() == 24);
+        CHECK(core[0].ran_on[10] == 'T');
+        CHECK(core[0].ran_on[19] == '.');
+        CHECK(core[0].ran_on.back() == 'Z');
+
+        CHECK(state.is_applied("core", "1"));
+        CHECK_FALSE(state.is_applied("billing", "2"));
+        CHECK(state.all_applied().size() == 3);
+
+        state.remove("core", "2");
+        CHECK_FALSE(state.is_applied("core", "2"));
+        CHECK(state.is_applied("billing", "1")); // scoped by app
+        CHECK(state.applied("core").size() == 1);
+    }
+
+    TEST_CASE("the same migration cannot be recorded twice") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "1"));
+        CHECK_THROWS(state.record(step("core", "1")));
+    }
+
+    TEST_CASE("the table's layout version is written into its definition") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db).create_if_missing();
+        const std::string sql =
+            db.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'migrations'").getString();
+        CHECK(sql.find("strata state table v1") != std::string::npos);
+        CHECK(sql.find("UNIQUE (app_name, name)") != std::string::npos);
+    }
+
+    TEST_CASE("another tool's migrations table is refused") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE migrations (version TEXT)");
+        try {
+            (void)StateStore(db).exists();
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message().find("strata did not create") != std::string::npos);
+        }
+    }
+
+    TEST_CASE("a state table from a newer strata is refused") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE migrations ( -- strata state table v99\n id INTEGER)");
+        CHECK_THROWS_WITH_AS((void)StateStore(db).exists(), doctest::Contains("layout version 99"),
+                             Error);
+    }
+}

@@ -22,9 +22,27 @@ struct DatabaseOptions {
     std::string vfs; // "" = SQLite's default; fault-injection tests register their own
 };
 
-// The one place strata opens a database. Throws Error(Database) with the path and SQLite's
-// message when the file cannot be opened or is not a database.
-std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, OpenMode mode,
-                                                const DatabaseOptions& options);
+// An open database. The one place strata opens one, so tests can route every open through
+// their own VFS.
+class Connection {
+  public:
+    // Throws Error(Database) naming the path when the file cannot be opened.
+    Connection(const std::filesystem::path& path, OpenMode mode, const DatabaseOptions& options);
+    ~Connection();
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+
+    SQLite::Database& db() const { return *m_db; }
+    const std::filesystem::path& path() const { return m_path; }
+
+  private:
+    std::filesystem::path m_path;
+    std::unique_ptr<SQLite::Database> m_db;
+};
+
+// Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
+// BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what
+// strata was `doing`; a strata::Error passes through unchanged.
+[[noreturn]] void rethrow_as_error(const std::filesystem::path& path, const std::string& doing);
 
 } // namespace strata

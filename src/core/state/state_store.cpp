@@ -1,1 +1,129 @@
 // SPDX-License-Identifier: MIT
+#include "core/state/state_store.hpp"
+
+#include "core/error.hpp"
+#include "core/plan/plan.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace strata {
+
+namespace {
+
+// The marker in the table's CREATE statement (SQLite keeps the text in sqlite_schema) that tells
+// strata's table from another tool's and records the layout version without a second table.
+constexpr std::string_view k_marker = "-- strata state table v";
+
+// Written exactly as stored; the marker comment must stay on the first line.
+std::string create_statement() {
+    return "CREATE TABLE IF NOT EXISTS migrations ( " + std::string(k_marker) +
+           std::to_string(StateStore::k_current_version) +
+           "\n"
+           "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+           "    app_name TEXT NOT NULL,\n"
+           "    name TEXT NOT NULL,\n"
+           "    description TEXT NOT NULL,\n"
+           "    checksum TEXT NOT NULL,\n"
+           "    down_sql TEXT NOT NULL,\n"
+           "    ran_on TEXT NOT NULL,\n"
+           "    UNIQUE (app_name, name)\n"
+           ")";
+}
+
+constexpr const char* k_select_columns =
+    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM migrations";
+
+AppliedMigration read_row(SQLite::Statement& query) {
+    AppliedMigration row;
+    row.row_id = query.getColumn(0).getInt64();
+    row.app_name = query.getColumn(1).getString();
+    row.migration_id = query.getColumn(2).getString();
+    row.description = query.getColumn(3).getString();
+    row.checksum = query.getColumn(4).getString();
+    row.down_sql = query.getColumn(5).getString();
+    row.ran_on = query.getColumn(6).getString();
+    return row;
+}
+
+} // namespace
+
+StateStore::StateStore(SQLite::Database& db) : m_db(db) {}
+
+bool StateStore::exists() const {
+    SQLite::Statement query(m_db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND "
+                                  "name = 'migrations' COLLATE NOCASE");
+    if (!query.executeStep())
+        return false;
+    const std::string sql = query.getColumn(0).getString();
+    const auto marker = sql.find(k_marker);
+    if (marker == std::string::npos)
+        throw Error(ErrorKind::Database,
+                    "the database " + m_db.getFilename() +
+                        " already has a table \"migrations\" that strata did not create",
+                    {},
+                    "another migration tool owns it; use a separate database, or rename that "
+                    "table if it is no longer used");
+    const int version = std::atoi(sql.c_str() + marker + k_marker.size());
+    if (version > k_current_version)
+        throw Error(ErrorKind::Database,
+                    "the state table of " + m_db.getFilename() + " has layout version " +
+                        std::to_string(version) + ", newer than this strata understands (" +
+                        std::to_string(k_current_version) + ")",
+                    {}, "upgrade strata to the release that migrated this database");
+    return true;
+}
+
+void StateStore::create_if_missing() const {
+    if (!exists())
+        m_db.exec(create_statement());
+}
+
+std::vector<AppliedMigration> StateStore::all_applied() const {
+    std::vector<AppliedMigration> rows;
+    if (!exists())
+        return rows;
+    SQLite::Statement query(m_db, std::string(k_select_columns) + " ORDER BY id");
+    while (query.executeStep())
+        rows.push_back(read_row(query));
+    return rows;
+}
+
+std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) const {
+    std::vector<AppliedMigration> rows;
+    if (!exists())
+        return rows;
+    SQLite::Statement query(m_db,
+                            std::string(k_select_columns) + " WHERE app_name = ? ORDER BY id");
+    query.bind(1, std::string(app_name));
+    while (query.executeStep())
+        rows.push_back(read_row(query));
+    return rows;
+}
+
+bool StateStore::is_applied(std::string_view app_name, std::string_view migration_id) const {
+    SQLite::Statement query(m_db, "SELECT 1 FROM migrations WHERE app_name = ? AND name = ?");
+    query.bind(1, std::string(app_name));
+    query.bind(2, std::string(migration_id));
+    return query.executeStep();
+}
+
+void StateStore::record(const Step& step) const {
+    SQLite::Statement insert(m_db, "INSERT INTO migrations (app_name, name, description, "
+                                   "checksum, down_sql, ran_on) VALUES (?, ?, ?, ?, ?, "
+                                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+    insert.bind(1, step.app_name);
+    insert.bind(2, step.migration_id);
+    insert.bind(3, step.description);
+    insert.bind(4, step.checksum);
+    insert.bind(5, step.down_sql);
+    insert.exec();
+}
+
+void StateStore::remove(std::string_view app_name, std::string_view migration_id) const {
+    SQLite::Statement erase(m_db, "DELETE FROM migrations WHERE app_name = ? AND name = ?");
+    erase.bind(1, std::string(app_name));
+    erase.bind(2, std::string(migration_id));
+    erase.exec();
+}
+
+} // namespace strata
