@@ -1,1 +1,294 @@
 // SPDX-License-Identifier: MIT
+#include "core/loader/loader.hpp"
+
+#include "core/error.hpp"
+
+#include <sha2.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+namespace strata {
+
+namespace {
+
+constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+constexpr std::string_view k_up_suffix = ".up.sql";
+constexpr std::string_view k_down_suffix = ".down.sql";
+constexpr std::string_view k_name_hint =
+    "name migration files <id>_<slug>.up.sql and <id>_<slug>.down.sql, e.g. "
+    "0002_add_tags.up.sql and 0002_add_tags.down.sql";
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_slug_char(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+}
+
+// Which offered files are meant as migrations. Dotfiles (editor leftovers, macOS "._" files)
+// never are. ".SQL" counts as ".sql", so a mis-cased migration is reported by the name check
+// rather than silently skipped; anything else (README.md, notes.txt) is ignored.
+bool is_candidate(std::string_view name) {
+    if (name.size() < 4 || name.front() == '.')
+        return false;
+    std::string_view tail = name.substr(name.size() - 4);
+    return std::equal(tail.begin(), tail.end(), std::string_view(".sql").begin(),
+                      [](char a, char b) { return ascii_lower(a) == b; });
+}
+
+// A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
+struct ParsedFile {
+    std::string_view id;
+    std::string_view slug;
+    std::string_view stem; // "<id>_<slug>", the migration's full name
+    bool up = false;
+    const SourceFile* file = nullptr;
+};
+
+// Parses `file.name`; returns why it is not a migration file name when it is not.
+std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
+    std::string_view name = file.name;
+    if (name.ends_with(k_up_suffix)) {
+        out.up = true;
+        out.stem = name.substr(0, name.size() - k_up_suffix.size());
+    } else if (name.ends_with(k_down_suffix)) {
+        out.up = false;
+        out.stem = name.substr(0, name.size() - k_down_suffix.size());
+    } else {
+        return "it must end in .up.sql or .down.sql";
+    }
+    std::size_t digits = 0;
+    while (digits < out.stem.size() && is_digit(out.stem[digits]))
+        ++digits;
+    if (digits == 0)
+        return "it must start with the migration's numeric id";
+    if (digits + 1 >= out.stem.size() || out.stem[digits] != '_')
+        return "the id must be followed by '_' and a slug";
+    out.id = out.stem.substr(0, digits);
+    out.slug = out.stem.substr(digits + 1);
+    if (!std::all_of(out.slug.begin(), out.slug.end(), is_slug_char))
+        return "the slug may contain only ASCII letters, digits, '_' and '-'";
+    out.file = &file;
+    return std::nullopt;
+}
+
+// Where the other file of a pair is expected: next to `file` when its path ends in its name.
+std::string sibling_path(const SourceFile& file, std::string_view sibling_name) {
+    const std::string& path = file.path;
+    if (path.ends_with(file.name)) {
+        std::size_t prefix = path.size() - file.name.size();
+        if (prefix == 0 || path[prefix - 1] == '/')
+            return path.substr(0, prefix) + std::string(sibling_name);
+    }
+    return std::string(sibling_name);
+}
+
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is ill-formed
+// (overlong forms, surrogates, code points above U+10FFFF, truncated sequences).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    auto at = [&](std::size_t k) -> unsigned {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0x100;
+    };
+    auto in = [](unsigned byte, unsigned low, unsigned high) {
+        return byte >= low && byte <= high;
+    };
+    unsigned lead = at(0);
+    if (lead < 0x80)
+        return 1;
+    if (in(lead, 0xC2, 0xDF))
+        return in(at(1), 0x80, 0xBF) ? 2 : 0;
+    if (in(lead, 0xE0, 0xEF)) {
+        unsigned low = lead == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
+        unsigned high = lead == 0xED ? 0x9F : 0xBF; // ED A0..BF would be a surrogate
+        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) ? 3 : 0;
+    }
+    if (in(lead, 0xF0, 0xF4)) {
+        unsigned low = lead == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
+        unsigned high = lead == 0xF4 ? 0x8F : 0xBF; // F4 90.. would pass U+10FFFF
+        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
+    }
+    return 0;
+}
+
+// Checks normalised text in one pass: valid UTF-8 and no NUL byte. The position reported is
+// 1-based, the column counted in characters, as editors show it (the BOM is already gone).
+void check_encoding(std::string_view text, const std::string& path) {
+    int line = 1;
+    int column = 1;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) {
+            static const char digits[] = "0123456789ABCDEF";
+            unsigned char byte = static_cast<unsigned char>(text[i]);
+            std::string hex = {'0', 'x', digits[byte >> 4], digits[byte & 0xF]};
+            throw Error(ErrorKind::MigrationFiles, "file is not valid UTF-8 (byte " + hex + ")",
+                        SourceLocation{path, line, column}, "save the file as UTF-8 text");
+        }
+        if (text[i] == '\0')
+            throw Error(ErrorKind::MigrationFiles,
+                        "file contains a NUL byte; SQLite would stop reading the SQL there and "
+                        "silently skip the rest",
+                        SourceLocation{path, line, column},
+                        "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        i += length;
+    }
+}
+
+bool is_blank(std::string_view text) {
+    return text.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos;
+}
+
+// Orders parsed files by numeric id, then full name, then up before down, so that the files
+// of one migration are adjacent and numerically equal ids end up next to each other.
+bool file_order(const ParsedFile& a, const ParsedFile& b) {
+    if (int order = compare_ids(a.id, b.id); order != 0)
+        return order < 0;
+    if (a.stem != b.stem)
+        return a.stem < b.stem;
+    return a.up && !b.up;
+}
+
+[[noreturn]] void throw_duplicate(const ParsedFile& first, const ParsedFile& second) {
+    throw Error(ErrorKind::MigrationFiles,
+                "migration id " + std::string(second.id) + " is also used by " + first.file->path,
+                SourceLocation{second.file->path},
+                "ids are compared as numbers (0001 and 1 are the same); give one of the two "
+                "migrations a new id");
+}
+
+// Builds one migration from the files of one id (`group`, already ordered by file_order).
+Migration build_migration(std::string_view app_name, const ParsedFile* group, std::size_t size) {
+    const ParsedFile& first = group[0];
+    for (std::size_t k = 1; k < size; ++k)
+        if (group[k].stem != first.stem || group[k].up == group[k - 1].up)
+            throw_duplicate(group[k].stem != first.stem ? first : group[k - 1], group[k]);
+
+    std::string stem(first.stem);
+    if (size == 1 && first.up)
+        throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its down file",
+                    SourceLocation{first.file->path},
+                    "create " + sibling_path(*first.file, stem + std::string(k_down_suffix)) +
+                        " (it may be empty when there is nothing to undo)");
+    if (size == 1)
+        throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its up file",
+                    SourceLocation{first.file->path},
+                    "create " + sibling_path(*first.file, stem + std::string(k_up_suffix)) +
+                        ", or delete this down file");
+
+    const SourceFile& up = *group[0].file;
+    const SourceFile& down = *group[1].file;
+    Migration migration;
+    migration.app_name = std::string(app_name);
+    migration.id = std::string(first.id);
+    migration.name = stem;
+    migration.description = describe_slug(first.slug);
+    migration.up_sql = normalise_sql_text(up.content);
+    check_encoding(migration.up_sql, up.path);
+    if (is_blank(migration.up_sql))
+        throw Error(ErrorKind::MigrationFiles, "up file is empty", SourceLocation{up.path},
+                    "write the SQL to apply in it (whitespace alone counts as empty), or delete "
+                    "both files of migration " +
+                        stem);
+    migration.down_sql = normalise_sql_text(down.content);
+    check_encoding(migration.down_sql, down.path);
+    migration.checksum = sha256_hex(migration.up_sql);
+    migration.up_path = up.path;
+    migration.down_path = down.path;
+    return migration;
+}
+
+} // namespace
+
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source) {
+    const std::vector<SourceFile> files = source.list_sql_files();
+
+    std::vector<ParsedFile> parsed;
+    parsed.reserve(files.size());
+    // Of several badly named files the alphabetically first is reported, so the message does
+    // not depend on the order the source lists them in.
+    const SourceFile* bad_file = nullptr;
+    std::string bad_reason;
+    for (const SourceFile& file : files) {
+        if (!is_candidate(file.name))
+            continue;
+        ParsedFile entry;
+        if (auto problem = parse_name(file, entry)) {
+            if (bad_file == nullptr || file.name < bad_file->name) {
+                bad_file = &file;
+                bad_reason = std::move(*problem);
+            }
+            continue;
+        }
+        parsed.push_back(entry);
+    }
+    if (bad_file != nullptr)
+        throw Error(ErrorKind::MigrationFiles, "invalid migration file name: " + bad_reason,
+                    SourceLocation{bad_file->path}, std::string(k_name_hint));
+
+    std::sort(parsed.begin(), parsed.end(), file_order);
+
+    MigrationSet set;
+    set.app_name = std::string(app_name);
+    for (std::size_t i = 0; i < parsed.size();) {
+        std::size_t end = i + 1;
+        while (end < parsed.size() && same_id(parsed[i].id, parsed[end].id))
+            ++end;
+        set.migrations.push_back(build_migration(app_name, &parsed[i], end - i));
+        i = end;
+    }
+    return set;
+}
+
+MigrationSet load_migrations(const AppConfig& app) {
+    return load_migrations(app.name, FolderSource(app.migrations_dir));
+}
+
+std::string normalise_sql_text(std::string_view raw) {
+    if (raw.starts_with(k_bom))
+        raw.remove_prefix(k_bom.size());
+    std::string text;
+    text.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        // Only CR directly before LF goes: a lone CR is kept, since it may sit inside a string.
+        if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')
+            continue;
+        text.push_back(raw[i]);
+    }
+    return text;
+}
+
+std::string sha256_hex(std::string_view data) {
+    SHA2_CTX context;
+    SHA256Init(&context);
+    SHA256Update(&context, reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+    std::uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256Final(digest, &context);
+
+    static const char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(std::size_t{2} * SHA256_DIGEST_LENGTH);
+    for (std::uint8_t byte : digest) {
+        hex.push_back(digits[byte >> 4]);
+        hex.push_back(digits[byte & 0xF]);
+    }
+    return hex;
+}
+
+std::string describe_slug(std::string_view slug) {
+    std::string description(slug);
+    std::replace(description.begin(), description.end(), '_', ' ');
+    return description;
+}
+
+} // namespace strata

@@ -46,7 +46,7 @@ class MemorySource : public MigrationSource {
     void remove(const std::string& path) const override;
 
   private:
-    std::vector<SourceFile> m_files;
+    mutable std::vector<SourceFile> m_files; // remove() edits it; removal is not a logical change
 };
 
 } // namespace strata
