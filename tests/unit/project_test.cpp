@@ -1,1 +1,638 @@
 // SPDX-License-Identifier: MIT
+#include "core/project/project.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <map>
+
+using strata::EnvLookup;
+using strata::Error;
+using strata::ErrorKind;
+using strata::Project;
+
+namespace {
+
+const std::filesystem::path k_file = "/x/strata.toml";
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end())
+            return std::nullopt;
+        return it->second;
+    };
+}
+
+Project parse(std::string_view text, const EnvLookup& env = env_of({})) {
+    return strata::parse_project(text, k_file, env);
+}
+
+// The what() of the ProjectFile error that parsing `text` throws.
+std::string parse_error(std::string_view text, const EnvLookup& env = env_of({})) {
+    try {
+        strata::parse_project(text, k_file, env);
+    } catch (const Error& error) {
+        CHECK(error.kind() == ErrorKind::ProjectFile);
+        return error.what();
+    }
+    FAIL("parse_project did not throw");
+    return {};
+}
+
+std::vector<std::string> names(const std::vector<const strata::AppConfig*>& apps) {
+    std::vector<std::string> out;
+    for (const auto* app : apps)
+        out.push_back(app->name);
+    return out;
+}
+
+const char* const k_one_app = R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "migrations/core"
+)";
+
+} // namespace
+
+TEST_SUITE("project") {
+    // ---- valid files ----
+
+    TEST_CASE("a minimal file resolves paths against the project folder") {
+        Project project = parse(k_one_app);
+        CHECK(project.file == k_file);
+        CHECK(project.database == "/x/app.db");
+        CHECK(project.busy_timeout_ms == 5000);
+        REQUIRE(project.apps.size() == 1);
+        const auto& app = project.apps[0];
+        CHECK(app.name == "core");
+        CHECK(app.migrations_dir == "/x/migrations/core");
+        CHECK(app.depends_on.empty());
+        CHECK(app.where.to_string() == "/x/strata.toml:2:1");
+    }
+
+    TEST_CASE("absolute paths are kept as written") {
+        Project project = parse(R"(database = "/var/lib/app.db"
+[[apps]]
+name = "core"
+migrations = "/srv/migrations"
+)");
+        CHECK(project.database == "/var/lib/app.db");
+        CHECK(project.apps[0].migrations_dir == "/srv/migrations");
+    }
+
+    TEST_CASE("a project file without a folder gives paths relative to the working directory") {
+        Project project = strata::parse_project(k_one_app, "strata.toml", env_of({}));
+        CHECK(project.database == "app.db");
+        CHECK(project.apps[0].migrations_dir == "migrations/core");
+    }
+
+    TEST_CASE("busy_timeout_ms overrides the default") {
+        Project project = parse(std::string("busy_timeout_ms = 250\n") + k_one_app);
+        CHECK(project.busy_timeout_ms == 250);
+        CHECK(parse(std::string("busy_timeout_ms = 0\n") + k_one_app).busy_timeout_ms == 0);
+    }
+
+    TEST_CASE("${VAR} is expanded from the environment in database and migrations") {
+        Project project = parse(R"(database = "${DATA}/app.db"
+[[apps]]
+name = "core"
+migrations = "${MIGRATIONS}/core"
+)",
+                                env_of({{"DATA", "/data"}, {"MIGRATIONS", "db"}}));
+        CHECK(project.database == "/data/app.db");
+        CHECK(project.apps[0].migrations_dir == "/x/db/core");
+    }
+
+    TEST_CASE("${VAR:-default} uses the default when the variable is unset or empty") {
+        const std::string text = R"(database = "${DB:-dev.db}"
+[[apps]]
+name = "core"
+migrations = "m"
+)";
+        CHECK(parse(text).database == "/x/dev.db");
+        CHECK(parse(text, env_of({{"DB", ""}})).database == "/x/dev.db");
+        CHECK(parse(text, env_of({{"DB", "/prod/app.db"}})).database == "/prod/app.db");
+    }
+
+    TEST_CASE("depends_on puts each app after its dependencies, listed order otherwise") {
+        Project project = parse(R"(database = "app.db"
+[[apps]]
+name = "billing"
+migrations = "m/billing"
+depends_on = ["core"]
+[[apps]]
+name = "core"
+migrations = "m/core"
+[[apps]]
+name = "audit"
+migrations = "m/audit"
+[[apps]]
+name = "reports"
+migrations = "m/reports"
+depends_on = ["billing", "audit"]
+)");
+        CHECK(names({&project.apps[0], &project.apps[1], &project.apps[2], &project.apps[3]}) ==
+              std::vector<std::string>{"billing", "core", "audit", "reports"});
+        CHECK(project.apps[0].depends_on == std::vector<std::string>{"core"});
+        CHECK(names(project.apps_in_dependency_order()) ==
+              std::vector<std::string>{"core", "billing", "audit", "reports"});
+        CHECK(names(project.select_apps("all")) ==
+              std::vector<std::string>{"core", "billing", "audit", "reports"});
+    }
+
+    TEST_CASE("apps without dependencies keep their listed order") {
+        Project project = parse(R"(database = "app.db"
+[[apps]]
+name = "b"
+migrations = "b"
+[[apps]]
+name = "a"
+migrations = "a"
+)");
+        CHECK(names(project.apps_in_dependency_order()) == std::vector<std::string>{"b", "a"});
+    }
+
+    TEST_CASE("inline tables in an apps array are accepted") {
+        Project project = parse(R"(database = "app.db"
+apps = [{ name = "core", migrations = "m" }, { name = "web", migrations = "w", depends_on = [] }]
+)");
+        CHECK(names(project.select_apps("all")) == std::vector<std::string>{"core", "web"});
+    }
+
+    TEST_CASE("find_app and select_apps with one app name") {
+        Project project = parse(k_one_app);
+        REQUIRE(project.find_app("core") != nullptr);
+        CHECK(project.find_app("core")->name == "core");
+        CHECK(project.find_app("nope") == nullptr);
+        CHECK(names(project.select_apps("core")) == std::vector<std::string>{"core"});
+    }
+
+    TEST_CASE("select_apps with an unknown name is a usage error listing the apps") {
+        Project project = parse(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m/core"
+[[apps]]
+name = "billing"
+migrations = "m/billing"
+)");
+        try {
+            project.select_apps("cor");
+            FAIL("select_apps did not throw");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::Usage);
+            CHECK(std::string(error.what()) ==
+                  "unknown app \"cor\"\n  hint: did you mean \"core\"? valid apps: core, billing "
+                  "(or \"all\")");
+        }
+        CHECK_THROWS_WITH_AS(project.select_apps("zzzzzzzz"),
+                             "unknown app \"zzzzzzzz\"\n  hint: valid apps: core, billing (or "
+                             "\"all\")",
+                             Error);
+    }
+
+    // ---- errors, each with its exact message and position ----
+
+    TEST_CASE("a TOML syntax error keeps toml++'s position and description") {
+        CHECK(parse_error("database = \"app.db\"\n[[apps]\n") ==
+              "/x/strata.toml:2:8: Error while parsing table header: expected ']', saw '\\n'");
+        CHECK(parse_error("database = \"app.db\"\ndatabase = \"b.db\"\n") ==
+              "/x/strata.toml:2:12: Error while parsing key-value pair: cannot redefine existing "
+              "string 'database'");
+    }
+
+    TEST_CASE("an unknown key suggests the closest valid key") {
+        CHECK(parse_error(R"(# strata
+busy_timeout_ms = 10
+databse = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:3:1: unknown key \"databse\"\n  hint: did you mean \"database\"?");
+    }
+
+    TEST_CASE("an unknown key with nothing close lists the valid keys") {
+        CHECK(parse_error(std::string("colour = true\n") + k_one_app) ==
+              "/x/strata.toml:1:1: unknown key \"colour\"\n  hint: valid keys: database, "
+              "busy_timeout_ms, apps");
+    }
+
+    TEST_CASE("an unknown table header is an unknown key at the header") {
+        CHECK(parse_error(std::string(k_one_app) + "[app]\nname = \"x\"\n") ==
+              "/x/strata.toml:5:2: unknown key \"app\"\n  hint: did you mean \"apps\"?");
+    }
+
+    TEST_CASE("an unknown key inside [[apps]] suggests the closest app key") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+  migration = "m"
+)") == "/x/strata.toml:4:3: unknown key \"migration\" in [[apps]]\n  hint: did you mean "
+       "\"migrations\"?");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+enabled = true
+)") == "/x/strata.toml:5:1: unknown key \"enabled\" in [[apps]]\n  hint: valid keys in "
+       "[[apps]]: name, migrations, depends_on");
+    }
+
+    TEST_CASE("wrong value types name the key, the expected and the found type") {
+        CHECK(parse_error(std::string("busy_timeout_ms = \"5s\"\n") + k_one_app) ==
+              "/x/strata.toml:1:19: `busy_timeout_ms` must be an integer, found a string");
+        CHECK(parse_error(std::string("busy_timeout_ms = 1.5\n") + k_one_app) ==
+              "/x/strata.toml:1:19: `busy_timeout_ms` must be an integer, found a floating-point "
+              "number");
+        CHECK(parse_error(R"(database = 7
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: `database` must be a string, found an integer");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = ["core"]
+migrations = "m"
+)") == "/x/strata.toml:3:8: `name` must be a string, found an array");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = true
+)") == "/x/strata.toml:4:14: `migrations` must be a string, found a boolean");
+    }
+
+    TEST_CASE("depends_on must be an array of strings") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+depends_on = "web"
+)") == "/x/strata.toml:5:14: `depends_on` must be an array of strings, found a string\n  "
+       "hint: write depends_on = [\"other_app\"]");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+depends_on = ["web", 3]
+)") == "/x/strata.toml:5:22: `depends_on` entries must be strings, found an integer");
+    }
+
+    TEST_CASE("busy_timeout_ms must fit in 0..INT_MAX") {
+        CHECK(parse_error(std::string("busy_timeout_ms = -1\n") + k_one_app) ==
+              "/x/strata.toml:1:19: `busy_timeout_ms` must be between 0 and 2147483647, found -1");
+        CHECK(parse_error(std::string("busy_timeout_ms = 3000000000\n") + k_one_app) ==
+              "/x/strata.toml:1:19: `busy_timeout_ms` must be between 0 and 2147483647, found "
+              "3000000000");
+    }
+
+    TEST_CASE("database is required") {
+        CHECK(parse_error(R"([[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml: missing required key \"database\"\n  hint: add database = \"app.db\" "
+       "(a path relative to the project file)");
+    }
+
+    TEST_CASE("empty paths are refused") {
+        CHECK(parse_error(R"(database = ""
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: `database` must not be empty");
+        CHECK(parse_error(R"(database = "${DB:-}"
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: `database` must not be empty");
+    }
+
+    TEST_CASE("name and migrations are required in each [[apps]] entry") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+migrations = "m"
+)") == "/x/strata.toml:2:1: missing required key \"name\" in [[apps]]\n  hint: add name = "
+       "\"...\" (letters, digits, \"_\" and \"-\")");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+[[apps]]
+name = "web"
+)") == "/x/strata.toml:2:1: missing required key \"migrations\" in [[apps]]\n  hint: add "
+       "migrations = \"migrations/<app>\" (a folder relative to the project file)");
+    }
+
+    TEST_CASE("a project needs at least one app") {
+        CHECK(parse_error("database = \"app.db\"\n") ==
+              "/x/strata.toml: a project needs at least one [[apps]] entry\n  hint: add an "
+              "[[apps]] section with name = \"main\" and migrations = \"migrations/main\"");
+        CHECK(parse_error("database = \"app.db\"\napps = []\n") ==
+              "/x/strata.toml:2:8: a project needs at least one [[apps]] entry");
+    }
+
+    TEST_CASE("apps must be an array of tables") {
+        CHECK(parse_error(R"(database = "app.db"
+[apps]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:2:1: `apps` must be an array of tables, found a table\n  hint: write "
+       "each app as its own [[apps]] section (double brackets)");
+        CHECK(parse_error("database = \"app.db\"\napps = [\"core\"]\n") ==
+              "/x/strata.toml:2:9: `apps` entries must be tables, found a string");
+    }
+
+    TEST_CASE("duplicate app names point at the second and mention the first") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m/core"
+[[apps]]
+name = "core"
+migrations = "m/core2"
+)") == "/x/strata.toml:6:8: duplicate app name \"core\" (first defined on line 3)\n  hint: app "
+       "names must be unique");
+    }
+
+    TEST_CASE("app names must match [A-Za-z0-9_-]+") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "my app"
+migrations = "m"
+)") == "/x/strata.toml:3:8: invalid app name \"my app\"\n  hint: use only letters, digits, "
+       "\"_\" and \"-\"");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = ""
+migrations = "m"
+)") == "/x/strata.toml:3:8: invalid app name \"\"\n  hint: use only letters, digits, \"_\" "
+       "and \"-\"");
+        CHECK(parse(R"(database = "app.db"
+[[apps]]
+name = "Core_2-b"
+migrations = "m"
+)")
+                  .apps[0]
+                  .name == "Core_2-b");
+    }
+
+    TEST_CASE("the app name all is reserved") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "all"
+migrations = "m"
+)") == "/x/strata.toml:3:8: app name \"all\" is reserved\n  hint: \"all\" selects every app "
+       "on the command line; choose another name");
+    }
+
+    TEST_CASE("a dependency on an unknown app points at the entry and suggests a name") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m/core"
+[[apps]]
+name = "billing"
+migrations = "m/billing"
+depends_on = ["cor"]
+)") == "/x/strata.toml:8:15: app \"billing\" depends on unknown app \"cor\"\n  hint: did you "
+       "mean \"core\"?");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m/core"
+[[apps]]
+name = "billing"
+migrations = "m/billing"
+depends_on = ["core", "payments"]
+)") == "/x/strata.toml:8:23: app \"billing\" depends on unknown app \"payments\"\n  hint: known "
+       "apps: core");
+    }
+
+    TEST_CASE("a dependency in a one-app project") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+depends_on = ["users"]
+)") == "/x/strata.toml:5:15: app \"core\" depends on unknown app \"users\"\n  hint: this "
+       "project defines no other apps");
+    }
+
+    TEST_CASE("an app depending on itself") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+depends_on = ["core"]
+)") == "/x/strata.toml:5:15: app \"core\" depends on itself\n  hint: remove \"core\" from its "
+       "depends_on");
+    }
+
+    TEST_CASE("a dependency listed twice") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+[[apps]]
+name = "web"
+migrations = "w"
+depends_on = ["core", "core"]
+)") == "/x/strata.toml:8:23: app \"web\" lists \"core\" twice in depends_on");
+    }
+
+    TEST_CASE("a dependency cycle is named and reported where it closes") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "a"
+migrations = "a"
+depends_on = ["b"]
+[[apps]]
+name = "b"
+migrations = "b"
+depends_on = ["a"]
+)") == "/x/strata.toml:9:15: dependency cycle: a -> b -> a\n  hint: remove one of the "
+       "depends_on entries in this cycle");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "base"
+migrations = "base"
+[[apps]]
+name = "a"
+migrations = "a"
+depends_on = ["base", "c"]
+[[apps]]
+name = "b"
+migrations = "b"
+depends_on = ["a"]
+[[apps]]
+name = "c"
+migrations = "c"
+depends_on = ["b"]
+)") == "/x/strata.toml:12:15: dependency cycle: a -> c -> b -> a\n  hint: remove one of the "
+       "depends_on entries in this cycle");
+    }
+
+    TEST_CASE("an unset variable without default is an error at the value") {
+        CHECK(parse_error(R"(database = "${DATA_DIR}/app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: environment variable \"DATA_DIR\" is not set\n  hint: set it, or "
+       "give a default: ${DATA_DIR:-value}");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "${M}/core"
+)") == "/x/strata.toml:4:14: environment variable \"M\" is not set\n  hint: set it, or give a "
+       "default: ${M:-value}");
+    }
+
+    // ---- environment expansion on its own ----
+
+    TEST_CASE("expand_environment: references, defaults and $$") {
+        const strata::SourceLocation at{"/x/strata.toml", 1, 12};
+        auto env = env_of({{"HOME", "/home/me"}, {"EMPTY", ""}});
+        CHECK(strata::expand_environment("plain.db", env, at) == "plain.db");
+        CHECK(strata::expand_environment("${HOME}/a.db", env, at) == "/home/me/a.db");
+        CHECK(strata::expand_environment("${HOME:-/tmp}/a.db", env, at) == "/home/me/a.db");
+        CHECK(strata::expand_environment("${NOPE:-/tmp}/a.db", env, at) == "/tmp/a.db");
+        CHECK(strata::expand_environment("${EMPTY:-fallback}", env, at) == "fallback");
+        CHECK(strata::expand_environment("${EMPTY}x", env, at) == "x");
+        CHECK(strata::expand_environment("${NOPE:-}", env, at).empty());
+        CHECK(strata::expand_environment("price$$.db", env, at) == "price$.db");
+        CHECK(strata::expand_environment("$${HOME}", env, at) == "${HOME}");
+        // The default is literal text: no nested expansion.
+        CHECK(strata::expand_environment("${NOPE:-$$x}", env, at) == "$$x");
+    }
+
+    TEST_CASE("expand_environment: malformed references") {
+        const strata::SourceLocation at{"/x/strata.toml", 1, 12};
+        auto env = env_of({});
+        const std::string syntax_hint = "\n  hint: write ${NAME} or ${NAME:-default} to use an "
+                                        "environment variable, and $$ for a literal \"$\"";
+        CHECK_THROWS_WITH_AS(
+            strata::expand_environment("$HOME/a.db", env, at),
+            ("/x/strata.toml:1:12: stray \"$\" in \"$HOME/a.db\"" + syntax_hint).c_str(), Error);
+        CHECK_THROWS_WITH_AS(
+            strata::expand_environment("a.db$", env, at),
+            ("/x/strata.toml:1:12: stray \"$\" in \"a.db$\"" + syntax_hint).c_str(), Error);
+        CHECK_THROWS_WITH_AS(
+            strata::expand_environment("${HOME/a.db", env, at),
+            ("/x/strata.toml:1:12: unterminated \"${\" in \"${HOME/a.db\"" + syntax_hint).c_str(),
+            Error);
+        CHECK_THROWS_WITH_AS(strata::expand_environment("${1X}", env, at),
+                             "/x/strata.toml:1:12: invalid environment variable name \"1X\" in "
+                             "\"${1X}\"\n  hint: names are letters, digits and \"_\", not "
+                             "starting with a digit",
+                             Error);
+        CHECK_THROWS_WITH_AS(strata::expand_environment("${}", env, at),
+                             "/x/strata.toml:1:12: invalid environment variable name \"\" in "
+                             "\"${}\"\n  hint: names are letters, digits and \"_\", not starting "
+                             "with a digit",
+                             Error);
+    }
+
+    TEST_CASE("process_environment reads the real environment") {
+        ::setenv("STRATA_PROJECT_TEST_VAR", "value", 1);
+        ::unsetenv("STRATA_PROJECT_TEST_UNSET");
+        auto env = strata::process_environment();
+        CHECK(env("STRATA_PROJECT_TEST_VAR") == std::optional<std::string>("value"));
+        CHECK_FALSE(env("STRATA_PROJECT_TEST_UNSET").has_value());
+    }
+
+    // ---- closest_key ----
+
+    TEST_CASE("closest_key suggests within max(2, len/3) edits") {
+        const std::vector<std::string_view> keys{"database", "busy_timeout_ms", "apps"};
+        CHECK(strata::closest_key("databse", keys) == "database");
+        CHECK(strata::closest_key("Database", keys) == "database");
+        CHECK(strata::closest_key("app", keys) == "apps");
+        CHECK(strata::closest_key("busy_timeout", keys) == "busy_timeout_ms"); // 3 <= 12/3
+        CHECK(strata::closest_key("busy_time", keys) == "");                   // 6 > 3
+        CHECK(strata::closest_key("colour", keys) == "");
+        CHECK(strata::closest_key("x", {}) == "");
+        // Ties go to the earlier candidate.
+        CHECK(strata::closest_key("ab", std::vector<std::string_view>{"ax", "xb"}) == "ax");
+    }
+
+    // ---- load_project ----
+
+    TEST_CASE("load_project reads the file and checks the migrations folders") {
+        strata::test::TempDir dir;
+        strata::test::write_file(dir / "strata.toml", k_one_app);
+        std::filesystem::create_directories(dir / "migrations/core");
+        Project project = strata::load_project(dir / "strata.toml", env_of({}));
+        CHECK(project.database == dir / "app.db");
+        CHECK(project.apps[0].migrations_dir == dir / "migrations/core");
+    }
+
+    TEST_CASE("load_project with a missing project file hints at strata init and -p") {
+        strata::test::TempDir dir;
+        const auto file = dir / "strata.toml";
+        try {
+            strata::load_project(file, env_of({}));
+            FAIL("load_project did not throw");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(std::string(error.what()) ==
+                  file.string() +
+                      ": project file not found\n  hint: run `strata init` to create one, or "
+                      "pass -p FILE to use another");
+        }
+    }
+
+    TEST_CASE("load_project given a directory") {
+        strata::test::TempDir dir;
+        CHECK_THROWS_WITH_AS(strata::load_project(dir.path(), env_of({})),
+                             (dir.path().string() +
+                              ": project file is a directory\n  hint: pass -p FILE with the path "
+                              "of a strata.toml file")
+                                 .c_str(),
+                             Error);
+    }
+
+    TEST_CASE("load_project with a missing migrations folder points at its value") {
+        strata::test::TempDir dir;
+        strata::test::write_file(dir / "strata.toml", k_one_app);
+        const auto file = dir / "strata.toml";
+        try {
+            strata::load_project(file, env_of({}));
+            FAIL("load_project did not throw");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(std::string(error.what()) ==
+                  file.string() + ":4:14: migrations folder \"" +
+                      (dir / "migrations/core").string() +
+                      "\" of app \"core\" does not exist\n  hint: create the folder, or correct "
+                      "the path (it is relative to the project file's folder)");
+        }
+    }
+
+    TEST_CASE("load_project with a migrations path that is a file") {
+        strata::test::TempDir dir;
+        strata::test::write_file(dir / "strata.toml", k_one_app);
+        strata::test::write_file(dir / "migrations/core", "not a folder");
+        const auto file = dir / "strata.toml";
+        CHECK_THROWS_WITH_AS(strata::load_project(file, env_of({})),
+                             (file.string() + ":4:14: migrations folder \"" +
+                              (dir / "migrations/core").string() +
+                              "\" of app \"core\" is not a directory\n  hint: `migrations` must "
+                              "name a folder of .up.sql/.down.sql files")
+                                 .c_str(),
+                             Error);
+    }
+
+    TEST_CASE("load_project reports syntax errors with the real path") {
+        strata::test::TempDir dir;
+        const auto file = dir / "strata.toml";
+        strata::test::write_file(file, "database = \n");
+        try {
+            strata::load_project(file, env_of({}));
+            FAIL("load_project did not throw");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(error.where().path == file.string());
+            CHECK(error.where().line == 1);
+        }
+    }
+}

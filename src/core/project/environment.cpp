@@ -1,1 +1,133 @@
 // SPDX-License-Identifier: MIT
+#include "core/project/project.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace strata {
+
+namespace {
+
+bool is_name_start(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+bool is_name_char(char c) {
+    return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+bool is_valid_name(std::string_view name) {
+    return !name.empty() && is_name_start(name.front()) &&
+           std::all_of(name.begin() + 1, name.end(), is_name_char);
+}
+
+std::string in_quotes(std::string_view text) {
+    return '"' + std::string(text) + '"';
+}
+
+// Plain Levenshtein distance (insert, delete, substitute each cost 1), one row at a time.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+            row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+} // namespace
+
+// Syntax, kept deliberately small and strict so that a path never changes meaning silently:
+//   ${NAME}          the variable's value; an error when it is unset
+//   ${NAME:-default} the value, or `default` (taken literally, up to the first `}`) when the
+//                    variable is unset or empty, as in POSIX shells
+//   $$               a literal `$`
+// Any other `$` is an error rather than literal text, because `$HOME/app.db` almost certainly
+// meant `${HOME}` and silently creating a file named `$HOME` would be worse than refusing.
+// NAME is [A-Za-z_][A-Za-z0-9_]*.
+std::string expand_environment(std::string_view text, const EnvLookup& env,
+                               const SourceLocation& where) {
+    const std::string k_syntax_hint =
+        "write ${NAME} or ${NAME:-default} to use an environment variable, and $$ for a "
+        "literal \"$\"";
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        char c = text[i];
+        if (c != '$') {
+            out += c;
+            ++i;
+            continue;
+        }
+        if (i + 1 < text.size() && text[i + 1] == '$') {
+            out += '$';
+            i += 2;
+            continue;
+        }
+        if (i + 1 >= text.size() || text[i + 1] != '{')
+            throw Error(ErrorKind::ProjectFile, "stray \"$\" in " + in_quotes(text), where,
+                        k_syntax_hint);
+        std::size_t close = text.find('}', i + 2);
+        if (close == std::string_view::npos)
+            throw Error(ErrorKind::ProjectFile, "unterminated \"${\" in " + in_quotes(text), where,
+                        k_syntax_hint);
+        std::string_view inside = text.substr(i + 2, close - (i + 2));
+        std::optional<std::string_view> fallback;
+        if (std::size_t dash = inside.find(":-"); dash != std::string_view::npos) {
+            fallback = inside.substr(dash + 2);
+            inside = inside.substr(0, dash);
+        }
+        if (!is_valid_name(inside))
+            throw Error(ErrorKind::ProjectFile,
+                        "invalid environment variable name " + in_quotes(inside) + " in " +
+                            in_quotes(text),
+                        where, "names are letters, digits and \"_\", not starting with a digit");
+        std::optional<std::string> value = env(std::string(inside));
+        if (fallback && (!value || value->empty()))
+            out += *fallback;
+        else if (value)
+            out += *value;
+        else
+            throw Error(ErrorKind::ProjectFile,
+                        "environment variable " + in_quotes(inside) + " is not set", where,
+                        "set it, or give a default: ${" + std::string(inside) + ":-value}");
+        i = close + 1;
+    }
+    return out;
+}
+
+EnvLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        if (const char* value = std::getenv(name.c_str()))
+            return std::string(value);
+        return std::nullopt;
+    };
+}
+
+// A suggestion is only useful when it is plausibly what was meant: allow up to a third of the
+// typed key's length in edits, but never fewer than 2 so short typos still get a suggestion.
+// Ties go to the earlier entry of `valid`, so callers control preference by order.
+std::string closest_key(std::string_view key, const std::vector<std::string_view>& valid) {
+    const std::size_t limit = std::max<std::size_t>(2, key.size() / 3);
+    std::string_view best;
+    std::size_t best_distance = limit + 1;
+    for (std::string_view candidate : valid) {
+        std::size_t distance = edit_distance(key, candidate);
+        if (distance < best_distance) {
+            best = candidate;
+            best_distance = distance;
+        }
+    }
+    return std::string(best);
+}
+
+} // namespace strata

@@ -1,1 +1,507 @@
 // SPDX-License-Identifier: MIT
+#include "core/project/project.hpp"
+
+// toml++ is used header-only (this is the one file that includes it), so the binary does not
+// need libtomlplusplus.so at run time.
+#define TOML_HEADER_ONLY 1
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <unordered_map>
+
+namespace strata {
+
+namespace {
+
+std::string in_quotes(std::string_view text) {
+    return '"' + std::string(text) + '"';
+}
+
+std::string join(const std::vector<std::string_view>& items, std::string_view separator) {
+    std::string out;
+    for (std::string_view item : items) {
+        if (!out.empty())
+            out += separator;
+        out += item;
+    }
+    return out;
+}
+
+// "a string", "an integer", ...: the article makes "found an integer" read naturally.
+std::string_view described(toml::node_type type) {
+    switch (type) {
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a floating-point number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    case toml::node_type::date:
+        return "a date";
+    case toml::node_type::time:
+        return "a time";
+    case toml::node_type::date_time:
+        return "a date-time";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::none:
+        break;
+    }
+    return "nothing";
+}
+
+// What every handler needs to know about the file being parsed.
+struct Context {
+    std::string path;             // the project file as given, for messages
+    std::filesystem::path folder; // relative paths in the file resolve against this
+    const EnvLookup& env;
+
+    SourceLocation at(const toml::source_region& region) const {
+        return {path, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+    }
+    SourceLocation at(const toml::node& node) const { return at(node.source()); }
+};
+
+// An app plus the positions that later checks (duplicates, dependencies, folders) point at.
+struct ParsedApp {
+    AppConfig config;
+    SourceLocation name_at;
+    SourceLocation migrations_at;
+    std::vector<SourceLocation> depends_on_at; // one per depends_on entry
+};
+
+struct Document {
+    Project project;
+    std::vector<ParsedApp> apps;
+};
+
+[[noreturn]] void wrong_type(std::string_view key, std::string_view expected,
+                             const toml::node& value, const Context& context,
+                             std::string hint = {}) {
+    throw Error(ErrorKind::ProjectFile,
+                "`" + std::string(key) + "` must be " + std::string(expected) + ", found " +
+                    std::string(described(value.type())),
+                context.at(value), std::move(hint));
+}
+
+const std::string& require_string(std::string_view key, const toml::node& value,
+                                  const Context& context) {
+    const auto* text = value.as_string();
+    if (text == nullptr)
+        wrong_type(key, "a string", value, context);
+    return text->get();
+}
+
+// A path value: environment references expanded, then resolved against the project folder.
+std::filesystem::path path_value(std::string_view key, const toml::node& value,
+                                 const Context& context) {
+    std::string expanded =
+        expand_environment(require_string(key, value, context), context.env, context.at(value));
+    if (expanded.empty())
+        throw Error(ErrorKind::ProjectFile, "`" + std::string(key) + "` must not be empty",
+                    context.at(value));
+    std::filesystem::path path(expanded);
+    return path.is_absolute() ? path : context.folder / path;
+}
+
+// One entry of a key table: the handler that reads the key's value, and what to say when a
+// required key is absent (empty message: the key is optional). Adding a key to strata.toml
+// means adding one row to the table of its section and writing its handler.
+template <typename Target>
+struct KeyRule {
+    std::string_view key;
+    void (*apply)(const toml::node& value, const Context& context, Target& target);
+    std::string_view missing_message;
+    std::string_view missing_hint;
+};
+
+// Applies `rules` to every key of `table` in the order the keys appear in the file, so the
+// first problem reported is the first one a reader meets. `section` names the table in
+// messages ("" for the top level); `missing_at` is where a missing key is reported.
+template <typename Target>
+void apply_rules(const toml::table& table, std::span<const KeyRule<Target>> rules,
+                 std::string_view section, const SourceLocation& missing_at, const Context& context,
+                 Target& target) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, value] : table)
+        entries.emplace_back(&key, &value);
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& pa = a.first->source().begin;
+        const auto& pb = b.first->source().begin;
+        return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
+
+    std::vector<std::string_view> valid;
+    for (const auto& rule : rules)
+        valid.push_back(rule.key);
+    const std::string in_section = section.empty() ? "" : " in " + std::string(section);
+
+    std::set<std::string_view> seen;
+    for (const auto& entry : entries) {
+        const std::string_view name = entry.first->str();
+        auto rule = std::find_if(rules.begin(), rules.end(),
+                                 [name](const auto& r) { return r.key == name; });
+        if (rule == rules.end()) {
+            std::string suggestion = closest_key(name, valid);
+            std::string hint = suggestion.empty()
+                                   ? "valid keys" + in_section + ": " + join(valid, ", ")
+                                   : "did you mean " + in_quotes(suggestion) + "?";
+            throw Error(ErrorKind::ProjectFile, "unknown key " + in_quotes(name) + in_section,
+                        context.at(entry.first->source()), hint);
+        }
+        rule->apply(*entry.second, context, target);
+        seen.insert(rule->key);
+    }
+    for (const auto& rule : rules) {
+        if (!rule.missing_message.empty() && !seen.count(rule.key))
+            throw Error(ErrorKind::ProjectFile, std::string(rule.missing_message), missing_at,
+                        std::string(rule.missing_hint));
+    }
+}
+
+// ---- [[apps]] keys ----
+
+bool is_valid_app_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+    });
+}
+
+void apply_app_name(const toml::node& value, const Context& context, ParsedApp& app) {
+    const std::string& name = require_string("name", value, context);
+    if (!is_valid_app_name(name))
+        throw Error(ErrorKind::ProjectFile, "invalid app name " + in_quotes(name),
+                    context.at(value), "use only letters, digits, \"_\" and \"-\"");
+    // "all" is how the command line selects every app, so an app of that name could never be
+    // selected on its own.
+    if (name == "all")
+        throw Error(ErrorKind::ProjectFile, "app name \"all\" is reserved", context.at(value),
+                    "\"all\" selects every app on the command line; choose another name");
+    app.config.name = name;
+    app.name_at = context.at(value);
+}
+
+void apply_app_migrations(const toml::node& value, const Context& context, ParsedApp& app) {
+    app.config.migrations_dir = path_value("migrations", value, context);
+    app.migrations_at = context.at(value);
+}
+
+void apply_app_depends_on(const toml::node& value, const Context& context, ParsedApp& app) {
+    const auto* list = value.as_array();
+    if (list == nullptr)
+        wrong_type("depends_on", "an array of strings", value, context,
+                   "write depends_on = [\"other_app\"]");
+    for (const toml::node& entry : *list) {
+        const auto* name = entry.as_string();
+        if (name == nullptr)
+            throw Error(ErrorKind::ProjectFile,
+                        "`depends_on` entries must be strings, found " +
+                            std::string(described(entry.type())),
+                        context.at(entry));
+        app.config.depends_on.push_back(name->get());
+        app.depends_on_at.push_back(context.at(entry));
+    }
+}
+
+constexpr KeyRule<ParsedApp> k_app_keys[] = {
+    {"name", &apply_app_name, "missing required key \"name\" in [[apps]]",
+     "add name = \"...\" (letters, digits, \"_\" and \"-\")"},
+    {"migrations", &apply_app_migrations, "missing required key \"migrations\" in [[apps]]",
+     "add migrations = \"migrations/<app>\" (a folder relative to the project file)"},
+    {"depends_on", &apply_app_depends_on, {}, {}},
+};
+
+// ---- top-level keys ----
+
+void apply_database(const toml::node& value, const Context& context, Document& document) {
+    document.project.database = path_value("database", value, context);
+}
+
+void apply_busy_timeout(const toml::node& value, const Context& context, Document& document) {
+    const auto* number = value.as_integer();
+    if (number == nullptr)
+        wrong_type("busy_timeout_ms", "an integer", value, context);
+    constexpr auto k_max = std::numeric_limits<int>::max();
+    const std::int64_t ms = number->get();
+    if (ms < 0 || ms > k_max)
+        throw Error(ErrorKind::ProjectFile,
+                    "`busy_timeout_ms` must be between 0 and " + std::to_string(k_max) +
+                        ", found " + std::to_string(ms),
+                    context.at(value));
+    document.project.busy_timeout_ms = static_cast<int>(ms);
+}
+
+void apply_apps(const toml::node& value, const Context& context, Document& document) {
+    const auto* list = value.as_array();
+    if (list == nullptr)
+        wrong_type("apps", "an array of tables", value, context,
+                   "write each app as its own [[apps]] section (double brackets)");
+    if (list->empty())
+        throw Error(ErrorKind::ProjectFile, "a project needs at least one [[apps]] entry",
+                    context.at(value));
+    for (const toml::node& entry : *list) {
+        const auto* table = entry.as_table();
+        if (table == nullptr)
+            throw Error(ErrorKind::ProjectFile,
+                        "`apps` entries must be tables, found " +
+                            std::string(described(entry.type())),
+                        context.at(entry));
+        ParsedApp app;
+        app.config.where = context.at(entry);
+        apply_rules<ParsedApp>(*table, k_app_keys, "[[apps]]", app.config.where, context, app);
+        for (const ParsedApp& earlier : document.apps) {
+            if (earlier.config.name == app.config.name)
+                throw Error(ErrorKind::ProjectFile,
+                            "duplicate app name " + in_quotes(app.config.name) +
+                                " (first defined on line " + std::to_string(earlier.name_at.line) +
+                                ")",
+                            app.name_at, "app names must be unique");
+        }
+        document.apps.push_back(std::move(app));
+    }
+}
+
+constexpr KeyRule<Document> k_top_level_keys[] = {
+    {"database", &apply_database, "missing required key \"database\"",
+     "add database = \"app.db\" (a path relative to the project file)"},
+    {"busy_timeout_ms", &apply_busy_timeout, {}, {}},
+    {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
+     "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
+};
+
+// ---- checks across apps ----
+
+void check_dependencies_exist(const std::vector<ParsedApp>& apps) {
+    for (const ParsedApp& app : apps) {
+        const std::string& self = app.config.name;
+        const auto& deps = app.config.depends_on;
+        for (std::size_t i = 0; i < deps.size(); ++i) {
+            const SourceLocation& at = app.depends_on_at[i];
+            if (deps[i] == self)
+                throw Error(ErrorKind::ProjectFile, "app " + in_quotes(self) + " depends on itself",
+                            at, "remove " + in_quotes(self) + " from its depends_on");
+            if (std::find(deps.begin(), deps.begin() + static_cast<std::ptrdiff_t>(i), deps[i]) !=
+                deps.begin() + static_cast<std::ptrdiff_t>(i))
+                throw Error(ErrorKind::ProjectFile,
+                            "app " + in_quotes(self) + " lists " + in_quotes(deps[i]) +
+                                " twice in depends_on",
+                            at);
+            bool known = std::any_of(apps.begin(), apps.end(), [&](const ParsedApp& other) {
+                return other.config.name == deps[i];
+            });
+            if (!known) {
+                std::vector<std::string_view> others;
+                for (const ParsedApp& other : apps) {
+                    if (other.config.name != self)
+                        others.push_back(other.config.name);
+                }
+                std::string suggestion = closest_key(deps[i], others);
+                std::string hint = !suggestion.empty()
+                                       ? "did you mean " + in_quotes(suggestion) + "?"
+                                   : others.empty() ? "this project defines no other apps"
+                                                    : "known apps: " + join(others, ", ");
+                throw Error(ErrorKind::ProjectFile,
+                            "app " + in_quotes(self) + " depends on unknown app " +
+                                in_quotes(deps[i]),
+                            at, hint);
+            }
+        }
+    }
+}
+
+// Depth-first search in listed order; meeting an app that is still on the path closes a
+// cycle, reported at the depends_on entry that closes it.
+class CycleFinder {
+  public:
+    explicit CycleFinder(const std::vector<ParsedApp>& apps) : m_apps(apps) {
+        for (std::size_t i = 0; i < apps.size(); ++i)
+            m_index.emplace(apps[i].config.name, i);
+        m_state.assign(apps.size(), State::Unvisited);
+    }
+
+    void check() {
+        for (std::size_t i = 0; i < m_apps.size(); ++i) {
+            if (m_state[i] == State::Unvisited)
+                visit(i);
+        }
+    }
+
+  private:
+    enum class State { Unvisited, OnPath, Done };
+
+    void visit(std::size_t i) {
+        m_state[i] = State::OnPath;
+        m_path.push_back(i);
+        const ParsedApp& app = m_apps[i];
+        for (std::size_t d = 0; d < app.config.depends_on.size(); ++d) {
+            std::size_t j = m_index.at(app.config.depends_on[d]);
+            if (m_state[j] == State::OnPath)
+                report(j, app.depends_on_at[d]);
+            if (m_state[j] == State::Unvisited)
+                visit(j);
+        }
+        m_path.pop_back();
+        m_state[i] = State::Done;
+    }
+
+    [[noreturn]] void report(std::size_t start, const SourceLocation& at) const {
+        std::string cycle;
+        auto first = std::find(m_path.begin(), m_path.end(), start);
+        for (auto it = first; it != m_path.end(); ++it)
+            cycle += m_apps[*it].config.name + " -> ";
+        cycle += m_apps[start].config.name;
+        throw Error(ErrorKind::ProjectFile, "dependency cycle: " + cycle, at,
+                    "remove one of the depends_on entries in this cycle");
+    }
+
+    const std::vector<ParsedApp>& m_apps;
+    std::unordered_map<std::string, std::size_t> m_index;
+    std::vector<State> m_state;
+    std::vector<std::size_t> m_path;
+};
+
+Document parse_document(std::string_view text, const std::filesystem::path& file,
+                        const EnvLookup& env) {
+    Context context{file.string(), file.parent_path(), env};
+    toml::table root;
+    try {
+        root = toml::parse(text, std::string_view(context.path));
+    } catch (const toml::parse_error& error) {
+        throw Error(ErrorKind::ProjectFile, std::string(error.description()),
+                    context.at(error.source()));
+    }
+
+    Document document;
+    document.project.file = file;
+    // A missing top-level key has no position of its own, so it is reported against the file.
+    apply_rules<Document>(root, k_top_level_keys, "", SourceLocation{context.path}, context,
+                          document);
+    check_dependencies_exist(document.apps);
+    CycleFinder(document.apps).check();
+    for (const ParsedApp& app : document.apps)
+        document.project.apps.push_back(app.config);
+    return document;
+}
+
+std::string read_project_file(const std::filesystem::path& file) {
+    const SourceLocation where{file.string()};
+    std::error_code ec;
+    auto status = std::filesystem::status(file, ec);
+    if (status.type() == std::filesystem::file_type::not_found)
+        throw Error(ErrorKind::ProjectFile, "project file not found", where,
+                    "run `strata init` to create one, or pass -p FILE to use another");
+    if (status.type() == std::filesystem::file_type::directory)
+        throw Error(ErrorKind::ProjectFile, "project file is a directory", where,
+                    "pass -p FILE with the path of a strata.toml file");
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (!in)
+        throw Error(ErrorKind::ProjectFile, "cannot read project file", where);
+    return buffer.str();
+}
+
+} // namespace
+
+const AppConfig* Project::find_app(std::string_view name) const {
+    auto it = std::find_if(apps.begin(), apps.end(),
+                           [&](const AppConfig& app) { return app.name == name; });
+    return it == apps.end() ? nullptr : &*it;
+}
+
+// Repeatedly takes the earliest-listed app whose dependencies are all placed, so apps keep
+// their listed order unless a dependency forces one later.
+std::vector<const AppConfig*> Project::apps_in_dependency_order() const {
+    std::unordered_map<std::string_view, std::size_t> index;
+    for (std::size_t i = 0; i < apps.size(); ++i)
+        index.emplace(apps[i].name, i);
+    std::vector<std::size_t> unplaced_deps(apps.size(), 0);
+    std::vector<std::vector<std::size_t>> dependents(apps.size());
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        for (const std::string& dep : apps[i].depends_on) {
+            auto it = index.find(dep);
+            if (it == index.end() || it->second == i)
+                continue;
+            ++unplaced_deps[i];
+            dependents[it->second].push_back(i);
+        }
+    }
+    std::set<std::size_t> ready;
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        if (unplaced_deps[i] == 0)
+            ready.insert(i);
+    }
+    std::vector<const AppConfig*> order;
+    std::vector<bool> placed(apps.size(), false);
+    while (!ready.empty()) {
+        std::size_t i = *ready.begin();
+        ready.erase(ready.begin());
+        order.push_back(&apps[i]);
+        placed[i] = true;
+        for (std::size_t dependent : dependents[i]) {
+            if (--unplaced_deps[dependent] == 0)
+                ready.insert(dependent);
+        }
+    }
+    // parse_project rejects cycles, but a Project built in code might hold one: keep those
+    // apps (in listed order) rather than silently dropping them.
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        if (!placed[i])
+            order.push_back(&apps[i]);
+    }
+    return order;
+}
+
+std::vector<const AppConfig*> Project::select_apps(std::string_view selector) const {
+    if (selector == "all")
+        return apps_in_dependency_order();
+    if (const AppConfig* app = find_app(selector))
+        return {app};
+    std::vector<std::string_view> names;
+    for (const AppConfig& app : apps)
+        names.push_back(app.name);
+    std::string suggestion = closest_key(selector, names);
+    std::string hint = suggestion.empty() ? "" : "did you mean " + in_quotes(suggestion) + "? ";
+    hint += "valid apps: " + join(names, ", ") + " (or \"all\")";
+    throw Error(ErrorKind::Usage, "unknown app " + in_quotes(selector), {}, hint);
+}
+
+Project parse_project(std::string_view text, const std::filesystem::path& file,
+                      const EnvLookup& env) {
+    return parse_document(text, file, env).project;
+}
+
+Project load_project(const std::filesystem::path& file, const EnvLookup& env) {
+    Document document = parse_document(read_project_file(file), file, env);
+    for (const ParsedApp& app : document.apps) {
+        const std::filesystem::path& dir = app.config.migrations_dir;
+        const std::string subject = "migrations folder " + in_quotes(dir.string()) + " of app " +
+                                    in_quotes(app.config.name);
+        std::error_code ec;
+        auto status = std::filesystem::status(dir, ec);
+        if (status.type() == std::filesystem::file_type::not_found)
+            throw Error(ErrorKind::ProjectFile, subject + " does not exist", app.migrations_at,
+                        "create the folder, or correct the path (it is relative to the "
+                        "project file's folder)");
+        if (ec)
+            throw Error(ErrorKind::ProjectFile, subject + " cannot be read: " + ec.message(),
+                        app.migrations_at);
+        if (status.type() != std::filesystem::file_type::directory)
+            throw Error(ErrorKind::ProjectFile, subject + " is not a directory", app.migrations_at,
+                        "`migrations` must name a folder of .up.sql/.down.sql files");
+    }
+    return document.project;
+}
+
+} // namespace strata
