@@ -1,1 +1,250 @@
 // SPDX-License-Identifier: MIT
+#include "cli/commands.hpp"
+
+#include "cli/exit_codes.hpp"
+#include "cli/terminal.hpp"
+#include "core/api/managers.hpp"
+#include "core/api/scaffold.hpp"
+#include "core/error.hpp"
+#include "core/project/project.hpp"
+#include "report/json_reporter.hpp"
+#include "report/status_table.hpp"
+#include "report/text_reporter.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <system_error>
+
+namespace strata::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void change_directory(const std::string& dir) {
+    std::error_code error;
+    fs::current_path(dir, error);
+    if (error)
+        throw Error(ErrorKind::Usage, "cannot change to this folder: " + error.message(), {dir},
+                    "check the folder given to -C");
+}
+
+// Finding the project file is the CLI's one piece of file-system work besides -C: the library
+// is handed a path.
+Project load_project_for(const CommandLine& line) {
+    fs::path file = line.project_file ? fs::path(*line.project_file) : fs::path("strata.toml");
+    std::error_code error;
+    if (!fs::exists(file, error)) {
+        if (line.project_file)
+            throw Error(ErrorKind::ProjectFile, "project file not found", {file.string()},
+                        "check the path given to -p/--project");
+        throw Error(ErrorKind::ProjectFile, "no strata.toml in " + fs::current_path().string(), {},
+                    "create one with `strata init`, or point at one with -p FILE or -C DIR");
+    }
+    return load_project(file, process_environment());
+}
+
+// --database wins over STRATA_DATABASE, which wins over the project file. A relative override
+// is relative to the current folder (after -C), as a shell user would expect.
+void apply_database_override(Project& project, const CommandLine& line) {
+    if (line.database) {
+        project.database = *line.database;
+        return;
+    }
+    std::optional<std::string> from_environment = process_environment()("STRATA_DATABASE");
+    if (from_environment && !from_environment->empty())
+        project.database = *from_environment;
+}
+
+std::string positional(const CommandLine& line, std::size_t index, std::string fallback) {
+    return index < line.positionals.size() ? line.positionals[index] : std::move(fallback);
+}
+
+void print_result(const MigrationResult& result, const CommandLine& line, const Io& io) {
+    if (result.message.empty())
+        return;
+    // A declined run is still explained under --quiet: it is why the exit code is 1.
+    if (line.quiet && result.success)
+        return;
+    // Under --preview the output stays a valid SQL script.
+    if (line.preview)
+        io.out << "-- ";
+    io.out << result.message << '\n' << std::flush;
+}
+
+int run_init(const CommandLine& line, const Io& io) {
+    if (line.project_file)
+        throw Error(ErrorKind::Usage, "init always writes strata.toml; -p/--project does not apply",
+                    {}, "use -C DIR to write it in another folder");
+    fs::path here = fs::current_path();
+    InitFiles files = init_project(here, positional(line, 0, "main"));
+    if (line.quiet)
+        return k_exit_success;
+    io.out << "Created " << report::display_path(files.project_file, here) << '\n'
+           << "Created " << report::display_path(files.migrations_dir, here) << "/\n"
+           << "Next: strata new " << positional(line, 0, "main") << " DESCRIPTION...\n"
+           << std::flush;
+    return k_exit_success;
+}
+
+int run_new(const CommandLine& line, const Io& io) {
+    Project project = load_project_for(line);
+    const std::string& app_name = line.positionals.front();
+    if (app_name == "all")
+        throw Error(ErrorKind::Usage, "new writes a migration for one app, not \"all\"", {},
+                    "name the app: strata new APP DESCRIPTION...");
+    const AppConfig& app = *project.select_apps(app_name).front();
+
+    std::string description;
+    for (std::size_t i = 1; i < line.positionals.size(); ++i) {
+        if (i > 1)
+            description += ' ';
+        description += line.positionals[i];
+    }
+    NewMigrationFiles files =
+        create_migration(app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
+                         std::chrono::system_clock::now());
+    // The paths are the command's result, so --quiet keeps them (and scripts can use them).
+    fs::path here = fs::current_path();
+    io.out << report::display_path(files.up_path, here) << '\n'
+           << report::display_path(files.down_path, here) << '\n'
+           << std::flush;
+    return k_exit_success;
+}
+
+int run_check(const CommandLine& line, const Io& io, Context context) {
+    std::vector<MigrationStatus> statuses =
+        CheckMigrationManager(context, positional(line, 0, "all")).get_migration_statuses();
+    if (line.json)
+        io.out << report::render_statuses_json(statuses);
+    else if (statuses.empty())
+        io.out << "No migrations found.\n";
+    else
+        io.out << report::render_status_table(statuses, {io.width, io.colour});
+    io.out << std::flush;
+
+    bool pending = std::any_of(statuses.begin(), statuses.end(),
+                               [](const MigrationStatus& status) { return !status.has_ran; });
+    return line.exit_code && pending ? k_exit_pending : k_exit_success;
+}
+
+int run_with_project(const CommandLine& line, const Io& io) {
+    Project project = load_project_for(line);
+    apply_database_override(project, line);
+
+    fs::path here = fs::current_path();
+    if (line.verbose) // on stderr, so that --json and --preview output stay clean
+        io.err << "strata: project " << report::display_path(project.file, here) << '\n'
+               << "strata: database " << report::display_path(project.database, here) << '\n';
+
+    report::TextReporterOptions options;
+    options.quiet = line.quiet;
+    options.verbose = line.verbose;
+    options.colour = io.colour;
+    options.fake = line.fake;
+    options.preview = line.preview;
+    options.display_base = here;
+    report::TextReporter reporter(io.out, options);
+    TerminalPrompter prompter(io.in, io.out, io.stdin_is_terminal);
+    Context context{project, &reporter, &prompter};
+
+    MigrationResult result;
+    try {
+        switch (line.command) {
+        case Command::Forwards:
+            result = ForwardsMigrationManager(context, positional(line, 0, "all"),
+                                              positional(line, 1, "all"), line.fake, line.preview,
+                                              line.yes)
+                         .run();
+            break;
+        case Command::Backwards: {
+            BackwardsMigrationManager manager(context, positional(line, 0, "all"),
+                                              positional(line, 1, "1"), line.yes, line.clean,
+                                              line.preview);
+            if (line.steps)
+                manager.with_steps(*line.steps);
+            result = manager.run();
+            break;
+        }
+        case Command::Goto:
+            result = GotoMigrationManager(context, positional(line, 0, ""), positional(line, 1, ""),
+                                          line.yes, line.preview)
+                         .run();
+            break;
+        case Command::Check:
+            return run_check(line, io, context);
+        default:
+            throw Error(ErrorKind::Usage, "no command given", {},
+                        "run `strata --help` to see the commands");
+        }
+    } catch (...) {
+        // A step that threw left "Applying ... " open; the error must not be glued to it.
+        reporter.interrupt();
+        throw;
+    }
+    print_result(result, line, io);
+    return exit_code_for(result);
+}
+
+} // namespace
+
+int execute(const CommandLine& line, const Io& io) {
+    if (line.help) {
+        io.out << command_help(line.command) << std::flush;
+        return k_exit_success;
+    }
+    if (line.version) {
+        io.out << version_text() << '\n' << std::flush;
+        return k_exit_success;
+    }
+    if (line.command == Command::Help) {
+        std::optional<Command> topic;
+        if (!line.positionals.empty())
+            topic = find_command(line.positionals.front());
+        io.out << command_help(topic.value_or(Command::None)) << std::flush;
+        return k_exit_success;
+    }
+
+    if (line.directory)
+        change_directory(*line.directory);
+    switch (line.command) {
+    case Command::Init:
+        return run_init(line, io);
+    case Command::New:
+        return run_new(line, io);
+    default:
+        return run_with_project(line, io);
+    }
+}
+
+int run(const std::vector<std::string>& args, const Io& io) {
+    try {
+        return execute(parse_arguments(args), io);
+    } catch (const Error& error) {
+        io.out << std::flush;
+        io.err << "strata: error: " << error.what() << '\n' << std::flush;
+        return exit_code_for(error.kind());
+    } catch (const std::exception& error) {
+        io.out << std::flush;
+        io.err << "strata: internal error: " << error.what() << '\n' << std::flush;
+        return k_exit_failed;
+    } catch (...) {
+        io.out << std::flush;
+        io.err << "strata: internal error: unknown exception\n" << std::flush;
+        return k_exit_failed;
+    }
+}
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    Io io{std::cin,        std::cout, std::cerr, stdin_is_terminal(), stdout_wants_colour(),
+          terminal_width()};
+    return run(args, io);
+}
+
+} // namespace strata::cli

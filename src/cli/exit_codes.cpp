@@ -1,1 +1,29 @@
 // SPDX-License-Identifier: MIT
+#include "cli/exit_codes.hpp"
+
+namespace strata::cli {
+
+int exit_code_for(ErrorKind kind) {
+    switch (kind) {
+    case ErrorKind::Usage:
+    case ErrorKind::ProjectFile:
+    case ErrorKind::MigrationFiles:
+        return k_exit_usage;
+    // An id the app does not have is reported like a failed run, as the spec asks ("exit 1").
+    case ErrorKind::UnknownMigration:
+    case ErrorKind::MigrationFailed:
+    case ErrorKind::Refused:
+        return k_exit_failed;
+    case ErrorKind::Busy:
+        return k_exit_busy;
+    case ErrorKind::Database:
+        return k_exit_database;
+    }
+    return k_exit_failed;
+}
+
+int exit_code_for(const MigrationResult& result) {
+    return result.success ? k_exit_success : k_exit_failed;
+}
+
+} // namespace strata::cli

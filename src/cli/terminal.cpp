@@ -1,1 +1,77 @@
 // SPDX-License-Identifier: MIT
+#include "cli/terminal.hpp"
+
+#include "core/error.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <istream>
+#include <ostream>
+
+namespace strata::cli {
+
+TerminalPrompter::TerminalPrompter(std::istream& in, std::ostream& out, bool in_is_terminal)
+    : m_in(in), m_out(out), m_in_is_terminal(in_is_terminal) {}
+
+bool TerminalPrompter::confirm(const std::string& question) {
+    if (!m_in_is_terminal)
+        throw Error(ErrorKind::Refused,
+                    "standard input is not a terminal, so strata cannot ask for confirmation", {},
+                    "pass --yes to proceed without asking");
+    // The library may or may not spell out the choices; the user should always see them.
+    std::string prompt = question;
+    while (!prompt.empty() && prompt.back() == ' ')
+        prompt.pop_back();
+    if (!prompt.ends_with("[y/N]"))
+        prompt += " [y/N]";
+    m_out << prompt << ' ' << std::flush;
+
+    std::string answer;
+    if (!std::getline(m_in, answer)) {
+        m_out << '\n'; // end of input: finish the prompt's line, and take it as no
+        return false;
+    }
+    return is_yes(answer);
+}
+
+bool is_yes(std::string_view answer) {
+    auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    while (!answer.empty() && blank(answer.front()))
+        answer.remove_prefix(1);
+    while (!answer.empty() && blank(answer.back()))
+        answer.remove_suffix(1);
+    std::string lower(answer);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower == "y" || lower == "yes";
+}
+
+bool stdin_is_terminal() {
+    return ::isatty(STDIN_FILENO) != 0;
+}
+
+bool stdout_wants_colour() {
+    return ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
+
+std::size_t terminal_width() {
+    if (const char* columns = std::getenv("COLUMNS")) {
+        std::string_view text(columns);
+        std::size_t width = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), width);
+        if (error == std::errc{} && end == text.data() + text.size() && width > 0)
+            return width;
+    }
+    winsize size{};
+    if (::isatty(STDOUT_FILENO) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+        size.ws_col > 0)
+        return size.ws_col;
+    return 0;
+}
+
+} // namespace strata::cli

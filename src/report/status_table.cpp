@@ -1,1 +1,107 @@
 // SPDX-License-Identifier: MIT
+#include "report/status_table.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace strata::report {
+namespace {
+
+constexpr std::string_view k_ellipsis = "…";
+constexpr std::string_view k_separator = "  ";
+
+bool is_continuation_byte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+std::string status_text(const MigrationStatus& status) {
+    return status.has_ran ? "applied " + status.ran_on : "pending";
+}
+
+void pad(std::string& line, std::string_view cell, std::size_t width) {
+    line += cell;
+    line.append(width - std::min(width, display_width(cell)), ' ');
+}
+
+} // namespace
+
+std::size_t display_width(std::string_view text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return !is_continuation_byte(c); }));
+}
+
+std::string truncate_to_width(std::string_view text, std::size_t width) {
+    if (display_width(text) <= width)
+        return std::string(text);
+    if (width == 0)
+        return {};
+    // Keep width - 1 code points, then the ellipsis.
+    std::size_t kept = 0;
+    std::size_t end = 0;
+    while (end < text.size()) {
+        if (!is_continuation_byte(text[end])) {
+            if (kept == width - 1)
+                break;
+            ++kept;
+        }
+        ++end;
+    }
+    return std::string(text.substr(0, end)) + std::string(k_ellipsis);
+}
+
+std::string render_status_table(const std::vector<MigrationStatus>& statuses,
+                                const StatusTableOptions& options) {
+    constexpr std::array<std::string_view, 4> headers{"APP", "MIGRATION", "DESCRIPTION", "STATUS"};
+    std::array<std::size_t, 4> widths{};
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        widths[i] = display_width(headers[i]);
+    for (const MigrationStatus& status : statuses) {
+        widths[0] = std::max(widths[0], display_width(status.app_name));
+        widths[1] = std::max(widths[1], display_width(status.migration_id));
+        widths[2] = std::max(widths[2], display_width(status.description));
+        widths[3] = std::max(widths[3], display_width(status_text(status)));
+    }
+
+    // Only DESCRIPTION gives way: the other columns are short and identify the migration.
+    std::size_t total = widths[0] + widths[1] + widths[2] + widths[3] + 3 * k_separator.size();
+    if (options.width > 0 && total > options.width) {
+        std::size_t minimum = display_width(headers[2]);
+        std::size_t excess = total - options.width;
+        widths[2] = std::max(minimum, widths[2] > excess ? widths[2] - excess : 0);
+    }
+
+    auto paint = [&](std::string_view text, std::string_view code) {
+        if (!options.colour)
+            return std::string(text);
+        return "\033[" + std::string(code) + "m" + std::string(text) + "\033[0m";
+    };
+
+    std::string out;
+    std::string header;
+    pad(header, headers[0], widths[0]);
+    header += k_separator;
+    pad(header, headers[1], widths[1]);
+    header += k_separator;
+    pad(header, headers[2], widths[2]);
+    header += k_separator;
+    header += headers[3];
+    out += paint(header, "1");
+    out += '\n';
+
+    for (const MigrationStatus& status : statuses) {
+        std::string line;
+        pad(line, status.app_name, widths[0]);
+        line += k_separator;
+        pad(line, status.migration_id, widths[1]);
+        line += k_separator;
+        pad(line, truncate_to_width(status.description, widths[2]), widths[2]);
+        line += k_separator;
+        // The last column is not padded, so lines carry no trailing blanks.
+        line += paint(status_text(status), status.has_ran ? "32" : "33");
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
+} // namespace strata::report

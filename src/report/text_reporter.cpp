@@ -1,1 +1,132 @@
 // SPDX-License-Identifier: MIT
+#include "report/text_reporter.hpp"
+
+#include "core/plan/plan.hpp"
+
+#include <cstdio>
+#include <ostream>
+#include <utility>
+
+namespace strata::report {
+namespace {
+
+constexpr std::string_view k_green = "32";
+constexpr std::string_view k_yellow = "33";
+constexpr std::string_view k_red = "31";
+
+} // namespace
+
+TextReporter::TextReporter(std::ostream& out, TextReporterOptions options)
+    : m_out(out), m_options(std::move(options)) {}
+
+void TextReporter::on_plan(const Plan& plan) {
+    if (m_options.quiet || m_options.preview)
+        return;
+    // Before a confirmation question the user must see exactly what would be undone.
+    if (plan.reverses_anything()) {
+        for (const Step& step : plan.steps)
+            if (step.direction == Direction::Backwards)
+                m_out << "  " << step.label() << '\n';
+        m_out << std::flush;
+        return;
+    }
+    if (m_options.verbose && !plan.empty()) {
+        m_out << plan.steps.size() << " migration(s) to apply:\n";
+        for (const Step& step : plan.steps)
+            m_out << "  " << step.label() << '\n';
+        m_out << std::flush;
+    }
+}
+
+void TextReporter::on_preview(const Step& step) {
+    if (m_previews++ > 0)
+        m_out << '\n';
+    m_out << "-- " << step.label() << ": "
+          << (step.sql_path.empty() ? std::string("stored down SQL") : display_path(step.sql_path))
+          << '\n';
+    m_out << step.sql;
+    if (!step.sql.empty() && step.sql.back() != '\n')
+        m_out << '\n';
+    m_out << std::flush;
+}
+
+void TextReporter::on_step_started(const Step& step) {
+    if (m_options.quiet)
+        return;
+    start_line(step);
+}
+
+void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds elapsed) {
+    if (m_options.quiet)
+        return;
+    if (!m_line_open)
+        start_line(step);
+    m_out << paint("ok", k_green) << " (" << format_duration(elapsed) << ")\n" << std::flush;
+    m_line_open = false;
+}
+
+void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
+    if (m_options.quiet)
+        return;
+    if (!m_line_open)
+        start_line(step);
+    m_out << paint("skipped", k_yellow) << " (" << reason << ")\n" << std::flush;
+    m_line_open = false;
+}
+
+void TextReporter::on_file_removed(std::string_view path) {
+    if (m_options.quiet)
+        return;
+    interrupt();
+    m_out << "Removed " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
+}
+
+void TextReporter::interrupt() {
+    if (!m_line_open)
+        return;
+    m_out << paint("failed", k_red) << '\n' << std::flush;
+    m_line_open = false;
+}
+
+std::string TextReporter::display_path(const std::filesystem::path& path) const {
+    return report::display_path(path, m_options.display_base);
+}
+
+std::string TextReporter::paint(std::string_view text, std::string_view colour_code) const {
+    if (!m_options.colour)
+        return std::string(text);
+    return "\033[" + std::string(colour_code) + "m" + std::string(text) + "\033[0m";
+}
+
+void TextReporter::start_line(const Step& step) {
+    std::string_view verb = "Applying";
+    if (step.direction == Direction::Backwards)
+        verb = "Reversing";
+    else if (m_options.fake)
+        verb = "Faking";
+    // Flushed without a newline so a slow migration shows what it is working on.
+    m_out << verb << ' ' << step.label() << " ... " << std::flush;
+    m_line_open = true;
+}
+
+std::string format_duration(std::chrono::microseconds elapsed) {
+    char text[32];
+    double micros = static_cast<double>(elapsed.count());
+    if (elapsed < std::chrono::seconds(1))
+        std::snprintf(text, sizeof text, "%.1f ms", micros / 1e3);
+    else
+        std::snprintf(text, sizeof text, "%.2f s", micros / 1e6);
+    return text;
+}
+
+std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {
+    std::filesystem::path normal = path.lexically_normal();
+    if (!base.empty() && normal.is_absolute()) {
+        std::filesystem::path relative = normal.lexically_relative(base.lexically_normal());
+        if (!relative.empty() && *relative.begin() != "..")
+            return relative.string();
+    }
+    return normal.string();
+}
+
+} // namespace strata::report

@@ -1,1 +1,293 @@
 // SPDX-License-Identifier: MIT
+// The renderers: status table, JSON and the text progress reporter, all on strings.
+#include "core/plan/plan.hpp"
+#include "report/json_reporter.hpp"
+#include "report/status_table.hpp"
+#include "report/text_reporter.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using strata::Direction;
+using strata::MigrationStatus;
+using strata::Plan;
+using strata::Step;
+using namespace strata::report;
+
+namespace {
+
+std::vector<MigrationStatus> sample_statuses() {
+    return {
+        {"core", "0001", "create users", true, "2026-11-21T10:00:00.123Z"},
+        {"core", "0002", "create notes", false, ""},
+        {"billing", "20261121093000", "create invoices", false, ""},
+    };
+}
+
+Step make_step(Direction direction, std::string id, std::string description) {
+    Step step;
+    step.direction = direction;
+    step.app_name = "core";
+    step.migration_id = std::move(id);
+    step.description = std::move(description);
+    return step;
+}
+
+} // namespace
+
+TEST_SUITE("report") {
+    TEST_CASE("the status table aligns its columns") {
+        CHECK(render_status_table(sample_statuses()) ==
+              "APP      MIGRATION       DESCRIPTION      STATUS\n"
+              "core     0001            create users     applied 2026-11-21T10:00:00.123Z\n"
+              "core     0002            create notes     pending\n"
+              "billing  20261121093000  create invoices  pending\n");
+    }
+
+    TEST_CASE("an empty status table is its header") {
+        CHECK(render_status_table({}) == "APP  MIGRATION  DESCRIPTION  STATUS\n");
+    }
+
+    TEST_CASE("a narrow terminal shortens descriptions with an ellipsis") {
+        std::vector<MigrationStatus> statuses{
+            {"core", "0001", "add a very long description to the users table", false, ""},
+            {"core", "0002", "short", false, ""},
+        };
+        // Unlimited and wide enough: nothing is cut.
+        std::string full = render_status_table(statuses, {0, false});
+        CHECK(full.find("add a very long description to the users table  pending") !=
+              std::string::npos);
+        CHECK(render_status_table(statuses, {200, false}) == full);
+
+        // 4 + 2 + 9 + 2 + 20 + 2 + 7 = 46 columns.
+        CHECK(render_status_table(statuses, {46, false}) ==
+              "APP   MIGRATION  DESCRIPTION           STATUS\n"
+              "core  0001       add a very long des…  pending\n"
+              "core  0002       short                 pending\n");
+
+        // Never narrower than the DESCRIPTION header.
+        CHECK(render_status_table(statuses, {10, false}) ==
+              "APP   MIGRATION  DESCRIPTION  STATUS\n"
+              "core  0001       add a very…  pending\n"
+              "core  0002       short        pending\n");
+    }
+
+    TEST_CASE("widths count characters, not bytes") {
+        CHECK(display_width("abc") == 3);
+        CHECK(display_width("café") == 4);
+        CHECK(display_width("…") == 1);
+        CHECK(truncate_to_width("abcdef", 6) == "abcdef");
+        CHECK(truncate_to_width("abcdef", 4) == "abc…");
+        CHECK(truncate_to_width("cafés au lait", 5) == "café…");
+        CHECK(truncate_to_width("ééé", 2) == "é…");
+        CHECK(truncate_to_width("abc", 0).empty());
+
+        std::vector<MigrationStatus> statuses{{"core", "0001", "créer les tables", false, ""}};
+        CHECK(render_status_table(statuses) == "APP   MIGRATION  DESCRIPTION       STATUS\n"
+                                               "core  0001       créer les tables  pending\n");
+    }
+
+    TEST_CASE("colour marks the header and the status, without breaking alignment") {
+        std::vector<MigrationStatus> statuses{{"core", "0001", "x", true, "T"},
+                                              {"core", "0002", "y", false, ""}};
+        CHECK(render_status_table(statuses, {0, true}) ==
+              "\033[1mAPP   MIGRATION  DESCRIPTION  STATUS\033[0m\n"
+              "core  0001       x            \033[32mapplied T\033[0m\n"
+              "core  0002       y            \033[33mpending\033[0m\n");
+    }
+
+    TEST_CASE("statuses as JSON") {
+        CHECK(render_statuses_json(sample_statuses()) ==
+              "[\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
+              "users\",\"has_ran\":true,\"ran_on\":\"2026-11-21T10:00:00.123Z\"},\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
+              "notes\",\"has_ran\":false,\"ran_on\":null},\n"
+              "  {\"app_name\":\"billing\",\"migration_id\":\"20261121093000\",\"description\":"
+              "\"create invoices\",\"has_ran\":false,\"ran_on\":null}\n"
+              "]\n");
+        CHECK(render_statuses_json({}) == "[]\n");
+    }
+
+    TEST_CASE("JSON strings are escaped") {
+        CHECK(json_string("plain") == "\"plain\"");
+        CHECK(json_string("say \"hi\"") == "\"say \\\"hi\\\"\"");
+        CHECK(json_string("a\\b") == "\"a\\\\b\"");
+        CHECK(json_string("line\nnext\ttab\r") == "\"line\\nnext\\ttab\\r\"");
+        CHECK(json_string(std::string("\x01\x1f\b\f", 4)) == "\"\\u0001\\u001f\\b\\f\"");
+        CHECK(json_string("café ✓") == "\"café ✓\"");
+        CHECK(json_string("/") == "\"/\"");
+        // Bytes that are not UTF-8 (a lone continuation, a truncated sequence, an overlong
+        // form, a surrogate) would make the document invalid.
+        CHECK(json_string("a\x80z") == "\"a\\ufffdz\"");
+        CHECK(json_string("\xc3") == "\"\\ufffd\"");
+        CHECK(json_string("\xc0\xaf") == "\"\\ufffd\\ufffd\"");
+        CHECK(json_string("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");
+
+        std::vector<MigrationStatus> statuses{{"core", "1", "quote \" here", false, ""}};
+        CHECK(render_statuses_json(statuses).find("\"description\":\"quote \\\" here\"") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("progress lines") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        Step up = make_step(Direction::Forwards, "0001", "create users");
+        Step down = make_step(Direction::Backwards, "0003", "add tags");
+
+        reporter.on_step_started(up);
+        CHECK(out.str() == "Applying core 0001 (create users) ... ");
+        reporter.on_step_finished(up, std::chrono::microseconds(1234));
+        reporter.on_step_started(down);
+        reporter.on_step_finished(down, std::chrono::microseconds(800));
+        reporter.on_step_started(up);
+        reporter.on_step_skipped(up, "already applied by another run");
+        CHECK(out.str() == "Applying core 0001 (create users) ... ok (1.2 ms)\n"
+                           "Reversing core 0003 (add tags) ... ok (0.8 ms)\n"
+                           "Applying core 0001 (create users) ... skipped (already applied by "
+                           "another run)\n");
+    }
+
+    TEST_CASE("a skipped or finished step without a start still gets a whole line") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        Step up = make_step(Direction::Forwards, "0002", "create notes");
+        reporter.on_step_skipped(up, "done by another run");
+        reporter.on_step_finished(up, std::chrono::microseconds(2'500'000));
+        CHECK(out.str() == "Applying core 0002 (create notes) ... skipped (done by another run)\n"
+                           "Applying core 0002 (create notes) ... ok (2.50 s)\n");
+    }
+
+    TEST_CASE("a step that threw is marked failed so the error starts a new line") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        reporter.interrupt(); // nothing open: nothing printed
+        CHECK(out.str().empty());
+        reporter.on_step_started(make_step(Direction::Forwards, "0003", "broken"));
+        reporter.interrupt();
+        reporter.interrupt();
+        CHECK(out.str() == "Applying core 0003 (broken) ... failed\n");
+    }
+
+    TEST_CASE("--fake says Faking, colour paints the outcome") {
+        std::ostringstream out;
+        TextReporterOptions options;
+        options.fake = true;
+        options.colour = true;
+        TextReporter reporter(out, options);
+        Step up = make_step(Direction::Forwards, "0001", "create users");
+        reporter.on_step_started(up);
+        reporter.on_step_finished(up, std::chrono::microseconds(100));
+        CHECK(out.str() == "Faking core 0001 (create users) ... \033[32mok\033[0m (0.1 ms)\n");
+    }
+
+    TEST_CASE("quiet suppresses progress but not previews") {
+        std::ostringstream out;
+        TextReporterOptions options;
+        options.quiet = true;
+        TextReporter reporter(out, options);
+        Step down = make_step(Direction::Backwards, "0003", "add tags");
+        down.sql = "DROP TABLE tags;";
+        Plan plan;
+        plan.steps.push_back(down);
+        reporter.on_plan(plan);
+        reporter.on_step_started(down);
+        reporter.on_step_finished(down, std::chrono::microseconds(5));
+        reporter.on_step_skipped(down, "x");
+        reporter.on_file_removed("/tmp/x.sql");
+        CHECK(out.str().empty());
+        reporter.on_preview(down);
+        CHECK(out.str() == "-- core 0003 (add tags): stored down SQL\nDROP TABLE tags;\n");
+    }
+
+    TEST_CASE("a plan that reverses migrations is listed before the question") {
+        Plan plan;
+        plan.steps.push_back(make_step(Direction::Backwards, "0003", "add tags"));
+        plan.steps.push_back(make_step(Direction::Backwards, "0002", "create notes"));
+
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        reporter.on_plan(plan);
+        CHECK(out.str() == "  core 0003 (add tags)\n  core 0002 (create notes)\n");
+
+        // Under --preview the output is SQL only.
+        std::ostringstream preview_out;
+        TextReporterOptions options;
+        options.preview = true;
+        TextReporter preview(preview_out, options);
+        preview.on_plan(plan);
+        CHECK(preview_out.str().empty());
+    }
+
+    TEST_CASE("forwards plans are listed only when verbose") {
+        Plan plan;
+        plan.steps.push_back(make_step(Direction::Forwards, "0001", "create users"));
+
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        reporter.on_plan(plan);
+        CHECK(out.str().empty());
+
+        std::ostringstream verbose_out;
+        TextReporterOptions options;
+        options.verbose = true;
+        TextReporter verbose(verbose_out, options);
+        verbose.on_plan(plan);
+        CHECK(verbose_out.str() == "1 migration(s) to apply:\n  core 0001 (create users)\n");
+    }
+
+    TEST_CASE("previews show where the SQL comes from, relative to the working folder") {
+        std::ostringstream out;
+        TextReporterOptions options;
+        options.display_base = "/work/project";
+        TextReporter reporter(out, options);
+
+        Step first = make_step(Direction::Forwards, "0001", "create users");
+        first.sql_path = "/work/project/migrations/core/0001_create_users.up.sql";
+        first.sql = "CREATE TABLE users (id INTEGER PRIMARY KEY);\n";
+        Step second = make_step(Direction::Forwards, "0002", "create notes");
+        second.sql_path = "migrations/core/./0002_create_notes.up.sql";
+        second.sql = "CREATE TABLE notes (id);"; // no final newline
+        Step stored = make_step(Direction::Backwards, "0001", "create users");
+        stored.sql = "DROP TABLE users;\n";
+
+        reporter.on_preview(first);
+        reporter.on_preview(second);
+        reporter.on_preview(stored);
+        CHECK(out.str() == "-- core 0001 (create users): migrations/core/0001_create_users.up.sql\n"
+                           "CREATE TABLE users (id INTEGER PRIMARY KEY);\n"
+                           "\n"
+                           "-- core 0002 (create notes): migrations/core/0002_create_notes.up.sql\n"
+                           "CREATE TABLE notes (id);\n"
+                           "\n"
+                           "-- core 0001 (create users): stored down SQL\n"
+                           "DROP TABLE users;\n");
+    }
+
+    TEST_CASE("removed files are reported") {
+        std::ostringstream out;
+        TextReporterOptions options;
+        options.display_base = "/work/project";
+        TextReporter reporter(out, options);
+        reporter.on_file_removed("/work/project/migrations/core/0003_add_tags.up.sql");
+        reporter.on_file_removed("/elsewhere/0003_add_tags.down.sql");
+        CHECK(out.str() == "Removed migrations/core/0003_add_tags.up.sql\n"
+                           "Removed /elsewhere/0003_add_tags.down.sql\n");
+    }
+
+    TEST_CASE("paths and durations as shown") {
+        CHECK(display_path("/a/b/c.sql", "/a") == "b/c.sql");
+        CHECK(display_path("/a/b/c.sql", "/a/") == "b/c.sql");
+        CHECK(display_path("/ab/c.sql", "/a") == "/ab/c.sql");
+        CHECK(display_path("/x/c.sql", "/a") == "/x/c.sql");
+        CHECK(display_path("./m/c.sql", "/a") == "m/c.sql");
+        CHECK(display_path("/a/b/c.sql", "") == "/a/b/c.sql");
+
+        CHECK(format_duration(std::chrono::microseconds(0)) == "0.0 ms");
+        CHECK(format_duration(std::chrono::microseconds(1250)) == "1.2 ms");
+        CHECK(format_duration(std::chrono::microseconds(999'949)) == "999.9 ms");
+        CHECK(format_duration(std::chrono::microseconds(1'000'000)) == "1.00 s");
+        CHECK(format_duration(std::chrono::microseconds(12'345'678)) == "12.35 s");
+    }
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::cli {
+
+// The commands strata knows. None: only global options were given (e.g. --version).
+enum class Command { None, Forwards, Backwards, Goto, Check, New, Init, Help };
+
+// The canonical name of a command ("forwards" for Command::Forwards; "" for None).
+std::string_view command_name(Command command);
+
+// The command a name or alias denotes ("up" -> Forwards), or nullopt.
+std::optional<Command> find_command(std::string_view name);
+
+// A parsed command line. Parsing only checks shape (known names, option values, argument
+// counts); whether an app or migration exists is the library's business.
+struct CommandLine {
+    Command command = Command::None;
+    std::vector<std::string> positionals; // the command's arguments, in order
+
+    // Global options.
+    std::optional<std::string> project_file; // -p/--project FILE
+    std::optional<std::string> directory;    // -C DIR
+    std::optional<std::string> database;     // --database PATH
+    bool quiet = false;
+    bool verbose = false;
+    bool help = false;
+    bool version = false;
+
+    // Per-command options.
+    bool fake = false;                   // forwards
+    bool preview = false;                // forwards, backwards, goto
+    bool yes = false;                    // forwards, backwards, goto
+    std::optional<std::size_t> steps;    // backwards
+    bool clean = false;                  // backwards
+    bool json = false;                   // check
+    bool exit_code = false;              // check
+    std::optional<std::string> sql_up;   // new
+    std::optional<std::string> sql_down; // new
+};
+
+// Parses the arguments after the program name. Options may come before or after the command;
+// "--" ends option parsing. Throws Error(Usage) for an unknown command or option (suggesting
+// the closest one), a missing or bad option value, an option the command does not take, or a
+// wrong number of arguments (not checked when --help or --version is given).
+CommandLine parse_arguments(const std::vector<std::string>& args);
+
+// The overview shown by `strata --help`.
+std::string overview_help();
+
+// The help of one command, shown by `strata <command> --help`; overview_help() for None.
+std::string command_help(Command command);
+
+// "strata 0.1.0"
+std::string version_text();
+
+} // namespace strata::cli

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/executor/observer.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace strata::report {
+
+struct TextReporterOptions {
+    bool quiet = false;   // no progress lines, no plan listing (preview SQL is still printed)
+    bool verbose = false; // also list forwards plans before running them
+    bool colour = false;  // ANSI colours for ok / skipped / failed
+    bool fake = false;    // --fake: say "Faking" rather than "Applying"
+    bool preview = false; // --preview: print only the SQL, so the output can be saved as a script
+    // Paths under this folder are shown relative to it; "" shows paths as given.
+    std::filesystem::path display_base;
+};
+
+// Renders a run as human-readable lines on `out`:
+//   Applying core 0001 (create users) ... ok (1.2 ms)
+// Plans that reverse migrations are listed first ("  core 0003 (add tags)") so the user sees
+// what a confirmation question is about.
+class TextReporter : public RunObserver {
+  public:
+    TextReporter(std::ostream& out, TextReporterOptions options);
+
+    void on_plan(const Plan& plan) override;
+    void on_preview(const Step& step) override;
+    void on_step_started(const Step& step) override;
+    void on_step_finished(const Step& step, std::chrono::microseconds elapsed) override;
+    void on_step_skipped(const Step& step, std::string_view reason) override;
+    void on_file_removed(std::string_view path) override;
+
+    // Ends a progress line left open by a step that threw, so the error that follows starts
+    // on a line of its own. Does nothing when no line is open.
+    void interrupt();
+
+    // `path` as shown to the user: relative to display_base when it lies under it.
+    std::string display_path(const std::filesystem::path& path) const;
+
+  private:
+    std::string paint(std::string_view text, std::string_view colour_code) const;
+    void start_line(const Step& step);
+
+    std::ostream& m_out;
+    TextReporterOptions m_options;
+    bool m_line_open = false;
+    std::size_t m_previews = 0;
+};
+
+// A duration as shown after "ok": "1.2 ms" below a second, "3.45 s" from one second on.
+std::string format_duration(std::chrono::microseconds elapsed);
+
+// `path` relative to `base` when it lies under it, otherwise as given (normalised).
+std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base);
+
+} // namespace strata::report
