@@ -1,1 +1,161 @@
 // SPDX-License-Identifier: MIT
+// `strata init` and `strata new` run as real processes.
+#include "support/fixtures.hpp"
+#include "support/process.hpp"
+#include "support/sqlite_probe.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <ctime>
+#include <regex>
+
+using namespace strata::test;
+
+namespace {
+
+// The current UTC time as strata writes ids: YYYYMMDDHHMMSS.
+std::string utc_stamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm parts{};
+    gmtime_r(&now, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &parts);
+    return text;
+}
+
+// Names of the files in `folder`, sorted.
+std::vector<std::string> files_in(const std::filesystem::path& folder) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(folder))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+} // namespace
+
+TEST_SUITE("e2e_new_init") {
+    TEST_CASE("init writes a commented strata.toml and an empty migrations folder") {
+        TempDir dir;
+        std::vector<std::string> args{"init"};
+        std::string app = "main";
+        SUBCASE("default app name") {}
+        SUBCASE("named app") {
+            args.push_back("core");
+            app = "core";
+        }
+        CAPTURE(app);
+
+        auto r = run_strata(args, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        REQUIRE(file_exists(dir / "strata.toml"));
+        std::string toml = read_file(dir / "strata.toml");
+        CHECK(toml.find("database = \"app.db\"") != std::string::npos);
+        CHECK(toml.find('#') != std::string::npos);
+        CHECK(toml.find("\"" + app + "\"") != std::string::npos);
+        auto folder = dir / ("migrations/" + app);
+        REQUIRE(std::filesystem::is_directory(folder));
+        CHECK(std::filesystem::is_empty(folder));
+
+        // The new project is usable as it is.
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("No migrations need to be run") != std::string::npos);
+    }
+
+    TEST_CASE("init refuses when strata.toml already exists") {
+        TempDir dir;
+        write_file(dir / "strata.toml", "# mine\n");
+        FileSnapshot before(dir / "strata.toml");
+
+        auto r = run_strata({"init"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.rfind("strata: error: ", 0) == 0);
+        CHECK(r.err.find("strata.toml") != std::string::npos);
+        CHECK(before.unchanged());
+        CHECK_FALSE(file_exists(dir / "migrations"));
+    }
+
+    TEST_CASE("new writes the paired files with a UTC timestamp id and a slug") {
+        TempDir dir;
+        REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
+        auto folder = dir / "migrations/core";
+
+        std::vector<std::string> args;
+        std::string slug;
+        SUBCASE("one word per argument") {
+            args = {"new", "core", "Create", "users", "table"};
+            slug = "create_users_table";
+        }
+        SUBCASE("punctuation and capitals") {
+            args = {"new", "core", "  Add E-mail", "(v2)!  "};
+            slug = "add_e_mail_v2";
+        }
+        CAPTURE(slug);
+
+        std::string earliest = utc_stamp();
+        auto r = run_strata(args, in_dir(dir.path()));
+        std::string latest = utc_stamp();
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+
+        auto names = files_in(folder);
+        REQUIRE(names.size() == 2);
+        std::smatch down;
+        std::smatch up;
+        std::regex down_name("(\\d{14})_" + slug + "\\.down\\.sql");
+        std::regex up_name("(\\d{14})_" + slug + "\\.up\\.sql");
+        REQUIRE(std::regex_match(names[0], down, down_name));
+        REQUIRE(std::regex_match(names[1], up, up_name));
+        std::string id = up[1];
+        CHECK(down[1] == id);
+        CHECK(id >= earliest);
+        CHECK(id <= latest);
+        CHECK(r.out.find(names[0]) != std::string::npos);
+        CHECK(r.out.find(names[1]) != std::string::npos);
+    }
+
+    TEST_CASE("new with --sql-up and --sql-down gives a migration forwards applies") {
+        TempDir dir;
+        REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
+        auto db = dir / "app.db";
+
+        auto r = run_strata({"new", "core", "create users", "--sql-up",
+                             "CREATE TABLE users (id INTEGER PRIMARY KEY);", "--sql-down",
+                             "DROP TABLE users;"},
+                            in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        REQUIRE(r.exit_code == 0);
+
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("(create users) ... ok (") != std::string::npos);
+        CHECK(has_table(db, "users"));
+        auto rows = migration_rows(db);
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].first == "core");
+        CHECK(std::regex_match(rows[0].second, std::regex("\\d{14}")));
+
+        r = run_strata({"backwards", "core", "--yes"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_FALSE(has_table(db, "users"));
+        CHECK(migration_rows(db).empty());
+    }
+
+    TEST_CASE("new for an unknown app is a usage error and writes nothing") {
+        TempDir dir;
+        REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
+
+        auto r = run_strata({"new", "nosuch", "anything"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("nosuch") != std::string::npos);
+        CHECK(std::filesystem::is_empty(dir / "migrations/core"));
+        CHECK_FALSE(file_exists(dir / "migrations/nosuch"));
+    }
+}
