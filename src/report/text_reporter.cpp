@@ -66,7 +66,8 @@ void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds 
 }
 
 void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
-    if (m_options.quiet)
+    // A concurrent runner got there first: the run's summary says so; the detail is for -v.
+    if (m_options.quiet || !m_options.verbose)
         return;
     if (!m_line_open)
         start_line(step);
