@@ -26,13 +26,18 @@ struct CommandSpec {
 
 constexpr std::size_t k_unlimited = std::numeric_limits<std::size_t>::max();
 
-constexpr std::array<CommandSpec, 7> k_commands{{
+constexpr std::array<CommandSpec, 12> k_commands{{
     {Command::Forwards, "forwards", "up", 0, 2,
      "strata forwards [APP|all] [MIGRATION_ID] [options]"},
     {Command::Backwards, "backwards", "down", 1, 2,
      "strata backwards APP|all [MIGRATION_ID] [options]"},
     {Command::Goto, "goto", "", 2, 2, "strata goto APP MIGRATION_ID [options]"},
     {Command::Check, "check", "status", 0, 1, "strata check [APP|all] [options]"},
+    {Command::Sync, "sync", "", 0, 1, "strata sync [APP|all] [options]"},
+    {Command::Repair, "repair", "", 1, 2, "strata repair APP [MIGRATION_ID]"},
+    {Command::Clean, "clean", "", 1, 1, "strata clean APP [options]"},
+    {Command::Schema, "schema", "", 0, 0, "strata schema"},
+    {Command::Restore, "restore", "", 1, 1, "strata restore BACKUP [options]"},
     {Command::New, "new", "", 2, k_unlimited, "strata new APP DESCRIPTION... [options]"},
     {Command::Init, "init", "", 0, 1, "strata init [APP]"},
     {Command::Help, "help", "", 0, 1, "strata help [COMMAND]"},
@@ -76,7 +81,17 @@ std::size_t parse_steps(const std::string& value) {
     return steps;
 }
 
-const std::array<OptionSpec, 17> k_options{{
+// The commands that run migrations and so take the safety overrides.
+constexpr unsigned k_running =
+    bit(Command::Forwards) | bit(Command::Backwards) | bit(Command::Goto) | bit(Command::Sync);
+
+std::string parse_foreign_keys(const std::string& value) {
+    if (value != "deferred" && value != "immediate")
+        usage_error("--foreign-keys takes deferred or immediate, not \"" + value + "\"");
+    return value;
+}
+
+const std::array<OptionSpec, 22> k_options{{
     {"project", 'p', true, k_global,
      [](CommandLine& line, const std::string& value) { line.project_file = value; }},
     {"directory", 'C', true, k_global,
@@ -92,13 +107,24 @@ const std::array<OptionSpec, 17> k_options{{
      [](CommandLine& line, const std::string&) { line.version = true; }},
     {"fake", '\0', false, bit(Command::Forwards),
      [](CommandLine& line, const std::string&) { line.fake = true; }},
-    {"preview", '\0', false, bit(Command::Forwards) | bit(Command::Backwards) | bit(Command::Goto),
+    {"preview", '\0', false, k_running,
      [](CommandLine& line, const std::string&) { line.preview = true; }},
-    {"yes", 'y', false, bit(Command::Forwards) | bit(Command::Backwards) | bit(Command::Goto),
+    {"yes", 'y', false, k_running | bit(Command::Clean) | bit(Command::Restore),
      [](CommandLine& line, const std::string&) { line.yes = true; }},
-    {"auto-agree", '\0', false,
-     bit(Command::Forwards) | bit(Command::Backwards) | bit(Command::Goto),
+    {"auto-agree", '\0', false, k_running | bit(Command::Clean) | bit(Command::Restore),
      [](CommandLine& line, const std::string&) { line.yes = true; }},
+    {"allow-modified", '\0', false, k_running,
+     [](CommandLine& line, const std::string&) { line.allow_modified = true; }},
+    {"atomic", '\0', false, k_running,
+     [](CommandLine& line, const std::string&) { line.atomic = true; }},
+    {"backup", '\0', false, k_running,
+     [](CommandLine& line, const std::string&) { line.backup = true; }},
+    {"out-of-order", '\0', false, k_running,
+     [](CommandLine& line, const std::string&) { line.out_of_order = true; }},
+    {"foreign-keys", '\0', true, k_running,
+     [](CommandLine& line, const std::string& value) {
+         line.foreign_keys = parse_foreign_keys(value);
+     }},
     {"steps", '\0', true, bit(Command::Backwards),
      [](CommandLine& line, const std::string& value) { line.steps = parse_steps(value); }},
     {"clean", '\0', false, bit(Command::Backwards),
@@ -329,6 +355,11 @@ Commands:
   backwards (down)   reverse applied migrations
   goto               move an app to exactly one migration, forwards or backwards
   check (status)     show which migrations have run and which are pending
+  sync               make the database match the project exactly (downgrades too)
+  repair             accept the edited up file of an applied migration
+  clean              forget applied migrations whose files are gone
+  schema             print the database schema as SQL
+  restore BACKUP     put a backup written by --backup back in place
   new                write a new pair of migration files
   init               write a strata.toml and an empty migrations folder
   help [COMMAND]     show the help of a command
@@ -383,6 +414,13 @@ Options:
       --preview  print the SQL that would run; change nothing
   -y, --yes      do not ask for confirmation (alias --auto-agree)
 
+Safety options (override strata.toml):
+      --allow-modified      run although applied migrations' up files were edited
+      --atomic              commit the whole run as one transaction (transaction = "all")
+      --backup              copy the database before the first change (backup = true)
+      --out-of-order        apply pending migrations older than the newest applied one
+      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
 Examples:
@@ -410,6 +448,13 @@ Options:
       --clean     delete the reversed migrations' files afterwards
       --preview   print the down SQL that would run; change nothing
 
+Safety options (override strata.toml):
+      --allow-modified      run although applied migrations' up files were edited
+      --atomic              commit the whole run as one transaction (transaction = "all")
+      --backup              copy the database before the first change (backup = true)
+      --out-of-order        apply pending migrations older than the newest applied one
+      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
 Examples:
@@ -428,6 +473,13 @@ reverses everything.
 Options:
       --preview  print the SQL that would run; change nothing
   -y, --yes      do not ask for confirmation (alias --auto-agree)
+
+Safety options (override strata.toml):
+      --allow-modified      run although applied migrations' up files were edited
+      --atomic              commit the whole run as one transaction (transaction = "all")
+      --backup              copy the database before the first change (backup = true)
+      --out-of-order        apply pending migrations older than the newest applied one
+      --foreign-keys MODE   deferred (check before COMMIT) or immediate
 
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
@@ -453,6 +505,75 @@ Examples:
   strata check
   strata status core --json
   strata check --exit-code || strata forwards
+)";
+    case Command::Sync:
+        return R"(Usage: strata sync [APP|all] [options]
+
+Makes the database match the project exactly: first reverses, newest first, the applied
+migrations whose files this project does not have (using the down SQL stored when they
+ran), then applies every pending migration. This is how a device or desktop app that was
+rolled back to an older release brings its database back to that release. It prints the
+plan and asks before reversing anything, unless --yes.
+
+Options:
+      --preview  print the SQL that would run; change nothing
+  -y, --yes      do not ask for confirmation (alias --auto-agree)
+
+Safety options (override strata.toml):
+      --allow-modified      run although applied migrations' up files were edited
+      --atomic              commit the whole run as one transaction (transaction = "all")
+      --backup              copy the database before the first change (backup = true)
+      --out-of-order        apply pending migrations older than the newest applied one
+      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+
+Examples:
+  strata sync
+  strata sync --yes --backup
+)";
+    case Command::Repair:
+        return R"(Usage: strata repair APP [MIGRATION_ID]
+
+Records the current checksum of applied migrations whose up file was edited on purpose
+(all modified migrations of APP, or only MIGRATION_ID), printing the old and new
+checksums. Until then forwards refuses to run while an applied file differs.
+
+Examples:
+  strata repair core
+  strata repair core 20261121093000
+)";
+    case Command::Clean:
+        return R"(Usage: strata clean APP [options]
+
+Removes the state rows of APP's applied migrations whose files are gone, after asking.
+Their schema changes stay in the database; only strata's record of them is dropped.
+
+Options:
+  -y, --yes   do not ask for confirmation (alias --auto-agree)
+
+Examples:
+  strata clean core --yes
+)";
+    case Command::Schema:
+        return R"(Usage: strata schema
+
+Prints the database schema as SQL, in a deterministic order, without strata's own
+`migrations` table. Set schema_file in strata.toml to have it written after every run
+that changes the database.
+
+Examples:
+  strata schema > schema.sql
+)";
+    case Command::Restore:
+        return R"(Usage: strata restore BACKUP [options]
+
+Puts BACKUP (a file written by --backup, e.g. app.db.20261121T093000.123Z.bak) back in
+place of the database, after asking. Refuses while another connection holds the database.
+
+Options:
+  -y, --yes   do not ask for confirmation (alias --auto-agree)
+
+Examples:
+  strata restore app.db.20261121T093000.123Z.bak --yes
 )";
     case Command::New:
         return R"(Usage: strata new APP DESCRIPTION... [options]

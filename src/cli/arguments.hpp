@@ -10,7 +10,21 @@
 namespace strata::cli {
 
 // The commands strata knows. None: only global options were given (e.g. --version).
-enum class Command { None, Forwards, Backwards, Goto, Check, New, Init, Help };
+enum class Command {
+    None,
+    Forwards,
+    Backwards,
+    Goto,
+    Check,
+    Sync,
+    Repair,
+    Clean,
+    Schema,
+    Restore,
+    New,
+    Init,
+    Help
+};
 
 // The canonical name of a command ("forwards" for Command::Forwards; "" for None).
 std::string_view command_name(Command command);
@@ -43,6 +57,13 @@ struct CommandLine {
     bool exit_code = false;              // check
     std::optional<std::string> sql_up;   // new
     std::optional<std::string> sql_down; // new
+
+    // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
+    bool allow_modified = false;             // run although applied files were edited
+    bool atomic = false;                     // transaction = "all"
+    bool backup = false;                     // backup = true
+    bool out_of_order = false;               // out_of_order = "allow"
+    std::optional<std::string> foreign_keys; // "deferred" or "immediate"
 };
 
 // Parses the arguments after the program name. Options may come before or after the command;

@@ -2,7 +2,9 @@
 #include "cli/commands.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "cli/signals.hpp"
 #include "cli/terminal.hpp"
+#include "core/api/database_tools.hpp"
 #include "core/api/managers.hpp"
 #include "core/api/scaffold.hpp"
 #include "core/error.hpp"
@@ -57,6 +59,20 @@ void apply_database_override(Project& project, const CommandLine& line) {
     std::optional<std::string> from_environment = process_environment()("STRATA_DATABASE");
     if (from_environment && !from_environment->empty())
         project.database = *from_environment;
+}
+
+// Command-line safety options win over strata.toml.
+void apply_setting_overrides(Project& project, const CommandLine& line) {
+    Settings& settings = project.settings;
+    if (line.atomic)
+        settings.transaction = TransactionScope::All;
+    if (line.backup)
+        settings.backup = true;
+    if (line.out_of_order)
+        settings.out_of_order = OutOfOrder::Allow;
+    if (line.foreign_keys)
+        settings.foreign_keys = *line.foreign_keys == "immediate" ? ForeignKeyMode::Immediate
+                                                                  : ForeignKeyMode::Deferred;
 }
 
 std::string positional(const CommandLine& line, std::size_t index, std::string fallback) {
@@ -134,6 +150,7 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
 int run_with_project(const CommandLine& line, const Io& io) {
     Project project = load_project_for(line);
     apply_database_override(project, line);
+    apply_setting_overrides(project, line);
 
     fs::path here = fs::current_path();
     if (line.verbose) // on stderr, so that --json and --preview output stay clean
@@ -150,6 +167,8 @@ int run_with_project(const CommandLine& line, const Io& io) {
     report::TextReporter reporter(io.out, options);
     TerminalPrompter prompter(io.in, io.out, io.stdin_is_terminal);
     Context context{project, &reporter, &prompter};
+    context.allow_modified = line.allow_modified;
+    context.cancel = &interrupt_requested();
 
     MigrationResult result;
     try {
@@ -176,15 +195,43 @@ int run_with_project(const CommandLine& line, const Io& io) {
             break;
         case Command::Check:
             return run_check(line, io, context);
+        case Command::Sync:
+            result =
+                SyncMigrationManager(context, positional(line, 0, "all"), line.yes, line.preview)
+                    .run();
+            break;
+        case Command::Repair:
+            result =
+                RepairMigrationManager(context, positional(line, 0, ""), positional(line, 1, "all"))
+                    .run();
+            break;
+        case Command::Clean:
+            result = CleanMigrationManager(context, positional(line, 0, ""), line.yes).run();
+            break;
+        case Command::Schema:
+            io.out << schema_of(project) << std::flush;
+            return k_exit_success;
+        case Command::Restore:
+            result = restore_backup(context, positional(line, 0, ""), line.yes);
+            break;
         default:
             throw Error(ErrorKind::Usage, "no command given", {},
                         "run `strata --help` to see the commands");
         }
-    } catch (...) {
+    } catch (const Error& error) {
         // A step that threw left "Applying ... " open; the error must not be glued to it.
+        reporter.interrupt();
+        if (error.kind() == ErrorKind::Interrupted)
+            throw InterruptedRun{error, interrupt_signal()};
+        throw;
+    } catch (...) {
         reporter.interrupt();
         throw;
     }
+    // A signal during the prompt ends the wait (the answer counts as no); report it as such.
+    if (!result.success && interrupt_requested().load())
+        throw InterruptedRun{Error(ErrorKind::Interrupted, "interrupted; nothing was changed"),
+                             interrupt_signal()};
     print_result(result, line, io);
     return exit_code_for(result);
 }
@@ -223,6 +270,10 @@ int execute(const CommandLine& line, const Io& io) {
 int run(const std::vector<std::string>& args, const Io& io) {
     try {
         return execute(parse_arguments(args), io);
+    } catch (const InterruptedRun& run) {
+        io.out << std::flush;
+        io.err << "strata: " << run.error.what() << '\n' << std::flush;
+        return 128 + run.signal;
     } catch (const Error& error) {
         io.out << std::flush;
         io.err << "strata: error: " << error.what() << '\n' << std::flush;
@@ -242,6 +293,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i)
         args.emplace_back(argv[i]);
+    install_interrupt_handlers();
     Io io{std::cin,        std::cout, std::cerr, stdin_is_terminal(), stdout_wants_colour(),
           terminal_width()};
     return run(args, io);

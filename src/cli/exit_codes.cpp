@@ -8,6 +8,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::Usage:
     case ErrorKind::ProjectFile:
     case ErrorKind::MigrationFiles:
+    case ErrorKind::Drift:
         return k_exit_usage;
     // An id the app does not have is reported like a failed run, as the spec asks ("exit 1").
     case ErrorKind::UnknownMigration:
@@ -18,6 +19,9 @@ int exit_code_for(ErrorKind kind) {
         return k_exit_busy;
     case ErrorKind::Database:
         return k_exit_database;
+    // The CLI replaces this with 128 + the signal's number (130 SIGINT, 143 SIGTERM).
+    case ErrorKind::Interrupted:
+        return k_exit_interrupted;
     }
     return k_exit_failed;
 }

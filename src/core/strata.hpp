@@ -7,3 +7,4 @@
 #include "core/executor/observer.hpp"
 #include "core/plan/plan.hpp"
 #include "core/project/project.hpp"
+#include "core/api/database_tools.hpp"

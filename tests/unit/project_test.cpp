@@ -216,7 +216,8 @@ migrations = "m"
     TEST_CASE("an unknown key with nothing close lists the valid keys") {
         CHECK(parse_error(std::string("colour = true\n") + k_one_app) ==
               "/x/strata.toml:1:1: unknown key \"colour\"\n  hint: valid keys: database, "
-              "busy_timeout_ms, apps");
+              "busy_timeout_ms, foreign_keys, out_of_order, transaction, journal_mode, "
+              "synchronous, backup, keep_backups, schema_file, apps");
     }
 
     TEST_CASE("an unknown table header is an unknown key at the header") {

@@ -4,6 +4,7 @@
 #include "core/executor/observer.hpp"
 #include "core/project/project.hpp"
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@ struct MigrationResult {
     std::string message;
 };
 
+// Where a migration stands. Modified: applied, but its up file changed since (checksum
+// differs). Missing: applied, but its files are gone (e.g. a newer release applied it).
+enum class MigrationState { Pending, Applied, Modified, Missing };
+
+// "pending", "applied", "modified", "missing".
+std::string_view state_name(MigrationState state);
+
 // One row of `check`: a migration and whether it has run.
 struct MigrationStatus {
     std::string app_name;
@@ -23,6 +31,7 @@ struct MigrationStatus {
     std::string description;
     bool has_ran = false;
     std::string ran_on; // "" when it has not run
+    MigrationState state = MigrationState::Pending;
 };
 
 // Asks the user to confirm a destructive plan. The CLI's asks on the terminal; an application
@@ -39,6 +48,11 @@ struct Context {
     const Project& project;
     RunObserver* observer = nullptr; // may be null
     Prompter* prompter = nullptr;    // may be null: confirmation then needs auto_agree
+    // Run even though applied migrations' up files were edited since they ran.
+    bool allow_modified = false;
+    // When set (a signal handler may set it), the migration in flight is rolled back and the
+    // run stops with Error(Interrupted).
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Applies pending migrations. app_name: an app or "all"; migration_id: "all", "1" or an id.
@@ -114,6 +128,48 @@ class CheckMigrationManager {
   private:
     Context m_context;
     std::string m_app_name;
+};
+
+// Makes the database match the project exactly: reverses applied migrations the project does
+// not know (newest first, with their stored down SQL), then applies pending ones. For an
+// application rolled back to an older release. Asks before reversing, unless auto_agree.
+class SyncMigrationManager {
+  public:
+    SyncMigrationManager(Context context, std::string app_name = "all", bool auto_agree = false,
+                         bool preview = false);
+    MigrationResult run();
+
+  private:
+    Context m_context;
+    std::string m_app_name;
+    bool m_auto_agree;
+    bool m_preview;
+};
+
+// Records the current checksum of applied migrations whose up file was edited on purpose.
+// migration_id: "all" (every modified migration of the app) or one id. The message lists the
+// old and new checksums.
+class RepairMigrationManager {
+  public:
+    RepairMigrationManager(Context context, std::string app_name, std::string migration_id = "all");
+    MigrationResult run();
+
+  private:
+    Context m_context;
+    std::string m_app_name;
+    std::string m_migration_id;
+};
+
+// Removes the state rows of applied migrations whose files are gone, after confirmation.
+class CleanMigrationManager {
+  public:
+    CleanMigrationManager(Context context, std::string app_name, bool auto_agree = false);
+    MigrationResult run();
+
+  private:
+    Context m_context;
+    std::string m_app_name;
+    bool m_auto_agree;
 };
 
 } // namespace strata

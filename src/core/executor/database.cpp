@@ -2,6 +2,7 @@
 #include "core/executor/database.hpp"
 
 #include "core/error.hpp"
+#include "core/project/project.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -38,6 +39,26 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
 Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
+
+void configure_for_migrating(Connection& connection, const Settings& settings) {
+    SQLite::Database& db = connection.db();
+    try {
+        if (!settings.journal_mode.empty()) {
+            // SQLite answers with the mode in force, which differs when it cannot switch
+            // (e.g. WAL on a file system without shared memory).
+            const std::string mode =
+                db.execAndGet("PRAGMA journal_mode = " + settings.journal_mode).getString();
+            if (mode != settings.journal_mode)
+                throw Error(ErrorKind::Database,
+                            "cannot set journal_mode to " + settings.journal_mode + " on " +
+                                connection.path().string() + " (it stays " + mode + ")",
+                            {}, "choose another journal_mode in strata.toml");
+        }
+        db.exec("PRAGMA synchronous = " + settings.synchronous);
+    } catch (...) {
+        rethrow_as_error(connection.path(), "configuring the connection");
+    }
+}
 
 void rethrow_as_error(const std::filesystem::path& path, const std::string& doing) {
     try {

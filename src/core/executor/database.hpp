@@ -40,6 +40,13 @@ class Connection {
     std::unique_ptr<SQLite::Database> m_db;
 };
 
+struct Settings;
+
+// Prepares a connection for migrating, outside any transaction: sets journal_mode when the
+// project asks for one and synchronous to FULL (or EXTRA). Throws Error(Database) when SQLite
+// refuses the journal mode.
+void configure_for_migrating(Connection& connection, const Settings& settings);
+
 // Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
 // BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what
 // strata was `doing`; a strata::Error passes through unchanged.

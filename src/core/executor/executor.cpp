@@ -35,7 +35,8 @@ Executor::Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions 
     : m_db(db), m_observer(observer), m_options(options) {}
 
 ExecutionReport Executor::run(const Plan& plan) {
-    ExecutionReport report;
+    m_progress = {};
+    ExecutionReport& report = m_progress;
     StateStore state(m_db);
     for (const Step& step : plan.steps) {
         const bool forwards = step.direction == Direction::Forwards;

@@ -3,7 +3,9 @@
 
 #include "core/executor/observer.hpp"
 #include "core/plan/plan.hpp"
+#include "core/project/project.hpp"
 
+#include <atomic>
 #include <cstddef>
 
 namespace SQLite {
@@ -14,6 +16,9 @@ namespace strata {
 
 struct ExecutorOptions {
     bool fake = false; // record (or forget) steps without running their SQL
+    ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
+    TransactionScope transaction = TransactionScope::Each;
+    const std::atomic<bool>* cancel = nullptr; // when it becomes true, the run stops
 };
 
 struct ExecutionReport {
@@ -21,19 +26,25 @@ struct ExecutionReport {
     std::size_t skipped = 0; // steps another runner had already done
 };
 
-// Runs a plan. Each step runs in its own BEGIN IMMEDIATE transaction that also records (or
-// removes) its state row, after checking inside the write lock that the step is still needed.
-// A failure rolls that step back and stops: Error(MigrationFailed), or Error(Busy) when the
-// write lock could not be had within the busy timeout. Earlier steps stay committed.
+// Runs a plan. Each step runs in a BEGIN IMMEDIATE transaction that also records (or removes)
+// its state row, after checking inside the write lock that the step is still needed. With
+// TransactionScope::All the whole plan shares one transaction. A failure rolls back (that step,
+// or the whole plan) and stops: Error(MigrationFailed), Error(Busy) when the write lock could
+// not be had within the busy timeout, Error(Interrupted) on cancel. With foreign keys deferred,
+// enforcement is off while a step runs and the tables it touched are checked before COMMIT.
 class Executor {
   public:
     Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
+    // Returns what was done; throws as described above (progress() then tells what was kept).
     ExecutionReport run(const Plan& plan);
+    // The steps committed so far by this executor.
+    const ExecutionReport& progress() const { return m_progress; }
 
   private:
     SQLite::Database& m_db;
     RunObserver& m_observer;
     ExecutorOptions m_options;
+    ExecutionReport m_progress;
 };
 
 } // namespace strata

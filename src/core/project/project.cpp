@@ -272,10 +272,105 @@ void apply_apps(const toml::node& value, const Context& context, Document& docum
     }
 }
 
+// A string key whose value must be one of `choices`; returns the index of the one given.
+std::size_t choice_value(std::string_view key, const toml::node& value, const Context& context,
+                         std::initializer_list<std::string_view> choices) {
+    const std::string& text = require_string(key, value, context);
+    std::size_t index = 0;
+    for (std::string_view choice : choices) {
+        if (text == choice)
+            return index;
+        ++index;
+    }
+    std::vector<std::string_view> valid(choices);
+    throw Error(ErrorKind::ProjectFile,
+                "`" + std::string(key) + "` must be one of " + join(valid, ", ") + ", found " +
+                    in_quotes(text),
+                context.at(value));
+}
+
+void apply_foreign_keys(const toml::node& value, const Context& context, Document& document) {
+    document.project.settings.foreign_keys =
+        choice_value("foreign_keys", value, context, {"deferred", "immediate"}) == 0
+            ? ForeignKeyMode::Deferred
+            : ForeignKeyMode::Immediate;
+}
+
+void apply_out_of_order(const toml::node& value, const Context& context, Document& document) {
+    document.project.settings.out_of_order =
+        choice_value("out_of_order", value, context, {"error", "allow"}) == 0 ? OutOfOrder::Error
+                                                                              : OutOfOrder::Allow;
+}
+
+void apply_transaction(const toml::node& value, const Context& context, Document& document) {
+    document.project.settings.transaction =
+        choice_value("transaction", value, context, {"each", "all"}) == 0 ? TransactionScope::Each
+                                                                          : TransactionScope::All;
+}
+
+// OFF and MEMORY keep no rollback journal on disk: a crash or power cut mid-migration could
+// leave a corrupt file, so strata refuses to migrate with them.
+void apply_journal_mode(const toml::node& value, const Context& context, Document& document) {
+    const std::size_t index = choice_value(
+        "journal_mode", value, context, {"delete", "truncate", "persist", "wal", "off", "memory"});
+    if (index >= 4)
+        throw Error(ErrorKind::ProjectFile,
+                    "journal_mode \"" + require_string("journal_mode", value, context) +
+                        "\" is refused: without a journal on disk a crash or power loss during a "
+                        "migration can corrupt the database",
+                    context.at(value), "use \"wal\" or \"delete\"");
+    document.project.settings.journal_mode = require_string("journal_mode", value, context);
+}
+
+// Migrations always run with synchronous FULL (or stronger): a migration reported as applied
+// must survive a power cut.
+void apply_synchronous(const toml::node& value, const Context& context, Document& document) {
+    const std::size_t index =
+        choice_value("synchronous", value, context, {"full", "extra", "normal", "off"});
+    if (index >= 2)
+        throw Error(ErrorKind::ProjectFile,
+                    "synchronous \"" + require_string("synchronous", value, context) +
+                        "\" is refused: a migration reported as applied could be lost, or the "
+                        "file corrupted, by a power cut",
+                    context.at(value), "use \"full\" (the default) or \"extra\"");
+    document.project.settings.synchronous = require_string("synchronous", value, context);
+}
+
+void apply_backup(const toml::node& value, const Context& context, Document& document) {
+    const auto* flag = value.as_boolean();
+    if (flag == nullptr)
+        wrong_type("backup", "a boolean (true or false)", value, context);
+    document.project.settings.backup = flag->get();
+}
+
+void apply_keep_backups(const toml::node& value, const Context& context, Document& document) {
+    const auto* number = value.as_integer();
+    if (number == nullptr)
+        wrong_type("keep_backups", "an integer", value, context);
+    if (number->get() < 1 || number->get() > 1000)
+        throw Error(ErrorKind::ProjectFile,
+                    "`keep_backups` must be between 1 and 1000, found " +
+                        std::to_string(number->get()),
+                    context.at(value));
+    document.project.settings.keep_backups = static_cast<int>(number->get());
+}
+
+void apply_schema_file(const toml::node& value, const Context& context, Document& document) {
+    document.project.settings.schema_file = path_value("schema_file", value, context);
+}
+
 constexpr KeyRule<Document> k_top_level_keys[] = {
     {"database", &apply_database, "missing required key \"database\"",
      "add database = \"app.db\" (a path relative to the project file)"},
     {"busy_timeout_ms", &apply_busy_timeout, {}, {}},
+    {"foreign_keys", &apply_foreign_keys, {}, {}},
+    {"out_of_order", &apply_out_of_order, {}, {}},
+    {"transaction", &apply_transaction, {}, {}},
+    {"journal_mode", &apply_journal_mode, {}, {}},
+    {"synchronous", &apply_synchronous, {}, {}},
+    {"backup", &apply_backup, {}, {}},
+    {"keep_backups", &apply_keep_backups, {}, {}},
+    {"schema_file", &apply_schema_file, {}, {}},
     {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
      "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
 };

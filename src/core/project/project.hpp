@@ -20,11 +20,36 @@ struct AppConfig {
     SourceLocation where; // the [[apps]] table in the project file
 };
 
+// How foreign keys are enforced while a migration runs.
+enum class ForeignKeyMode {
+    Deferred,  // off during the migration, then checked (on the tables it touched) before COMMIT
+    Immediate, // enforced statement by statement, as SQLite does by default
+};
+
+// What forwards does with a pending migration older than the newest applied one of its app.
+enum class OutOfOrder { Error, Allow };
+
+// Whether each migration commits on its own or the whole run commits as one.
+enum class TransactionScope { Each, All };
+
+// The safety settings of strata.toml (top-level keys); the CLI may override some.
+struct Settings {
+    ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
+    OutOfOrder out_of_order = OutOfOrder::Error;
+    TransactionScope transaction = TransactionScope::Each;
+    std::string journal_mode;          // lower case; "" leaves the database's mode as it is
+    std::string synchronous = "full";  // "full" or "extra": migrations must survive power loss
+    bool backup = false;               // copy the database before the first change of a run
+    int keep_backups = 3;              // backups kept per database; older ones are deleted
+    std::filesystem::path schema_file; // "" = none; else written after every changing run
+};
+
 // A parsed strata.toml. Paths are resolved against the project file's folder.
 struct Project {
     std::filesystem::path file;
     std::filesystem::path database;
     int busy_timeout_ms = 5000;
+    Settings settings;
     std::vector<AppConfig> apps; // in the order the file lists them
 
     // The app called `name`, or nullptr.

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#include "core/api/managers.hpp"
+#include "core/api/run_support.hpp"
+#include "core/error.hpp"
+
+#include <algorithm>
+
+namespace strata {
+
+using namespace detail;
+
+namespace {
+
+// A plan's notes joined, for the result message when nothing is to be done.
+std::string notes_of(const std::vector<std::string>& notes, const std::string& fallback) {
+    std::vector<std::string> distinct;
+    for (const auto& note : notes)
+        if (!note.empty() && std::find(distinct.begin(), distinct.end(), note) == distinct.end())
+            distinct.push_back(note);
+    if (distinct.empty())
+        return fallback;
+    std::string out;
+    for (const auto& note : distinct)
+        out += (out.empty() ? "" : "\n") + note;
+    return out;
+}
+
+} // namespace
+
+ForwardsMigrationManager::ForwardsMigrationManager(Context context, std::string app_name,
+                                                   std::string migration_id, bool fake,
+                                                   bool preview, bool auto_agree)
+    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
+      m_fake(fake), m_preview(preview), m_auto_agree(auto_agree) {}
+
+MigrationResult ForwardsMigrationManager::run() {
+    const Project& project = m_context.project;
+    if (m_app_name == "all" && m_migration_id != "all" && m_migration_id != "1")
+        throw Error(ErrorKind::Usage,
+                    "a migration id needs an app: strata forwards APP " + m_migration_id);
+    auto apps = project.select_apps(m_app_name);
+    auto sets = load_sets(apps); // every file read, checked and hashed before the database
+
+    auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    const AppliedByApp applied = read_applied(connection.get());
+
+    Plan plan;
+    std::vector<std::string> notes;
+    for (const MigrationSet& set : sets) {
+        Plan app_plan = plan_forwards(set, applied_of(applied, set.app_name), m_migration_id);
+        notes.push_back(app_plan.note);
+        append_plan(plan, std::move(app_plan));
+        // "1" means the next pending migration of the whole run, not of every app.
+        if (m_migration_id == "1" && !plan.empty())
+            break;
+    }
+    if (plan.empty())
+        return {true, notes_of(notes, "No migrations need to be run")};
+
+    observer_of(m_context).on_plan(plan);
+    if (m_preview) {
+        preview(m_context, plan);
+        return {true, ""};
+    }
+    if (m_fake && plan.steps.size() > 1 &&
+        !confirmed(m_context, m_auto_agree,
+                   "Record " + count_of(plan.steps.size()) + " as applied without running them?"))
+        return declined();
+    const ExecutionReport report = execute(m_context, connection, plan, m_fake);
+    return {true, summary(plan, report)};
+}
+
+} // namespace strata

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#include "core/api/managers.hpp"
+#include "core/api/run_support.hpp"
+#include "core/error.hpp"
+
+#include <algorithm>
+
+namespace strata {
+
+using namespace detail;
+
+GotoMigrationManager::GotoMigrationManager(Context context, std::string app_name,
+                                           std::string migration_id, bool auto_agree, bool preview)
+    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
+      m_auto_agree(auto_agree), m_preview(preview) {}
+
+MigrationResult GotoMigrationManager::run() {
+    if (m_app_name == "all")
+        throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
+    auto apps = m_context.project.select_apps(m_app_name);
+    auto sets = load_sets(apps);
+    auto connection =
+        open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    const AppliedByApp applied = read_applied(connection.get());
+
+    Plan plan = plan_goto(sets.front(), applied_of(applied, sets.front().app_name), m_migration_id);
+    if (plan.empty())
+        return {true, plan.note};
+    observer_of(m_context).on_plan(plan);
+    if (m_preview) {
+        preview(m_context, plan);
+        return {true, ""};
+    }
+    if (plan.reverses_anything() &&
+        !confirmed(m_context, m_auto_agree, "Reverse " + count_of(backwards_count(plan)) + "?"))
+        return declined();
+    const ExecutionReport report = execute(m_context, connection, plan, false);
+    return {true, summary(plan, report)};
+}
+
+} // namespace strata

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// What the managers share: opening the database without creating it, reading the state table
+// once, asking for consent, and executing a plan with the project's safety settings.
+#pragma once
+
+#include "core/api/managers.hpp"
+#include "core/executor/database.hpp"
+#include "core/executor/executor.hpp"
+#include "core/loader/migration.hpp"
+#include "core/plan/plan.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+RunObserver& observer_of(const Context& context);
+DatabaseOptions database_options(const Project& project);
+
+// The database when its file exists, else nullptr: reading never creates it, so bad input, a
+// preview or a declined prompt leave no file behind.
+std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode);
+
+using AppliedByApp = std::map<std::string, std::vector<AppliedMigration>, std::less<>>;
+
+// Every app's applied migrations from one read of the state table (empty without a database).
+AppliedByApp read_applied(const Connection* connection);
+const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
+                                                const std::string& app);
+
+// Reads, checks and hashes every app's files before the database is touched.
+std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps);
+
+// Asks before a plan that needs consent; false means the user said no. Throws Error(Refused)
+// when consent is needed and there is no one to ask.
+bool confirmed(const Context& context, bool auto_agree, const std::string& question);
+MigrationResult declined();
+
+// Hands every step to the observer's on_preview.
+void preview(const Context& context, const Plan& plan);
+
+std::string count_of(std::size_t n);
+std::size_t backwards_count(const Plan& plan);
+// "Applied 2 migration(s)." and the like.
+std::string summary(const Plan& plan, const ExecutionReport& report);
+
+// Runs `plan` with the project's settings: creates the database if needed, applies
+// journal_mode and synchronous, backs the database up first when asked, and rewrites the
+// schema file afterwards when anything changed.
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
+                        const Plan& plan, bool fake);
+
+} // namespace strata::detail
