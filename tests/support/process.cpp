@@ -196,7 +196,8 @@ void write_all(int fd, const std::string& text) {
 } // namespace
 
 StrataProcess::StrataProcess(StrataProcess&& other) noexcept
-    : m_pid(other.m_pid), m_out_fd(other.m_out_fd), m_err_fd(other.m_err_fd) {
+    : m_pid(other.m_pid), m_out_fd(other.m_out_fd), m_err_fd(other.m_err_fd),
+      m_early_out(std::move(other.m_early_out)) {
     other.m_pid = -1;
     other.m_out_fd = -1;
     other.m_err_fd = -1;
@@ -218,8 +219,37 @@ RunResult StrataProcess::wait() {
     return wait_all(one).front();
 }
 
+bool StrataProcess::read_until(const std::string& text) {
+    const auto deadline = Clock::now() + k_deadline;
+    while (m_early_out.find(text) == std::string::npos) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0)
+            return false;
+        pollfd fd{m_out_fd, POLLIN, 0};
+        int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
+            return false;
+        char buffer[4096];
+        ssize_t n = ::read(m_out_fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        m_early_out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void StrataProcess::send_signal(int signal) {
+    ::kill(m_pid, signal);
+}
+
 std::vector<RunResult> wait_all(std::vector<StrataProcess>& processes) {
     std::vector<RunResult> results(processes.size());
+    for (std::size_t i = 0; i < processes.size(); ++i)
+        results[i].out = processes[i].m_early_out;
     std::vector<Stream> streams;
     for (std::size_t i = 0; i < processes.size(); ++i) {
         streams.push_back({processes[i].m_out_fd, &results[i].out});

@@ -54,12 +54,18 @@ class StrataProcess {
 
     // Reads stdout and stderr to the end and reaps the child. Call once.
     RunResult wait();
+    // Reads stdout until it contains `text` (kept for wait()); false at end of output or after
+    // the deadline. Lets a test act at a known point of the child's progress without sleeping.
+    bool read_until(const std::string& text);
+    // Sends `signal` to the child.
+    void send_signal(int signal);
 
   private:
     friend std::vector<RunResult> wait_all(std::vector<StrataProcess>& processes);
     int m_pid;
     int m_out_fd;
     int m_err_fd;
+    std::string m_early_out; // stdout read by read_until
 };
 
 class StartGate;

@@ -149,4 +149,84 @@ TEST_SUITE("executor") {
         }
         holder.exec("ROLLBACK");
     }
+
+    TEST_CASE("transaction all: a failure rolls back every step of the run") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        ExecutorOptions options;
+        options.transaction = TransactionScope::All;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);"),
+                      forwards("3", "BOOM;")};
+        Executor executor(db, recorder, options);
+        CHECK_THROWS_AS(executor.run(plan), Error);
+        CHECK(executor.progress().done == 0);
+        CHECK_FALSE(has_table(db, "t1"));
+        CHECK_FALSE(has_table(db, "migrations"));
+
+        plan.steps.pop_back();
+        CHECK(Executor(db, recorder, options).run(plan).done == 2);
+        CHECK(StateStore(db).applied("core").size() == 2);
+    }
+
+    TEST_CASE("an after-commit section runs once the migration has committed") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);\n-- strata:after-commit\nVACUUM;\n")};
+        CHECK(Executor(db, recorder, {}).run(plan).done == 1);
+        CHECK(has_table(db, "t1"));
+
+        // A failure there is reported, and the migration stays applied.
+        plan.steps = {forwards("2", "CREATE TABLE t2 (x);\n-- strata:after-commit  \n"
+                                    "ANALYZE;\nDROP TABLE t2;\n")};
+        try {
+            Executor(db, recorder, {}).run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::MigrationFailed);
+            CHECK(e.where().line == 4);
+            CHECK(e.message().rfind("after-commit section of core 2 (m2) failed: statement "
+                                    "refused: an after-commit section must not change the schema",
+                                    0) == 0);
+            CHECK(e.hint().find("stays applied") != std::string::npos);
+        }
+        CHECK(has_table(db, "t2"));
+        CHECK(StateStore(db).is_applied("core", "2"));
+    }
+
+    TEST_CASE("a raised cancel flag rolls back the migration in flight") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        std::atomic<bool> cancel{false};
+        // Raises the flag as soon as the second step starts.
+        struct Canceller : RunObserver {
+            std::atomic<bool>& flag;
+            explicit Canceller(std::atomic<bool>& f) : flag(f) {}
+            void on_step_started(const Step& s) override {
+                if (s.migration_id == "2")
+                    flag = true;
+            }
+        } canceller(cancel);
+        ExecutorOptions options;
+        options.cancel = &cancel;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"),
+                      forwards("2", "CREATE TABLE t2 (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                                    "ALL SELECT i + 1 FROM n) INSERT INTO t2 SELECT i FROM n;"),
+                      forwards("3", "CREATE TABLE t3 (x);")};
+        Executor executor(db, canceller, options);
+        try {
+            executor.run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Interrupted);
+            CHECK(std::string(e.what()) ==
+                  "interrupted: core 2 (m2) was rolled back; 1 migration(s) completed before it\n"
+                  "  hint: run the command again to continue");
+        }
+        CHECK(executor.progress().done == 1);
+        CHECK(has_table(db, "t1"));
+        CHECK_FALSE(has_table(db, "t2"));
+        CHECK_FALSE(has_table(db, "t3"));
+    }
 }

@@ -19,6 +19,8 @@ using strata::load_migrations;
 using strata::MemorySource;
 using strata::MigrationSet;
 using strata::SourceFile;
+using strata::split_after_commit;
+using strata::SqlSections;
 using strata::test::TempDir;
 using strata::test::write_file;
 
@@ -465,5 +467,18 @@ TEST_SUITE("loader") {
         REQUIRE(set.migrations.size() == 1);
         CHECK(set.migrations[0].app_name == "billing");
         CHECK(set.migrations[0].description == "add invoices");
+    }
+
+    TEST_CASE("an after-commit line splits a file in two") {
+        const std::string sql = "CREATE TABLE t (x);\n-- strata:after-commit \r\nVACUUM;\n";
+        const SqlSections sections = split_after_commit(sql);
+        CHECK(sections.in_transaction == "CREATE TABLE t (x);\n");
+        CHECK(sections.after_commit == "VACUUM;\n");
+        CHECK(sections.after_commit_line == 3);
+
+        const SqlSections none = split_after_commit("SELECT 1; -- strata:after-commit\n");
+        CHECK(none.after_commit_line == 0);
+        CHECK(none.in_transaction == "SELECT 1; -- strata:after-commit\n");
+        CHECK(split_after_commit("-- strata:after-commit").after_commit_line == 2);
     }
 }

@@ -82,7 +82,7 @@ TEST_SUITE("sql_runner") {
         CHECK(error_of(db, "DETACH other;").find("ATTACH and DETACH") != std::string::npos);
         CHECK(error_of(db, "SELECT 1;\n  vacuum;") ==
               "m.up.sql:2:3: VACUUM cannot run inside a migration's transaction\n"
-              "  hint: run VACUUM separately after migrating");
+              "  hint: put it after a line \"-- strata:after-commit\" at the end of the file");
     }
 
     TEST_CASE("writes to the state table are refused; a temp table of that name is not") {
@@ -107,5 +107,60 @@ TEST_SUITE("sql_runner") {
         StateStore(db).create_if_missing();
         CHECK(error_of(db, "DELETE FROM migrations;") != "(no error)");
         CHECK_NOTHROW(db.exec("DELETE FROM migrations"));
+    }
+
+    TEST_CASE("PRAGMAs that cannot take effect in a transaction are refused, reading is fine") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "PRAGMA foreign_keys = OFF;").find("set foreign_keys = \"deferred\"") !=
+              std::string::npos);
+        CHECK(error_of(db, "pragma FOREIGN_KEYS=0;").find("statement refused") !=
+              std::string::npos);
+        CHECK(error_of(db, "PRAGMA journal_mode = WAL;").find("set journal_mode in strata.toml") !=
+              std::string::npos);
+        CHECK(error_of(db, "PRAGMA page_size = 8192;").find("after-commit") != std::string::npos);
+        CHECK_NOTHROW(run_in_transaction(db, "PRAGMA foreign_keys; PRAGMA user_version = 7;"));
+    }
+
+    TEST_CASE("the tables a migration touches are collected, trigger bodies included") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id);"
+                "CREATE TABLE log (x); CREATE TRIGGER t AFTER INSERT ON c BEGIN "
+                "INSERT INTO log VALUES (1); END;");
+        TouchedTables touched;
+        SQLite::Transaction transaction(db);
+        run_migration_sql(db, "INSERT INTO c VALUES (1); DELETE FROM p; UPDATE c SET p_id = 2;",
+                          SqlRun{"m.up.sql", 1, SqlPhase::InTransaction, &touched});
+        CHECK(touched.rows_written == std::set<std::string>{"c", "log"});
+        CHECK(touched.keys_removed == std::set<std::string>{"c", "p"});
+    }
+
+    TEST_CASE("line numbers count from where the SQL starts in its file") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        SQLite::Transaction transaction(db);
+        try {
+            run_migration_sql(db, "SELECT 1;\nBOOM;", SqlRun{"m.up.sql", 10});
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.where().line == 11);
+        }
+    }
+
+    TEST_CASE("after commit: maintenance runs, schema and data changes are refused") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        const SqlRun after{"m.up.sql", 5, SqlPhase::AfterCommit};
+        CHECK_NOTHROW(run_migration_sql(db, "VACUUM; ANALYZE; PRAGMA optimize; REINDEX;", after));
+        for (const char* sql : {"CREATE TABLE u (x);", "DROP TABLE t;", "INSERT INTO t VALUES (2);",
+                                "BEGIN;", "ALTER TABLE t ADD COLUMN y;"}) {
+            CAPTURE(sql);
+            try {
+                run_migration_sql(db, sql, after);
+                FAIL("expected a refusal");
+            } catch (const Error& e) {
+                CHECK(e.message().find("statement refused: ") == 0);
+                CHECK(e.where().line == 5);
+            }
+        }
+        CHECK(db.execAndGet("SELECT count(*) FROM t").getInt() == 1);
     }
 }

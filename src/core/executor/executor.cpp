@@ -3,10 +3,15 @@
 
 #include "core/error.hpp"
 #include "core/executor/database.hpp"
+#include "core/executor/foreign_keys.hpp"
 #include "core/executor/sql_runner.hpp"
+#include "core/loader/loader.hpp"
 #include "core/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <optional>
 
 namespace strata {
 
@@ -17,60 +22,203 @@ std::string source_name(const Step& step) {
                                  : step.sql_path;
 }
 
-// Runs the step's SQL, turning a failure into a message that names the migration.
-void run_step_sql(SQLite::Database& db, const Step& step) {
-    try {
-        run_migration_sql(db, step.sql, source_name(step));
-    } catch (const Error& e) {
-        const char* verb = step.direction == Direction::Forwards ? "applying" : "reversing";
-        throw Error(e.kind(), std::string(verb) + " " + step.label() + " failed: " + e.message(),
-                    e.where(), e.hint())
-            .with_sqlite_code(e.sqlite_code().value_or(0));
-    }
+const char* verb_of(const Step& step) {
+    return step.direction == Direction::Forwards ? "applying" : "reversing";
 }
+
+// Prefixes an error with the step it happened in.
+Error in_step(const Step& step, const Error& e) {
+    Error out(e.kind(), std::string(verb_of(step)) + " " + step.label() + " failed: " + e.message(),
+              e.where(), e.hint());
+    if (e.sqlite_code())
+        out.with_sqlite_code(*e.sqlite_code());
+    return out;
+}
+
+std::string describe(const std::vector<ForeignKeyViolation>& violations) {
+    std::string out;
+    constexpr std::size_t k_shown = 5;
+    for (std::size_t i = 0; i < violations.size() && i < k_shown; ++i) {
+        const auto& v = violations[i];
+        out += (i == 0 ? "" : "; ") + v.table + " rowid " + std::to_string(v.rowid) +
+               " refers to a missing row of " + v.parent;
+    }
+    if (violations.size() > k_shown)
+        out += "; and " + std::to_string(violations.size() - k_shown) + " more";
+    return out;
+}
+
+// While set, SQLite's progress handler aborts the running statement when the cancel flag is
+// raised (SQLITE_INTERRUPT), so a long statement stops promptly and is rolled back.
+class CancelHook {
+  public:
+    CancelHook(sqlite3* db, const std::atomic<bool>* cancel) : m_db(db) {
+        if (cancel != nullptr)
+            sqlite3_progress_handler(m_db, 1000, &check, const_cast<std::atomic<bool>*>(cancel));
+    }
+    ~CancelHook() { sqlite3_progress_handler(m_db, 0, nullptr, nullptr); }
+    CancelHook(const CancelHook&) = delete;
+    CancelHook& operator=(const CancelHook&) = delete;
+
+  private:
+    static int check(void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; }
+    sqlite3* m_db;
+};
 
 } // namespace
 
 Executor::Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options)
     : m_db(db), m_observer(observer), m_options(options) {}
 
-ExecutionReport Executor::run(const Plan& plan) {
-    m_progress = {};
-    ExecutionReport& report = m_progress;
-    StateStore state(m_db);
-    for (const Step& step : plan.steps) {
-        const bool forwards = step.direction == Direction::Forwards;
+bool Executor::cancelled() const {
+    return m_options.cancel != nullptr && m_options.cancel->load();
+}
+
+void Executor::throw_interrupted(const Step* in_flight) const {
+    std::string message = "interrupted";
+    if (in_flight != nullptr)
+        message += ": " + in_flight->label() + " was rolled back";
+    if (m_options.transaction == TransactionScope::All)
+        message += "; the whole run was rolled back (transaction = \"all\")";
+    else
+        message += "; " + std::to_string(m_progress.done) + " migration(s) completed before it";
+    throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
+}
+
+bool Executor::run_step(const StateStore& state, const Step& step) {
+    const bool forwards = step.direction == Direction::Forwards;
+    if (forwards)
+        state.create_if_missing();
+    const bool recorded =
+        (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
+    if (recorded == forwards) {
+        m_observer.on_step_skipped(step, forwards ? "already applied by another run"
+                                                  : "already reversed by another run");
+        return false;
+    }
+    m_observer.on_step_started(step);
+    if (!m_options.fake) {
+        const SqlSections sections = split_after_commit(step.sql);
+        const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred;
+        TouchedTables touched;
+        SqlRun run{source_name(step), 1, SqlPhase::InTransaction, deferred ? &touched : nullptr};
         try {
-            // IMMEDIATE takes the write lock before reading the state, so the check below and
-            // the work after it cannot interleave with another runner's.
-            SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-            if (forwards)
-                state.create_if_missing();
-            const bool recorded =
-                (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
-            if (recorded == forwards) {
-                m_observer.on_step_skipped(step, forwards ? "already applied by another run"
-                                                          : "already reversed by another run");
-                ++report.skipped;
-                continue; // the transaction rolls back: nothing was written
-            }
-            m_observer.on_step_started(step);
-            const auto started = std::chrono::steady_clock::now();
-            if (!m_options.fake)
-                run_step_sql(m_db, step);
-            if (forwards)
-                state.record(step);
-            else
-                state.remove(step.app_name, step.migration_id);
-            transaction.commit();
-            m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - started));
-            ++report.done;
-        } catch (...) {
-            rethrow_as_error(m_db.getFilename(), "running " + step.label());
+            run_migration_sql(m_db, sections.in_transaction, run);
+        } catch (const Error& e) {
+            if (cancelled())
+                throw_interrupted(&step);
+            throw in_step(step, e);
+        }
+        if (deferred) {
+            const auto violations = find_foreign_key_violations(m_db, touched);
+            if (!violations.empty())
+                throw Error(ErrorKind::MigrationFailed,
+                            std::string(verb_of(step)) + " " + step.label() +
+                                " failed: it leaves rows whose foreign keys point nowhere: " +
+                                describe(violations),
+                            SourceLocation{source_name(step)},
+                            "the migration was rolled back; delete or fix those rows in the "
+                            "migration (with foreign keys deferred, ON DELETE actions do not run)");
         }
     }
-    return report;
+    if (forwards)
+        state.record(step);
+    else
+        state.remove(step.app_name, step.migration_id);
+    return true;
+}
+
+void Executor::run_after_commit(const Step& step) {
+    if (m_options.fake)
+        return;
+    const SqlSections sections = split_after_commit(step.sql);
+    if (sections.after_commit_line == 0)
+        return;
+    try {
+        run_migration_sql(
+            m_db, sections.after_commit,
+            SqlRun{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr});
+    } catch (const Error& e) {
+        throw Error(
+            ErrorKind::MigrationFailed,
+            "after-commit section of " + step.label() + " failed: " + e.message(), e.where(),
+            "the migration itself stays " +
+                std::string(step.direction == Direction::Forwards ? "applied" : "reversed") +
+                "; run the after-commit statements by hand");
+    }
+}
+
+ExecutionReport Executor::run(const Plan& plan) {
+    m_progress = {};
+    if (plan.empty())
+        return m_progress;
+    try {
+        // PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN.
+        ForeignKeyEnforcement enforcement(m_db,
+                                          m_options.foreign_keys == ForeignKeyMode::Immediate);
+        CancelHook hook(m_db.getHandle(), m_options.cancel);
+        if (m_options.transaction == TransactionScope::All)
+            run_as_one(plan);
+        else
+            run_each(plan);
+    } catch (const Error& e) {
+        // A cancel can also abort strata's own statements (state table, foreign-key check).
+        if (e.kind() != ErrorKind::Interrupted && cancelled())
+            throw_interrupted(nullptr);
+        throw;
+    } catch (...) {
+        if (cancelled())
+            throw_interrupted(nullptr);
+        rethrow_as_error(m_db.getFilename(), "running migrations");
+    }
+    return m_progress;
+}
+
+void Executor::run_each(const Plan& plan) {
+    StateStore state(m_db);
+    for (const Step& step : plan.steps) {
+        if (cancelled())
+            throw_interrupted(nullptr);
+        // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
+        // the work after it cannot interleave with another runner's.
+        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        const auto started = std::chrono::steady_clock::now();
+        if (!run_step(state, step)) {
+            ++m_progress.skipped;
+            continue; // the transaction rolls back: nothing was written
+        }
+        transaction.commit();
+        ++m_progress.done;
+        m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started));
+        run_after_commit(step);
+    }
+}
+
+void Executor::run_as_one(const Plan& plan) {
+    StateStore state(m_db);
+    std::vector<const Step*> done;
+    {
+        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::size_t skipped = 0;
+        for (const Step& step : plan.steps) {
+            if (cancelled())
+                throw_interrupted(nullptr);
+            const auto started = std::chrono::steady_clock::now();
+            if (!run_step(state, step)) {
+                ++skipped;
+                continue;
+            }
+            done.push_back(&step);
+            m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - started));
+        }
+        transaction.commit();
+        m_progress.done = done.size();
+        m_progress.skipped = skipped;
+    }
+    for (const Step* step : done)
+        run_after_commit(*step);
 }
 
 } // namespace strata

@@ -14,6 +14,8 @@ class Database;
 
 namespace strata {
 
+class StateStore;
+
 struct ExecutorOptions {
     bool fake = false; // record (or forget) steps without running their SQL
     ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
@@ -41,6 +43,14 @@ class Executor {
     const ExecutionReport& progress() const { return m_progress; }
 
   private:
+    void run_each(const Plan& plan);
+    void run_as_one(const Plan& plan);
+    // Runs one step inside the caller's transaction; false when another run already did it.
+    bool run_step(const StateStore& state, const Step& step);
+    void run_after_commit(const Step& step);
+    bool cancelled() const;
+    [[noreturn]] void throw_interrupted(const Step* in_flight) const;
+
     SQLite::Database& m_db;
     RunObserver& m_observer;
     ExecutorOptions m_options;

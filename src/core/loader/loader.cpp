@@ -291,4 +291,31 @@ std::string describe_slug(std::string_view slug) {
     return description;
 }
 
+SqlSections split_after_commit(std::string_view sql) {
+    SqlSections sections{sql, {}, 0};
+    std::size_t line_start = 0;
+    int line = 1;
+    while (line_start <= sql.size()) {
+        std::size_t line_end = sql.find('\n', line_start);
+        if (line_end == std::string_view::npos)
+            line_end = sql.size();
+        std::string_view text = sql.substr(line_start, line_end - line_start);
+        // Trailing white space is forgiven; anything else on the line means it is not the marker.
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+            text.remove_suffix(1);
+        if (text == k_after_commit_marker) {
+            sections.in_transaction = sql.substr(0, line_start);
+            const std::size_t after = std::min(line_end + 1, sql.size());
+            sections.after_commit = sql.substr(after);
+            sections.after_commit_line = line + 1;
+            return sections;
+        }
+        if (line_end == sql.size())
+            break;
+        line_start = line_end + 1;
+        ++line;
+    }
+    return sections;
+}
+
 } // namespace strata

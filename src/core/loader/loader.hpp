@@ -20,6 +20,16 @@ MigrationSet load_migrations(const AppConfig& app);
 // Normalises file text as the checksum sees it: BOM removed, CRLF turned into LF.
 std::string normalise_sql_text(std::string_view raw);
 
+// A migration file's text split at a line `-- strata:after-commit`: the statements that run
+// inside the migration's transaction, and those that run after it commits (e.g. VACUUM).
+struct SqlSections {
+    std::string_view in_transaction;
+    std::string_view after_commit; // empty when the file has no such line
+    int after_commit_line = 0;     // 1-based line of the first after-commit line; 0 when none
+};
+inline constexpr std::string_view k_after_commit_marker = "-- strata:after-commit";
+SqlSections split_after_commit(std::string_view sql);
+
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 
