@@ -86,8 +86,8 @@ constexpr unsigned k_running =
     bit(Command::Forwards) | bit(Command::Backwards) | bit(Command::Goto) | bit(Command::Sync);
 
 std::string parse_foreign_keys(const std::string& value) {
-    if (value != "deferred" && value != "immediate")
-        usage_error("--foreign-keys takes deferred or immediate, not \"" + value + "\"");
+    if (value != "deferred" && value != "immediate" && value != "off")
+        usage_error("--foreign-keys takes deferred, immediate or off, not \"" + value + "\"");
     return value;
 }
 
@@ -419,7 +419,7 @@ Safety options (override strata.toml):
       --atomic              commit the whole run as one transaction (transaction = "all")
       --backup              copy the database before the first change (backup = true)
       --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
 
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
@@ -453,7 +453,7 @@ Safety options (override strata.toml):
       --atomic              commit the whole run as one transaction (transaction = "all")
       --backup              copy the database before the first change (backup = true)
       --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
 
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
@@ -479,7 +479,7 @@ Safety options (override strata.toml):
       --atomic              commit the whole run as one transaction (transaction = "all")
       --backup              copy the database before the first change (backup = true)
       --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
 
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
@@ -524,7 +524,7 @@ Safety options (override strata.toml):
       --atomic              commit the whole run as one transaction (transaction = "all")
       --backup              copy the database before the first change (backup = true)
       --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT) or immediate
+      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
 
 Examples:
   strata sync

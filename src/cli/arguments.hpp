@@ -63,7 +63,7 @@ struct CommandLine {
     bool atomic = false;                     // transaction = "all"
     bool backup = false;                     // backup = true
     bool out_of_order = false;               // out_of_order = "allow"
-    std::optional<std::string> foreign_keys; // "deferred" or "immediate"
+    std::optional<std::string> foreign_keys; // "deferred", "immediate" or "off"
 };
 
 // Parses the arguments after the program name. Options may come before or after the command;

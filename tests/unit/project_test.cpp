@@ -636,4 +636,54 @@ migrations = "${M}/core"
             CHECK(error.where().line == 1);
         }
     }
+
+    // ---- safety settings ----
+
+    TEST_CASE("safety settings have safe defaults") {
+        const strata::Settings settings = parse(k_one_app).settings;
+        CHECK(settings.foreign_keys == strata::ForeignKeyMode::Deferred);
+        CHECK(settings.out_of_order == strata::OutOfOrder::Error);
+        CHECK(settings.transaction == strata::TransactionScope::Each);
+        CHECK(settings.journal_mode.empty());
+        CHECK(settings.synchronous == "full");
+        CHECK_FALSE(settings.backup);
+        CHECK(settings.keep_backups == 3);
+        CHECK(settings.schema_file.empty());
+    }
+
+    TEST_CASE("safety settings are read") {
+        const strata::Settings settings = parse(std::string(R"(foreign_keys = "off"
+out_of_order = "allow"
+transaction = "all"
+journal_mode = "wal"
+synchronous = "extra"
+backup = true
+keep_backups = 5
+schema_file = "db/schema.sql"
+)") + k_one_app)
+                                              .settings;
+        CHECK(settings.foreign_keys == strata::ForeignKeyMode::Off);
+        CHECK(settings.out_of_order == strata::OutOfOrder::Allow);
+        CHECK(settings.transaction == strata::TransactionScope::All);
+        CHECK(settings.journal_mode == "wal");
+        CHECK(settings.synchronous == "extra");
+        CHECK(settings.backup);
+        CHECK(settings.keep_backups == 5);
+        CHECK(settings.schema_file == std::filesystem::path("/x/db/schema.sql"));
+    }
+
+    TEST_CASE("bad safety settings point at the value") {
+        CHECK(parse_error(std::string("transaction = \"some\"\n") + k_one_app) ==
+              "/x/strata.toml:1:15: `transaction` must be one of each, all, found \"some\"");
+        CHECK(parse_error(std::string("backup = \"yes\"\n") + k_one_app) ==
+              "/x/strata.toml:1:10: `backup` must be a boolean (true or false), found a string");
+        CHECK(parse_error(std::string("keep_backups = 0\n") + k_one_app) ==
+              "/x/strata.toml:1:16: `keep_backups` must be between 1 and 1000, found 0");
+        CHECK(parse_error(std::string("journal_mode = \"off\"\n") + k_one_app) ==
+              "/x/strata.toml:1:16: journal_mode \"off\" is refused: without a journal on disk a "
+              "crash or power loss during a migration can corrupt the database\n"
+              "  hint: use \"wal\" or \"delete\"");
+        CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
+                  .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
+    }
 }

@@ -290,10 +290,10 @@ std::size_t choice_value(std::string_view key, const toml::node& value, const Co
 }
 
 void apply_foreign_keys(const toml::node& value, const Context& context, Document& document) {
+    constexpr ForeignKeyMode k_modes[] = {ForeignKeyMode::Deferred, ForeignKeyMode::Immediate,
+                                          ForeignKeyMode::Off};
     document.project.settings.foreign_keys =
-        choice_value("foreign_keys", value, context, {"deferred", "immediate"}) == 0
-            ? ForeignKeyMode::Deferred
-            : ForeignKeyMode::Immediate;
+        k_modes[choice_value("foreign_keys", value, context, {"deferred", "immediate", "off"})];
 }
 
 void apply_out_of_order(const toml::node& value, const Context& context, Document& document) {

@@ -23,7 +23,8 @@ struct AppConfig {
 // How foreign keys are enforced while a migration runs.
 enum class ForeignKeyMode {
     Deferred,  // off during the migration, then checked (on the tables it touched) before COMMIT
-    Immediate, // enforced statement by statement, as SQLite does by default
+    Immediate, // enforced statement by statement
+    Off,       // neither enforced nor checked: for databases that already hold violations
 };
 
 // What forwards does with a pending migration older than the newest applied one of its app.
