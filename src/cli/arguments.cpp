@@ -491,13 +491,15 @@ Examples:
         return R"(Usage: strata check [APP|all] [options]
 Alias: status
 
-Lists every migration in the order forwards would run them, with the time it ran or
-"pending". Never writes to the database, nor creates it.
+Lists every migration in the order forwards would run them, with its status: applied
+(and when), pending, modified (applied, but its up file was edited since) or missing
+(applied, but its files are gone). Never writes to the database, nor creates it.
 
 Options:
       --json       print a JSON array of objects {"app_name", "migration_id",
-                   "description", "has_ran", "ran_on"} (ran_on is null when pending)
-      --exit-code  exit with 3 when any migration is pending
+                   "description", "has_ran", "ran_on", "status"} (ran_on is null
+                   when pending)
+      --exit-code  exit with 3 when any migration is pending, modified or missing
 
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
@@ -533,9 +535,9 @@ Examples:
     case Command::Repair:
         return R"(Usage: strata repair APP [MIGRATION_ID]
 
-Records the current checksum of applied migrations whose up file was edited on purpose
-(all modified migrations of APP, or only MIGRATION_ID), printing the old and new
-checksums. Until then forwards refuses to run while an applied file differs.
+Records the current checksum (and down SQL) of applied migrations whose up file was
+edited on purpose (all modified migrations of APP, or only MIGRATION_ID), printing the
+old and new checksums. Until then forwards refuses to run while an applied file differs.
 
 Examples:
   strata repair core

@@ -142,8 +142,9 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
         io.out << report::render_status_table(statuses, {io.width, io.colour});
     io.out << std::flush;
 
-    bool pending = std::any_of(statuses.begin(), statuses.end(),
-                               [](const MigrationStatus& status) { return !status.has_ran; });
+    bool pending = std::any_of(statuses.begin(), statuses.end(), [](const MigrationStatus& status) {
+        return status.state != MigrationState::Applied;
+    });
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "report/json_reporter.hpp"
 
+#include "report/status_table.hpp"
+
 #include <cstdio>
 
 namespace strata::report {
@@ -108,6 +110,7 @@ std::string render_statuses_json(const std::vector<MigrationStatus>& statuses) {
         out += status.has_ran ? "true" : "false";
         out += ",\"ran_on\":";
         out += status.has_ran ? json_string(status.ran_on) : "null";
+        out += ",\"status\":" + json_string(state_name(shown_state(status)));
         out += i + 1 < statuses.size() ? "},\n" : "}\n";
     }
     out += "]\n";

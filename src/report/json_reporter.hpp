@@ -11,8 +11,10 @@ namespace strata::report {
 
 // Renders statuses as a JSON array with one compact object per line, for example
 //   {"app_name":"core","migration_id":"0001","description":"create users",
-//    "has_ran":true,"ran_on":"2026-11-21T10:00:00.123Z"}
-// (on one line); ran_on is null when has_ran is false. An empty list is "[]". Ends with "\n".
+//    "has_ran":true,"ran_on":"2026-11-21T10:00:00.123Z","status":"applied"}
+// (on one line); ran_on is null when has_ran is false; status is "pending", "applied",
+// "modified" or "missing" (has_ran is true for the last three). An empty list is "[]". Ends with
+// "\n".
 std::string render_statuses_json(const std::vector<MigrationStatus>& statuses);
 
 // `text` as a JSON string literal, quotes included. Control characters are escaped, bytes that

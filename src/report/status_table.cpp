@@ -15,7 +15,29 @@ bool is_continuation_byte(char c) {
 }
 
 std::string status_text(const MigrationStatus& status) {
-    return status.has_ran ? "applied " + status.ran_on : "pending";
+    switch (shown_state(status)) {
+    case MigrationState::Pending:
+        return "pending";
+    case MigrationState::Applied:
+        return "applied " + status.ran_on;
+    case MigrationState::Modified:
+        return "modified (applied " + status.ran_on + ")";
+    case MigrationState::Missing:
+        return "missing (applied " + status.ran_on + ")";
+    }
+    return "pending";
+}
+
+// Green when all is well, yellow for work to do, red for drift that stops forwards.
+std::string_view colour_of(const MigrationStatus& status) {
+    switch (shown_state(status)) {
+    case MigrationState::Applied:
+        return "32";
+    case MigrationState::Pending:
+        return "33";
+    default:
+        return "31";
+    }
 }
 
 void pad(std::string& line, std::string_view cell, std::size_t width) {
@@ -24,6 +46,13 @@ void pad(std::string& line, std::string_view cell, std::size_t width) {
 }
 
 } // namespace
+
+MigrationState shown_state(const MigrationStatus& status) {
+    // A status built with has_ran alone (state left at its default) reads as applied.
+    if (status.state == MigrationState::Pending && status.has_ran)
+        return MigrationState::Applied;
+    return status.state;
+}
 
 std::size_t display_width(std::string_view text) {
     return static_cast<std::size_t>(
@@ -97,7 +126,7 @@ std::string render_status_table(const std::vector<MigrationStatus>& statuses,
         pad(line, truncate_to_width(status.description, widths[2]), widths[2]);
         line += k_separator;
         // The last column is not padded, so lines carry no trailing blanks.
-        line += paint(status_text(status), status.has_ran ? "32" : "33");
+        line += paint(status_text(status), colour_of(status));
         out += line;
         out += '\n';
     }

@@ -180,4 +180,75 @@ TEST_SUITE("e2e_check") {
         CHECK(before.unchanged());
         CHECK(table_names(db) == std::vector<std::string>{"legacy"});
     }
+
+    TEST_CASE("check shows modified and missing migrations in the table and in JSON") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        ProjectSpec four;
+        four.apps.push_back(users_notes_tags_app());
+        four.apps[0].migrations.push_back(
+            {"0004", "add_likes", "CREATE TABLE likes (x);\n", "DROP TABLE likes;\n"});
+        write_project(dir.path(), four);
+        REQUIRE(run_strata({"forwards", "core", "0003"}, in_dir(dir.path())).exit_code == 0);
+        auto db = dir / "app.db";
+        auto when = [&](const std::string& id) {
+            return query_text(db, "SELECT ran_on FROM migrations WHERE name = '" + id + "'");
+        };
+        write_file(dir / "migrations/core/0001_create_users.up.sql",
+                   "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n");
+        std::filesystem::remove(dir / "migrations/core/0002_create_notes.up.sql");
+        std::filesystem::remove(dir / "migrations/core/0002_create_notes.down.sql");
+        FileSnapshot before(db);
+
+        auto r = run_strata({"check"}, in_dir(dir.path()));
+        INFO("stdout: " << r.out);
+        INFO("stderr: " << r.err);
+        auto lines = lines_of(r.out);
+        int users = line_with(
+            lines, {"core", "0001", "create users", "modified (applied " + when("0001") + ")"});
+        // The missing one keeps its place by id, described as its state row recorded it.
+        int notes = line_with(
+            lines, {"core", "0002", "create notes", "missing (applied " + when("0002") + ")"});
+        int tags = line_with(lines, {"core", "0003", "add tags", "applied " + when("0003")});
+        int likes = line_with(lines, {"core", "0004", "add likes", "pending"});
+        CHECK(users > 0);
+        CHECK(notes > users);
+        CHECK(tags > notes);
+        CHECK(likes > tags);
+        CHECK(lines[static_cast<std::size_t>(tags)].find("modified") == std::string::npos);
+
+        r = run_strata({"check", "--json"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(matches(r.out,
+                      R"re("migration_id":"0001"[^}]*"has_ran":true[^}]*"status":"modified")re") ==
+              1);
+        CHECK(
+            matches(
+                r.out,
+                R"re("migration_id":"0002","description":"create notes","has_ran":true[^}]*"status":"missing")re") ==
+            1);
+        CHECK(matches(r.out, R"re("migration_id":"0003"[^}]*"status":"applied")re") == 1);
+        CHECK(matches(r.out, R"re("migration_id":"0004"[^}]*"ran_on":null,"status":"pending")re") ==
+              1);
+        CHECK(before.unchanged());
+    }
+
+    TEST_CASE("check --exit-code exits 3 for drift alone: forwards would refuse") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        REQUIRE(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 0);
+        REQUIRE(run_strata({"check", "--exit-code"}, in_dir(dir.path())).exit_code == 0);
+
+        SUBCASE("modified") {
+            write_file(dir / "migrations/core/0003_add_tags.up.sql", "CREATE TABLE tags (x);\n");
+        }
+        SUBCASE("missing") {
+            std::filesystem::remove(dir / "migrations/core/0003_add_tags.up.sql");
+            std::filesystem::remove(dir / "migrations/core/0003_add_tags.down.sql");
+        }
+        auto r = run_strata({"check", "--exit-code"}, in_dir(dir.path()));
+        INFO("stdout: " << r.out);
+        CHECK(r.exit_code == 3);
+        CHECK(r.out.find("pending") == std::string::npos);
+    }
 }

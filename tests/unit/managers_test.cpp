@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/loader/loader.hpp"
 #include "core/strata.hpp"
 #include "support/temp_dir.hpp"
 
@@ -6,6 +7,7 @@
 #include <doctest/doctest.h>
 
 using namespace strata;
+using strata::test::read_file;
 using strata::test::TempDir;
 using strata::test::write_file;
 
@@ -41,12 +43,53 @@ struct Fixture {
 struct ScriptedPrompter : Prompter {
     bool answer;
     int asked = 0;
+    std::string question;
     explicit ScriptedPrompter(bool a) : answer(a) {}
-    bool confirm(const std::string&) override {
+    bool confirm(const std::string& q) override {
         ++asked;
+        question = q;
         return answer;
     }
 };
+
+std::filesystem::path up_file(const Fixture& f, int i) {
+    return f.project.apps[0].migrations_dir /
+           ("000" + std::to_string(i) + "_create_t" + std::to_string(i) + ".up.sql");
+}
+
+void remove_migration(const Fixture& f, int i) {
+    const auto up = up_file(f, i);
+    std::filesystem::remove(up);
+    std::filesystem::remove(up.parent_path() / (up.stem().stem().string() + ".down.sql"));
+}
+
+// The kind of the Error `run` throws; fails the test when it throws none.
+template <typename Run>
+ErrorKind kind_thrown(Run run) {
+    try {
+        run();
+    } catch (const Error& e) {
+        return e.kind();
+    }
+    FAIL("expected an Error");
+    return ErrorKind::Usage;
+}
+
+std::vector<std::string> recorded_checksums(const Fixture& f) {
+    SQLite::Database db(f.project.database.string(), SQLite::OPEN_READONLY);
+    SQLite::Statement query(db, "SELECT checksum FROM migrations ORDER BY id");
+    std::vector<std::string> sums;
+    while (query.executeStep())
+        sums.push_back(query.getColumn(0).getString());
+    return sums;
+}
+
+std::vector<MigrationState> states(const Fixture& f) {
+    std::vector<MigrationState> out;
+    for (const auto& status : CheckMigrationManager(Context{f.project}).get_migration_statuses())
+        out.push_back(status.state);
+    return out;
+}
 
 } // namespace
 
@@ -150,5 +193,217 @@ TEST_SUITE("managers") {
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Usage);
         }
+    }
+
+    TEST_CASE("check tells applied, modified, missing and pending apart") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        using S = MigrationState;
+        CHECK(states(f) == std::vector<S>{S::Applied, S::Applied, S::Pending});
+
+        write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
+        remove_migration(f, 2);
+        auto statuses = CheckMigrationManager(Context{f.project}).get_migration_statuses();
+        REQUIRE(statuses.size() == 3);
+        CHECK(statuses[0].state == S::Modified);
+        CHECK(statuses[0].has_ran);
+        CHECK(statuses[1].state == S::Missing);
+        CHECK(statuses[1].migration_id == "0002");
+        CHECK(statuses[1].description == "create t2"); // from the state row
+        CHECK(statuses[1].has_ran);
+        CHECK_FALSE(statuses[1].ran_on.empty());
+        CHECK(statuses[2].state == S::Pending);
+        CHECK(state_name(S::Modified) == "modified");
+        CHECK(state_name(S::Missing) == "missing");
+    }
+
+    TEST_CASE("forwards refuses while an applied migration is modified, unless allowed") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        const auto sums = recorded_checksums(f);
+        write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
+
+        CHECK(kind_thrown([&] { ForwardsMigrationManager(Context{f.project}).run(); }) ==
+              ErrorKind::Drift);
+        CHECK(f.table_count() == 2);
+        // Nothing pending changes nothing: an edited history is refused all the same.
+        CHECK(kind_thrown([&] {
+                  ForwardsMigrationManager(Context{f.project}, "core", "0001").run();
+              }) == ErrorKind::Drift);
+
+        Context allowed{f.project};
+        allowed.allow_modified = true;
+        CHECK(ForwardsMigrationManager(allowed).run().message == "Applied 1 migration(s).");
+        CHECK(f.table_count() == 3);
+        CHECK(recorded_checksums(f)[0] == sums[0]); // --allow-modified records nothing new
+    }
+
+    TEST_CASE("forwards refuses a migration older than the newest applied one, unless allowed") {
+        Fixture f;
+        remove_migration(f, 2);
+        ForwardsMigrationManager(Context{f.project}).run(); // 0001 and 0003
+        write_file(up_file(f, 2), "CREATE TABLE t2 (x);\n");
+        write_file(up_file(f, 2).parent_path() / "0002_create_t2.down.sql", "DROP TABLE t2;\n");
+        write_file(up_file(f, 2).parent_path() / "0004_create_t4.up.sql", "CREATE TABLE t4 (x);\n");
+        write_file(up_file(f, 2).parent_path() / "0004_create_t4.down.sql", "DROP TABLE t4;\n");
+
+        CHECK(kind_thrown([&] { ForwardsMigrationManager(Context{f.project}).run(); }) ==
+              ErrorKind::Drift);
+        CHECK(kind_thrown([&] {
+                  ForwardsMigrationManager(Context{f.project}, "core", "1").run();
+              }) == ErrorKind::Drift);
+        CHECK(f.table_count() == 2);
+
+        f.project.settings.out_of_order = OutOfOrder::Allow;
+        struct Order : RunObserver {
+            std::vector<std::string> ids;
+            void on_step_finished(const Step& step, std::chrono::microseconds) override {
+                ids.push_back(step.migration_id);
+            }
+        } order;
+        CHECK(ForwardsMigrationManager(Context{f.project, &order}).run().message ==
+              "Applied 2 migration(s).");
+        CHECK(order.ids == std::vector<std::string>{"0002", "0004"});
+    }
+
+    TEST_CASE("forwards refuses while the database holds migrations the project does not have") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}).run();
+        remove_migration(f, 3);
+        CHECK(kind_thrown([&] { ForwardsMigrationManager(Context{f.project}).run(); }) ==
+              ErrorKind::Drift);
+        CHECK(f.table_count() == 3);
+    }
+
+    TEST_CASE("repair records the current checksum, then forwards proceeds") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        const auto before = recorded_checksums(f);
+        CHECK(RepairMigrationManager(Context{f.project}, "core").run().message ==
+              "Nothing to repair: no applied migration of core was modified.");
+
+        write_file(up_file(f, 2), "CREATE TABLE t2 (x, y);\n");
+        const std::string now = load_migrations(f.project.apps[0]).migrations[1].checksum;
+        const auto result = RepairMigrationManager(Context{f.project}, "core").run();
+        CHECK(result.success);
+        CHECK(result.message == "Repaired core 0002 (create t2): checksum " +
+                                    before[1].substr(0, 8) + "… -> " + now.substr(0, 8) + "…");
+        CHECK(recorded_checksums(f) == std::vector<std::string>{before[0], now});
+        CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
+              "Applied 1 migration(s).");
+        CHECK(RepairMigrationManager(Context{f.project}, "all").run().message ==
+              "Nothing to repair: no applied migration of any app was modified.");
+    }
+
+    TEST_CASE("repair of one id") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
+        write_file(up_file(f, 2), "CREATE TABLE t2 (x, y);\n");
+        const auto before = recorded_checksums(f);
+
+        CHECK(RepairMigrationManager(Context{f.project}, "core", "2")
+                  .run()
+                  .message.starts_with("Repaired core 0002 (create t2): checksum "));
+        const auto after = recorded_checksums(f);
+        CHECK(after[0] == before[0]); // only the one named
+        CHECK(after[1] != before[1]);
+        CHECK(RepairMigrationManager(Context{f.project}, "core", "0002_create_t2").run().message ==
+              "Nothing to repair: core 0002_create_t2 matches its recorded checksum.");
+
+        CHECK(kind_thrown([&] {
+                  RepairMigrationManager(Context{f.project}, "core", "42").run();
+              }) == ErrorKind::UnknownMigration);
+        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "core", "3").run(); }) ==
+              ErrorKind::UnknownMigration); // not applied
+        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "all", "1").run(); }) ==
+              ErrorKind::Usage);
+        remove_migration(f, 1);
+        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "core", "1").run(); }) ==
+              ErrorKind::Drift); // files gone: nothing to take a checksum from
+    }
+
+    TEST_CASE("repair also records the current down SQL") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}).run();
+        write_file(up_file(f, 3), "CREATE TABLE t3 (x, y);\n");
+        write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql",
+                   "DROP TABLE t3; -- v2\n");
+        RepairMigrationManager(Context{f.project}, "core").run();
+        SQLite::Database db(f.project.database.string(), SQLite::OPEN_READONLY);
+        CHECK(db.execAndGet("SELECT down_sql FROM migrations WHERE name = '0003'").getString() ==
+              "DROP TABLE t3; -- v2\n");
+    }
+
+    TEST_CASE("clean forgets the rows whose files are gone, after asking") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}).run();
+        CHECK(CleanMigrationManager(Context{f.project}, "core").run().message ==
+              "Nothing to clean.");
+        remove_migration(f, 3);
+
+        ScriptedPrompter no(false);
+        CHECK(CleanMigrationManager(Context{f.project, nullptr, &no}, "core").run().message ==
+              "Not proceeding.");
+        CHECK(no.question.starts_with("These applied migrations have no files;"));
+        CHECK(no.question.find("  core 0003 (create t3), applied ") != std::string::npos);
+        CHECK(no.question.ends_with("Forget 1 migration(s)?"));
+        CHECK(recorded_checksums(f).size() == 3);
+
+        CHECK(kind_thrown([&] { CleanMigrationManager(Context{f.project}, "core").run(); }) ==
+              ErrorKind::Refused); // no one to ask
+
+        ScriptedPrompter yes(true);
+        const auto result = CleanMigrationManager(Context{f.project, nullptr, &yes}, "core").run();
+        CHECK(result.success);
+        CHECK(result.message == "Forgot core 0003 (create t3)\nCleaned 1 migration(s).");
+        CHECK(recorded_checksums(f).size() == 2);
+        CHECK(f.table_count() == 3); // its table stays: clean runs no SQL
+        CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
+              "No migrations need to be run");
+    }
+
+    TEST_CASE("sync at start-up rolls a release back and forwards again") {
+        Fixture f;
+        Context context{f.project};
+        CHECK(SyncMigrationManager(context).run().message == "Applied 3 migration(s).");
+        CHECK(SyncMigrationManager(context).run().message ==
+              "The database already matches the project.");
+
+        // An older release: 0003 is not in its files.
+        const std::string up3 = read_file(up_file(f, 3));
+        remove_migration(f, 3);
+        CHECK(kind_thrown([&] { SyncMigrationManager(context).run(); }) == ErrorKind::Refused);
+        ScriptedPrompter no(false);
+        CHECK_FALSE(SyncMigrationManager(Context{f.project, nullptr, &no}).run().success);
+        CHECK(no.question == "Reverse 1 migration(s)?");
+        CHECK(f.table_count() == 3);
+
+        CHECK(SyncMigrationManager(context, "all", true).run().message ==
+              "Reversed 1 migration(s).");
+        CHECK(f.table_count() == 2);
+        CHECK(recorded_checksums(f).size() == 2);
+
+        write_file(up_file(f, 3), up3);
+        write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql", "DROP TABLE t3;\n");
+        CHECK(SyncMigrationManager(context, "core").run().message == "Applied 1 migration(s).");
+        CHECK(f.table_count() == 3);
+    }
+
+    TEST_CASE("sync reverses and applies in one run, and refuses edited history") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        remove_migration(f, 2); // applied, then gone
+        ScriptedPrompter yes(true);
+        Context context{f.project, nullptr, &yes};
+        CHECK(SyncMigrationManager(context).run().message ==
+              "Reversed 1 migration(s) and applied 1 migration(s).");
+        CHECK(yes.question == "Reverse 1 migration(s), then apply 1 migration(s)?");
+
+        write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
+        CHECK(kind_thrown([&] { SyncMigrationManager(context).run(); }) == ErrorKind::Drift);
+        context.allow_modified = true;
+        CHECK(SyncMigrationManager(context).run().message ==
+              "The database already matches the project.");
     }
 }

@@ -75,7 +75,7 @@ TEST_SUITE("plan") {
             {{"1"}, "3_m3", "F2 F3"},
             {{}, "0010", "F1 F2 F3 F10"},
             {{"1", "2", "3", "10"}, "all", ""},
-            {{"2"}, "all", "F1 F3 F10"}, // a gap is filled (out-of-order rules come later)
+            {{"2"}, "all", "F1 F3 F10"}, // planning fills a gap; drift.hpp decides if it may run
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);
@@ -198,6 +198,37 @@ TEST_SUITE("plan") {
     TEST_CASE("goto can target an applied migration whose files are gone") {
         const auto set = make_set({"1"});
         CHECK(shape(plan_goto(set, applied({"1", "2", "3"}), "2")) == "B3");
+    }
+
+    TEST_CASE("sync reverses the migrations whose files are gone, then applies pending ones") {
+        struct Row {
+            std::vector<std::string> files;
+            std::vector<std::string> done; // run order
+            std::string expected;
+        };
+        const std::vector<Row> rows = {
+            {{"1", "2"}, {"1", "2", "3"}, "B3"},       // a release rollback
+            {{"1"}, {"1", "3", "2", "4"}, "B4 B2 B3"}, // newest first by run order
+            {{"1", "2", "4"}, {"1", "3"}, "B3 F2 F4"}, // reversals before pending ones
+            {{"1", "2", "3"}, {"1"}, "F2 F3"},         // nothing missing: forwards
+            {{"1", "2"}, {"0001", "0002"}, ""},        // ids compare as numbers
+            {{}, {"1"}, "B1"},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.expected);
+            CHECK(shape(plan_sync(make_set(row.files), applied(row.done))) == row.expected);
+        }
+        const Plan in_sync = plan_sync(make_set({"1"}), applied({"1"}));
+        CHECK(in_sync.note == "The database already matches the project.");
+    }
+
+    TEST_CASE("sync reverses with the stored down SQL") {
+        const Plan plan = plan_sync(make_set({"1"}), applied({"1", "2"}));
+        REQUIRE(plan.steps.size() == 1);
+        CHECK(plan.steps[0].direction == Direction::Backwards);
+        CHECK(plan.steps[0].sql == "-- stored down 2");
+        CHECK(plan.steps[0].sql_path.empty());
+        CHECK(plan.steps[0].label() == "core 2 (m2)");
     }
 
     TEST_CASE("pending and reverses_anything") {

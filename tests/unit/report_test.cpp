@@ -101,13 +101,47 @@ TEST_SUITE("report") {
         CHECK(render_statuses_json(sample_statuses()) ==
               "[\n"
               "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
-              "users\",\"has_ran\":true,\"ran_on\":\"2026-11-21T10:00:00.123Z\"},\n"
+              "users\",\"has_ran\":true,\"ran_on\":\"2026-11-21T10:00:00.123Z\",\"status\":"
+              "\"applied\"},\n"
               "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
-              "notes\",\"has_ran\":false,\"ran_on\":null},\n"
+              "notes\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"},\n"
               "  {\"app_name\":\"billing\",\"migration_id\":\"20261121093000\",\"description\":"
-              "\"create invoices\",\"has_ran\":false,\"ran_on\":null}\n"
+              "\"create invoices\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"}\n"
               "]\n");
         CHECK(render_statuses_json({}) == "[]\n");
+    }
+
+    TEST_CASE("modified and missing migrations in the table and in JSON") {
+        using strata::MigrationState;
+        std::vector<MigrationStatus> statuses{
+            {"core", "0001", "create users", true, "T1", MigrationState::Applied},
+            {"core", "0002", "create notes", true, "T2", MigrationState::Modified},
+            {"core", "0003", "add tags", true, "T3", MigrationState::Missing},
+            {"core", "0004", "seed", false, "", MigrationState::Pending},
+        };
+        CHECK(render_status_table(statuses) ==
+              "APP   MIGRATION  DESCRIPTION   STATUS\n"
+              "core  0001       create users  applied T1\n"
+              "core  0002       create notes  modified (applied T2)\n"
+              "core  0003       add tags      missing (applied T3)\n"
+              "core  0004       seed          pending\n");
+        // Drift is red: it is what stops forwards.
+        const std::string coloured = render_status_table(statuses, {0, true});
+        CHECK(coloured.find("\033[31mmodified (applied T2)\033[0m") != std::string::npos);
+        CHECK(coloured.find("\033[31mmissing (applied T3)\033[0m") != std::string::npos);
+        CHECK(coloured.find("\033[32mapplied T1\033[0m") != std::string::npos);
+
+        CHECK(render_statuses_json(statuses) ==
+              "[\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
+              "users\",\"has_ran\":true,\"ran_on\":\"T1\",\"status\":\"applied\"},\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
+              "notes\",\"has_ran\":true,\"ran_on\":\"T2\",\"status\":\"modified\"},\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0003\",\"description\":\"add "
+              "tags\",\"has_ran\":true,\"ran_on\":\"T3\",\"status\":\"missing\"},\n"
+              "  {\"app_name\":\"core\",\"migration_id\":\"0004\",\"description\":\"seed\","
+              "\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"}\n"
+              "]\n");
     }
 
     TEST_CASE("JSON strings are escaped") {

@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 using namespace strata;
 
@@ -97,5 +98,54 @@ TEST_SUITE("state_store") {
         db.exec("CREATE TABLE migrations ( -- strata state table v99\n id INTEGER)");
         CHECK_THROWS_WITH_AS((void)StateStore(db).exists(), doctest::Contains("layout version 99"),
                              Error);
+    }
+
+    TEST_CASE("update_checksums changes only rows that still hold the old checksum") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "1"));
+        state.record(step("core", "2"));
+        state.record(step("billing", "1"));
+        const std::string old_sum(64, 'a');
+
+        CHECK(state.update_checksums({}) == 0);
+        CHECK(state.update_checksums({{"core", "1", old_sum, "new1", "DROP TABLE t1_v2;"},
+                                      {"core", "2", "not the old one", "new2", "x"}}) == 1);
+        const auto core = state.applied("core");
+        REQUIRE(core.size() == 2);
+        CHECK(core[0].checksum == "new1");
+        CHECK(core[0].down_sql == "DROP TABLE t1_v2;");
+        CHECK(core[1].checksum == old_sum); // another run changed it: left alone
+        CHECK(core[1].down_sql == "DROP TABLE t2;");
+        CHECK(state.applied("billing").front().checksum == old_sum); // scoped by app
+    }
+
+    TEST_CASE("forget deletes the named rows in one transaction") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "1"));
+        state.record(step("core", "2"));
+        state.record(step("billing", "2"));
+
+        CHECK(state.forget({}) == 0);
+        CHECK(state.forget({{"core", "2"}, {"core", "7"}}) == 1);
+        CHECK(state.is_applied("core", "1"));
+        CHECK_FALSE(state.is_applied("core", "2"));
+        CHECK(state.is_applied("billing", "2"));
+    }
+
+    TEST_CASE("forget and update_checksums take the write lock and leave no transaction open") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "1"));
+        db.exec("BEGIN");
+        // Their own BEGIN IMMEDIATE cannot nest in the caller's transaction.
+        CHECK_THROWS(state.forget({{"core", "1"}}));
+        db.exec("ROLLBACK");
+        CHECK(state.forget({{"core", "1"}}) == 1);
+        CHECK(sqlite3_get_autocommit(db.getHandle()) != 0); // committed, nothing left open
     }
 }

@@ -2,8 +2,7 @@
 #include "core/api/managers.hpp"
 #include "core/api/run_support.hpp"
 #include "core/error.hpp"
-
-#include <map>
+#include "core/plan/drift.hpp"
 
 namespace strata {
 
@@ -23,15 +22,6 @@ std::string_view state_name(MigrationState state) {
     return "pending";
 }
 
-namespace {
-
-// Orders ids by numeric value, so "0001" finds the row recorded as "1".
-struct IdLess {
-    bool operator()(std::string_view a, std::string_view b) const { return compare_ids(a, b) < 0; }
-};
-
-} // namespace
-
 CheckMigrationManager::CheckMigrationManager(Context context, std::string app_name)
     : m_context(context), m_app_name(std::move(app_name)) {}
 
@@ -43,16 +33,23 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
 
     std::vector<MigrationStatus> statuses;
     for (const MigrationSet& set : sets) {
-        const auto& rows = applied_of(applied, set.app_name);
-        std::map<std::string_view, const AppliedMigration*, IdLess> by_id;
-        for (const auto& row : rows)
-            by_id.emplace(row.migration_id, &row);
-        for (const Migration& m : set.migrations) {
-            MigrationStatus status{set.app_name, m.id, m.description, false, ""};
-            if (auto found = by_id.find(m.id); found != by_id.end()) {
+        // Missing rows take their place by id among the app's files.
+        for (const MigrationPair& pair : pair_migrations(set, applied_of(applied, set.app_name))) {
+            MigrationStatus status;
+            status.app_name = set.app_name;
+            if (pair.migration != nullptr) {
+                status.migration_id = pair.migration->id;
+                status.description = pair.migration->description;
+            } else {
+                status.migration_id = pair.applied->migration_id;
+                status.description = pair.applied->description;
+            }
+            if (pair.applied != nullptr) {
                 status.has_ran = true;
-                status.state = MigrationState::Applied;
-                status.ran_on = found->second->ran_on;
+                status.ran_on = pair.applied->ran_on;
+                status.state = pair.migration == nullptr ? MigrationState::Missing
+                               : pair.modified()         ? MigrationState::Modified
+                                                         : MigrationState::Applied;
             }
             statuses.push_back(std::move(status));
         }

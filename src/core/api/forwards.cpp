@@ -2,6 +2,7 @@
 #include "core/api/managers.hpp"
 #include "core/api/run_support.hpp"
 #include "core/error.hpp"
+#include "core/plan/drift.hpp"
 
 #include <algorithm>
 
@@ -44,16 +45,33 @@ MigrationResult ForwardsMigrationManager::run() {
     auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get());
 
-    Plan plan;
+    // Every app's plan is made, and the whole run checked against drift, before anything runs:
+    // a refusal leaves the database as it was.
+    std::vector<Drift> drifts;
+    std::vector<Plan> app_plans;
+    std::vector<OutOfOrderStep> out_of_order;
     std::vector<std::string> notes;
+    drifts.reserve(sets.size());
+    app_plans.reserve(sets.size());
+    bool planned_one = false;
     for (const MigrationSet& set : sets) {
-        Plan app_plan = plan_forwards(set, applied_of(applied, set.app_name), m_migration_id);
-        notes.push_back(app_plan.note);
-        append_plan(plan, std::move(app_plan));
+        const auto& rows = applied_of(applied, set.app_name);
+        drifts.push_back(find_drift(set, rows));
         // "1" means the next pending migration of the whole run, not of every app.
-        if (m_migration_id == "1" && !plan.empty())
-            break;
+        if (planned_one)
+            continue;
+        app_plans.push_back(plan_forwards(set, rows, m_migration_id));
+        notes.push_back(app_plans.back().note);
+        for (OutOfOrderStep& step : out_of_order_steps(app_plans.back(), rows, drifts.back()))
+            out_of_order.push_back(std::move(step));
+        planned_one = m_migration_id == "1" && !app_plans.back().empty();
     }
+    refuse_drift(drifts, out_of_order,
+                 {m_context.allow_modified, false, project.settings.out_of_order});
+
+    Plan plan;
+    for (Plan& app_plan : app_plans)
+        append_plan(plan, std::move(app_plan));
     if (plan.empty())
         return {true, notes_of(notes, "No migrations need to be run")};
 

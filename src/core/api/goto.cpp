@@ -2,6 +2,7 @@
 #include "core/api/managers.hpp"
 #include "core/api/run_support.hpp"
 #include "core/error.hpp"
+#include "core/plan/drift.hpp"
 
 #include <algorithm>
 
@@ -23,7 +24,16 @@ MigrationResult GotoMigrationManager::run() {
         open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get());
 
-    Plan plan = plan_goto(sets.front(), applied_of(applied, sets.front().app_name), m_migration_id);
+    const auto& rows = applied_of(applied, sets.front().app_name);
+    Plan plan = plan_goto(sets.front(), rows, m_migration_id);
+    // Moving forwards must not build on edited history nor slip a migration under
+    // newer ones. Reversing alone is always allowed; missing migrations are
+    // reversed with their stored SQL.
+    if (plan.steps.size() > backwards_count(plan)) {
+        const Drift drift = find_drift(sets.front(), rows);
+        refuse_drift({drift}, out_of_order_steps(plan, rows, drift),
+                     {m_context.allow_modified, true, m_context.project.settings.out_of_order});
+    }
     if (plan.empty())
         return {true, plan.note};
     observer_of(m_context).on_plan(plan);

@@ -2,6 +2,7 @@
 #include "core/plan/plan.hpp"
 
 #include "core/error.hpp"
+#include "core/plan/drift.hpp"
 
 #include <algorithm>
 #include <unordered_set>
@@ -220,6 +221,27 @@ Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& app
     }
     if (plan.empty())
         plan.note = "App " + set.app_name + " is already at " + target_id;
+    return plan;
+}
+
+Plan plan_sync(const MigrationSet& set, const std::vector<AppliedMigration>& applied) {
+    const std::vector<MigrationPair> pairs = pair_migrations(set, applied);
+    std::vector<const AppliedMigration*> gone;
+    for (const MigrationPair& pair : pairs)
+        if (pair.migration == nullptr)
+            gone.push_back(pair.applied);
+    // Newest first by run order, so each down SQL sees the schema its up SQL left.
+    std::sort(gone.begin(), gone.end(),
+              [](const auto* a, const auto* b) { return a->row_id > b->row_id; });
+
+    Plan plan;
+    for (const AppliedMigration* row : gone)
+        plan.steps.push_back(backwards_step(set, *row));
+    for (const MigrationPair& pair : pairs)
+        if (pair.applied == nullptr)
+            plan.steps.push_back(forwards_step(*pair.migration));
+    if (plan.empty())
+        plan.note = "The database already matches the project.";
     return plan;
 }
 

@@ -19,11 +19,11 @@ struct Step {
     std::string app_name;
     std::string migration_id;
     std::string description;
-    std::string sql;         // up SQL (forwards) or down SQL (backwards)
-    std::string sql_path;    // the file `sql` came from, or "" when it is the stored down SQL
-    std::string checksum;    // forwards: recorded in the state table
-    std::string down_sql;    // forwards: recorded in the state table
-    std::string up_path;     // the migration's files, when it has them (for --clean)
+    std::string sql;      // up SQL (forwards) or down SQL (backwards)
+    std::string sql_path; // the file `sql` came from, or "" when it is the stored down SQL
+    std::string checksum; // forwards: recorded in the state table
+    std::string down_sql; // forwards: recorded in the state table
+    std::string up_path;  // the migration's files, when it has them (for --clean)
     std::string down_path;
 
     // "<app> <id> (<description>)", for messages.
@@ -39,7 +39,8 @@ struct Plan {
     bool reverses_anything() const;
 };
 
-// The migrations of one app that are not applied, in id order.
+// The migrations of one app that are not applied, in id order. Planning fills gaps: whether a
+// pending migration older than an applied one may run is decided by drift.hpp's checks.
 std::vector<const Migration*> pending_migrations(const MigrationSet& set,
                                                  const std::vector<AppliedMigration>& applied);
 
@@ -64,6 +65,12 @@ Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigr
 // unknown id.
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                std::string_view target);
+
+// Makes one app match its files exactly: reverses the applied migrations whose files are gone
+// (newest first by run order, with the down SQL stored when they ran), then applies every
+// pending one in id order. Backwards steps come first. Says nothing about modified migrations
+// or out-of-order ones: see drift.hpp.
+Plan plan_sync(const MigrationSet& set, const std::vector<AppliedMigration>& applied);
 
 // Appends `more` to `plan` (used to build one plan over several apps).
 void append_plan(Plan& plan, Plan more);

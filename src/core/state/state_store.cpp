@@ -126,4 +126,40 @@ void StateStore::remove(std::string_view app_name, std::string_view migration_id
     erase.exec();
 }
 
+std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& updates) const {
+    if (updates.empty())
+        return 0;
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(m_db, "UPDATE migrations SET checksum = ?, down_sql = ? WHERE "
+                                   "app_name = ? AND name = ? AND checksum = ?");
+    std::size_t changed = 0;
+    for (const ChecksumUpdate& entry : updates) {
+        update.bind(1, entry.checksum);
+        update.bind(2, entry.down_sql);
+        update.bind(3, entry.app_name);
+        update.bind(4, entry.migration_id);
+        update.bind(5, entry.old_checksum);
+        changed += static_cast<std::size_t>(update.exec());
+        update.reset();
+    }
+    transaction.commit();
+    return changed;
+}
+
+std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) const {
+    if (migrations.empty())
+        return 0;
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement erase(m_db, "DELETE FROM migrations WHERE app_name = ? AND name = ?");
+    std::size_t deleted = 0;
+    for (const MigrationKey& key : migrations) {
+        erase.bind(1, key.app_name);
+        erase.bind(2, key.migration_id);
+        deleted += static_cast<std::size_t>(erase.exec());
+        erase.reset();
+    }
+    transaction.commit();
+    return deleted;
+}
+
 } // namespace strata

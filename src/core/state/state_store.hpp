@@ -3,6 +3,7 @@
 
 #include "core/state/applied_migration.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,8 +16,24 @@ namespace strata {
 
 struct Step;
 
+// A new checksum (and down SQL) for an applied migration whose up file was edited on purpose.
+struct ChecksumUpdate {
+    std::string app_name;
+    std::string migration_id;
+    std::string old_checksum; // the row is only changed while it still holds this one
+    std::string checksum;
+    std::string down_sql;
+};
+
+// Names one row of the state table.
+struct MigrationKey {
+    std::string app_name;
+    std::string migration_id;
+};
+
 // Owns every statement that touches strata's state table (`migrations`). Callers manage
-// transactions; every read and delete is scoped by app.
+// transactions, except for the batch edits of repair and clean, which take the write lock
+// themselves; every read and delete is scoped by app.
 class StateStore {
   public:
     static constexpr std::string_view k_table = "migrations";
@@ -43,6 +60,14 @@ class StateStore {
     void record(const Step& step) const;
     // Removes the record of a reversed step.
     void remove(std::string_view app_name, std::string_view migration_id) const;
+
+    // Writes every update in one BEGIN IMMEDIATE transaction. A row whose checksum is no longer
+    // the update's old_checksum (another run changed it meanwhile) is left alone. Returns the
+    // number of rows changed.
+    std::size_t update_checksums(const std::vector<ChecksumUpdate>& updates) const;
+    // Deletes the rows of `migrations` in one BEGIN IMMEDIATE transaction, running no SQL of
+    // theirs. Returns the number of rows deleted.
+    std::size_t forget(const std::vector<MigrationKey>& migrations) const;
 
   private:
     SQLite::Database& m_db;
