@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "report/text_reporter.hpp"
 
+#include "core/executor/backup.hpp"
 #include "core/plan/plan.hpp"
 
 #include <cstdio>
@@ -80,6 +81,26 @@ void TextReporter::on_file_removed(std::string_view path) {
         return;
     interrupt();
     m_out << "Removed " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
+}
+
+void TextReporter::on_backup_created(std::string_view backup) {
+    if (m_options.quiet)
+        return;
+    interrupt();
+    const std::filesystem::path path(backup);
+    const std::filesystem::path database = database_of_backup(path);
+    m_out << "Backed up "
+          << (database.empty() ? std::string("the database") : display_path(database)) << " to "
+          << display_path(path) << '\n'
+          << std::flush;
+}
+
+void TextReporter::on_schema_written(std::string_view path) {
+    if (m_options.quiet)
+        return;
+    // After a failed step the progress line is still open; the failure shows before this.
+    interrupt();
+    m_out << "Wrote " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
 }
 
 void TextReporter::interrupt() {

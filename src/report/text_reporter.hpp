@@ -36,6 +36,10 @@ class TextReporter : public RunObserver {
     void on_step_finished(const Step& step, std::chrono::microseconds elapsed) override;
     void on_step_skipped(const Step& step, std::string_view reason) override;
     void on_file_removed(std::string_view path) override;
+    // "Backed up app.db to app.db.20261121T093000.123Z.bak"; nothing under quiet.
+    void on_backup_created(std::string_view backup) override;
+    // "Wrote schema.sql"; nothing under quiet.
+    void on_schema_written(std::string_view path) override;
 
     // Ends a progress line left open by a step that threw, so the error that follows starts
     // on a line of its own. Does nothing when no line is open.

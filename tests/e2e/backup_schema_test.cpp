@@ -1,1 +1,339 @@
 // SPDX-License-Identifier: MIT
+// --backup, `strata restore`, `strata schema` and schema_file, run as a real process.
+#include "support/fixtures.hpp"
+#include "support/process.hpp"
+#include "support/sqlite_probe.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <regex>
+
+using namespace strata::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+const std::regex k_backup_name(R"(app\.db\.\d{8}T\d{6}\.\d{3}Z\.bak)");
+
+const std::string k_full_schema =
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), "
+    "body TEXT);\n"
+    "\n"
+    "CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT UNIQUE);\n"
+    "\n"
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n";
+
+const std::string k_schema_without_tags =
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), "
+    "body TEXT);\n"
+    "\n"
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n";
+
+// The backups of app.db in `dir`, oldest first.
+std::vector<std::string> backups_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        std::string name = entry.path().filename().string();
+        if (std::regex_match(name, k_backup_name))
+            names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// The backup named on a "Backed up app.db to ..." line, or "" when there is none.
+std::string reported_backup(const std::string& out) {
+    for (const auto& line : lines_of(out)) {
+        const std::string start = "Backed up app.db to ";
+        if (line.starts_with(start))
+            return line.substr(start.size());
+    }
+    return "";
+}
+
+// A standard project with `extra` top-level keys, and its database at migration 0001.
+void project_at_first_migration(const fs::path& dir, const std::string& extra = "") {
+    ProjectSpec project;
+    project.apps.push_back(users_notes_tags_app());
+    project.extra_top_level = extra;
+    write_project(dir, project);
+    auto r = run_strata({"forwards", "core", "0001"}, in_dir(dir));
+    REQUIRE(r.exit_code == 0);
+}
+
+RunResult run_ok(const std::vector<std::string>& args, const fs::path& dir) {
+    auto r = run_strata(args, in_dir(dir));
+    INFO("stdout: " << r.out);
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    return r;
+}
+
+} // namespace
+
+TEST_SUITE("e2e_backup_schema") {
+    TEST_CASE("forwards --backup prints the backup, which holds the database as it was") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+
+        auto r = run_ok({"forwards", "--backup"}, dir.path());
+
+        const auto backups = backups_in(dir.path());
+        REQUIRE(backups.size() == 1);
+        const auto lines = lines_of(r.out);
+        REQUIRE(!lines.empty());
+        CHECK(lines.front() == "Backed up app.db to " + backups.front());
+        CHECK(r.out.find("Applying core 0002 (create notes) ... ok (") != std::string::npos);
+        const fs::path backup = dir / backups.front();
+        CHECK(migration_rows(backup) == Rows{{"core", "0001"}});
+        CHECK(table_names(backup) == std::vector<std::string>{"migrations", "users"});
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+    }
+
+    TEST_CASE("--quiet hides the backup line but still makes the backup") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+
+        auto r = run_ok({"-q", "forwards", "--backup"}, dir.path());
+
+        CHECK(r.out.empty());
+        CHECK(backups_in(dir.path()).size() == 1);
+    }
+
+    TEST_CASE("backup = true with keep_backups = 2 keeps the two newest backups") {
+        TempDir dir;
+        project_at_first_migration(dir.path(), "backup = true\nkeep_backups = 2\n");
+        REQUIRE(backups_in(dir.path()).empty());
+
+        std::vector<std::string> reported;
+        for (const std::vector<std::string>& args :
+             {std::vector<std::string>{"forwards", "core", "0002"},
+              std::vector<std::string>{"forwards", "core", "0003"},
+              std::vector<std::string>{"backwards", "core", "--yes"}}) {
+            CAPTURE(args.front());
+            auto r = run_ok(args, dir.path());
+            reported.push_back(reported_backup(r.out));
+            CHECK(!reported.back().empty());
+        }
+
+        const auto backups = backups_in(dir.path());
+        CHECK(backups == std::vector<std::string>{reported[1], reported[2]});
+        REQUIRE(backups.size() == 2);
+        CHECK(migration_rows(dir / backups[0]).size() == 2);
+        CHECK(migration_rows(dir / backups[1]).size() == 3);
+        CHECK(migration_rows(dir / "app.db").size() == 2);
+    }
+
+    TEST_CASE("a first run on a missing database makes no backup") {
+        TempDir dir;
+        write_standard_project(dir.path());
+
+        auto r = run_ok({"forwards", "--backup"}, dir.path());
+
+        CHECK(r.out.find("Backed up") == std::string::npos);
+        CHECK(backups_in(dir.path()).empty());
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+    }
+
+    TEST_CASE("no backup when nothing is pending, nor for a preview") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+
+        SUBCASE("preview") {
+            const FileSnapshot snapshot(dir / "app.db");
+            auto r = run_ok({"forwards", "--backup", "--preview"}, dir.path());
+            CHECK(r.out.find("Backed up") == std::string::npos);
+            CHECK(snapshot.unchanged());
+        }
+        SUBCASE("nothing pending") {
+            run_ok({"forwards"}, dir.path());
+            auto r = run_ok({"forwards", "--backup"}, dir.path());
+            CHECK(r.out == "No migrations need to be run\n");
+        }
+        CHECK(backups_in(dir.path()).empty());
+    }
+
+    TEST_CASE("restore BACKUP --yes brings the state before the run back") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        execute_sql(dir / "app.db", "INSERT INTO users (name) VALUES ('ada');");
+        const auto before = query_rows(dir / "app.db", "SELECT * FROM users");
+        const std::string backup = reported_backup(run_ok({"up", "--backup"}, dir.path()).out);
+        REQUIRE(!backup.empty());
+        execute_sql(dir / "app.db", "DELETE FROM users;");
+
+        auto r = run_ok({"restore", backup, "--yes"}, dir.path());
+
+        CHECK(r.out == "Restored app.db from " + backup + ".\n");
+        CHECK(r.err.empty());
+        CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
+        CHECK(table_names(dir / "app.db") == std::vector<std::string>{"migrations", "users"});
+        CHECK(query_rows(dir / "app.db", "SELECT * FROM users") == before);
+        // The backup itself is kept, and strata sees the restored state.
+        CHECK(backups_in(dir.path()) == std::vector<std::string>{backup});
+        auto check = run_ok({"check"}, dir.path());
+        CHECK(count_of(check.out, "pending") == 2);
+    }
+
+    TEST_CASE("restore without --yes on a stdin that is not a terminal refuses") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        const std::string backup = reported_backup(run_ok({"up", "--backup"}, dir.path()).out);
+        REQUIRE(!backup.empty());
+        const FileSnapshot snapshot(dir / "app.db");
+
+        auto r = run_strata({"restore", backup}, in_dir(dir.path()));
+
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("standard input is not a terminal") != std::string::npos);
+        CHECK(r.err.find("--yes") != std::string::npos);
+        CHECK(snapshot.unchanged());
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+    }
+
+    TEST_CASE("restore asks on a terminal and only yes proceeds") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        const std::string backup = reported_backup(run_ok({"up", "--backup"}, dir.path()).out);
+        REQUIRE(!backup.empty());
+        RunOptions opts = in_dir(dir.path());
+        opts.env.emplace_back("NO_COLOR", "1");
+
+        SUBCASE("no") {
+            const FileSnapshot snapshot(dir / "app.db");
+            auto r = run_strata_in_terminal({"restore", backup}, "n", opts);
+            CHECK(r.exit_code == 1);
+            CHECK(r.out == "Replace app.db with " + backup + "? [y/N] Not proceeding.\n");
+            CHECK(snapshot.unchanged());
+        }
+        SUBCASE("yes") {
+            auto r = run_strata_in_terminal({"restore", backup}, "y", opts);
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == "Replace app.db with " + backup + "? [y/N] Restored app.db from " +
+                               backup + ".\n");
+            CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
+        }
+    }
+
+    TEST_CASE("restore refuses at once while another connection holds the database") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        const std::string backup = reported_backup(run_ok({"up", "--backup"}, dir.path()).out);
+        REQUIRE(!backup.empty());
+        RunResult r;
+        std::chrono::steady_clock::duration took{};
+        {
+            HeldWriteLock lock(dir / "app.db");
+            const auto started = std::chrono::steady_clock::now();
+            r = run_strata({"restore", backup, "--yes"}, in_dir(dir.path()));
+            took = std::chrono::steady_clock::now() - started;
+        }
+
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 4);
+        CHECK(lines_of(r.err).front() ==
+              "strata: error: cannot restore app.db while another connection holds it");
+        // The project's busy timeout (5 s) is not waited out.
+        CHECK(took < std::chrono::seconds(4));
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+    }
+
+    TEST_CASE("restore refuses a file that is not a database, or a missing one") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        const FileSnapshot snapshot(dir / "app.db");
+        write_file(dir / "notes.bak", "these are notes, not a database; long enough for SQLite to "
+                                      "read a whole header from it and reject it");
+
+        auto r = run_strata({"restore", "notes.bak", "--yes"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 5);
+        CHECK(r.err == "strata: error: cannot restore from notes.bak: it is not a healthy SQLite "
+                       "database (file is not a database)\n"
+                       "  hint: choose another backup; nothing was changed\n");
+
+        r = run_strata({"restore", "gone.bak", "--yes"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 5);
+        CHECK(lines_of(r.err).front() == "strata: error: backup gone.bak not found");
+        CHECK(snapshot.unchanged());
+    }
+
+    TEST_CASE("schema prints the schema without strata's migrations table") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        run_ok({"forwards"}, dir.path());
+        const FileSnapshot snapshot(dir / "app.db");
+
+        auto r = run_ok({"schema"}, dir.path());
+
+        CHECK(r.out == k_full_schema);
+        CHECK(r.err.empty());
+        CHECK(snapshot.unchanged());
+    }
+
+    TEST_CASE("schema of a missing database prints nothing and creates nothing") {
+        TempDir dir;
+        write_standard_project(dir.path());
+
+        auto r = run_ok({"schema"}, dir.path());
+
+        CHECK(r.out.empty());
+        CHECK_FALSE(file_exists(dir / "app.db"));
+    }
+
+    TEST_CASE("schema_file is written after runs that change the database, not after a no-op") {
+        TempDir dir;
+        ProjectSpec project;
+        project.apps.push_back(users_notes_tags_app());
+        project.extra_top_level = "schema_file = \"db/schema.sql\"\n";
+        write_project(dir.path(), project);
+        const fs::path schema_file = dir / "db" / "schema.sql";
+
+        auto r = run_ok({"forwards"}, dir.path());
+        CHECK(read_file(schema_file) == k_full_schema);
+        // After the progress lines, before the summary.
+        const auto lines = lines_of(r.out);
+        REQUIRE(lines.size() == 5);
+        CHECK(lines[2].starts_with("Applying core 0003 (add tags) ... ok ("));
+        CHECK(lines[3] == "Wrote db/schema.sql");
+        CHECK(lines[4] == "Applied 3 migration(s).");
+
+        fs::remove(schema_file);
+        r = run_ok({"forwards"}, dir.path());
+        CHECK(r.out == "No migrations need to be run\n");
+        CHECK_FALSE(file_exists(schema_file));
+
+        run_ok({"forwards", "--preview"}, dir.path());
+        CHECK_FALSE(file_exists(schema_file));
+
+        r = run_ok({"backwards", "core", "--yes"}, dir.path());
+        CHECK(read_file(schema_file) == k_schema_without_tags);
+        CHECK(r.out.find("Wrote db/schema.sql\n") != std::string::npos);
+    }
+
+    TEST_CASE("schema_file is written after a run that changed something and then failed") {
+        TempDir dir;
+        ProjectSpec project;
+        AppSpec app = users_notes_tags_app();
+        app.migrations[1].up = "CREATE TABLE notes (id INTEGER PRIMARY KEY);\nNOT SQL;\n";
+        project.apps.push_back(app);
+        project.extra_top_level = "schema_file = \"schema.sql\"\n";
+        write_project(dir.path(), project);
+
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(read_file(dir / "schema.sql") ==
+              "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n");
+        // The failed step's line is ended before the schema file is mentioned.
+        CHECK(r.out.find("Applying core 0002 (create notes) ... failed\nWrote schema.sql\n") !=
+              std::string::npos);
+    }
+}

@@ -1,1 +1,467 @@
 // SPDX-License-Identifier: MIT
+// Backups before a run changes the database, their names and pruning, and putting one back.
+#include "core/api/database_tools.hpp"
+#include "core/error.hpp"
+#include "core/executor/backup.hpp"
+#include "report/text_reporter.hpp"
+#include "support/sqlite_probe.hpp"
+#include "support/temp_dir.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+using namespace strata;
+using namespace strata::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+// 2026-11-21T09:30:00.123Z plus `offset_ms` milliseconds.
+Clock::time_point at(long long offset_ms = 0) {
+    using namespace std::chrono;
+    return sys_days{year{2026} / November / 21} + hours{9} + minutes{30} +
+           milliseconds{123 + offset_ms};
+}
+
+// A small database with a table, an index, a view, a trigger and some rows.
+void make_database(const fs::path& db) {
+    execute_sql(db, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+                    "CREATE INDEX users_by_name ON users(name);"
+                    "CREATE VIEW user_names AS SELECT name FROM users;"
+                    "CREATE TABLE log (message TEXT);"
+                    "CREATE TRIGGER users_logged AFTER INSERT ON users BEGIN "
+                    "INSERT INTO log VALUES ('added ' || new.name); END;"
+                    "INSERT INTO users (name) VALUES ('ada'), ('grace'), ('edsger');");
+}
+
+// Everything a restore must bring back: the schema and every row of every table.
+std::vector<std::vector<std::string>> content_of(const fs::path& db) {
+    auto content = query_rows(db, "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                  "ORDER BY type, name");
+    for (const auto& table : table_names(db))
+        for (auto& row : query_rows(db, "SELECT * FROM \"" + table + "\" ORDER BY rowid")) {
+            row.insert(row.begin(), table);
+            content.push_back(std::move(row));
+        }
+    return content;
+}
+
+std::vector<std::string> names_in(const fs::path& folder) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(folder))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> file_names(const std::vector<fs::path>& paths) {
+    std::vector<std::string> names;
+    for (const auto& path : paths)
+        names.push_back(path.filename().string());
+    return names;
+}
+
+// Answers every question with `answer` and remembers the questions.
+struct ScriptedPrompter : Prompter {
+    explicit ScriptedPrompter(bool answer) : m_answer(answer) {}
+    bool confirm(const std::string& question) override {
+        questions.push_back(question);
+        return m_answer;
+    }
+    std::vector<std::string> questions;
+
+  private:
+    bool m_answer;
+};
+
+Project project_with(const fs::path& database) {
+    Project project;
+    project.database = database;
+    return project;
+}
+
+} // namespace
+
+TEST_SUITE("backup") {
+    TEST_CASE("a backup is named after the database and the UTC time to the millisecond") {
+        CHECK(backup_path_for("/data/app.db", at()) == "/data/app.db.20261121T093000.123Z.bak");
+        CHECK(backup_path_for("app.db", at(-123)) == "app.db.20261121T093000.000Z.bak");
+        // Fixed width, so that the names of one database's backups sort by time.
+        CHECK(backup_path_for("app.db", at(1000LL * 3600 * 24 * 60 + 5)) ==
+              "app.db.20270120T093000.128Z.bak");
+    }
+
+    TEST_CASE("the database a backup belongs to is read back from its name only when it matches") {
+        CHECK(database_of_backup("/data/app.db.20261121T093000.123Z.bak") == "/data/app.db");
+        CHECK(database_of_backup("app.db.20261121T093000.123Z.bak") == "app.db");
+        CHECK(database_of_backup("app.db.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000Z.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.12Z.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.123Z.bak.4242.tmp").empty());
+        CHECK(database_of_backup(".20261121T093000.123Z.bak").empty());
+    }
+
+    TEST_CASE("list_backups lists only this database's backups, oldest first") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        write_file(db, "");
+        write_file(dir / "app.db.20261121T093000.500Z.bak", "b");
+        write_file(dir / "app.db.20251231T235959.999Z.bak", "a");
+        write_file(dir / "app.db.20261121T093001.000Z.bak", "c");
+        // Not backups of app.db, or not named exactly as strata names them.
+        write_file(dir / "other.db.20261121T093000.123Z.bak", "");
+        write_file(dir / "myapp.db.20261121T093000.123Z.bak", "");
+        write_file(dir / "app.db2.20261121T093000.123Z.bak", "");
+        write_file(dir / "app.db.bak", "");
+        write_file(dir / "app.db.20261121T093000.12Z.bak", "");
+        write_file(dir / "app.db.20261121T093000.123Z.bak.77.tmp", "");
+        write_file(dir / "app.db.old.20261121T093000.123Z.bak", "");
+        fs::create_directory(dir / "app.db.20261121T093002.000Z.bak");
+
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{"app.db.20251231T235959.999Z.bak",
+                                       "app.db.20261121T093000.500Z.bak",
+                                       "app.db.20261121T093001.000Z.bak"});
+        CHECK(list_backups(db).front() == dir / "app.db.20251231T235959.999Z.bak");
+    }
+
+    TEST_CASE("a backup holds the database's content and is a self-contained file") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        const fs::path backup = backup_database(connection, 3, at());
+
+        CHECK(backup == dir / "app.db.20261121T093000.123Z.bak");
+        CHECK(content_of(backup) == content_of(db));
+        CHECK(query_text(backup, "PRAGMA quick_check") == "ok");
+        // Nothing else is left beside it: no temporary file, no journal.
+        CHECK(names_in(dir.path()) ==
+              std::vector<std::string>{"app.db", "app.db.20261121T093000.123Z.bak"});
+    }
+
+    TEST_CASE("a backup of a WAL database needs no -wal file") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        execute_sql(db, "PRAGMA journal_mode = WAL;");
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        connection.db().exec("INSERT INTO users (name) VALUES ('barbara')"); // still in the WAL
+
+        const fs::path backup = backup_database(connection, 3, at());
+
+        CHECK(query_text(backup, "PRAGMA journal_mode") == "delete");
+        CHECK(query_int(backup, "SELECT count(*) FROM users") == 4);
+        CHECK_FALSE(file_exists(backup.string() + "-wal"));
+    }
+
+    TEST_CASE("a backup of an empty database file is still a database that restore accepts") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        write_file(db, "");
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        const fs::path backup = backup_database(connection, 3, at());
+
+        CHECK(fs::file_size(backup) > 0);
+        CHECK_NOTHROW(check_backup(backup, {}));
+    }
+
+    TEST_CASE("keep = 3 keeps the three newest backups and touches nothing else") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        for (const char* name :
+             {"app.db.20261121T092900.000Z.bak", "app.db.20261121T092901.000Z.bak",
+              "app.db.20261121T092902.000Z.bak", "app.db.20261121T092903.000Z.bak"})
+            write_file(dir / name, "old");
+        const std::vector<std::string> unrelated = {
+            "other.db.20261121T092800.000Z.bak", "app.db.bak", "app.db.20261121T0928.bak",
+            "app.db.20261121T092800.000Z.bak.12.tmp", "notes.txt"};
+        for (const auto& name : unrelated)
+            write_file(dir / name, "keep me");
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        backup_database(connection, 3, at());
+
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{"app.db.20261121T092902.000Z.bak",
+                                       "app.db.20261121T092903.000Z.bak",
+                                       "app.db.20261121T093000.123Z.bak"});
+        for (const auto& name : unrelated) {
+            CAPTURE(name);
+            CHECK(read_file(dir / name) == "keep me");
+        }
+    }
+
+    TEST_CASE("keep = 1 keeps only the new backup") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        backup_database(connection, 1, at());
+        backup_database(connection, 1, at(1));
+
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{"app.db.20261121T093000.124Z.bak"});
+    }
+
+    TEST_CASE("the new backup is kept even when a clock set back makes it sort first") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        write_file(dir / "app.db.20301121T093000.000Z.bak", "from the future");
+        write_file(dir / "app.db.20301121T093001.000Z.bak", "from the future");
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        backup_database(connection, 2, at());
+
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{"app.db.20261121T093000.123Z.bak",
+                                       "app.db.20301121T093001.000Z.bak"});
+    }
+
+    TEST_CASE("a backup never overwrites a file of the same name") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        const fs::path taken = dir / "app.db.20261121T093000.123Z.bak";
+        write_file(taken, "someone else's");
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        try {
+            backup_database(connection, 3, at());
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message() == "cannot back up " + db.string() + " to " + taken.string() +
+                                     ": a file of that name already exists");
+            CHECK(e.hint() == "strata never overwrites a backup; run again in a moment");
+        }
+        CHECK(read_file(taken) == "someone else's");
+        CHECK(names_in(dir.path()) ==
+              std::vector<std::string>{"app.db", "app.db.20261121T093000.123Z.bak"});
+    }
+
+    TEST_CASE("restore puts the backup's content back") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        const auto before = content_of(db);
+        fs::path backup;
+        {
+            Connection connection(db, OpenMode::ReadWrite, {});
+            backup = backup_database(connection, 3, at());
+        }
+        execute_sql(db, "DROP VIEW user_names; DELETE FROM users WHERE name = 'ada';"
+                        "CREATE TABLE extra (x); INSERT INTO extra VALUES (1);");
+        REQUIRE(content_of(db) != before);
+
+        restore_database(db, backup, {});
+
+        CHECK(content_of(db) == before);
+        CHECK(query_text(db, "PRAGMA integrity_check") == "ok");
+    }
+
+    TEST_CASE("restore into a WAL database puts the backup's content back") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_database(backup);
+        execute_sql(db, "PRAGMA journal_mode = WAL; CREATE TABLE other (x);");
+
+        restore_database(db, backup, {});
+
+        CHECK(content_of(db) == content_of(backup));
+    }
+
+    TEST_CASE("restore creates a database that does not exist") {
+        TempDir dir;
+        const fs::path backup = dir / "copy.db";
+        make_database(backup);
+
+        restore_database(dir / "app.db", backup, {});
+
+        CHECK(content_of(dir / "app.db") == content_of(backup));
+    }
+
+    TEST_CASE("restore refuses a file that is not a healthy database and changes nothing") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        const FileSnapshot snapshot(db);
+        const fs::path backup = dir / "app.db.20261121T093000.123Z.bak";
+
+        auto refusal = [&]() -> Error {
+            try {
+                restore_database(db, backup, {});
+            } catch (const Error& e) {
+                return e;
+            }
+            FAIL("expected an error");
+            return Error(ErrorKind::Usage, "");
+        };
+        const std::string start =
+            "cannot restore from " + backup.string() + ": it is not a healthy SQLite database (";
+
+        SUBCASE("missing") {
+            Error e = refusal();
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message() == "backup " + backup.string() + " not found");
+        }
+        SUBCASE("text") {
+            write_file(backup, "this is a text file, not a database, and it is long enough to "
+                               "fill the first hundred bytes of the header SQLite reads first");
+            Error e = refusal();
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message() == start + "file is not a database)");
+            CHECK(e.hint() == "choose another backup; nothing was changed");
+        }
+        SUBCASE("empty") {
+            write_file(backup, "");
+            Error e = refusal();
+            CHECK(e.message() == start + "the file is empty)");
+        }
+        SUBCASE("damaged") {
+            // Enough rows for several pages, then one page in the middle overwritten.
+            execute_sql(backup, "PRAGMA page_size = 1024; CREATE TABLE t (x);"
+                                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                "WHERE i < 2000) INSERT INTO t SELECT printf('%050d', i) FROM n;");
+            std::string bytes = read_file(backup);
+            REQUIRE(bytes.size() > 8 * 1024);
+            std::fill(bytes.begin() + 4 * 1024, bytes.begin() + 5 * 1024, '\x5a');
+            write_file(backup, bytes);
+            Error e = refusal();
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message().starts_with(start));
+        }
+        SUBCASE("the database itself") {
+            Error e = [&]() -> Error {
+                try {
+                    restore_database(db, dir / "." / "app.db", {});
+                } catch (const Error& error) {
+                    return error;
+                }
+                FAIL("expected an error");
+                return Error(ErrorKind::Database, "");
+            }();
+            CHECK(e.kind() == ErrorKind::Usage);
+            CHECK(e.message() == "cannot restore " + db.string() + " from itself (" +
+                                     (dir / "." / "app.db").string() + ")");
+        }
+        CHECK(snapshot.unchanged());
+    }
+
+    TEST_CASE("restore refuses at once while another connection holds a write lock") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_database(backup);
+        execute_sql(db, "CREATE TABLE mine (x); INSERT INTO mine VALUES (42);");
+        const auto before = content_of(db);
+        DatabaseOptions options;
+        options.busy_timeout_ms = 60000; // a restore must not wait this long
+        {
+            HeldWriteLock lock(db);
+            const auto started = std::chrono::steady_clock::now();
+            try {
+                restore_database(db, backup, options);
+                FAIL("expected an error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Busy);
+                CHECK(e.message() ==
+                      "cannot restore " + db.string() + " while another connection holds it");
+                CHECK(e.hint() ==
+                      "stop the programs that use the database, then run strata restore again");
+            }
+            CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+        }
+        CHECK(content_of(db) == before);
+    }
+
+    TEST_CASE("restore refuses while another connection has a WAL database open") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_database(backup);
+        execute_sql(db, "PRAGMA journal_mode = WAL; CREATE TABLE mine (x);");
+        SQLite::Database other(db.string(), SQLite::OPEN_READWRITE);
+        CHECK(other.execAndGet("SELECT count(*) FROM mine").getInt() == 0);
+
+        CHECK_THROWS_WITH_AS(restore_database(db, backup, {}),
+                             doctest::Contains("while another connection holds it"), Error);
+        CHECK(table_names(db) == std::vector<std::string>{"mine"});
+    }
+
+    TEST_CASE("restore_backup asks first and says what it did") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_database(backup);
+        execute_sql(db, "CREATE TABLE mine (x);");
+        const Project project = project_with(db);
+
+        SUBCASE("yes") {
+            ScriptedPrompter prompter(true);
+            Context context{project, nullptr, &prompter};
+            MigrationResult result = restore_backup(context, backup);
+            CHECK(prompter.questions == std::vector<std::string>{"Replace " + db.string() +
+                                                                 " with " + backup.string() + "?"});
+            CHECK(result.success);
+            CHECK(result.message == "Restored " + db.string() + " from " + backup.string() + ".");
+            CHECK(content_of(db) == content_of(backup));
+        }
+        SUBCASE("no") {
+            const FileSnapshot snapshot(db);
+            ScriptedPrompter prompter(false);
+            Context context{project, nullptr, &prompter};
+            MigrationResult result = restore_backup(context, backup);
+            CHECK_FALSE(result.success);
+            CHECK(result.message == "Not proceeding.");
+            CHECK(snapshot.unchanged());
+        }
+        SUBCASE("auto_agree asks nothing") {
+            ScriptedPrompter prompter(false);
+            Context context{project, nullptr, &prompter};
+            CHECK(restore_backup(context, backup, true).success);
+            CHECK(prompter.questions.empty());
+            CHECK(content_of(db) == content_of(backup));
+        }
+        SUBCASE("no one to ask") {
+            const FileSnapshot snapshot(db);
+            Context context{project};
+            CHECK_THROWS_AS(restore_backup(context, backup), Error);
+            CHECK(snapshot.unchanged());
+        }
+        SUBCASE("a damaged backup is refused before anyone is asked") {
+            write_file(backup, "");
+            ScriptedPrompter prompter(true);
+            Context context{project, nullptr, &prompter};
+            CHECK_THROWS_AS(restore_backup(context, backup), Error);
+            CHECK(prompter.questions.empty());
+        }
+    }
+
+    TEST_CASE("the text reporter names the database and its backup, except when quiet") {
+        TempDir dir;
+        std::ostringstream out;
+        report::TextReporterOptions options;
+        options.display_base = dir.path();
+        report::TextReporter reporter(out, options);
+        reporter.on_backup_created((dir / "data" / "app.db.20261121T093000.123Z.bak").string());
+        CHECK(out.str() == "Backed up data/app.db to data/app.db.20261121T093000.123Z.bak\n");
+
+        std::ostringstream quiet_out;
+        options.quiet = true;
+        report::TextReporter quiet(quiet_out, options);
+        quiet.on_backup_created((dir / "app.db.20261121T093000.123Z.bak").string());
+        CHECK(quiet_out.str().empty());
+    }
+}

@@ -1,1 +1,194 @@
 // SPDX-License-Identifier: MIT
+// The schema as SQL: order, exclusions, and the schema file.
+#include "core/api/database_tools.hpp"
+#include "core/error.hpp"
+#include "core/executor/schema_dump.hpp"
+#include "core/state/state_store.hpp"
+#include "report/text_reporter.hpp"
+#include "support/sqlite_probe.hpp"
+#include "support/temp_dir.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace strata;
+using namespace strata::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Created out of order, with everything the dump must leave out: strata's state table (with an
+// index and a trigger on it), sqlite_sequence (AUTOINCREMENT), an automatic index (UNIQUE) and
+// sqlite_stat1 (ANALYZE).
+constexpr const char* k_schema_sql = R"(
+CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT UNIQUE);
+CREATE VIEW recent_notes AS SELECT * FROM notes ORDER BY id DESC LIMIT 10;
+CREATE INDEX users_by_email ON users(email);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    body TEXT
+);
+CREATE TRIGGER notes_touch AFTER UPDATE ON notes BEGIN SELECT 1; END;
+CREATE INDEX notes_by_body ON notes(body);
+CREATE VIEW active_users AS SELECT * FROM users;
+CREATE TABLE migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, app_name TEXT, name TEXT);
+CREATE INDEX migrations_by_app ON migrations(app_name);
+CREATE TRIGGER migrations_guard BEFORE DELETE ON migrations BEGIN SELECT 1; END;
+INSERT INTO users (email) VALUES ('a@example.com');
+ANALYZE;
+)";
+
+constexpr const char* k_expected_dump =
+    "CREATE TABLE notes (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    body TEXT\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT UNIQUE);\n"
+    "\n"
+    "CREATE INDEX notes_by_body ON notes(body);\n"
+    "\n"
+    "CREATE INDEX users_by_email ON users(email);\n"
+    "\n"
+    "CREATE VIEW active_users AS SELECT * FROM users;\n"
+    "\n"
+    "CREATE VIEW recent_notes AS SELECT * FROM notes ORDER BY id DESC LIMIT 10;\n"
+    "\n"
+    "CREATE TRIGGER notes_touch AFTER UPDATE ON notes BEGIN SELECT 1; END;\n";
+
+std::vector<std::string> names_in(const fs::path& folder) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(folder))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+} // namespace
+
+TEST_SUITE("schema_dump") {
+    TEST_CASE("tables, indexes, views and triggers, each by name, without strata's table") {
+        TempDir dir;
+        execute_sql(dir / "app.db", k_schema_sql);
+        // The exclusions are really there to be left out.
+        REQUIRE(query_int(dir / "app.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                          "('sqlite_sequence', 'sqlite_stat1', "
+                                          "'sqlite_autoindex_users_1')") == 3);
+        SQLite::Database db((dir / "app.db").string());
+
+        CHECK(dump_schema(db) == k_expected_dump);
+    }
+
+    TEST_CASE("strata's own state table is left out as the state store creates it") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        StateStore(db).create_if_missing();
+        db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
+
+        CHECK(dump_schema(db) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    }
+
+    TEST_CASE("an empty database has an empty schema") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        CHECK(dump_schema(db).empty());
+    }
+
+    TEST_CASE("the dump re-creates the same schema") {
+        SQLite::Database original(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        original.exec(k_schema_sql);
+        original.exec("CREATE VIRTUAL TABLE docs USING fts5(body)");
+        const std::string dump = dump_schema(original);
+        // The virtual table's own storage tables (docs_data, ...) come with it, not separately.
+        CHECK(dump.find("docs_data") == std::string::npos);
+        CHECK(dump.find("CREATE VIRTUAL TABLE docs USING fts5(body);\n") != std::string::npos);
+
+        SQLite::Database copy(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        copy.exec(dump);
+        CHECK(dump_schema(copy) == dump);
+    }
+
+    TEST_CASE("write_schema_file writes the dump, creating folders, and replaces the old file") {
+        TempDir dir;
+        SQLite::Database db((dir / "app.db").string(),
+                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
+        const fs::path file = dir / "db" / "schema" / "schema.sql";
+
+        write_schema_file(db, file);
+        CHECK(read_file(file) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+
+        db.exec("CREATE TABLE tags (id INTEGER PRIMARY KEY)");
+        write_schema_file(db, file);
+        CHECK(read_file(file) == "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n\n"
+                                 "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        // No temporary file is left beside it.
+        CHECK(names_in(dir / "db" / "schema") == std::vector<std::string>{"schema.sql"});
+    }
+
+    TEST_CASE("write_schema_file reports a path it cannot write and leaves nothing behind") {
+        TempDir dir;
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
+        const fs::path file = dir / "schema.sql";
+        fs::create_directory(file); // a folder where the file should go
+
+        try {
+            write_schema_file(db, file);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message().starts_with("cannot write the schema file " + file.string() + ": "));
+        }
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"schema.sql"});
+        CHECK(fs::is_directory(file));
+    }
+
+    TEST_CASE("schema_of reads an existing database and never creates one") {
+        TempDir dir;
+        Project project;
+        project.database = dir / "app.db";
+
+        CHECK(schema_of(project).empty());
+        CHECK_FALSE(file_exists(project.database));
+
+        execute_sql(project.database, k_schema_sql);
+        const FileSnapshot snapshot(project.database);
+        CHECK(schema_of(project) == k_expected_dump);
+        CHECK(snapshot.unchanged());
+    }
+
+    TEST_CASE("schema_of reports a file that is not a database") {
+        TempDir dir;
+        Project project;
+        project.database = dir / "app.db";
+        write_file(project.database, "not a database, but long enough to have a header's length "
+                                     "of text in it so that SQLite reads it and says so");
+
+        try {
+            schema_of(project);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message() == "database " + project.database.string() +
+                                     ": reading the schema failed: file is not a database");
+        }
+    }
+
+    TEST_CASE("the text reporter says which schema file it wrote, except when quiet") {
+        TempDir dir;
+        std::ostringstream out;
+        report::TextReporterOptions options;
+        options.display_base = dir.path();
+        report::TextReporter reporter(out, options);
+        reporter.on_schema_written((dir / "db" / "schema.sql").string());
+        CHECK(out.str() == "Wrote db/schema.sql\n");
+
+        std::ostringstream quiet_out;
+        options.quiet = true;
+        report::TextReporter quiet(quiet_out, options);
+        quiet.on_schema_written((dir / "schema.sql").string());
+        CHECK(quiet_out.str().empty());
+    }
+}

@@ -3,15 +3,35 @@
 
 #include "core/api/run_support.hpp"
 #include "core/error.hpp"
+#include "core/executor/backup.hpp"
+#include "core/executor/schema_dump.hpp"
 
 namespace strata {
 
-std::string schema_of(const Project&) {
-    return {};
+using namespace detail;
+
+std::string schema_of(const Project& project) {
+    auto connection = open_existing(project, OpenMode::ReadOnly);
+    if (connection == nullptr)
+        return {};
+    try {
+        return dump_schema(connection->db());
+    } catch (...) {
+        rethrow_as_error(connection->path(), "reading the schema");
+    }
 }
 
-MigrationResult restore_backup(Context, const std::filesystem::path&, bool) {
-    throw Error(ErrorKind::Usage, "restore is not implemented yet");
+MigrationResult restore_backup(Context context, const std::filesystem::path& backup,
+                               bool auto_agree) {
+    const Project& project = context.project;
+    const DatabaseOptions options = database_options(project);
+    // Checked before asking, so no one is asked to confirm a restore that cannot work.
+    check_backup(backup, options);
+    if (!confirmed(context, auto_agree,
+                   "Replace " + project.database.string() + " with " + backup.string() + "?"))
+        return declined();
+    restore_database(project.database, backup, options);
+    return {true, "Restored " + project.database.string() + " from " + backup.string() + "."};
 }
 
 } // namespace strata

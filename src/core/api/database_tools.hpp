@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// Commands that work on the database file itself rather than on migrations.
 #pragma once
 
 #include "core/api/managers.hpp"
@@ -9,11 +10,14 @@
 namespace strata {
 
 // The schema of the project's database as SQL (see dump_schema), without strata's own table;
-// "" when the database does not exist. Never writes to the database.
+// "" when the database does not exist (it is not created). Opens it read-only. Throws
+// Error(Database) when it cannot be read, Error(Busy) when it stays locked.
 std::string schema_of(const Project& project);
 
-// Puts a backup (written by --backup) back in place of the project's database, after asking
-// (unless auto_agree). Refuses with Error(Busy) while another connection holds the database.
+// Puts a backup (written by --backup) back in place of the project's database, after checking
+// it and asking "Replace <database> with <backup>?" (unless auto_agree). Throws Error(Database)
+// for a missing or damaged backup, Error(Busy) while another connection holds the database,
+// Error(Refused) when confirmation is needed and no one can be asked.
 MigrationResult restore_backup(Context context, const std::filesystem::path& backup,
                                bool auto_agree = false);
 
