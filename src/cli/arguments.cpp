@@ -569,7 +569,9 @@ Examples:
         return R"(Usage: strata restore BACKUP [options]
 
 Puts BACKUP (a file written by --backup, e.g. app.db.20261121T093000.123Z.bak) back in
-place of the database, after asking. Refuses while another connection holds the database.
+place of the database, after checking that it is a healthy SQLite database and asking.
+Refuses (exit 4) when another connection holds a lock on the database, or has a WAL
+database open at all; it waits at most a quarter of a second for one.
 
 Options:
   -y, --yes   do not ask for confirmation (alias --auto-agree)

@@ -4,6 +4,7 @@
 #include "core/executor/backup.hpp"
 #include "core/plan/plan.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 #include <utility>
@@ -23,11 +24,19 @@ TextReporter::TextReporter(std::ostream& out, TextReporterOptions options)
 void TextReporter::on_plan(const Plan& plan) {
     if (m_options.quiet || m_options.preview)
         return;
-    // Before a confirmation question the user must see exactly what would be undone.
+    // Before a confirmation question the user must see exactly what would be undone; a plan
+    // that also applies (goto, sync) says so, marking each line with its direction.
     if (plan.reverses_anything()) {
-        for (const Step& step : plan.steps)
-            if (step.direction == Direction::Backwards)
+        const bool mixed = std::any_of(plan.steps.begin(), plan.steps.end(), [](const Step& s) {
+            return s.direction == Direction::Forwards;
+        });
+        for (const Step& step : plan.steps) {
+            if (mixed)
+                m_out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
+                      << step.label() << '\n';
+            else
                 m_out << "  " << step.label() << '\n';
+        }
         m_out << std::flush;
         return;
     }

@@ -323,4 +323,15 @@ TEST_SUITE("report") {
         CHECK(format_duration(std::chrono::microseconds(1'000'000)) == "1.00 s");
         CHECK(format_duration(std::chrono::microseconds(12'345'678)) == "12.35 s");
     }
+
+    TEST_CASE("a plan that reverses and applies marks each line with its direction") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        Plan plan;
+        plan.steps = {make_step(Direction::Backwards, "0003", "add tags"),
+                      make_step(Direction::Forwards, "0002", "create notes")};
+        reporter.on_plan(plan);
+        CHECK(out.str() == "  reverse core 0003 (add tags)\n"
+                           "  apply   core 0002 (create notes)\n");
+    }
 }
