@@ -393,6 +393,15 @@ Examples:
 )";
 }
 
+// The safety options that forwards, backwards, goto and sync share.
+constexpr std::string_view k_safety_help = R"(Safety options (override strata.toml):
+      --allow-modified      run although applied migrations' up files were edited
+      --atomic              commit the whole run as one transaction (transaction = "all")
+      --backup              copy the database before the first change (backup = true)
+      --out-of-order        apply pending migrations older than the newest applied one
+      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
+)";
+
 std::string command_help(Command command) {
     switch (command) {
     case Command::Forwards:
@@ -414,13 +423,8 @@ Options:
       --preview  print the SQL that would run; change nothing
   -y, --yes      do not ask for confirmation (alias --auto-agree)
 
-Safety options (override strata.toml):
-      --allow-modified      run although applied migrations' up files were edited
-      --atomic              commit the whole run as one transaction (transaction = "all")
-      --backup              copy the database before the first change (backup = true)
-      --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
-
+)" + std::string(k_safety_help) +
+               R"(
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
 Examples:
@@ -448,13 +452,8 @@ Options:
       --clean     delete the reversed migrations' files afterwards
       --preview   print the down SQL that would run; change nothing
 
-Safety options (override strata.toml):
-      --allow-modified      run although applied migrations' up files were edited
-      --atomic              commit the whole run as one transaction (transaction = "all")
-      --backup              copy the database before the first change (backup = true)
-      --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
-
+)" + std::string(k_safety_help) +
+               R"(
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
 Examples:
@@ -474,13 +473,8 @@ Options:
       --preview  print the SQL that would run; change nothing
   -y, --yes      do not ask for confirmation (alias --auto-agree)
 
-Safety options (override strata.toml):
-      --allow-modified      run although applied migrations' up files were edited
-      --atomic              commit the whole run as one transaction (transaction = "all")
-      --backup              copy the database before the first change (backup = true)
-      --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
-
+)" + std::string(k_safety_help) +
+               R"(
 Global options (-p, -C, --database, -q, -v): see `strata --help`.
 
 Examples:
@@ -521,13 +515,8 @@ Options:
       --preview  print the SQL that would run; change nothing
   -y, --yes      do not ask for confirmation (alias --auto-agree)
 
-Safety options (override strata.toml):
-      --allow-modified      run although applied migrations' up files were edited
-      --atomic              commit the whole run as one transaction (transaction = "all")
-      --backup              copy the database before the first change (backup = true)
-      --out-of-order        apply pending migrations older than the newest applied one
-      --foreign-keys MODE   deferred (check before COMMIT), immediate or off
-
+)" + std::string(k_safety_help) +
+               R"(
 Examples:
   strata sync
   strata sync --yes --backup
