@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/executor/executor.hpp"
 #include "core/state/state_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
@@ -228,5 +229,59 @@ TEST_SUITE("executor") {
         CHECK(has_table(db, "t1"));
         CHECK_FALSE(has_table(db, "t2"));
         CHECK_FALSE(has_table(db, "t3"));
+    }
+
+    TEST_CASE("another run's changes the plan did not foresee stop the run before the step") {
+        strata::test::TempDir dir;
+        const std::string path = (dir / "app.db").string();
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        Recorder recorder;
+        Plan first;
+        first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        Executor(db, recorder, {}).run(first);
+        AppliedByApp planned_from;
+        planned_from["core"] = StateStore(db).applied("core");
+
+        Plan plan;
+        plan.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
+        SUBCASE("another run applied one of the plan's own steps: it is skipped") {
+            SQLite::Database other(path, SQLite::OPEN_READWRITE);
+            StateStore(other).record(forwards("2", ""));
+            const auto report = Executor(db, recorder, {}).run(plan, &planned_from);
+            CHECK(report.done == 1);
+            CHECK(report.skipped == 1);
+            CHECK(has_table(db, "t3"));
+        }
+        SUBCASE("another run reversed what the plan builds on: nothing more is done") {
+            SQLite::Database other(path, SQLite::OPEN_READWRITE);
+            StateStore(other).remove("core", "1");
+            try {
+                Executor(db, recorder, {}).run(plan, &planned_from);
+                FAIL("expected an error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Busy);
+                CHECK(e.message() == "another run changed the database during this one: it "
+                                     "reversed core 1, which this run's plan did not expect");
+            }
+            CHECK_FALSE(has_table(db, "t2"));
+        }
+        SUBCASE("a change between two steps is noticed through data_version") {
+            // Reverses migration 1 from another connection once step 2 has committed.
+            struct Interferer : RunObserver {
+                std::string path;
+                void on_step_finished(const Step& s, std::chrono::microseconds) override {
+                    if (s.migration_id != "2")
+                        return;
+                    SQLite::Database other(path, SQLite::OPEN_READWRITE);
+                    StateStore(other).remove("core", "1");
+                }
+            } interferer;
+            interferer.path = path;
+            Executor executor(db, interferer, {});
+            CHECK_THROWS_WITH_AS(executor.run(plan, &planned_from),
+                                 doctest::Contains("it reversed core 1"), Error);
+            CHECK(executor.progress().done == 1);
+            CHECK_FALSE(has_table(db, "t3"));
+        }
     }
 }

@@ -61,7 +61,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     }
     if (!confirmed(context, auto_agree, "Reverse " + count_of(plan.steps.size()) + "?"))
         return declined();
-    const ExecutionReport report = execute(context, connection, plan, false);
+    const ExecutionReport report = execute(context, connection, plan, applied, false);
     if (clean)
         remove_files(context, plan);
     return {true, summary(plan, report)};

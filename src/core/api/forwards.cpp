@@ -84,7 +84,7 @@ MigrationResult ForwardsMigrationManager::run() {
         !confirmed(m_context, m_auto_agree,
                    "Record " + count_of(plan.steps.size()) + " as applied without running them?"))
         return declined();
-    const ExecutionReport report = execute(m_context, connection, plan, m_fake);
+    const ExecutionReport report = execute(m_context, connection, plan, applied, m_fake);
     return {true, summary(plan, report)};
 }
 

@@ -44,7 +44,7 @@ MigrationResult GotoMigrationManager::run() {
     if (plan.reverses_anything() &&
         !confirmed(m_context, m_auto_agree, "Reverse " + count_of(backwards_count(plan)) + "?"))
         return declined();
-    const ExecutionReport report = execute(m_context, connection, plan, false);
+    const ExecutionReport report = execute(m_context, connection, plan, applied, false);
     return {true, summary(plan, report)};
 }
 

@@ -23,12 +23,9 @@ DatabaseOptions database_options(const Project& project);
 // preview or a declined prompt leave no file behind.
 std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode);
 
-using AppliedByApp = std::map<std::string, std::vector<AppliedMigration>, std::less<>>;
-
 // Every app's applied migrations from one read of the state table (empty without a database).
 AppliedByApp read_applied(const Connection* connection);
-const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
-                                                const std::string& app);
+const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, const std::string& app);
 
 // Reads, checks and hashes every app's files before the database is touched.
 std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps);
@@ -49,7 +46,9 @@ std::string summary(const Plan& plan, const ExecutionReport& report);
 // Runs `plan` with the project's settings: creates the database if needed, applies
 // journal_mode and synchronous, backs the database up first when asked, and rewrites the
 // schema file afterwards when anything changed.
+// `planned_from` is the state the plan was made from: the executor stops with Error(Busy) when
+// another run changes it in a way the plan did not foresee.
 ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
-                        const Plan& plan, bool fake);
+                        const Plan& plan, const AppliedByApp& planned_from, bool fake);
 
 } // namespace strata::detail

@@ -91,7 +91,7 @@ MigrationResult SyncMigrationManager::run() {
     if (reversals > 0 &&
         !confirmed(m_context, m_auto_agree, question_for(reversals, plan.steps.size() - reversals)))
         return declined();
-    const ExecutionReport report = execute(m_context, connection, plan, false);
+    const ExecutionReport report = execute(m_context, connection, plan, applied, false);
     return {true, sync_summary(plan, report)};
 }
 

@@ -85,10 +85,66 @@ void Executor::throw_interrupted(const Step* in_flight) const {
     throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
 }
 
-bool Executor::run_step(const StateStore& state, const Step& step) {
+namespace {
+
+// Ids compared by numeric value ("0001" and "1" are one migration).
+std::string id_key(std::string_view id) {
+    const auto first = id.find_first_not_of('0');
+    return first == std::string_view::npos ? std::string("0") : std::string(id.substr(first));
+}
+
+} // namespace
+
+void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index) {
+    const Step& step = plan.steps[index];
+    const std::int64_t version = m_db.execAndGet("PRAGMA data_version").getInt64();
+    if (version != m_data_version) {
+        m_data_version = version;
+        m_checked.clear();
+    }
+    if (m_checked.count(step.app_name))
+        return;
+
+    std::set<std::string> current;
+    if (state.exists())
+        for (const AppliedMigration& row : state.applied(step.app_name))
+            current.insert(id_key(row.migration_id));
+    // Another runner may have done some of this plan's remaining steps; anything else means
+    // the plan no longer fits the database.
+    std::set<std::string> may_appear, may_vanish;
+    for (std::size_t i = index; i < plan.steps.size(); ++i) {
+        const Step& later = plan.steps[i];
+        if (later.app_name == step.app_name)
+            (later.direction == Direction::Forwards ? may_appear : may_vanish)
+                .insert(id_key(later.migration_id));
+    }
+    auto& expected = m_expected[step.app_name];
+    auto conflict = [&](const std::string& id, const char* what) {
+        throw Error(ErrorKind::Busy,
+                    "another run changed the database during this one: it " + std::string(what) +
+                        " " + step.app_name + " " + id + ", which this run's plan did not expect",
+                    {},
+                    std::to_string(m_progress.done) +
+                        " migration(s) of this run were done before it; run the command again "
+                        "to plan from the database as it is now");
+    };
+    for (const std::string& id : current)
+        if (!expected.count(id) && !may_appear.count(id))
+            conflict(id, "applied");
+    for (const std::string& id : expected)
+        if (!current.count(id) && !may_vanish.count(id))
+            conflict(id, "reversed");
+    expected = std::move(current);
+    m_checked.insert(step.app_name);
+}
+
+bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t index) {
+    const Step& step = plan.steps[index];
     const bool forwards = step.direction == Direction::Forwards;
     if (forwards)
         state.create_if_missing();
+    if (m_checking)
+        check_state_unchanged(state, plan, index);
     const bool recorded =
         (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
     if (recorded == forwards) {
@@ -125,6 +181,13 @@ bool Executor::run_step(const StateStore& state, const Step& step) {
         state.record(step);
     else
         state.remove(step.app_name, step.migration_id);
+    if (m_checking) {
+        auto& expected = m_expected[step.app_name];
+        if (forwards)
+            expected.insert(id_key(step.migration_id));
+        else
+            expected.erase(id_key(step.migration_id));
+    }
     return true;
 }
 
@@ -148,8 +211,16 @@ void Executor::run_after_commit(const Step& step) {
     }
 }
 
-ExecutionReport Executor::run(const Plan& plan) {
+ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from) {
     m_progress = {};
+    m_checking = planned_from != nullptr;
+    m_expected.clear();
+    m_checked.clear();
+    m_data_version = -1;
+    if (planned_from != nullptr)
+        for (const auto& [app, rows] : *planned_from)
+            for (const AppliedMigration& row : rows)
+                m_expected[app].insert(id_key(row.migration_id));
     if (plan.empty())
         return m_progress;
     try {
@@ -176,14 +247,15 @@ ExecutionReport Executor::run(const Plan& plan) {
 
 void Executor::run_each(const Plan& plan) {
     StateStore state(m_db);
-    for (const Step& step : plan.steps) {
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        const Step& step = plan.steps[i];
         if (cancelled())
             throw_interrupted(nullptr);
         // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
         // the work after it cannot interleave with another runner's.
         SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
         const auto started = std::chrono::steady_clock::now();
-        if (!run_step(state, step)) {
+        if (!run_step(state, plan, i)) {
             ++m_progress.skipped;
             continue; // the transaction rolls back: nothing was written
         }
@@ -201,11 +273,12 @@ void Executor::run_as_one(const Plan& plan) {
     {
         SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
         std::size_t skipped = 0;
-        for (const Step& step : plan.steps) {
+        for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+            const Step& step = plan.steps[i];
             if (cancelled())
                 throw_interrupted(nullptr);
             const auto started = std::chrono::steady_clock::now();
-            if (!run_step(state, step)) {
+            if (!run_step(state, plan, i)) {
                 ++skipped;
                 continue;
             }

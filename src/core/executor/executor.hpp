@@ -4,9 +4,12 @@
 #include "core/executor/observer.hpp"
 #include "core/plan/plan.hpp"
 #include "core/project/project.hpp"
+#include "core/state/applied_migration.hpp"
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <set>
 
 namespace SQLite {
 class Database;
@@ -38,7 +41,11 @@ class Executor {
   public:
     Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
     // Returns what was done; throws as described above (progress() then tells what was kept).
-    ExecutionReport run(const Plan& plan);
+    // `planned_from`: the state the plan was computed from. When given, each step first checks
+    // inside the write lock that nothing but the plan's own steps changed that state (another
+    // runner doing the same steps is fine: they are skipped); any other change by a concurrent
+    // run stops this one with Error(Busy) before the step.
+    ExecutionReport run(const Plan& plan, const AppliedByApp* planned_from = nullptr);
     // The steps committed so far by this executor.
     const ExecutionReport& progress() const { return m_progress; }
 
@@ -46,7 +53,9 @@ class Executor {
     void run_each(const Plan& plan);
     void run_as_one(const Plan& plan);
     // Runs one step inside the caller's transaction; false when another run already did it.
-    bool run_step(const StateStore& state, const Step& step);
+    bool run_step(const StateStore& state, const Plan& plan, std::size_t index);
+    // Checks the app's state against what the plan expects (see run()).
+    void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
     void run_after_commit(const Step& step);
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
@@ -55,6 +64,14 @@ class Executor {
     RunObserver& m_observer;
     ExecutorOptions m_options;
     ExecutionReport m_progress;
+
+    // What each app's applied ids are expected to be (numeric keys), when a snapshot was given.
+    std::map<std::string, std::set<std::string>, std::less<>> m_expected;
+    bool m_checking = false;
+    // PRAGMA data_version when the apps in m_checked were last checked: while it stays the same
+    // no other connection has committed, so the check costs nothing per step.
+    std::int64_t m_data_version = -1;
+    std::set<std::string, std::less<>> m_checked;
 };
 
 } // namespace strata

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace strata {
 
@@ -16,5 +19,8 @@ struct AppliedMigration {
     std::string down_sql; // as applied, so the migration can be reversed without its files
     std::string ran_on;   // UTC, ISO-8601 with milliseconds
 };
+
+// Applied migrations by app name, each app's in run order.
+using AppliedByApp = std::map<std::string, std::vector<AppliedMigration>, std::less<>>;
 
 } // namespace strata
