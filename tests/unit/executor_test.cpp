@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
 #include "core/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <vector>
 
@@ -283,5 +285,27 @@ TEST_SUITE("executor") {
             CHECK(executor.progress().done == 1);
             CHECK_FALSE(has_table(db, "t3"));
         }
+    }
+
+    TEST_CASE("strata's connections are defensive: SQL cannot rewrite sqlite_schema") {
+        strata::test::TempDir dir;
+        Connection connection(dir / "app.db", OpenMode::Create, {});
+        connection.db().exec("CREATE TABLE t (x)");
+        connection.db().exec("PRAGMA writable_schema = ON");
+        CHECK_THROWS(connection.db().exec("UPDATE sqlite_schema SET sql = 'garbage'"));
+        CHECK(connection.db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+    }
+
+    TEST_CASE("SQLite codes that concern the file map to the database's error kind") {
+        CHECK(kind_for_sqlite_code(SQLITE_READONLY, ErrorKind::MigrationFailed) ==
+              ErrorKind::Database);
+        CHECK(kind_for_sqlite_code(SQLITE_IOERR_FSYNC, ErrorKind::MigrationFailed) ==
+              ErrorKind::Database);
+        CHECK(kind_for_sqlite_code(SQLITE_FULL, ErrorKind::MigrationFailed) == ErrorKind::Database);
+        CHECK(kind_for_sqlite_code(SQLITE_BUSY, ErrorKind::MigrationFailed) == ErrorKind::Busy);
+        CHECK(kind_for_sqlite_code(SQLITE_CONSTRAINT_UNIQUE, ErrorKind::MigrationFailed) ==
+              ErrorKind::MigrationFailed);
+        CHECK(hint_for_sqlite_code(SQLITE_READONLY_ROLLBACK).find("hot journal") !=
+              std::string::npos);
     }
 }

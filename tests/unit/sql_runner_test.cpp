@@ -163,4 +163,21 @@ TEST_SUITE("sql_runner") {
         }
         CHECK(db.execAndGet("SELECT count(*) FROM t").getInt() == 1);
     }
+
+    TEST_CASE("a block comment that is never closed is an error at its start") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "CREATE TABLE a (x);\n  /* the rest\nCREATE TABLE b (x);") ==
+              "m.up.sql:2:3: this /* comment is never closed, so SQLite would silently skip "
+              "everything after it\n  hint: close it with */");
+        CHECK(count_tables(db) == 0);
+        // Inside strings and line comments, /* is just text.
+        CHECK_NOTHROW(run_in_transaction(db, "CREATE TABLE c (x DEFAULT '/*');\n-- /* note\n"
+                                             "CREATE TABLE \"d/*\" (x);"));
+    }
+
+    TEST_CASE("PRAGMA writable_schema is refused") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "PRAGMA writable_schema = ON;").find("can corrupt the database") !=
+              std::string::npos);
+    }
 }

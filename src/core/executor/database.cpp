@@ -31,6 +31,9 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
                                                   options.busy_timeout_ms, options.vfs);
         // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
         sqlite3_extended_result_codes(m_db->getHandle(), 1);
+        // Defensive mode: no SQL, however crafted, can corrupt the file (writable_schema,
+        // shadow-table writes, journal_mode=OFF are refused).
+        sqlite3_db_config(m_db->getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
     } catch (...) {
         rethrow_as_error(path, "opening the database");
     }
@@ -42,6 +45,11 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 
 void configure_for_migrating(Connection& connection, const Settings& settings) {
     SQLite::Database& db = connection.db();
+    // SQLite opens a write-protected file read-only without a word; say so before any step.
+    if (sqlite3_db_readonly(db.getHandle(), "main") == 1)
+        throw Error(ErrorKind::Database,
+                    "the database " + connection.path().string() + " is read-only", {},
+                    "check the permissions of the database file and its folder");
     try {
         if (!settings.journal_mode.empty()) {
             // SQLite answers with the mode in force, which differs when it cannot switch
@@ -60,6 +68,50 @@ void configure_for_migrating(Connection& connection, const Settings& settings) {
     }
 }
 
+ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise) {
+    switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ErrorKind::Busy;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_NOMEM:
+        return ErrorKind::Database;
+    default:
+        return otherwise;
+    }
+}
+
+std::string hint_for_sqlite_code(int code) {
+    if (code == SQLITE_READONLY_ROLLBACK)
+        return "an interrupted transaction left a hot journal beside the database; it must be "
+               "rolled back first, which needs write access to the file and its folder (run "
+               "strata as a user who may write there)";
+    switch (code & 0xff) {
+    case SQLITE_CANTOPEN:
+        return "check that the path exists, is a file and that its folder is writable";
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        return "the file is not a healthy SQLite database; restore it from a backup";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return "check the permissions of the database file and its folder";
+    case SQLITE_FULL:
+        return "free some disk space and run again";
+    case SQLITE_IOERR:
+        return "the storage reported an error; check the disk and run again";
+    case SQLITE_NOMEM:
+        return "the system ran out of memory; run again with more memory available";
+    default:
+        return {};
+    }
+}
+
 void rethrow_as_error(const std::filesystem::path& path, const std::string& doing) {
     try {
         throw;
@@ -67,8 +119,7 @@ void rethrow_as_error(const std::filesystem::path& path, const std::string& doin
         throw;
     } catch (const SQLite::Exception& e) {
         const int code = e.getExtendedErrorCode();
-        const int primary = code & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        if (kind_for_sqlite_code(code, ErrorKind::Database) == ErrorKind::Busy)
             throw Error(ErrorKind::Busy,
                         "the database " + path.string() + " is locked by another connection (" +
                             e.what() + ")",
@@ -76,17 +127,9 @@ void rethrow_as_error(const std::filesystem::path& path, const std::string& doin
                         "wait for the other program to finish, or raise busy_timeout_ms in "
                         "strata.toml")
                 .with_sqlite_code(code);
-        std::string hint;
-        if (primary == SQLITE_CANTOPEN)
-            hint = "check that the path exists, is a file and that its folder is writable";
-        else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-            hint = "the file is not a healthy SQLite database; restore it from a backup";
-        else if (primary == SQLITE_READONLY || primary == SQLITE_PERM)
-            hint = "check the permissions of the database file and its folder";
-        else if (primary == SQLITE_FULL)
-            hint = "free some disk space and run again";
         throw Error(ErrorKind::Database,
-                    "database " + path.string() + ": " + doing + " failed: " + e.what(), {}, hint)
+                    "database " + path.string() + ": " + doing + " failed: " + e.what(), {},
+                    hint_for_sqlite_code(code))
             .with_sqlite_code(code);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/error.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -46,6 +48,14 @@ struct Settings;
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Database) when SQLite
 // refuses the journal mode.
 void configure_for_migrating(Connection& connection, const Settings& settings);
+
+// The error kind for an SQLite result code: Busy for BUSY/LOCKED; Database for codes that
+// mean the file itself cannot be used (read-only, I/O error, full, corrupt, not a database,
+// out of memory); `otherwise` for the rest (e.g. a constraint a statement broke).
+ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise);
+
+// What to do about an SQLite result code, or "" when there is nothing general to say.
+std::string hint_for_sqlite_code(int code);
 
 // Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
 // BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what

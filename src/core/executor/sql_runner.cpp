@@ -2,6 +2,7 @@
 #include "core/executor/sql_runner.hpp"
 
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -38,6 +39,9 @@ const char* pragma_refusal(const char* name) {
                "strata.toml";
     if (equals_nocase(name, "synchronous"))
         return "strata runs migrations with synchronous = FULL; set synchronous in strata.toml";
+    if (equals_nocase(name, "writable_schema"))
+        return "PRAGMA writable_schema lets SQL edit sqlite_schema directly, which can corrupt "
+               "the database; strata refuses it";
     if (equals_nocase(name, "page_size") || equals_nocase(name, "auto_vacuum"))
         return "this PRAGMA only takes effect with a VACUUM, which cannot run inside a "
                "transaction; put both in the migration's -- strata:after-commit section";
@@ -105,7 +109,8 @@ class Authorizer {
             if (a2 != nullptr) {
                 const char* refusal = pragma_refusal(a1);
                 if (refusal != nullptr &&
-                    (m_phase == SqlPhase::InTransaction || equals_nocase(a1, "foreign_keys")))
+                    (m_phase == SqlPhase::InTransaction || equals_nocase(a1, "foreign_keys") ||
+                     equals_nocase(a1, "writable_schema")))
                     return deny(refusal);
             }
             break;
@@ -237,6 +242,33 @@ const char* skip_blank(const char* at, const char* end) {
     return at;
 }
 
+// Where a block comment that never ends starts, or nullptr. SQLite reads such a comment to the
+// end of the text, so everything after it would be skipped without a word.
+const char* unterminated_comment(const char* at, const char* end) {
+    while (at < end) {
+        const char c = *at;
+        if (c == '\'' || c == '"' || c == '`' || c == '[') {
+            const char close = c == '[' ? ']' : c;
+            for (++at; at < end && *at != close; ++at) {
+            }
+            ++at; // past the closing quote (a doubled quote just reopens the literal)
+        } else if (c == '-' && at + 1 < end && at[1] == '-') {
+            while (at < end && *at != '\n')
+                ++at;
+        } else if (c == '/' && at + 1 < end && at[1] == '*') {
+            const char* start = at;
+            for (at += 2; at + 1 < end && !(at[0] == '*' && at[1] == '/'); ++at) {
+            }
+            if (at + 1 >= end)
+                return start;
+            at += 2;
+        } else {
+            ++at;
+        }
+    }
+    return nullptr;
+}
+
 // VACUUM has no authorizer action; it is recognised by its leading keyword.
 bool is_vacuum(const char* at, const char* end) {
     constexpr std::string_view keyword = "vacuum";
@@ -271,11 +303,27 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
         in_transaction ? "fix the statement and run again; nothing of this migration was kept"
                        : "the statements before it in the section did run";
 
-    auto fail = [&](const std::string& message, const std::string& hint, int code) {
-        throw Error(ErrorKind::MigrationFailed, message,
-                    SourceLocation{path, position.line(), position.column()}, hint)
+    auto fail = [&](const std::string& message, const std::string& hint, int code,
+                    ErrorKind kind = ErrorKind::MigrationFailed) {
+        throw Error(kind, message, SourceLocation{path, position.line(), position.column()}, hint)
             .with_sqlite_code(code);
     };
+
+    // A statement that fails because of the file itself (read-only, I/O error, disk full, ...)
+    // is not the migration's fault: it gets the database's error kind and hint.
+    auto fail_statement = [&] {
+        const int code = sqlite3_extended_errcode(db);
+        const ErrorKind kind = kind_for_sqlite_code(code, ErrorKind::MigrationFailed);
+        const std::string hint =
+            kind == ErrorKind::MigrationFailed ? failure_hint : hint_for_sqlite_code(code);
+        fail(std::string("statement failed: ") + sqlite3_errmsg(db), hint, code, kind);
+    };
+
+    if (const char* comment = unterminated_comment(begin, end)) {
+        position.advance_to(comment);
+        fail("this /* comment is never closed, so SQLite would silently skip everything after it",
+             "close it with */", SQLITE_ERROR);
+    }
 
     while (true) {
         at = skip_blank(at, end);
@@ -301,8 +349,7 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                                     : "an after-commit section is for VACUUM, ANALYZE, REINDEX "
                                       "and PRAGMA optimize and the like",
                      prepared);
-            fail(std::string("statement failed: ") + sqlite3_errmsg(db), failure_hint,
-                 sqlite3_extended_errcode(db));
+            fail_statement();
         }
         if (statement == nullptr) { // a lone ';' (or only a comment) was there
             if (tail == nullptr || tail <= at)
@@ -319,8 +366,7 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
         if (vacuum)
             authorizer.resume();
         if (stepped != SQLITE_DONE)
-            fail(std::string("statement failed: ") + sqlite3_errmsg(db), failure_hint,
-                 sqlite3_extended_errcode(db));
+            fail_statement();
         // Belt and braces: whatever a statement did, the transaction must still be open.
         if (in_transaction && sqlite3_get_autocommit(db) != 0)
             fail("statement ended the transaction strata runs the migration in",
