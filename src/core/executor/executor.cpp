@@ -26,10 +26,15 @@ const char* verb_of(const Step& step) {
     return step.direction == Direction::Forwards ? "applying" : "reversing";
 }
 
-// Prefixes an error with the step it happened in.
-Error in_step(const Step& step, const Error& e) {
-    Error out(e.kind(), std::string(verb_of(step)) + " " + step.label() + " failed: " + e.message(),
-              e.where(), e.hint());
+// Prefixes an error with the step it happened in. When the database itself failed (read-only,
+// I/O error, locked), the statement is not at fault: the message points at the database.
+Error in_step(const Step& step, const Error& e, const std::string& database) {
+    const bool file_level = e.kind() == ErrorKind::Database || e.kind() == ErrorKind::Busy;
+    std::string message =
+        std::string(verb_of(step)) + " " + step.label() + " failed: " + e.message();
+    if (file_level)
+        message = "database " + database + ": " + message;
+    Error out(e.kind(), message, file_level ? SourceLocation{} : e.where(), e.hint());
     if (e.sqlite_code())
         out.with_sqlite_code(*e.sqlite_code());
     return out;
@@ -163,7 +168,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);
-            throw in_step(step, e);
+            throw in_step(step, e, m_db.getFilename());
         }
         if (deferred) {
             const auto violations = find_foreign_key_violations(m_db, touched);
