@@ -207,12 +207,19 @@ void Executor::run_after_commit(const Step& step) {
             m_db, sections.after_commit,
             SqlRun{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr});
     } catch (const Error& e) {
-        throw Error(
-            ErrorKind::MigrationFailed,
-            "after-commit section of " + step.label() + " failed: " + e.message(), e.where(),
+        // A file-level failure (I/O error, disk full, locked) keeps its kind and exit code; the
+        // message still says the migration itself stays done.
+        const bool file_level = e.kind() == ErrorKind::Database || e.kind() == ErrorKind::Busy;
+        std::string message = "after-commit section of " + step.label() + " failed: " + e.message();
+        if (file_level)
+            message = "database " + m_db.getFilename() + ": " + message;
+        std::string hint =
             "the migration itself stays " +
-                std::string(step.direction == Direction::Forwards ? "applied" : "reversed") +
-                "; run the after-commit statements by hand");
+            std::string(step.direction == Direction::Forwards ? "applied" : "reversed") +
+            "; run the after-commit statements by hand";
+        if (file_level && !e.hint().empty())
+            hint = e.hint() + "; " + hint;
+        throw Error(file_level ? e.kind() : ErrorKind::MigrationFailed, message, e.where(), hint);
     }
 }
 
