@@ -26,6 +26,10 @@ int open_flags(OpenMode mode) {
 Connection::Connection(const std::filesystem::path& path, OpenMode mode,
                        const DatabaseOptions& options)
     : m_path(path) {
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored))
+        throw Error(ErrorKind::Database, "the database path " + path.string() + " is a directory",
+                    {}, "point `database` (or --database) at a file inside it, e.g. app.db");
     try {
         m_db = std::make_unique<SQLite::Database>(path.string(), open_flags(mode),
                                                   options.busy_timeout_ms, options.vfs);

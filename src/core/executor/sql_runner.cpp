@@ -92,7 +92,10 @@ class Authorizer {
     int decide(int action, const char* a1, const char* a2, const char* database) {
         switch (action) {
         case SQLITE_TRANSACTION:
-            return deny(std::string(a1 ? a1 : "transaction control") +
+            // SQLite reports END as COMMIT; name both so the message matches the file.
+            return deny((equals_nocase(a1, "COMMIT")
+                             ? std::string("COMMIT (or END)")
+                             : std::string(a1 ? a1 : "transaction control")) +
                         (m_phase == SqlPhase::InTransaction
                              ? " would end the transaction strata runs each migration in"
                              : " is not allowed in an after-commit section"));
