@@ -77,9 +77,8 @@ class ForwardsMigrationManager {
 // everything applied after it).
 class BackwardsMigrationManager {
   public:
-    BackwardsMigrationManager(Context context, std::string app_name,
-                              std::string migration_id = "1", bool auto_agree = false,
-                              bool clean = false, bool preview = false);
+    BackwardsMigrationManager(Context context, std::string app_name, std::string migration_id = "1",
+                              bool auto_agree = false, bool clean = false, bool preview = false);
     // Reverses `steps` most recent migrations instead of using migration_id.
     BackwardsMigrationManager& with_steps(std::size_t steps);
 

@@ -16,8 +16,8 @@ struct Migration {
     std::string description; // the slug with '_' turned into spaces
     std::string up_sql;      // BOM removed, CRLF turned into LF
     std::string down_sql;
-    std::string checksum;    // lower-case hex SHA-256 of up_sql
-    std::string up_path;     // for messages and --clean
+    std::string checksum; // lower-case hex SHA-256 of up_sql
+    std::string up_path;  // for messages and --clean
     std::string down_path;
 };
 
