@@ -27,6 +27,9 @@ void install_interrupt_handlers() {
     action.sa_flags = static_cast<int>(SA_RESETHAND);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    // Past a file-size limit (ulimit -f) the write then fails with EFBIG, which SQLite reports
+    // and strata rolls back with a message, instead of the kernel killing strata mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 const std::atomic<bool>& interrupt_requested() {
