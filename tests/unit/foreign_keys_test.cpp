@@ -124,4 +124,15 @@ TEST_SUITE("foreign_keys") {
         }
         CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 0);
     }
+
+    TEST_CASE("INSERT OR REPLACE that deletes a parent row is caught") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, code UNIQUE);"
+                "CREATE TABLE c (code REFERENCES p (code));"
+                "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES ('a');");
+        CHECK_THROWS_WITH_AS(run(db, {forwards("1", "INSERT OR REPLACE INTO p VALUES (1, 'z');")},
+                                 ForeignKeyMode::Deferred),
+                             doctest::Contains("c rowid 1 refers to a missing row of p"), Error);
+        CHECK(db.execAndGet("SELECT code FROM p").getString() == "a");
+    }
 }

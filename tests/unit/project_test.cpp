@@ -686,4 +686,11 @@ schema_file = "db/schema.sql"
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
     }
+
+    TEST_CASE("input that crashes toml++ 3.3 is reported, not a crash") {
+        CHECK(parse_error("[\xc3\x99\n").find("/x/strata.toml:1:2: ") == 0);
+        CHECK(parse_error("[.apps]\n").rfind("/x/strata.toml:", 0) == 0);
+        // Non-ASCII text inside strings and comments stays fine.
+        CHECK(parse(std::string("# caf\xc3\xa9\n") + k_one_app).apps.size() == 1);
+    }
 }

@@ -148,4 +148,15 @@ TEST_SUITE("state_store") {
         CHECK(state.forget({{"core", "1"}}) == 1);
         CHECK(sqlite3_get_autocommit(db.getHandle()) != 0); // committed, nothing left open
     }
+
+    TEST_CASE("a temp table named migrations does not hide the state table") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        db.exec("CREATE TEMP TABLE migrations (x)");
+        state.record(step("core", "1"));
+        CHECK(state.is_applied("core", "1"));
+        CHECK(db.execAndGet("SELECT count(*) FROM main.migrations").getInt() == 1);
+        CHECK(db.execAndGet("SELECT count(*) FROM temp.migrations").getInt() == 0);
+    }
 }

@@ -11,7 +11,8 @@ namespace strata {
 namespace {
 
 bool table_exists(SQLite::Database& db, const std::string& table) {
-    SQLite::Statement query(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    SQLite::Statement query(db,
+                            "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?");
     query.bind(1, table);
     return query.executeStep();
 }
@@ -19,8 +20,9 @@ bool table_exists(SQLite::Database& db, const std::string& table) {
 // Tables with a foreign key to any of `parents`: one scan of the schema's foreign-key lists.
 void add_children(SQLite::Database& db, const std::set<std::string>& parents,
                   std::set<std::string>& out) {
-    SQLite::Statement query(db, "SELECT DISTINCT s.name, f.\"table\" FROM sqlite_schema AS s, "
-                                "pragma_foreign_key_list(s.name) AS f WHERE s.type = 'table'");
+    SQLite::Statement query(db,
+                            "SELECT DISTINCT s.name, f.\"table\" FROM main.sqlite_schema AS s, "
+                            "pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type = 'table'");
     while (query.executeStep()) {
         const std::string parent = query.getColumn(1).getString();
         for (const std::string& removed : parents) {
@@ -41,7 +43,8 @@ std::vector<ForeignKeyViolation> find_foreign_key_violations(SQLite::Database& d
         add_children(db, touched.keys_removed, tables);
 
     std::vector<ForeignKeyViolation> violations;
-    SQLite::Statement check(db, "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?)");
+    SQLite::Statement check(
+        db, "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?, 'main')");
     for (const std::string& table : tables) {
         if (!table_exists(db, table)) // dropped or renamed by the migration
             continue;

@@ -117,6 +117,12 @@ class Authorizer {
                     return deny(refusal);
             }
             break;
+        case SQLITE_CREATE_TEMP_TRIGGER:
+            // A temp trigger may sit on a main table; on the state table it would fire on
+            // strata's own writes, outside the authorizer's watch.
+            if (is_state_table(a2))
+                return deny("a migration must not put a trigger on strata's state table");
+            break;
         default:
             break;
         }
@@ -136,8 +142,9 @@ class Authorizer {
             if (main_db && is_state_table(a1))
                 return deny("a migration must not write to strata's state table \"migrations\"");
             if (main_db)
-                touch(a1, action != SQLITE_DELETE && action != SQLITE_DROP_TABLE,
-                      action != SQLITE_INSERT);
+                // Every write may remove keys: an INSERT or UPDATE with REPLACE conflict
+                // resolution deletes the rows it collides with.
+                touch(a1, action != SQLITE_DELETE && action != SQLITE_DROP_TABLE, true);
             break;
         case SQLITE_CREATE_TABLE:
             if (main_db)

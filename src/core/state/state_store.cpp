@@ -16,7 +16,7 @@ constexpr std::string_view k_marker = "-- strata state table v";
 
 // Written exactly as stored; the marker comment must stay on the first line.
 std::string create_statement() {
-    return "CREATE TABLE IF NOT EXISTS migrations ( " + std::string(k_marker) +
+    return "CREATE TABLE IF NOT EXISTS main.migrations ( " + std::string(k_marker) +
            std::to_string(StateStore::k_current_version) +
            "\n"
            "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -31,7 +31,7 @@ std::string create_statement() {
 }
 
 constexpr const char* k_select_columns =
-    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM migrations";
+    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM main.migrations";
 
 AppliedMigration read_row(SQLite::Statement& query) {
     AppliedMigration row;
@@ -50,7 +50,7 @@ AppliedMigration read_row(SQLite::Statement& query) {
 StateStore::StateStore(SQLite::Database& db) : m_db(db) {}
 
 bool StateStore::exists() const {
-    SQLite::Statement query(m_db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND "
+    SQLite::Statement query(m_db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND "
                                   "name = 'migrations' COLLATE NOCASE");
     if (!query.executeStep())
         return false;
@@ -101,14 +101,14 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
 }
 
 bool StateStore::is_applied(std::string_view app_name, std::string_view migration_id) const {
-    SQLite::Statement query(m_db, "SELECT 1 FROM migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement query(m_db, "SELECT 1 FROM main.migrations WHERE app_name = ? AND name = ?");
     query.bind(1, std::string(app_name));
     query.bind(2, std::string(migration_id));
     return query.executeStep();
 }
 
 void StateStore::record(const Step& step) const {
-    SQLite::Statement insert(m_db, "INSERT INTO migrations (app_name, name, description, "
+    SQLite::Statement insert(m_db, "INSERT INTO main.migrations (app_name, name, description, "
                                    "checksum, down_sql, ran_on) VALUES (?, ?, ?, ?, ?, "
                                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
     insert.bind(1, step.app_name);
@@ -120,7 +120,7 @@ void StateStore::record(const Step& step) const {
 }
 
 void StateStore::remove(std::string_view app_name, std::string_view migration_id) const {
-    SQLite::Statement erase(m_db, "DELETE FROM migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement erase(m_db, "DELETE FROM main.migrations WHERE app_name = ? AND name = ?");
     erase.bind(1, std::string(app_name));
     erase.bind(2, std::string(migration_id));
     erase.exec();
@@ -130,7 +130,7 @@ std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& upda
     if (updates.empty())
         return 0;
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement update(m_db, "UPDATE migrations SET checksum = ?, down_sql = ? WHERE "
+    SQLite::Statement update(m_db, "UPDATE main.migrations SET checksum = ?, down_sql = ? WHERE "
                                    "app_name = ? AND name = ? AND checksum = ?");
     std::size_t changed = 0;
     for (const ChecksumUpdate& entry : updates) {
@@ -150,7 +150,7 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
     if (migrations.empty())
         return 0;
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement erase(m_db, "DELETE FROM migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement erase(m_db, "DELETE FROM main.migrations WHERE app_name = ? AND name = ?");
     std::size_t deleted = 0;
     for (const MigrationKey& key : migrations) {
         erase.bind(1, key.app_name);
