@@ -293,6 +293,15 @@ def rows():
     add(Row("toml_bad_table_header",
             lambda c: c.toml(toml_rows('database = "app.db"', '', '[[apps]', 'name = "core"',
                                        'migrations = "migrations/core"')), 2, P + ":3:"))
+    # Regression cases from fuzzing (tests/reliability/fuzz/regressions/project): toml++ 3.3
+    # aborted on these before strata checked them itself.
+    add(Row("fuzz_toml_non_ascii_table_header",
+            lambda c: c.toml(toml_rows('database = "app.db"', '[\u00d9', APP_TABLE)), 2, P + ":2:"))
+    add(Row("fuzz_toml_dot_table_header",
+            lambda c: c.toml(toml_rows('database = "app.db"', '[.apps]', APP_TABLE)), 2, P,
+            note="toml++ gives no position for this one; the file is named"))
+    add(Row("fuzz_toml_non_ascii_after_value",
+            lambda c: c.toml(toml_rows('database = app\u0400', APP_TABLE)), 2, P + ":1:"))
     add(Row("toml_duplicate_key",
             lambda c: c.toml(toml_rows('database = "app.db"', 'database = "other.db"', APP_TABLE)),
             2, P + ":2:"))
@@ -454,6 +463,11 @@ def rows():
             contains=["UNIQUE"]))
     add(Row("sql_unterminated_string",
             set_up2(M2_UP + "INSERT INTO items (name) VALUES ('oops);\n"), 1, UP2 + ":2:"))
+    # Regression cases from fuzzing (fuzz/regressions/run): a temp table or trigger must not
+    # hide or edit strata's state table.
+    add(Row("fuzz_sql_temp_trigger_on_state_table",
+            set_up2(M2_UP + "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations "
+                    "BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":2:"))
     add(Row("sql_unterminated_comment",
             set_up2(M2_UP + "/* this comment hides the rest\n"
                     "INSERT INTO items (name) VALUES ('c');\n"),
