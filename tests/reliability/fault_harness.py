@@ -220,6 +220,16 @@ class Tally:
         return 1 if self.failed else 0
 
 
+def finish(tally, work, keep):
+    """Prints the summary line; removes the work folder unless kept or something failed."""
+    code = tally.finish()
+    if not keep and code == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("work folder kept: %s" % work)
+    return code
+
+
 def sweep(jobs, cases, work):
     """Runs work(case) for every case on `jobs` threads (each case runs its own processes)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:

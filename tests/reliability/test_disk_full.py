@@ -135,12 +135,7 @@ def main():
                  time.monotonic() - scenario_start), flush=True)
 
     print("disk-full runs: %d in %.1f s" % (runs_total, time.monotonic() - started))
-    code = tally.finish()
-    if not args.keep and code == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("work folder kept: %s" % work)
-    return code
+    return h.finish(tally, work, args.keep)
 
 
 if __name__ == "__main__":

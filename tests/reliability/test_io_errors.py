@@ -17,7 +17,6 @@ must make no write, sync, truncate or delete call at all (count mode).
 """
 
 import os
-import shutil
 import sys
 import time
 
@@ -188,12 +187,7 @@ def main():
         ), flush=True)
 
     print("fault runs: %d in %.1f s" % (runs_total, time.monotonic() - started))
-    code = tally.finish()
-    if not args.keep and code == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("work folder kept: %s" % work)
-    return code
+    return h.finish(tally, work, args.keep)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ not lose what the process wrote, so fsync does not matter here.
 """
 
 import os
-import shutil
 import sys
 import time
 
@@ -133,12 +132,7 @@ def main():
 
     print("kill points: %d, run: %d, in %.1f s" % (all_points, total_points,
                                                     time.monotonic() - started))
-    code = tally.finish()
-    if not args.keep and code == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("work folder kept: %s" % work)
-    return code
+    return h.finish(tally, work, args.keep)
 
 
 if __name__ == "__main__":

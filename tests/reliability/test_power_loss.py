@@ -19,7 +19,6 @@ and garble per write; seed 1 dropping every unsynced write; seed 1 garbling ever
 
 import os
 import re
-import shutil
 import sys
 import time
 
@@ -164,12 +163,7 @@ def main():
     runs_total += control(bins, work, args, tally)
     print("power-loss runs: %d in %.1f s (work folder on %s)"
           % (runs_total, time.monotonic() - started, os.path.dirname(work)))
-    code = tally.finish()
-    if not args.keep and code == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("work folder kept: %s" % work)
-    return code
+    return h.finish(tally, work, args.keep)
 
 
 if __name__ == "__main__":
