@@ -8,6 +8,7 @@
 #include "core/api/managers.hpp"
 #include "core/api/scaffold.hpp"
 #include "core/error.hpp"
+#include "core/project/locate.hpp"
 #include "core/project/project.hpp"
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
@@ -19,46 +20,31 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <system_error>
 
 namespace strata::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-void change_directory(const std::string& dir) {
-    std::error_code error;
-    fs::current_path(dir, error);
-    if (error)
-        throw Error(ErrorKind::Usage, "cannot change to this folder: " + error.message(), {dir},
-                    "check the folder given to -C");
-}
-
-// Finding the project file is the CLI's one piece of file-system work besides -C: the library
-// is handed a path.
-Project load_project_for(const CommandLine& line) {
-    fs::path file = line.project_file ? fs::path(*line.project_file) : fs::path("strata.toml");
-    std::error_code error;
-    if (!fs::exists(file, error)) {
-        if (line.project_file)
-            throw Error(ErrorKind::ProjectFile, "project file not found", {file.string()},
-                        "check the path given to -p/--project");
-        throw Error(ErrorKind::ProjectFile, "no strata.toml in " + fs::current_path().string(), {},
-                    "create one with `strata init`, or point at one with -p FILE or -C DIR");
-    }
-    return load_project(file, process_environment());
+// Finding the project file (like every other file-system check) is the library's work; the CLI
+// names what the user typed.
+Project load_project_for(const CommandLine& line, const WorkingFolder& folder) {
+    const std::optional<fs::path> explicit_file =
+        line.project_file ? std::optional<fs::path>(*line.project_file) : std::nullopt;
+    return load_project(find_project_file(folder, explicit_file), process_environment());
 }
 
 // --database wins over STRATA_DATABASE, which wins over the project file. A relative override
-// is relative to the current folder (after -C), as a shell user would expect.
-void apply_database_override(Project& project, const CommandLine& line) {
+// is relative to the working folder (-C DIR, else the current one), as a shell user expects.
+void apply_database_override(Project& project, const CommandLine& line,
+                             const WorkingFolder& folder) {
     if (line.database) {
-        project.database = *line.database;
+        project.database = folder.resolve(*line.database);
         return;
     }
     std::optional<std::string> from_environment = process_environment()("STRATA_DATABASE");
     if (from_environment && !from_environment->empty())
-        project.database = *from_environment;
+        project.database = folder.resolve(*from_environment);
 }
 
 // Command-line safety options win over strata.toml.
@@ -91,11 +77,11 @@ void print_result(const MigrationResult& result, const CommandLine& line, const 
     io.out << result.message << '\n' << std::flush;
 }
 
-int run_init(const CommandLine& line, const Io& io) {
+int run_init(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
     if (line.project_file)
         throw Error(ErrorKind::Usage, "init always writes strata.toml; -p/--project does not apply",
                     {}, "use -C DIR to write it in another folder");
-    fs::path here = fs::current_path();
+    const fs::path& here = folder.absolute;
     InitFiles files = init_project(here, positional(line, 0, "main"));
     if (line.quiet)
         return k_exit_success;
@@ -106,8 +92,8 @@ int run_init(const CommandLine& line, const Io& io) {
     return k_exit_success;
 }
 
-int run_new(const CommandLine& line, const Io& io) {
-    Project project = load_project_for(line);
+int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+    Project project = load_project_for(line, folder);
     const std::string& app_name = line.positionals.front();
     if (app_name == "all")
         throw Error(ErrorKind::Usage, "new writes a migration for one app, not \"all\"", {},
@@ -124,7 +110,7 @@ int run_new(const CommandLine& line, const Io& io) {
         create_migration(app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
                          std::chrono::system_clock::now());
     // The paths are the command's result, so --quiet keeps them (and scripts can use them).
-    fs::path here = fs::current_path();
+    const fs::path& here = folder.absolute;
     io.out << report::display_path(files.up_path, here) << '\n'
            << report::display_path(files.down_path, here) << '\n'
            << std::flush;
@@ -148,12 +134,12 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }
 
-int run_with_project(const CommandLine& line, const Io& io) {
-    Project project = load_project_for(line);
-    apply_database_override(project, line);
+int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+    Project project = load_project_for(line, folder);
+    apply_database_override(project, line, folder);
     apply_setting_overrides(project, line);
 
-    fs::path here = fs::current_path();
+    const fs::path& here = folder.absolute;
     if (line.verbose) // on stderr, so that --json and --preview output stay clean
         io.err << "strata: project " << report::display_path(project.file, here) << '\n'
                << "strata: database " << report::display_path(project.database, here) << '\n';
@@ -213,7 +199,7 @@ int run_with_project(const CommandLine& line, const Io& io) {
             io.out << schema_of(project) << std::flush;
             return k_exit_success;
         case Command::Restore:
-            result = restore_backup(context, positional(line, 0, ""), line.yes);
+            result = restore_backup(context, folder.resolve(positional(line, 0, "")), line.yes);
             break;
         default:
             throw Error(ErrorKind::Usage, "no command given", {},
@@ -256,15 +242,15 @@ int execute(const CommandLine& line, const Io& io) {
         return k_exit_success;
     }
 
-    if (line.directory)
-        change_directory(*line.directory);
+    const WorkingFolder folder =
+        working_folder(line.directory ? std::optional<fs::path>(*line.directory) : std::nullopt);
     switch (line.command) {
     case Command::Init:
-        return run_init(line, io);
+        return run_init(line, io, folder);
     case Command::New:
-        return run_new(line, io);
+        return run_new(line, io, folder);
     default:
-        return run_with_project(line, io);
+        return run_with_project(line, io, folder);
     }
 }
 

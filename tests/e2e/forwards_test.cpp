@@ -404,6 +404,25 @@ TEST_SUITE("e2e_forwards") {
             CHECK(migration_rows(from_env) == k_all_three);
             CHECK_FALSE(file_exists(root / "app.db"));
         }
+        SUBCASE("-C DIR with a relative --database and -p: both are seen from DIR") {
+            std::filesystem::rename(root / "strata.toml", root / "other.toml");
+            auto r = run_strata(
+                {"-C", "project", "-p", "other.toml", "--database", "rel.db", "forwards"},
+                in_dir(dir.path()));
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(migration_rows(root / "rel.db") == k_all_three);
+            CHECK_FALSE(file_exists(dir / "rel.db"));
+        }
+        SUBCASE("-C DIR with a relative STRATA_DATABASE: seen from DIR") {
+            RunOptions opts = in_dir(dir.path());
+            opts.env.emplace_back("STRATA_DATABASE", "env.db");
+            auto r = run_strata({"-C", "project", "forwards"}, opts);
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(migration_rows(root / "env.db") == k_all_three);
+            CHECK_FALSE(file_exists(dir / "env.db"));
+        }
     }
 
     TEST_CASE("forwards all applies apps in dependency order") {
