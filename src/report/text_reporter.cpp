@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "report/text_reporter.hpp"
 
-#include "core/executor/backup.hpp"
 #include "core/plan/plan.hpp"
 
 #include <algorithm>
@@ -92,15 +91,14 @@ void TextReporter::on_file_removed(std::string_view path) {
     m_out << "Removed " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
 }
 
-void TextReporter::on_backup_created(std::string_view backup) {
+void TextReporter::on_backup_created(std::string_view database, std::string_view backup) {
     if (m_options.quiet)
         return;
     interrupt();
-    const std::filesystem::path path(backup);
-    const std::filesystem::path database = database_of_backup(path);
     m_out << "Backed up "
-          << (database.empty() ? std::string("the database") : display_path(database)) << " to "
-          << display_path(path) << '\n'
+          << (database.empty() ? std::string("the database")
+                               : display_path(std::filesystem::path(database)))
+          << " to " << display_path(std::filesystem::path(backup)) << '\n'
           << std::flush;
 }
 

@@ -37,7 +37,7 @@ class TextReporter : public RunObserver {
     void on_step_skipped(const Step& step, std::string_view reason) override;
     void on_file_removed(std::string_view path) override;
     // "Backed up app.db to app.db.20261121T093000.123Z.bak"; nothing under quiet.
-    void on_backup_created(std::string_view backup) override;
+    void on_backup_created(std::string_view database, std::string_view backup) override;
     // "Wrote schema.sql"; nothing under quiet.
     void on_schema_written(std::string_view path) override;
 

@@ -455,13 +455,15 @@ TEST_SUITE("backup") {
         report::TextReporterOptions options;
         options.display_base = dir.path();
         report::TextReporter reporter(out, options);
-        reporter.on_backup_created((dir / "data" / "app.db.20261121T093000.123Z.bak").string());
+        reporter.on_backup_created((dir / "data" / "app.db").string(),
+                                   (dir / "data" / "app.db.20261121T093000.123Z.bak").string());
         CHECK(out.str() == "Backed up data/app.db to data/app.db.20261121T093000.123Z.bak\n");
 
         std::ostringstream quiet_out;
         options.quiet = true;
         report::TextReporter quiet(quiet_out, options);
-        quiet.on_backup_created((dir / "app.db.20261121T093000.123Z.bak").string());
+        quiet.on_backup_created((dir / "app.db").string(),
+                                (dir / "app.db.20261121T093000.123Z.bak").string());
         CHECK(quiet_out.str().empty());
     }
 }

@@ -135,7 +135,7 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     configure_for_migrating(*connection, settings);
     if (settings.backup && existed) {
         const auto path = backup_database(*connection, settings.keep_backups);
-        observer_of(context).on_backup_created(path.string());
+        observer_of(context).on_backup_created(connection->path().string(), path.string());
     }
 
     ExecutorOptions options;

@@ -24,8 +24,8 @@ class RunObserver {
     virtual void on_step_skipped(const Step&, std::string_view) {}
     // --clean removed a file.
     virtual void on_file_removed(std::string_view) {}
-    // A backup of the database was written before the run's first change.
-    virtual void on_backup_created(std::string_view) {}
+    // A backup of `database` was written to `backup` before the run's first change.
+    virtual void on_backup_created(std::string_view /*database*/, std::string_view /*backup*/) {}
     // The schema file was rewritten after a run that changed the database.
     virtual void on_schema_written(std::string_view) {}
 };
