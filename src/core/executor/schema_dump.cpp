@@ -2,6 +2,7 @@
 #include "core/executor/schema_dump.hpp"
 
 #include "core/error.hpp"
+#include "core/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -27,7 +28,7 @@ constexpr const char* k_schema_query = R"(
 SELECT name, sql FROM sqlite_master
 WHERE sql IS NOT NULL
   AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
-  AND tbl_name <> 'migrations' COLLATE NOCASE
+  AND tbl_name <> ?1 COLLATE NOCASE
 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name
 )";
 
@@ -58,6 +59,7 @@ std::set<std::string> shadow_tables(SQLite::Database& db) {
 std::string dump_schema(SQLite::Database& db) {
     const std::set<std::string> shadows = shadow_tables(db);
     SQLite::Statement query(db, k_schema_query);
+    query.bind(1, std::string(StateStore::k_table));
     std::string out;
     while (query.executeStep()) {
         if (shadows.contains(query.getColumn(0).getString()))
