@@ -254,9 +254,22 @@ int execute(const CommandLine& line, const Io& io) {
     }
 }
 
+// The run's own output is its result (a table, JSON, a schema): when it could not be written,
+// the command failed even though the database work is done.
+int checked_output(int code, const Io& io) {
+    io.out << std::flush;
+    if (io.out)
+        return code;
+    io.err << "strata: error: cannot write the output: whatever was reading it has closed it\n"
+           << "  hint: the command itself completed; run it again with the output going "
+              "somewhere that stays open\n"
+           << std::flush;
+    return code == k_exit_success ? k_exit_failed : code;
+}
+
 int run(const std::vector<std::string>& args, const Io& io) {
     try {
-        return execute(parse_arguments(args), io);
+        return checked_output(execute(parse_arguments(args), io), io);
     } catch (const InterruptedRun& run) {
         io.out << std::flush;
         io.err << "strata: " << run.error.what() << '\n' << std::flush;

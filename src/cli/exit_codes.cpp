@@ -14,6 +14,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::UnknownMigration:
     case ErrorKind::MigrationFailed:
     case ErrorKind::Refused:
+    case ErrorKind::Output:
         return k_exit_failed;
     case ErrorKind::Busy:
         return k_exit_busy;

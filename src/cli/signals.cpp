@@ -30,6 +30,10 @@ void install_interrupt_handlers() {
     // Past a file-size limit (ulimit -f) the write then fails with EFBIG, which SQLite reports
     // and strata rolls back with a message, instead of the kernel killing strata mid-write.
     std::signal(SIGXFSZ, SIG_IGN);
+    // A closed pipe on stdout (`strata forwards | logger` after the logger died) must not kill
+    // strata mid-transaction without a word: the write fails with EPIPE instead, the reporter
+    // turns that into an error, the migration in flight is rolled back and stderr says why.
+    std::signal(SIGPIPE, SIG_IGN);
 }
 
 const std::atomic<bool>& interrupt_requested() {

@@ -29,6 +29,7 @@ enum class ErrorKind {
     Refused,          // the run cannot proceed safely as asked (e.g. no terminal to confirm on)
     Drift,       // the database and the files disagree (edited, missing, unknown, out of order)
     Interrupted, // a signal stopped the run; the migration in flight was rolled back
+    Output,      // progress could not be written (a closed pipe); the run stopped there
 };
 
 // The one exception type the library throws. what() is already formatted for users:

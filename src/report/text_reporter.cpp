@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "report/text_reporter.hpp"
 
+#include "core/error.hpp"
 #include "core/plan/plan.hpp"
 
 #include <algorithm>
@@ -37,6 +38,7 @@ void TextReporter::on_plan(const Plan& plan) {
                 m_out << "  " << step.label() << '\n';
         }
         m_out << std::flush;
+        check_output();
         return;
     }
     if (m_options.verbose && !plan.empty()) {
@@ -44,6 +46,7 @@ void TextReporter::on_plan(const Plan& plan) {
         for (const Step& step : plan.steps)
             m_out << "  " << step.label() << '\n';
         m_out << std::flush;
+        check_output();
     }
 }
 
@@ -57,6 +60,7 @@ void TextReporter::on_preview(const Step& step) {
     if (!step.sql.empty() && step.sql.back() != '\n')
         m_out << '\n';
     m_out << std::flush;
+    check_output();
 }
 
 void TextReporter::on_step_started(const Step& step) {
@@ -71,6 +75,7 @@ void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds 
     if (!m_line_open)
         start_line(step);
     m_out << paint("ok", k_green) << " (" << format_duration(elapsed) << ")\n" << std::flush;
+    check_output();
     m_line_open = false;
 }
 
@@ -81,6 +86,7 @@ void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
     if (!m_line_open)
         start_line(step);
     m_out << paint("skipped", k_yellow) << " (" << reason << ")\n" << std::flush;
+    check_output();
     m_line_open = false;
 }
 
@@ -89,6 +95,7 @@ void TextReporter::on_file_removed(std::string_view path) {
         return;
     interrupt();
     m_out << "Removed " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
+    check_output();
 }
 
 void TextReporter::on_backup_created(std::string_view database, std::string_view backup) {
@@ -100,6 +107,7 @@ void TextReporter::on_backup_created(std::string_view database, std::string_view
                                : display_path(std::filesystem::path(database)))
           << " to " << display_path(std::filesystem::path(backup)) << '\n'
           << std::flush;
+    check_output();
 }
 
 void TextReporter::on_schema_written(std::string_view path) {
@@ -108,6 +116,7 @@ void TextReporter::on_schema_written(std::string_view path) {
     // After a failed step the progress line is still open; the failure shows before this.
     interrupt();
     m_out << "Wrote " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
+    check_output();
 }
 
 void TextReporter::interrupt() {
@@ -115,6 +124,16 @@ void TextReporter::interrupt() {
         return;
     m_out << paint("failed", k_red) << '\n' << std::flush;
     m_line_open = false;
+}
+
+void TextReporter::check_output() const {
+    // SIGPIPE is ignored, so a reader that went away shows up here, as a failed stream. The
+    // exception stops the run where it is: the migration in flight is rolled back.
+    if (!m_out)
+        throw Error(ErrorKind::Output,
+                    "cannot write the progress output: whatever was reading it has closed it", {},
+                    "the run stopped here; migrations reported done before stay applied (see "
+                    "`strata check`); run again with the output going somewhere that stays open");
 }
 
 std::string TextReporter::display_path(const std::filesystem::path& path) const {
@@ -136,6 +155,7 @@ void TextReporter::start_line(const Step& step) {
     // Flushed without a newline so a slow migration shows what it is working on.
     m_out << verb << ' ' << step.label() << " ... " << std::flush;
     m_line_open = true;
+    check_output();
 }
 
 std::string format_duration(std::chrono::microseconds elapsed) {

@@ -25,7 +25,8 @@ struct TextReporterOptions {
 // Renders a run as human-readable lines on `out`:
 //   Applying core 0001 (create users) ... ok (1.2 ms)
 // Plans that reverse migrations are listed first ("  core 0003 (add tags)") so the user sees
-// what a confirmation question is about.
+// what a confirmation question is about. A write that fails (the reader of a pipe has gone)
+// throws Error(Output), which stops the run and rolls back the migration in flight.
 class TextReporter : public RunObserver {
   public:
     TextReporter(std::ostream& out, TextReporterOptions options);
@@ -49,6 +50,8 @@ class TextReporter : public RunObserver {
     std::string display_path(const std::filesystem::path& path) const;
 
   private:
+    // Throws Error(Output) when the stream can no longer be written (e.g. a closed pipe).
+    void check_output() const;
     std::string paint(std::string_view text, std::string_view colour_code) const;
     void start_line(const Step& step);
 

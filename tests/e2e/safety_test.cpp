@@ -229,3 +229,38 @@ TEST_SUITE("e2e_safety") {
         CHECK(before.unchanged());
     }
 }
+
+TEST_SUITE("e2e_safety") {
+    TEST_CASE("a closed pipe on stdout stops the run with a message and rolls back the migration "
+              "in flight") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        RunOptions opts = in_dir(dir.path());
+        opts.stdout_closed = true;
+        auto r = run_strata({"forwards"}, opts);
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 1); // not 141: SIGPIPE does not kill strata
+        CHECK(r.err.find("strata: error: cannot write the progress output") != std::string::npos);
+        // "Applying core 0001 ..." was the first write: nothing of that migration was kept,
+        // not even the state table its transaction would have created.
+        CHECK_FALSE(has_table(dir / "app.db", "migrations"));
+        CHECK_FALSE(has_table(dir / "app.db", "users"));
+    }
+
+    TEST_CASE("a closed pipe on stdout under -q: the run completes, and the lost result is an "
+              "error") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        RunOptions opts = in_dir(dir.path());
+        opts.stdout_closed = true;
+        auto r = run_strata({"-q", "forwards"}, opts);
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0); // -q prints nothing on success, so nothing was lost
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+
+        auto check = run_strata({"check"}, opts);
+        INFO("check stderr: " << check.err);
+        CHECK(check.exit_code == 1);
+        CHECK(check.err.find("strata: error: cannot write the output") != std::string::npos);
+    }
+}

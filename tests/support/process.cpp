@@ -64,6 +64,7 @@ struct ExecImage {
     std::vector<char*> argv;
     std::vector<char*> envp;
     std::string cwd;
+    bool stdout_closed = false;
 
     ExecImage(const std::vector<std::string>& args, const RunOptions& opts) {
         strings.push_back("strata");
@@ -92,6 +93,7 @@ struct ExecImage {
             envp.push_back(s.data());
         envp.push_back(nullptr);
         cwd = opts.cwd.string();
+        stdout_closed = opts.stdout_closed;
     }
 };
 
@@ -107,6 +109,15 @@ void child_write(const char* text) {
         char byte;
         while (::read(gate_fd, &byte, 1) < 0 && errno == EINTR) {
         }
+    }
+    int reader_gone[2];
+    if (image.stdout_closed) {
+        if (::pipe(reader_gone) != 0 || ::dup2(reader_gone[1], STDOUT_FILENO) < 0) {
+            child_write("test harness: cannot set up a closed stdout\n");
+            ::_exit(127);
+        }
+        ::close(reader_gone[0]);
+        ::close(reader_gone[1]);
     }
     if (!image.cwd.empty() && ::chdir(image.cwd.c_str()) != 0) {
         child_write("test harness: chdir failed\n");

@@ -20,6 +20,9 @@ struct RunOptions {
     std::vector<std::string> unset_env;
     // Text fed to standard input; without it, stdin is /dev/null (never a terminal).
     std::optional<std::string> stdin_text;
+    // Standard output is a pipe whose reader has gone, as in `strata forwards | logger` after
+    // the logger died: every write to it fails with EPIPE (or raises SIGPIPE). `out` stays empty.
+    bool stdout_closed = false;
 };
 
 // What a finished child did. exit_code is 128 + signal when it was killed by a signal.
