@@ -502,8 +502,39 @@ migrations = "${M}/core"
         CHECK(strata::expand_environment("${NOPE:-}", env, at).empty());
         CHECK(strata::expand_environment("price$$.db", env, at) == "price$.db");
         CHECK(strata::expand_environment("$${HOME}", env, at) == "${HOME}");
-        // The default is literal text: no nested expansion.
-        CHECK(strata::expand_environment("${NOPE:-$$x}", env, at) == "$$x");
+        // The default is expanded in turn, as POSIX shells do.
+        CHECK(strata::expand_environment("${NOPE:-$$x}", env, at) == "$x");
+        CHECK(strata::expand_environment("${NOPE:-${HOME}.db}", env, at) == "/home/me.db");
+        CHECK(strata::expand_environment("${NOPE:-${EMPTY:-${HOME}}/a}.db", env, at) ==
+              "/home/me/a.db");
+        CHECK(strata::expand_environment("${HOME:-${NOPE}}/a.db", env, at) == "/home/me/a.db");
+        CHECK(strata::expand_environment("${NOPE:-a}b}", env, at) == "ab}");
+    }
+
+    TEST_CASE("expand_environment: a nested default is checked like any reference") {
+        const strata::SourceLocation at{"/x/strata.toml", 1, 12};
+        auto env = env_of({});
+        // Used to produce a file literally named "${HOME.db}".
+        CHECK_THROWS_WITH_AS(strata::expand_environment("${UNSET:-${HOME}.db}", env, at),
+                             "/x/strata.toml:1:12: environment variable \"HOME\" is not set\n  "
+                             "hint: set it, or give a default: ${HOME:-value}",
+                             Error);
+        CHECK_THROWS_WITH_AS(
+            strata::expand_environment("${A:-${B}", env, at),
+            "/x/strata.toml:1:12: unterminated \"${\" in \"${A:-${B}\"\n  hint: write ${NAME} or "
+            "${NAME:-default} to use an environment variable, and $$ for a literal \"$\"",
+            Error);
+        std::string deep = "x";
+        for (int i = 0; i < 12; ++i)
+            deep = "${U" + std::to_string(i) + ":-" + deep + "}";
+        CHECK_THROWS_WITH_AS(strata::expand_environment(deep, env, at),
+                             ("/x/strata.toml:1:12: environment references nested more than 8 "
+                              "deep in \"" +
+                              deep +
+                              "\"\n  hint: write ${NAME} or ${NAME:-default} to use an "
+                              "environment variable, and $$ for a literal \"$\"")
+                                 .c_str(),
+                             Error);
     }
 
     TEST_CASE("expand_environment: malformed references") {
