@@ -8,6 +8,7 @@
 #include "core/api/managers.hpp"
 #include "core/api/scaffold.hpp"
 #include "core/error.hpp"
+#include "core/project/database_path.hpp"
 #include "core/project/locate.hpp"
 #include "core/project/project.hpp"
 #include "report/json_reporter.hpp"
@@ -38,13 +39,19 @@ Project load_project_for(const CommandLine& line, const WorkingFolder& folder) {
 // is relative to the working folder (-C DIR, else the current one), as a shell user expects.
 void apply_database_override(Project& project, const CommandLine& line,
                              const WorkingFolder& folder) {
-    if (line.database) {
-        project.database = folder.resolve(*line.database);
-        return;
+    std::optional<std::string> path = line.database;
+    std::string origin = "--database";
+    if (!path) {
+        path = process_environment()("STRATA_DATABASE");
+        origin = "the environment variable STRATA_DATABASE";
     }
-    std::optional<std::string> from_environment = process_environment()("STRATA_DATABASE");
-    if (from_environment && !from_environment->empty())
-        project.database = folder.resolve(*from_environment);
+    if (!path)
+        return;
+    if (auto problem = database_path_problem(*path))
+        throw Error(ErrorKind::Usage,
+                    "the database path \"" + *path + "\" given by " + origin + " " + *problem, {},
+                    database_path_hint(*path));
+    project.database = folder.resolve(*path);
 }
 
 // Command-line safety options win over strata.toml.

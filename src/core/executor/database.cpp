@@ -2,14 +2,44 @@
 #include "core/executor/database.hpp"
 
 #include "core/error.hpp"
+#include "core/project/database_path.hpp"
 #include "core/project/project.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace strata {
 
 namespace {
+
+const char* special_kind(mode_t mode) {
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+// Opening a FIFO blocks (with no way to interrupt it) and opening a device can have effects of
+// its own, so anything but a regular file (or nothing yet) is refused before SQLite opens it.
+void refuse_special_file(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode))
+        return;
+    throw Error(ErrorKind::Database,
+                "the database path " + path.string() + " is " + special_kind(info.st_mode) +
+                    ", not a database file",
+                {},
+                S_ISDIR(info.st_mode)
+                    ? "point `database` (or --database) at a file inside it, e.g. app.db"
+                    : "point `database` (or --database) at a regular file");
+}
+
 int open_flags(OpenMode mode) {
     switch (mode) {
     case OpenMode::ReadOnly:
@@ -26,13 +56,15 @@ int open_flags(OpenMode mode) {
 Connection::Connection(const std::filesystem::path& path, OpenMode mode,
                        const DatabaseOptions& options)
     : m_path(path) {
-    std::error_code ignored;
-    if (std::filesystem::is_directory(path, ignored))
-        throw Error(ErrorKind::Database, "the database path " + path.string() + " is a directory",
-                    {}, "point `database` (or --database) at a file inside it, e.g. app.db");
+    if (auto problem = database_path_problem(path.native()))
+        throw Error(ErrorKind::Usage, "the database path \"" + path.string() + "\" " + *problem, {},
+                    database_path_hint(path.native()));
+    refuse_special_file(path);
     try {
-        m_db = std::make_unique<SQLite::Database>(path.string(), open_flags(mode),
-                                                  options.busy_timeout_ms, options.vfs);
+        // An absolute name is never read as a URI, whatever SQLite was compiled with.
+        m_db = std::make_unique<SQLite::Database>(std::filesystem::absolute(path).string(),
+                                                  open_flags(mode), options.busy_timeout_ms,
+                                                  options.vfs);
         // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
         sqlite3_extended_result_codes(m_db->getHandle(), 1);
         // Defensive mode: no SQL, however crafted, can corrupt the file (writable_schema,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/project/project.hpp"
 
+#include "core/project/database_path.hpp"
+
 // toml++ is used header-only (this is the one file that includes it), so the binary does not
 // need libtomlplusplus.so at run time.
 #define TOML_HEADER_ONLY 1
@@ -241,6 +243,11 @@ constexpr KeyRule<ParsedApp> k_app_keys[] = {
 // ---- top-level keys ----
 
 void apply_database(const toml::node& value, const Context& context, Document& document) {
+    const std::string path = expand_environment(require_string("database", value, context),
+                                                context.env, context.at(value));
+    if (auto problem = database_path_problem(path))
+        throw Error(ErrorKind::ProjectFile, "the database path " + in_quotes(path) + " " + *problem,
+                    context.at(value), database_path_hint(path));
     document.project.database = path_value("database", value, context);
 }
 
