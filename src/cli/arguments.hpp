@@ -1,36 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cli/command_table.hpp"
+#include "cli/help.hpp" // callers that parse usually show help too
+
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace strata::cli {
-
-// The commands strata knows. None: only global options were given (e.g. --version).
-enum class Command {
-    None,
-    Forwards,
-    Backwards,
-    Goto,
-    Check,
-    Sync,
-    Repair,
-    Clean,
-    Schema,
-    Restore,
-    New,
-    Init,
-    Help
-};
-
-// The canonical name of a command ("forwards" for Command::Forwards; "" for None).
-std::string_view command_name(Command command);
-
-// The command a name or alias denotes ("up" -> Forwards), or nullopt.
-std::optional<Command> find_command(std::string_view name);
 
 // A parsed command line. Parsing only checks shape (known names, option values, argument
 // counts); whether an app or migration exists is the library's business.
@@ -71,14 +50,5 @@ struct CommandLine {
 // the closest one), a missing or bad option value, an option the command does not take, or a
 // wrong number of arguments (not checked when --help or --version is given).
 CommandLine parse_arguments(const std::vector<std::string>& args);
-
-// The overview shown by `strata --help`.
-std::string overview_help();
-
-// The help of one command, shown by `strata <command> --help`; overview_help() for None.
-std::string command_help(Command command);
-
-// "strata 0.1.0"
-std::string version_text();
 
 } // namespace strata::cli

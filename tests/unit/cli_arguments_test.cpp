@@ -3,6 +3,7 @@
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/help.hpp"
 #include "cli/terminal.hpp"
 #include "core/error.hpp"
 #include "support/temp_dir.hpp"
@@ -290,8 +291,9 @@ TEST_SUITE("cli_arguments") {
         std::string overview = overview_help();
         for (std::string mention :
              {"forwards (up)", "backwards (down)", "goto", "check (status)", "new", "init",
-              "-p, --project FILE", "-C DIR", "--database PATH", "STRATA_DATABASE", "-q, --quiet",
-              "-v, --verbose", "-h, --help", "--version", "NO_COLOR", "Exit codes:"}) {
+              "-p, --project FILE", "-C, --directory DIR", "--database PATH", "STRATA_DATABASE",
+              "-q, --quiet", "-v, --verbose", "-h, --help", "--version", "NO_COLOR",
+              "Exit codes:"}) {
             CAPTURE(mention);
             CHECK(contains(overview, mention));
         }

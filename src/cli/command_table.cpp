@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+#include "cli/command_table.hpp"
+
+#include <array>
+
+namespace strata::cli {
+namespace {
+
+// The commands that run migrations and so take the safety overrides.
+constexpr unsigned k_running = command_bit(Command::Forwards) | command_bit(Command::Backwards) |
+                               command_bit(Command::Goto) | command_bit(Command::Sync);
+
+// The commands that may ask before changing something.
+constexpr unsigned k_asking =
+    k_running | command_bit(Command::Clean) | command_bit(Command::Restore);
+
+// The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
+// tie between two equally close names goes to the earlier row.
+constexpr std::array<OptionSpec, 22> k_options{{
+    {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
+     "the project file (default: ./strata.toml)", ""},
+    {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
+     "run as if strata had been started in DIR", ""},
+    {OptionId::Database, "database", '\0', "PATH", OptionGroup::Global, 0, "",
+     "the database to migrate, instead of the project file's",
+     "the environment variable STRATA_DATABASE does the same"},
+    {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
+     "print only errors, questions and what was asked for", ""},
+    {OptionId::Verbose, "verbose", 'v', "", OptionGroup::Global, 0, "",
+     "also print the project file and database in use", ""},
+    {OptionId::Help, "help", 'h', "", OptionGroup::Global, 0, "", "show this help",
+     "`strata help COMMAND` for one command"},
+    {OptionId::Version, "version", '\0', "", OptionGroup::Global, 0, "", "print the version", ""},
+    {OptionId::Fake, "fake", '\0', "", OptionGroup::Command, command_bit(Command::Forwards), "",
+     "record the migrations as applied without running their SQL",
+     "asks first when there is more than one, unless --yes"},
+    {OptionId::Preview, "preview", '\0', "", OptionGroup::Command, k_running, "",
+     "print the SQL that would run; change nothing", ""},
+    {OptionId::Yes, "yes", 'y', "", OptionGroup::Command, k_asking, "",
+     "do not ask for confirmation", "needed when standard input is not a terminal"},
+    {OptionId::Yes, "auto-agree", '\0', "", OptionGroup::Command, k_asking, "yes",
+     "do not ask for confirmation", ""},
+    {OptionId::AllowModified, "allow-modified", '\0', "", OptionGroup::Safety, k_running, "",
+     "run although applied migrations' up files were edited", ""},
+    {OptionId::Atomic, "atomic", '\0', "", OptionGroup::Safety, k_running, "",
+     "commit the whole run as one transaction (transaction = \"all\")", ""},
+    {OptionId::Backup, "backup", '\0', "", OptionGroup::Safety, k_running, "",
+     "copy the database before the first change (backup = true)", ""},
+    {OptionId::OutOfOrder, "out-of-order", '\0', "", OptionGroup::Safety, k_running, "",
+     "apply pending migrations older than the newest applied one (out_of_order = \"allow\")", ""},
+    {OptionId::ForeignKeys, "foreign-keys", '\0', "MODE", OptionGroup::Safety, k_running, "",
+     "deferred (check before COMMIT), immediate or off (foreign_keys = MODE)", ""},
+    {OptionId::Steps, "steps", '\0', "N", OptionGroup::Command, command_bit(Command::Backwards), "",
+     "reverse the N most recently applied migrations", ""},
+    {OptionId::Clean, "clean", '\0', "", OptionGroup::Command, command_bit(Command::Backwards), "",
+     "delete the reversed migrations' files afterwards", ""},
+    {OptionId::Json, "json", '\0', "", OptionGroup::Command, command_bit(Command::Check), "",
+     "print a JSON array of objects {\"app_name\", \"migration_id\", \"description\", "
+     "\"has_ran\", \"ran_on\", \"status\"}",
+     "ran_on is null when pending"},
+    {OptionId::ExitCode, "exit-code", '\0', "", OptionGroup::Command, command_bit(Command::Check),
+     "", "exit with 3 when any migration is pending, modified or missing", ""},
+    {OptionId::SqlUp, "sql-up", '\0', "SQL", OptionGroup::Command, command_bit(Command::New), "",
+     "the content of the up file (default: a comment to replace)", ""},
+    {OptionId::SqlDown, "sql-down", '\0', "SQL", OptionGroup::Command, command_bit(Command::New),
+     "", "the content of the down file (default: a comment to replace)", ""},
+}};
+
+// Built on first use: the rows hold vectors, so the table cannot be constexpr.
+const std::array<CommandSpec, 12>& command_table() {
+    static const std::array<CommandSpec, 12> table{{
+        {Command::Forwards,
+         "forwards",
+         "up",
+         0,
+         2,
+         "strata forwards [APP|all] [MIGRATION_ID] [options]",
+         "apply pending migrations",
+         {"Applies pending migrations, each in its own transaction together with its row in the "
+          "`migrations` table. APP defaults to all: every app, in dependency order."},
+         {{"MIGRATION_ID",
+           {{"all", "every pending migration (the default)"},
+            {"1", "only the next pending migration"},
+            {"ID or NAME", "the pending migrations up to and including that one "
+                           "(20261121093000 or 20261121093000_create_users)"}}}},
+         {"strata forwards", "strata up core 1", "strata forwards core 20261121093000 --preview"}},
+        {Command::Backwards,
+         "backwards",
+         "down",
+         1,
+         2,
+         "strata backwards APP|all [MIGRATION_ID] [options]",
+         "reverse applied migrations",
+         {"Reverses applied migrations, newest first, each in its own transaction. It lists what "
+          "it will undo and asks \"Reverse N migration(s)? [y/N]\"; only y or yes proceeds. "
+          "`all` as APP reverses every applied migration of every app, in reverse dependency "
+          "order."},
+         {{"MIGRATION_ID",
+           {{"1", "the most recently applied migration (the default)"},
+            {"all", "every applied migration of the app"},
+            {"ID or NAME", "that migration and every migration applied after it"}}}},
+         {"strata backwards core", "strata down core --steps 3 --yes",
+          "strata backwards core 20261121093000 --preview", "strata backwards all --yes"}},
+        {Command::Goto,
+         "goto",
+         "",
+         2,
+         2,
+         "strata goto APP MIGRATION_ID [options]",
+         "move an app to exactly one migration, forwards or backwards",
+         {"Moves one app to exactly MIGRATION_ID: applies the pending migrations up to it, or "
+          "reverses the applied ones after it (asking first, as backwards does). A MIGRATION_ID "
+          "of 0 reverses everything."},
+         {},
+         {"strata goto core 20261121093000", "strata goto core 0 --yes"}},
+        {Command::Check,
+         "check",
+         "status",
+         0,
+         1,
+         "strata check [APP|all] [options]",
+         "show which migrations have run and which are pending",
+         {"Lists every migration in the order forwards would run them, with its status: applied "
+          "(and when), pending, modified (applied, but its up file was edited since) or missing "
+          "(applied, but its files are gone). Never writes to the database, nor creates it."},
+         {},
+         {"strata check", "strata status core --json",
+          "strata check --exit-code || strata forwards"}},
+        {Command::Sync,
+         "sync",
+         "",
+         0,
+         1,
+         "strata sync [APP|all] [options]",
+         "make the database match the project exactly (downgrades too)",
+         {"Makes the database match the project exactly: first reverses, newest first, the "
+          "applied migrations whose files this project does not have (using the down SQL stored "
+          "when they ran), then applies every pending migration. This is how a device or desktop "
+          "app that was rolled back to an older release brings its database back to that "
+          "release. It prints the plan and asks before reversing anything, unless --yes."},
+         {},
+         {"strata sync", "strata sync --yes --backup"}},
+        {Command::Repair,
+         "repair",
+         "",
+         1,
+         2,
+         "strata repair APP [MIGRATION_ID]",
+         "accept the edited up file of an applied migration",
+         {"Records the current checksum (and down SQL) of applied migrations whose up file was "
+          "edited on purpose (all modified migrations of APP, or only MIGRATION_ID), printing the "
+          "old and new checksums. Until then forwards refuses to run while an applied file "
+          "differs."},
+         {},
+         {"strata repair core", "strata repair core 20261121093000"}},
+        {Command::Clean,
+         "clean",
+         "",
+         1,
+         1,
+         "strata clean APP [options]",
+         "forget applied migrations whose files are gone",
+         {"Removes the state rows of APP's applied migrations whose files are gone, after asking. "
+          "Their schema changes stay in the database; only strata's record of them is dropped."},
+         {},
+         {"strata clean core --yes"}},
+        {Command::Schema,
+         "schema",
+         "",
+         0,
+         0,
+         "strata schema",
+         "print the database schema as SQL",
+         {"Prints the database schema as SQL, in a deterministic order, without strata's own "
+          "`migrations` table. Set schema_file in strata.toml to have it written after every run "
+          "that changes the database."},
+         {},
+         {"strata schema > schema.sql"}},
+        {Command::Restore,
+         "restore",
+         "",
+         1,
+         1,
+         "strata restore BACKUP [options]",
+         "put a backup written by --backup back in place",
+         {"Puts BACKUP (a file written by --backup, e.g. app.db.20261121T093000.123Z.bak) back in "
+          "place of the database, after checking that it is a healthy SQLite database and "
+          "asking. Refuses (exit 4) when another connection holds a lock on the database, or has "
+          "a WAL database open at all; it waits at most a quarter of a second for one."},
+         {},
+         {"strata restore app.db.20261121T093000.123Z.bak --yes"}},
+        {Command::New,
+         "new",
+         "",
+         2,
+         k_unlimited,
+         "strata new APP DESCRIPTION... [options]",
+         "write a new pair of migration files",
+         {"Writes <YYYYMMDDHHMMSS>_<slug>.up.sql and .down.sql (the id is the current UTC time) "
+          "in APP's migrations folder and prints their paths. The slug is the description in "
+          "lower case, every run of characters other than a-z and 0-9 turned into \"_\"."},
+         {},
+         {"strata new core create users",
+          "strata new core add email --sql-up \"ALTER TABLE users ADD COLUMN email TEXT;\" "
+          "--sql-down \"ALTER TABLE users DROP COLUMN email;\""}},
+        {Command::Init,
+         "init",
+         "",
+         0,
+         1,
+         "strata init [APP]",
+         "write a strata.toml and an empty migrations folder",
+         {"Writes a commented strata.toml (database = \"app.db\", one app) and an empty "
+          "migrations/APP folder in the current folder, or in DIR with -C DIR. APP defaults to "
+          "\"main\". Refuses when strata.toml already exists."},
+         {},
+         {"strata init", "strata -C myproject init core"}},
+        {Command::Help,
+         "help",
+         "",
+         0,
+         1,
+         "strata help [COMMAND]",
+         "show the help of a command",
+         {"Shows the help of COMMAND, or the overview without one."},
+         {},
+         {"strata help backwards"}},
+    }};
+    return table;
+}
+
+} // namespace
+
+std::span<const CommandSpec> command_specs() {
+    return command_table();
+}
+
+std::span<const OptionSpec> option_specs() {
+    return k_options;
+}
+
+const ProgramHelp& program_help() {
+    static const ProgramHelp help{
+        "SQLite schema migrations from paired .up.sql/.down.sql files",
+        "strata [global options] COMMAND [arguments] [options]",
+        {{0, "success, or nothing to do"},
+         {1, "a migration failed, or the user declined"},
+         {2, "bad usage, or a bad project or migration file"},
+         {3, "`check --exit-code` found pending migrations"},
+         {4, "the database stayed locked by another process"},
+         {5, "the database cannot be opened, read or written"},
+         {130, "interrupted by SIGINT (Ctrl-C); the migration in flight was rolled back"},
+         {143, "interrupted by SIGTERM; the migration in flight was rolled back"}},
+        {"Output is coloured only when stdout is a terminal and NO_COLOR is unset."},
+        {"strata init", "strata new main create users", "strata forwards",
+         "strata -C examples/basic check", "strata backwards main --steps 2"},
+    };
+    return help;
+}
+
+const CommandSpec* find_command_spec(Command command) {
+    for (const CommandSpec& spec : command_table())
+        if (spec.command == command)
+            return &spec;
+    return nullptr;
+}
+
+std::string_view command_name(Command command) {
+    const CommandSpec* spec = find_command_spec(command);
+    return spec == nullptr ? std::string_view{} : spec->name;
+}
+
+std::optional<Command> find_command(std::string_view name) {
+    for (const CommandSpec& spec : command_table())
+        if (spec.name == name || (!spec.alias.empty() && spec.alias == name))
+            return spec.command;
+    return std::nullopt;
+}
+
+const OptionSpec* find_long_option(std::string_view name) {
+    for (const OptionSpec& option : k_options)
+        if (option.long_name == name)
+            return &option;
+    return nullptr;
+}
+
+const OptionSpec* find_short_option(char name) {
+    for (const OptionSpec& option : k_options)
+        if (option.short_name != '\0' && option.short_name == name)
+            return &option;
+    return nullptr;
+}
+
+bool takes_option(Command command, const OptionSpec& option) {
+    return option.group == OptionGroup::Global || (option.commands & command_bit(command)) != 0;
+}
+
+} // namespace strata::cli
