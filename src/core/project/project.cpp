@@ -245,7 +245,8 @@ constexpr KeyRule<ParsedApp> k_app_keys[] = {
 void apply_database(const toml::node& value, const Context& context, Document& document) {
     const std::string path = expand_environment(require_string("database", value, context),
                                                 context.env, context.at(value));
-    if (auto problem = database_path_problem(path))
+    // An empty value gets path_value's message, which every path key shares.
+    if (auto problem = path.empty() ? std::nullopt : database_path_problem(path))
         throw Error(ErrorKind::ProjectFile, "the database path " + in_quotes(path) + " " + *problem,
                     context.at(value), database_path_hint(path));
     document.project.database = path_value("database", value, context);
