@@ -152,4 +152,34 @@ bool same_bytes(const std::filesystem::path& a, const std::filesystem::path& b) 
     return file_exists(a) && file_exists(b) && read_file(a) == read_file(b);
 }
 
+void copy_mid_transaction(const std::filesystem::path& db, const std::filesystem::path& target,
+                          const std::string& change_sql) {
+    sqlite3* handle = nullptr;
+    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+        sqlite3_close(handle);
+        throw std::runtime_error("cannot open " + db.string());
+    }
+    auto run = [&](const std::string& sql) {
+        char* message = nullptr;
+        if (sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+            std::string text = message != nullptr ? message : "?";
+            sqlite3_free(message);
+            sqlite3_close(handle);
+            throw std::runtime_error("copy_mid_transaction: " + sql + ": " + text);
+        }
+    };
+    run("PRAGMA journal_mode = DELETE; PRAGMA cache_size = 2; BEGIN IMMEDIATE;");
+    run(change_sql);
+    const std::filesystem::path journal = db.string() + "-journal";
+    if (!std::filesystem::exists(journal)) {
+        sqlite3_close(handle);
+        throw std::runtime_error("copy_mid_transaction: the change wrote no journal");
+    }
+    std::filesystem::copy_file(db, target, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(journal, target.string() + "-journal",
+                               std::filesystem::copy_options::overwrite_existing);
+    run("ROLLBACK;");
+    sqlite3_close(handle);
+}
+
 } // namespace strata::test

@@ -46,6 +46,13 @@ class HeldWriteLock {
     ::sqlite3* m_db = nullptr;
 };
 
+// Copies `db` to `target` as a crash in the middle of a transaction leaves it: a transaction
+// runs `change_sql` with a page cache small enough to spill changed pages into the file, the
+// file and its hot journal (target + "-journal") are copied while it is still open, and then
+// it is rolled back. Opening `target` needs the journal rolled back first.
+void copy_mid_transaction(const std::filesystem::path& db, const std::filesystem::path& target,
+                          const std::string& change_sql);
+
 // Whether anything exists at `path`.
 bool file_exists(const std::filesystem::path& path);
 

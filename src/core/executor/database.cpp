@@ -8,6 +8,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace strata {
 
@@ -40,6 +41,12 @@ void refuse_special_file(const std::filesystem::path& path) {
                     : "point `database` (or --database) at a regular file");
 }
 
+bool may_write(const std::filesystem::path& path) {
+    const std::filesystem::path absolute = std::filesystem::absolute(path);
+    return ::access(absolute.c_str(), W_OK) == 0 &&
+           ::access(absolute.parent_path().c_str(), W_OK) == 0;
+}
+
 int open_flags(OpenMode mode) {
     switch (mode) {
     case OpenMode::ReadOnly:
@@ -60,11 +67,18 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
         throw Error(ErrorKind::Usage, "the database path \"" + path.string() + "\" " + *problem, {},
                     database_path_hint(path.native()));
     refuse_special_file(path);
+    // A read-only command must work after a crash: SQLite rolls a hot journal back on the first
+    // read, which needs write access. So a database this process may write is opened
+    // read-write with PRAGMA query_only, which refuses every write but that recovery.
+    const bool recovering = mode == OpenMode::ReadOnly && may_write(path);
     try {
         // An absolute name is never read as a URI, whatever SQLite was compiled with.
         m_db = std::make_unique<SQLite::Database>(std::filesystem::absolute(path).string(),
-                                                  open_flags(mode), options.busy_timeout_ms,
-                                                  options.vfs);
+                                                  recovering ? SQLite::OPEN_READWRITE
+                                                             : open_flags(mode),
+                                                  options.busy_timeout_ms, options.vfs);
+        if (recovering)
+            m_db->exec("PRAGMA query_only = ON");
         // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
         sqlite3_extended_result_codes(m_db->getHandle(), 1);
         // Defensive mode: no SQL, however crafted, can corrupt the file (writable_schema,

@@ -14,7 +14,8 @@ class Database;
 namespace strata {
 
 enum class OpenMode {
-    ReadOnly,  // never writes; fails when the file is missing
+    ReadOnly,  // never writes (but rolls back a crash's hot journal when it may); fails when the
+               // file is missing
     ReadWrite, // fails when the file is missing
     Create,    // creates the file when it is missing
 };
