@@ -3,8 +3,10 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <pthread.h>
 
 #include <cstdlib>
+#include <functional>
 #include <map>
 
 using strata::EnvLookup;
@@ -23,6 +25,23 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
             return std::nullopt;
         return it->second;
     };
+}
+
+// Runs `work` on a thread with a 256 KiB stack and waits for it, so that a recursion as deep as
+// the input crashes the test instead of passing on a generous main stack.
+void on_small_stack(const std::function<void()>& work) {
+    pthread_attr_t attributes;
+    REQUIRE(pthread_attr_init(&attributes) == 0);
+    REQUIRE(pthread_attr_setstacksize(&attributes, 256 * 1024) == 0);
+    pthread_t thread;
+    auto run = [](void* argument) -> void* {
+        (*static_cast<const std::function<void()>*>(argument))();
+        return nullptr;
+    };
+    REQUIRE(pthread_create(&thread, &attributes, run, const_cast<std::function<void()>*>(&work)) ==
+            0);
+    pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attributes);
 }
 
 Project parse(std::string_view text, const EnvLookup& env = env_of({})) {
@@ -439,6 +458,30 @@ name = "web"
 migrations = "w"
 depends_on = ["core", "core"]
 )") == "/x/strata.toml:8:23: app \"web\" lists \"core\" twice in depends_on");
+    }
+
+    TEST_CASE("a very long depends_on chain is walked without recursion, in linear time") {
+        // Each app depends on the next; the last one closes a cycle back to the first. Parsed on
+        // a thread with a small stack: a recursive walk needs a frame per app and overflows it.
+        constexpr int k_apps = 20000;
+        std::string text = "database = \"app.db\"\n";
+        for (int i = 0; i < k_apps; ++i)
+            text += "[[apps]]\nname = \"a" + std::to_string(i) + "\"\nmigrations = \"m\"\n" +
+                    "depends_on = [\"a" + std::to_string((i + 1) % k_apps) + "\"]\n";
+        std::string error;
+        on_small_stack([&] { error = parse_error(text); });
+        CHECK(error.starts_with("/x/strata.toml:" + std::to_string(4 * k_apps + 1) +
+                                ":15: dependency cycle: a0 -> a1 -> a2 -> "));
+        // Without the closing entry the chain is valid, and ordered dependencies first.
+        text.replace(text.rfind("depends_on"), std::string::npos, "\n");
+        std::vector<std::string> order;
+        on_small_stack([&] {
+            for (const strata::AppConfig* app : parse(text).apps_in_dependency_order())
+                order.push_back(app->name);
+        });
+        REQUIRE(order.size() == k_apps);
+        CHECK(order.front() == "a" + std::to_string(k_apps - 1));
+        CHECK(order.back() == "a0");
     }
 
     TEST_CASE("a dependency cycle is named and reported where it closes") {

@@ -32,6 +32,7 @@ struct TomlCheckFailed {
 #include <sstream>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace strata {
 
@@ -101,6 +102,7 @@ struct ParsedApp {
 struct Document {
     Project project;
     std::vector<ParsedApp> apps;
+    std::unordered_map<std::string, std::size_t> app_index; // name -> position in apps
 };
 
 [[noreturn]] void wrong_type(std::string_view key, std::string_view expected,
@@ -284,14 +286,15 @@ void apply_apps(const toml::node& value, const Context& context, Document& docum
         ParsedApp app;
         app.config.where = context.at(entry);
         apply_rules<ParsedApp>(*table, k_app_keys, "[[apps]]", app.config.where, context, app);
-        for (const ParsedApp& earlier : document.apps) {
-            if (earlier.config.name == app.config.name)
-                throw Error(ErrorKind::ProjectFile,
-                            "duplicate app name " + in_quotes(app.config.name) +
-                                " (first defined on line " + std::to_string(earlier.name_at.line) +
-                                ")",
-                            app.name_at, "app names must be unique");
-        }
+        // A map, not a scan of the earlier apps: parsing stays linear in the number of apps.
+        const auto [earlier, added] =
+            document.app_index.emplace(app.config.name, document.apps.size());
+        if (!added)
+            throw Error(ErrorKind::ProjectFile,
+                        "duplicate app name " + in_quotes(app.config.name) +
+                            " (first defined on line " +
+                            std::to_string(document.apps[earlier->second].name_at.line) + ")",
+                        app.name_at, "app names must be unique");
         document.apps.push_back(std::move(app));
     }
 }
@@ -402,6 +405,9 @@ constexpr KeyRule<Document> k_top_level_keys[] = {
 // ---- checks across apps ----
 
 void check_dependencies_exist(const std::vector<ParsedApp>& apps) {
+    std::unordered_set<std::string_view> names;
+    for (const ParsedApp& app : apps)
+        names.insert(app.config.name);
     for (const ParsedApp& app : apps) {
         const std::string& self = app.config.name;
         const auto& deps = app.config.depends_on;
@@ -416,10 +422,7 @@ void check_dependencies_exist(const std::vector<ParsedApp>& apps) {
                             "app " + in_quotes(self) + " lists " + in_quotes(deps[i]) +
                                 " twice in depends_on",
                             at);
-            bool known = std::any_of(apps.begin(), apps.end(), [&](const ParsedApp& other) {
-                return other.config.name == deps[i];
-            });
-            if (!known) {
+            if (!names.count(deps[i])) {
                 std::vector<std::string_view> others;
                 for (const ParsedApp& other : apps) {
                     if (other.config.name != self)
@@ -459,19 +462,35 @@ class CycleFinder {
   private:
     enum class State { Unvisited, OnPath, Done };
 
-    void visit(std::size_t i) {
-        m_state[i] = State::OnPath;
-        m_path.push_back(i);
-        const ParsedApp& app = m_apps[i];
-        for (std::size_t d = 0; d < app.config.depends_on.size(); ++d) {
-            std::size_t j = m_index.at(app.config.depends_on[d]);
+    // Iterative, with the path as the explicit stack: a project file is input, and a chain of
+    // depends_on entries as long as the file allows must not overflow the call stack.
+    void visit(std::size_t start) {
+        struct Frame {
+            std::size_t app;
+            std::size_t next_dependency = 0;
+        };
+        std::vector<Frame> stack{{start}};
+        m_state[start] = State::OnPath;
+        m_path.push_back(start);
+        while (!stack.empty()) {
+            Frame& frame = stack.back();
+            const ParsedApp& app = m_apps[frame.app];
+            if (frame.next_dependency == app.config.depends_on.size()) {
+                m_path.pop_back();
+                m_state[frame.app] = State::Done;
+                stack.pop_back();
+                continue;
+            }
+            const std::size_t d = frame.next_dependency++;
+            const std::size_t j = m_index.at(app.config.depends_on[d]);
             if (m_state[j] == State::OnPath)
                 report(j, app.depends_on_at[d]);
-            if (m_state[j] == State::Unvisited)
-                visit(j);
+            if (m_state[j] == State::Unvisited) {
+                m_state[j] = State::OnPath;
+                m_path.push_back(j);
+                stack.push_back({j});
+            }
         }
-        m_path.pop_back();
-        m_state[i] = State::Done;
     }
 
     [[noreturn]] void report(std::size_t start, const SourceLocation& at) const {
