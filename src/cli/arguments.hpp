@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/project/settings.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -59,11 +61,11 @@ struct CommandLine {
     std::optional<std::string> sql_down; // new
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
-    bool allow_modified = false;             // run although applied files were edited
-    bool atomic = false;                     // transaction = "all"
-    bool backup = false;                     // backup = true
-    bool out_of_order = false;               // out_of_order = "allow"
-    std::optional<std::string> foreign_keys; // "deferred", "immediate" or "off"
+    bool allow_modified = false;                // run although applied files were edited
+    bool atomic = false;                        // transaction = "all"
+    bool backup = false;                        // backup = true
+    bool out_of_order = false;                  // out_of_order = "allow"
+    std::optional<ForeignKeyMode> foreign_keys; // foreign_keys = MODE
 };
 
 // Parses the arguments after the program name. Options may come before or after the command;
