@@ -24,10 +24,21 @@ std::size_t parse_steps(const std::string& value) {
     return steps;
 }
 
-std::string parse_foreign_keys(const std::string& value) {
-    if (value != "deferred" && value != "immediate" && value != "off")
-        usage_error("--foreign-keys takes deferred, immediate or off, not \"" + value + "\"");
-    return value;
+// --foreign-keys is read by the same parser as foreign_keys in strata.toml; only the message
+// is worded for the command line.
+ForeignKeyMode parse_foreign_keys(const std::string& value) {
+    Parsed<ForeignKeyMode> parsed = strata::parse_foreign_keys(value);
+    if (parsed.value)
+        return *parsed.value;
+    if (parsed.refused)
+        usage_error(std::move(parsed.message), std::move(parsed.hint));
+    std::string valid;
+    for (std::size_t i = 0; i < parsed.valid.size(); ++i) {
+        if (i > 0)
+            valid += i + 1 == parsed.valid.size() ? " or " : ", ";
+        valid += parsed.valid[i];
+    }
+    usage_error("--foreign-keys takes " + valid + ", not \"" + value + "\"");
 }
 
 // The option table (command_table.cpp) says which options exist and which commands take them;

@@ -3,6 +3,7 @@
 
 #include "cli/command_table.hpp"
 #include "cli/help.hpp" // callers that parse usually show help too
+#include "core/project/settings.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -38,11 +39,11 @@ struct CommandLine {
     std::optional<std::string> sql_down; // new
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
-    bool allow_modified = false;             // run although applied files were edited
-    bool atomic = false;                     // transaction = "all"
-    bool backup = false;                     // backup = true
-    bool out_of_order = false;               // out_of_order = "allow"
-    std::optional<std::string> foreign_keys; // "deferred", "immediate" or "off"
+    bool allow_modified = false;                // run although applied files were edited
+    bool atomic = false;                        // transaction = "all"
+    bool backup = false;                        // backup = true
+    bool out_of_order = false;                  // out_of_order = "allow"
+    std::optional<ForeignKeyMode> foreign_keys; // foreign_keys = MODE
 };
 
 // Parses the arguments after the program name. Options may come before or after the command;

@@ -64,8 +64,7 @@ void apply_setting_overrides(Project& project, const CommandLine& line) {
     if (line.out_of_order)
         settings.out_of_order = OutOfOrder::Allow;
     if (line.foreign_keys)
-        settings.foreign_keys = *line.foreign_keys == "immediate" ? ForeignKeyMode::Immediate
-                                                                  : ForeignKeyMode::Deferred;
+        settings.foreign_keys = *line.foreign_keys;
 }
 
 std::string positional(const CommandLine& line, std::size_t index, std::string fallback) {

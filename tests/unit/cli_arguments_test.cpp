@@ -162,6 +162,31 @@ TEST_SUITE("cli_arguments") {
         CHECK(error.message() == "--steps and MIGRATION_ID cannot be used together");
     }
 
+    TEST_CASE("--foreign-keys reads each mode through the setting's own parser") {
+        using strata::ForeignKeyMode;
+        CHECK_FALSE(parse_arguments({"forwards"}).foreign_keys.has_value());
+        struct Case {
+            std::string value;
+            ForeignKeyMode mode;
+        };
+        for (const Case& c : std::vector<Case>{{"deferred", ForeignKeyMode::Deferred},
+                                               {"immediate", ForeignKeyMode::Immediate},
+                                               {"off", ForeignKeyMode::Off}}) {
+            CAPTURE(c.value);
+            CommandLine line = parse_arguments({"forwards", "--foreign-keys", c.value});
+            REQUIRE(line.foreign_keys.has_value());
+            CHECK(*line.foreign_keys == c.mode);
+            CHECK(parse_arguments({"sync", "--foreign-keys=" + c.value}).foreign_keys == c.mode);
+        }
+        for (std::string value : {"OFF", "none", ""}) {
+            CAPTURE(value);
+            Error error = parse_error({"forwards", "--foreign-keys", value});
+            CHECK(error.kind() == ErrorKind::Usage);
+            CHECK(error.message() ==
+                  "--foreign-keys takes deferred, immediate or off, not \"" + value + "\"");
+        }
+    }
+
     TEST_CASE("check, new and init options") {
         CommandLine line = parse_arguments({"status", "core", "--json", "--exit-code"});
         CHECK(line.json);

@@ -718,8 +718,8 @@ migrations = "${M}/core"
         CHECK(settings.foreign_keys == strata::ForeignKeyMode::Deferred);
         CHECK(settings.out_of_order == strata::OutOfOrder::Error);
         CHECK(settings.transaction == strata::TransactionScope::Each);
-        CHECK(settings.journal_mode.empty());
-        CHECK(settings.synchronous == "full");
+        CHECK(settings.journal_mode == strata::JournalMode::Unchanged);
+        CHECK(settings.synchronous == strata::Synchronous::Full);
         CHECK_FALSE(settings.backup);
         CHECK(settings.keep_backups == 3);
         CHECK(settings.schema_file.empty());
@@ -739,8 +739,8 @@ schema_file = "db/schema.sql"
         CHECK(settings.foreign_keys == strata::ForeignKeyMode::Off);
         CHECK(settings.out_of_order == strata::OutOfOrder::Allow);
         CHECK(settings.transaction == strata::TransactionScope::All);
-        CHECK(settings.journal_mode == "wal");
-        CHECK(settings.synchronous == "extra");
+        CHECK(settings.journal_mode == strata::JournalMode::Wal);
+        CHECK(settings.synchronous == strata::Synchronous::Extra);
         CHECK(settings.backup);
         CHECK(settings.keep_backups == 5);
         CHECK(settings.schema_file == std::filesystem::path("/x/db/schema.sql"));

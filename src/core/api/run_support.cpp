@@ -16,7 +16,11 @@ RunObserver& observer_of(const Context& context) {
     return context.observer ? *context.observer : silent;
 }
 
+// Every connection of a run opens here, so a Project built in code gets the project file's
+// limit on the busy timeout too.
 DatabaseOptions database_options(const Project& project) {
+    if (auto problem = busy_timeout_ms_problem(project.busy_timeout_ms))
+        throw Error(ErrorKind::Usage, std::move(*problem));
     DatabaseOptions options;
     options.busy_timeout_ms = project.busy_timeout_ms;
     return options;
@@ -129,6 +133,9 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
                         const Plan& plan, const AppliedByApp& planned_from, bool fake) {
     const Settings& settings = context.project.settings;
     const bool existed = connection != nullptr;
+    // configure_for_migrating checks too, but only after the file exists: refused settings
+    // must leave no empty database behind.
+    check_settings(settings);
     if (!existed)
         connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
                                                   database_options(context.project));

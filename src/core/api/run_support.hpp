@@ -17,6 +17,8 @@
 namespace strata::detail {
 
 RunObserver& observer_of(const Context& context);
+// The connection options of `project`. Throws Error(Usage) when busy_timeout_ms is outside
+// the range strata.toml allows.
 DatabaseOptions database_options(const Project& project);
 
 // The database when its file exists, else nullptr: reading never creates it, so bad input, a

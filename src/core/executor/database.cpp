@@ -93,7 +93,42 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
+namespace {
+
+// Each setting maps to fixed SQL text, so nothing a caller puts in Settings reaches SQLite.
+// check_settings has refused values outside the enums; the fallbacks only keep the compiler
+// sure every path returns.
+const char* journal_mode_pragma(JournalMode mode) {
+    switch (mode) {
+    case JournalMode::Unchanged:
+        return nullptr;
+    case JournalMode::Delete:
+        return "PRAGMA journal_mode = DELETE";
+    case JournalMode::Truncate:
+        return "PRAGMA journal_mode = TRUNCATE";
+    case JournalMode::Persist:
+        return "PRAGMA journal_mode = PERSIST";
+    case JournalMode::Wal:
+        return "PRAGMA journal_mode = WAL";
+    }
+    return nullptr;
+}
+
+const char* synchronous_pragma(Synchronous level) {
+    switch (level) {
+    case Synchronous::Full:
+        return "PRAGMA synchronous = FULL";
+    case Synchronous::Extra:
+        return "PRAGMA synchronous = EXTRA";
+    }
+    return "PRAGMA synchronous = FULL";
+}
+
+} // namespace
+
 void configure_for_migrating(Connection& connection, const Settings& settings) {
+    // Before any statement: a library caller's Settings may hold what strata.toml refuses.
+    check_settings(settings);
     SQLite::Database& db = connection.db();
     // SQLite opens a write-protected file read-only without a word; say so before any step.
     if (sqlite3_db_readonly(db.getHandle(), "main") == 1)
@@ -101,18 +136,18 @@ void configure_for_migrating(Connection& connection, const Settings& settings) {
                     "the database " + connection.path().string() + " is read-only", {},
                     "check the permissions of the database file and its folder");
     try {
-        if (!settings.journal_mode.empty()) {
+        if (const char* pragma = journal_mode_pragma(settings.journal_mode)) {
             // SQLite answers with the mode in force, which differs when it cannot switch
             // (e.g. WAL on a file system without shared memory).
-            const std::string mode =
-                db.execAndGet("PRAGMA journal_mode = " + settings.journal_mode).getString();
-            if (mode != settings.journal_mode)
+            const std::string wanted(name_of(settings.journal_mode));
+            const std::string mode = db.execAndGet(pragma).getString();
+            if (mode != wanted)
                 throw Error(ErrorKind::Database,
-                            "cannot set journal_mode to " + settings.journal_mode + " on " +
+                            "cannot set journal_mode to " + wanted + " on " +
                                 connection.path().string() + " (it stays " + mode + ")",
                             {}, "choose another journal_mode in strata.toml");
         }
-        db.exec("PRAGMA synchronous = " + settings.synchronous);
+        db.exec(synchronous_pragma(settings.synchronous));
     } catch (...) {
         rethrow_as_error(connection.path(), "configuring the connection");
     }

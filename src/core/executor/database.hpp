@@ -46,8 +46,8 @@ class Connection {
 struct Settings;
 
 // Prepares a connection for migrating, outside any transaction: sets journal_mode when the
-// project asks for one and synchronous to FULL (or EXTRA). Throws Error(Database) when SQLite
-// refuses the journal mode.
+// project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running
+// anything, when `settings` fails check_settings; Error(Database) when SQLite refuses the mode.
 void configure_for_migrating(Connection& connection, const Settings& settings);
 
 // The error kind for an SQLite result code: Busy for BUSY/LOCKED; Database for codes that

@@ -258,14 +258,9 @@ void apply_busy_timeout(const toml::node& value, const Context& context, Documen
     const auto* number = value.as_integer();
     if (number == nullptr)
         wrong_type("busy_timeout_ms", "an integer", value, context);
-    constexpr auto k_max = std::numeric_limits<int>::max();
-    const std::int64_t ms = number->get();
-    if (ms < 0 || ms > k_max)
-        throw Error(ErrorKind::ProjectFile,
-                    "`busy_timeout_ms` must be between 0 and " + std::to_string(k_max) +
-                        ", found " + std::to_string(ms),
-                    context.at(value));
-    document.project.busy_timeout_ms = static_cast<int>(ms);
+    if (auto problem = busy_timeout_ms_problem(number->get()))
+        throw Error(ErrorKind::ProjectFile, std::move(*problem), context.at(value));
+    document.project.busy_timeout_ms = static_cast<int>(number->get());
 }
 
 void apply_apps(const toml::node& value, const Context& context, Document& document) {
@@ -299,68 +294,41 @@ void apply_apps(const toml::node& value, const Context& context, Document& docum
     }
 }
 
-// A string key whose value must be one of `choices`; returns the index of the one given.
-std::size_t choice_value(std::string_view key, const toml::node& value, const Context& context,
-                         std::initializer_list<std::string_view> choices) {
-    const std::string& text = require_string(key, value, context);
-    std::size_t index = 0;
-    for (std::string_view choice : choices) {
-        if (text == choice)
-            return index;
-        ++index;
-    }
-    std::vector<std::string_view> valid(choices);
-    throw Error(ErrorKind::ProjectFile,
-                "`" + std::string(key) + "` must be one of " + join(valid, ", ") + ", found " +
-                    in_quotes(text),
-                context.at(value));
+// A string key read by that setting's one parser (core/project/settings.hpp), which also
+// words the message for an unknown or refused value.
+template <typename T>
+T setting_value(std::string_view key, Parsed<T> (*parse)(std::string_view), const toml::node& value,
+                const Context& context) {
+    Parsed<T> parsed = parse(require_string(key, value, context));
+    if (!parsed.value)
+        throw Error(ErrorKind::ProjectFile, std::move(parsed.message), context.at(value),
+                    std::move(parsed.hint));
+    return *parsed.value;
 }
 
 void apply_foreign_keys(const toml::node& value, const Context& context, Document& document) {
-    constexpr ForeignKeyMode k_modes[] = {ForeignKeyMode::Deferred, ForeignKeyMode::Immediate,
-                                          ForeignKeyMode::Off};
     document.project.settings.foreign_keys =
-        k_modes[choice_value("foreign_keys", value, context, {"deferred", "immediate", "off"})];
+        setting_value("foreign_keys", &parse_foreign_keys, value, context);
 }
 
 void apply_out_of_order(const toml::node& value, const Context& context, Document& document) {
     document.project.settings.out_of_order =
-        choice_value("out_of_order", value, context, {"error", "allow"}) == 0 ? OutOfOrder::Error
-                                                                              : OutOfOrder::Allow;
+        setting_value("out_of_order", &parse_out_of_order, value, context);
 }
 
 void apply_transaction(const toml::node& value, const Context& context, Document& document) {
     document.project.settings.transaction =
-        choice_value("transaction", value, context, {"each", "all"}) == 0 ? TransactionScope::Each
-                                                                          : TransactionScope::All;
+        setting_value("transaction", &parse_transaction, value, context);
 }
 
-// OFF and MEMORY keep no rollback journal on disk: a crash or power cut mid-migration could
-// leave a corrupt file, so strata refuses to migrate with them.
 void apply_journal_mode(const toml::node& value, const Context& context, Document& document) {
-    const std::size_t index = choice_value(
-        "journal_mode", value, context, {"delete", "truncate", "persist", "wal", "off", "memory"});
-    if (index >= 4)
-        throw Error(ErrorKind::ProjectFile,
-                    "journal_mode \"" + require_string("journal_mode", value, context) +
-                        "\" is refused: without a journal on disk a crash or power loss during a "
-                        "migration can corrupt the database",
-                    context.at(value), "use \"wal\" or \"delete\"");
-    document.project.settings.journal_mode = require_string("journal_mode", value, context);
+    document.project.settings.journal_mode =
+        setting_value("journal_mode", &parse_journal_mode, value, context);
 }
 
-// Migrations always run with synchronous FULL (or stronger): a migration reported as applied
-// must survive a power cut.
 void apply_synchronous(const toml::node& value, const Context& context, Document& document) {
-    const std::size_t index =
-        choice_value("synchronous", value, context, {"full", "extra", "normal", "off"});
-    if (index >= 2)
-        throw Error(ErrorKind::ProjectFile,
-                    "synchronous \"" + require_string("synchronous", value, context) +
-                        "\" is refused: a migration reported as applied could be lost, or the "
-                        "file corrupted, by a power cut",
-                    context.at(value), "use \"full\" (the default) or \"extra\"");
-    document.project.settings.synchronous = require_string("synchronous", value, context);
+    document.project.settings.synchronous =
+        setting_value("synchronous", &parse_synchronous, value, context);
 }
 
 void apply_backup(const toml::node& value, const Context& context, Document& document) {
@@ -374,11 +342,8 @@ void apply_keep_backups(const toml::node& value, const Context& context, Documen
     const auto* number = value.as_integer();
     if (number == nullptr)
         wrong_type("keep_backups", "an integer", value, context);
-    if (number->get() < 1 || number->get() > 1000)
-        throw Error(ErrorKind::ProjectFile,
-                    "`keep_backups` must be between 1 and 1000, found " +
-                        std::to_string(number->get()),
-                    context.at(value));
+    if (auto problem = keep_backups_problem(number->get()))
+        throw Error(ErrorKind::ProjectFile, std::move(*problem), context.at(value));
     document.project.settings.keep_backups = static_cast<int>(number->get());
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/project/settings.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -18,31 +19,6 @@ struct AppConfig {
     std::filesystem::path migrations_dir; // absolute, or relative to the working directory
     std::vector<std::string> depends_on;
     SourceLocation where; // the [[apps]] table in the project file
-};
-
-// How foreign keys are enforced while a migration runs.
-enum class ForeignKeyMode {
-    Deferred,  // off during the migration, then checked (on the tables it touched) before COMMIT
-    Immediate, // enforced statement by statement
-    Off,       // neither enforced nor checked: for databases that already hold violations
-};
-
-// What forwards does with a pending migration older than the newest applied one of its app.
-enum class OutOfOrder { Error, Allow };
-
-// Whether each migration commits on its own or the whole run commits as one.
-enum class TransactionScope { Each, All };
-
-// The safety settings of strata.toml (top-level keys); the CLI may override some.
-struct Settings {
-    ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
-    OutOfOrder out_of_order = OutOfOrder::Error;
-    TransactionScope transaction = TransactionScope::Each;
-    std::string journal_mode;          // lower case; "" leaves the database's mode as it is
-    std::string synchronous = "full";  // "full" or "extra": migrations must survive power loss
-    bool backup = false;               // copy the database before the first change of a run
-    int keep_backups = 3;              // backups kept per database; older ones are deleted
-    std::filesystem::path schema_file; // "" = none; else written after every changing run
 };
 
 // A parsed strata.toml. Paths are resolved against the project file's folder.
