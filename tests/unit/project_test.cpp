@@ -476,7 +476,8 @@ depends_on = ["core", "core"]
         text.replace(text.rfind("depends_on"), std::string::npos, "\n");
         std::vector<std::string> order;
         on_small_stack([&] {
-            for (const strata::AppConfig* app : parse(text).apps_in_dependency_order())
+            const Project project = parse(text);
+            for (const strata::AppConfig* app : project.apps_in_dependency_order())
                 order.push_back(app->name);
         });
         REQUIRE(order.size() == k_apps);
