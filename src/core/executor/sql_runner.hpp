@@ -38,8 +38,8 @@ struct SqlRun {
 // phase it refuses statements that would control or escape the transaction (BEGIN, COMMIT,
 // ROLLBACK, ATTACH, DETACH, VACUUM), PRAGMAs that cannot take effect there (foreign_keys,
 // journal_mode, ...) and writes to strata's state table. After commit it refuses anything that
-// changes the schema or the data. Throws Error(MigrationFailed) at path:line:column of the
-// failing statement with SQLite's message.
+// changes the schema or the data (the rules and their reasons: sql_policy.cpp). Throws
+// Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message.
 void run_migration_sql(SQLite::Database& db, std::string_view sql, const SqlRun& run);
 
 // The same for the transaction phase, without collecting touched tables.
