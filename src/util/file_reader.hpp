@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// The one way strata reads a file it is given (the project file, migration files).
+#pragma once
+
+#include "util/file_error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace strata::util {
+
+// read_file's limit unless the caller gives one: 64 MiB. Far beyond any file a person writes
+// by hand (a project file is a few hundred bytes), and small enough that a path pointing at a
+// disk image or a log by mistake is refused before it is read into memory.
+inline constexpr std::uint64_t k_default_max_file_size = std::uint64_t{64} * 1024 * 1024;
+
+// The whole content of the regular file at `path` (a link to one is followed), as raw bytes.
+// A FIFO, socket, device or directory is never opened: opening a FIFO blocks until a writer
+// comes, and opening some devices has side effects. Throws FileError: NotFound, NotRegular
+// (with its kind), TooLarge (more than `max_size` bytes), Unreadable.
+std::string read_file(const std::filesystem::path& path,
+                      std::uint64_t max_size = k_default_max_file_size);
+
+} // namespace strata::util

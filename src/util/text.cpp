@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "util/text.hpp"
+
+namespace strata::util {
+
+std::string_view without_bom(std::string_view text) {
+    if (text.starts_with(k_utf8_bom))
+        text.remove_prefix(k_utf8_bom.size());
+    return text;
+}
+
+// The ranges are those of the Unicode standard's table of well-formed byte sequences, so
+// overlong forms and surrogates are refused by the second byte's range, not after decoding.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    auto at = [&](std::size_t k) -> unsigned {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0x100;
+    };
+    auto in = [](unsigned byte, unsigned low, unsigned high) {
+        return byte >= low && byte <= high;
+    };
+    const unsigned lead = at(0);
+    if (lead < 0x80)
+        return 1;
+    if (in(lead, 0xC2, 0xDF))
+        return in(at(1), 0x80, 0xBF) ? 2 : 0;
+    if (in(lead, 0xE0, 0xEF)) {
+        const unsigned low = lead == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
+        const unsigned high = lead == 0xED ? 0x9F : 0xBF; // ED A0..BF would be a surrogate
+        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) ? 3 : 0;
+    }
+    if (in(lead, 0xF0, 0xF4)) {
+        const unsigned low = lead == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
+        const unsigned high = lead == 0xF4 ? 0x8F : 0xBF; // F4 90.. would pass U+10FFFF
+        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
+    }
+    return 0;
+}
+
+std::optional<TextProblem> find_text_problem(std::string_view text) {
+    int line = 1;
+    int column = 1;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence_length(text, i);
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (length == 0)
+            return TextProblem{TextProblem::Kind::InvalidUtf8, i, line, column, byte};
+        if (byte == 0)
+            return TextProblem{TextProblem::Kind::NulByte, i, line, column, byte};
+        if (byte == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
+std::string hex_byte(unsigned char byte) {
+    static const char digits[] = "0123456789ABCDEF";
+    return {'0', 'x', digits[byte >> 4], digits[byte & 0xF]};
+}
+
+} // namespace strata::util
