@@ -2,53 +2,17 @@
 #include "report/json_reporter.hpp"
 
 #include "report/status_table.hpp"
+#include "util/text.hpp"
 
 #include <cstdio>
 
 namespace strata::report {
-namespace {
-
-// The length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
-    unsigned char lead = byte(i);
-    std::size_t length = 0;
-    unsigned min_value = 0;
-    if (lead < 0x80)
-        return 1;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        min_value = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        min_value = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        min_value = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size())
-        return 0;
-    unsigned value = lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80)
-            return 0;
-        value = (value << 6) | (byte(i + k) & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not valid UTF-8.
-    if (value < min_value || (value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF)
-        return 0;
-    return length;
-}
-
-} // namespace
 
 std::string json_string(std::string_view text) {
     std::string out = "\"";
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
-        std::size_t length = utf8_sequence_length(text, i);
+        std::size_t length = util::utf8_sequence_length(text, i);
         if (length == 0) {
             // A JSON document must be valid UTF-8; a stray byte becomes U+FFFD.
             out += "\\ufffd";

@@ -6,6 +6,7 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <regex>
 
@@ -60,6 +61,27 @@ TEST_SUITE("e2e_safety") {
             CHECK(r.out.empty());
             CHECK(before.unchanged());
         }
+    }
+
+    TEST_CASE("a FIFO named strata.toml is refused at once instead of waiting for a writer") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        std::filesystem::remove(dir / "strata.toml");
+        REQUIRE(::mkfifo((dir / "strata.toml").c_str(), 0600) == 0);
+
+        // run_strata kills a child that outlives its deadline, so a hang fails here too.
+        for (const char* command : {"forwards", "check"}) {
+            CAPTURE(command);
+            auto r = run_strata({command}, in_dir(dir.path()));
+            CHECK(r.exit_code == 2);
+            CHECK(lines_of(r.err) ==
+                  std::vector<std::string>{"strata: error: strata.toml: project file is not a "
+                                           "regular file (it is a FIFO)",
+                                           "  hint: pass -p FILE with the path of a strata.toml "
+                                           "file"});
+            CHECK(r.out.empty());
+        }
+        CHECK_FALSE(std::filesystem::exists(dir / "app.db"));
     }
 
     TEST_CASE("a bad migration set is refused before the database is touched") {

@@ -282,6 +282,8 @@ def rows():
     add(Row("project_is_directory", lambda c: os.mkdir(c.path("proj.d")), 2, "proj.d",
             args=["-p", "proj.d", "forwards"], db="missing"))
     add(Row("project_unreadable", chmod(P, 0o000), 2, P, user="nobody"))
+    add(Row("project_is_fifo", lambda c: os.mkfifo(c.path("proj.fifo")), 2, "proj.fifo",
+            args=["-p", "proj.fifo", "forwards"], db="missing", contains=["FIFO"], timeout=10))
     add(Row("project_empty", lambda c: c.toml(""), 2, P, contains=["database"]))
     add(Row("project_whitespace_only", lambda c: c.toml(" \n\t\n\n"), 2, P, contains=["database"]))
     add(Row("toml_unterminated_string",

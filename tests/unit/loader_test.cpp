@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -393,6 +394,19 @@ TEST_SUITE("loader") {
               (folder / "0001_a.down.sql").string() +
                   ": migration file is not a regular file (it is a FIFO)\n  hint: rename or "
                   "remove it: every name ending in .sql must be a file (or a link to one)");
+    }
+
+    TEST_CASE("FolderSource refuses a file larger than SQLite runs, without reading it") {
+        TempDir temp;
+        const auto folder = temp / "migrations";
+        write_file(folder / "0001_a.down.sql", "");
+        write_file(folder / "0001_a.up.sql", "");
+        // Sparse: one byte past SQLite's 1,000,000,000-byte limit costs no disk space.
+        REQUIRE(::truncate((folder / "0001_a.up.sql").c_str(), 1'000'000'001) == 0);
+        CHECK(folder_failure(folder) ==
+              (folder / "0001_a.up.sql").string() +
+                  ": migration file is too large (1000000001 bytes; SQLite runs at most "
+                  "1000000000 bytes of SQL)\n  hint: split it into several migrations");
     }
 
     TEST_CASE("FolderSource refuses a directory named .sql") {

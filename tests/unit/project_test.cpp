@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <functional>
@@ -665,6 +667,61 @@ migrations = "${M}/core"
                               "of a strata.toml file")
                                  .c_str(),
                              Error);
+    }
+
+    TEST_CASE("load_project refuses a FIFO without waiting for a writer") {
+        strata::test::TempDir dir;
+        const auto file = dir / "strata.toml";
+        REQUIRE(::mkfifo(file.c_str(), 0600) == 0);
+        CHECK_THROWS_WITH_AS(strata::load_project(file, env_of({})),
+                             (file.string() +
+                              ": project file is not a regular file (it is a FIFO)\n  hint: pass "
+                              "-p FILE with the path of a strata.toml file")
+                                 .c_str(),
+                             Error);
+    }
+
+    TEST_CASE("load_project refuses a project file past the size limit without reading it") {
+        strata::test::TempDir dir;
+        const auto file = dir / "strata.toml";
+        strata::test::write_file(file, "");
+        REQUIRE(::truncate(file.c_str(), 64 * 1024 * 1024 + 1) == 0); // sparse: no disk used
+        CHECK_THROWS_WITH_AS(strata::load_project(file, env_of({})),
+                             (file.string() +
+                              ": project file is too large (67108865 bytes; the limit is "
+                              "67108864)\n  hint: pass -p FILE with the path of a strata.toml "
+                              "file")
+                                 .c_str(),
+                             Error);
+    }
+
+    TEST_CASE("load_project reads a file with a BOM and reports an empty one") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "migrations/core");
+        strata::test::write_file(dir / "strata.toml", std::string("\xEF\xBB\xBF") + k_one_app);
+        CHECK(strata::load_project(dir / "strata.toml", env_of({})).apps.size() == 1);
+        strata::test::write_file(dir / "strata.toml", "");
+        CHECK_THROWS_WITH_AS(strata::load_project(dir / "strata.toml", env_of({})),
+                             doctest::Contains("strata.toml: missing required key \"database\""),
+                             Error);
+    }
+
+    TEST_CASE("a project file follows the text rules of every file: UTF-8, no NUL byte") {
+        // The same checks as for migration files, at the character an editor shows.
+        CHECK(parse_error("database = \"caf\xC3\xA9\xFF.db\"\n") ==
+              "/x/strata.toml:1:17: file is not valid UTF-8 (byte 0xFF)\n"
+              "  hint: save the file as UTF-8 text");
+        CHECK(parse_error(std::string("database = \"app.db\"\n\0\n", 22)) ==
+              "/x/strata.toml:2:1: file contains a NUL byte\n"
+              "  hint: remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
+        // UTF-16 with its BOM, as some Windows editors save it.
+        const std::string utf16 = std::string("\xFF\xFE") + std::string("d\0b\0", 4);
+        CHECK(parse_error(utf16).starts_with(
+            "/x/strata.toml:1:1: file is not valid UTF-8 (byte 0xFF)"));
+        // A UTF-8 BOM is skipped and not counted as a column.
+        CHECK(parse_error("\xEF\xBB\xBF\xC3") ==
+              "/x/strata.toml:1:1: file is not valid UTF-8 (byte 0xC3)\n"
+              "  hint: save the file as UTF-8 text");
     }
 
     TEST_CASE("load_project with a missing migrations folder points at its value") {

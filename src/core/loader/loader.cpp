@@ -2,6 +2,8 @@
 #include "core/loader/loader.hpp"
 
 #include "core/error.hpp"
+#include "util/slug.hpp"
+#include "util/text.hpp"
 
 #include <sha2.h>
 
@@ -13,7 +15,6 @@ namespace strata {
 
 namespace {
 
-constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 constexpr std::string_view k_up_suffix = ".up.sql";
 constexpr std::string_view k_down_suffix = ".down.sql";
 constexpr std::string_view k_name_hint =
@@ -25,9 +26,6 @@ char ascii_lower(char c) {
 }
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
-}
-bool is_slug_char(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
 }
 
 // Which offered files are meant as migrations. Dotfiles (editor leftovers, macOS "._" files)
@@ -71,7 +69,7 @@ std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
         return "the id must be followed by '_' and a slug";
     out.id = out.stem.substr(0, digits);
     out.slug = out.stem.substr(digits + 1);
-    if (!std::all_of(out.slug.begin(), out.slug.end(), is_slug_char))
+    if (!util::is_slug(out.slug))
         return "the slug may contain only ASCII letters, digits, '_' and '-'";
     out.file = &file;
     return std::nullopt;
@@ -88,61 +86,21 @@ std::string sibling_path(const SourceFile& file, std::string_view sibling_name) 
     return std::string(sibling_name);
 }
 
-// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is ill-formed
-// (overlong forms, surrogates, code points above U+10FFFF, truncated sequences).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    auto at = [&](std::size_t k) -> unsigned {
-        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0x100;
-    };
-    auto in = [](unsigned byte, unsigned low, unsigned high) {
-        return byte >= low && byte <= high;
-    };
-    unsigned lead = at(0);
-    if (lead < 0x80)
-        return 1;
-    if (in(lead, 0xC2, 0xDF))
-        return in(at(1), 0x80, 0xBF) ? 2 : 0;
-    if (in(lead, 0xE0, 0xEF)) {
-        unsigned low = lead == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
-        unsigned high = lead == 0xED ? 0x9F : 0xBF; // ED A0..BF would be a surrogate
-        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) ? 3 : 0;
-    }
-    if (in(lead, 0xF0, 0xF4)) {
-        unsigned low = lead == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
-        unsigned high = lead == 0xF4 ? 0x8F : 0xBF; // F4 90.. would pass U+10FFFF
-        return in(at(1), low, high) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
-    }
-    return 0;
-}
-
-// Checks normalised text in one pass: valid UTF-8 and no NUL byte. The position reported is
-// 1-based, the column counted in characters, as editors show it (the BOM is already gone).
+// Checks normalised text: valid UTF-8 and no NUL byte. The position reported is 1-based, the
+// column counted in characters, as editors show it (the BOM is already gone).
 void check_encoding(std::string_view text, const std::string& path) {
-    int line = 1;
-    int column = 1;
-    for (std::size_t i = 0; i < text.size();) {
-        std::size_t length = utf8_sequence_length(text, i);
-        if (length == 0) {
-            static const char digits[] = "0123456789ABCDEF";
-            unsigned char byte = static_cast<unsigned char>(text[i]);
-            std::string hex = {'0', 'x', digits[byte >> 4], digits[byte & 0xF]};
-            throw Error(ErrorKind::MigrationFiles, "file is not valid UTF-8 (byte " + hex + ")",
-                        SourceLocation{path, line, column}, "save the file as UTF-8 text");
-        }
-        if (text[i] == '\0')
-            throw Error(ErrorKind::MigrationFiles,
-                        "file contains a NUL byte; SQLite would stop reading the SQL there and "
-                        "silently skip the rest",
-                        SourceLocation{path, line, column},
-                        "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-        i += length;
-    }
+    const std::optional<util::TextProblem> problem = util::find_text_problem(text);
+    if (!problem)
+        return;
+    const SourceLocation where{path, problem->line, problem->column};
+    if (problem->kind == util::TextProblem::Kind::InvalidUtf8)
+        throw Error(ErrorKind::MigrationFiles,
+                    "file is not valid UTF-8 (byte " + util::hex_byte(problem->byte) + ")", where,
+                    "save the file as UTF-8 text");
+    throw Error(ErrorKind::MigrationFiles,
+                "file contains a NUL byte; SQLite would stop reading the SQL there and silently "
+                "skip the rest",
+                where, "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
 }
 
 bool is_blank(std::string_view text) {
@@ -255,8 +213,7 @@ MigrationSet load_migrations(const AppConfig& app) {
 }
 
 std::string normalise_sql_text(std::string_view raw) {
-    if (raw.starts_with(k_bom))
-        raw.remove_prefix(k_bom.size());
+    raw = util::without_bom(raw);
     std::string text;
     text.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i) {

@@ -2,13 +2,13 @@
 #include "core/loader/migration_source.hpp"
 
 #include "core/error.hpp"
+#include "util/file_reader.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <system_error>
 #include <utility>
 
@@ -32,81 +32,34 @@ bool is_candidate(const std::string& name) {
     return tail == ".sql";
 }
 
-const char* file_kind(mode_t mode) {
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    return "not a regular file";
-}
+// A migration larger than this cannot run: SQLite refuses SQL text longer than its default
+// SQLITE_MAX_SQL_LENGTH (1,000,000,000 bytes) with "statement too long". Refusing such a file
+// at load time names it before the database is touched. Seed data below it is welcome.
+constexpr std::uint64_t k_max_migration_file_size = 1'000'000'000;
 
-[[noreturn]] void throw_not_regular(const std::string& path, mode_t mode) {
-    throw Error(ErrorKind::MigrationFiles,
-                std::string("migration file is not a regular file (it is ") + file_kind(mode) + ")",
-                SourceLocation{path},
-                "rename or remove it: every name ending in .sql must be a file (or a link to one)");
-}
-
-[[noreturn]] void throw_unreadable(const std::string& path, int error_number) {
-    throw Error(ErrorKind::MigrationFiles, "cannot read migration file: " + reason(error_number),
-                SourceLocation{path});
-}
-
-// Closes the descriptor on every path out of read_regular_file.
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : m_fd(fd) {}
-    ~FileDescriptor() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return m_fd; }
-
-  private:
-    int m_fd;
-};
-
-std::string read_regular_file(const std::string& path) {
-    // stat first so that a FIFO or device is never opened (opening a FIFO blocks, opening some
-    // devices has side effects); O_NONBLOCK plus fstat closes the gap if the file is swapped
-    // between the two calls.
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0)
-        throw_unreadable(path, errno);
-    if (!S_ISREG(info.st_mode))
-        throw_not_regular(path, info.st_mode);
-
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    if (fd.get() < 0)
-        throw_unreadable(path, errno);
-    if (::fstat(fd.get(), &info) != 0)
-        throw_unreadable(path, errno);
-    if (!S_ISREG(info.st_mode))
-        throw_not_regular(path, info.st_mode);
-
-    std::string content;
-    content.reserve(static_cast<std::size_t>(info.st_size));
-    char buffer[65536];
-    for (;;) {
-        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-        if (got == 0)
-            break;
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            throw_unreadable(path, errno);
+std::string read_migration_file(const std::string& path) {
+    try {
+        return util::read_file(path, k_max_migration_file_size);
+    } catch (const util::FileError& error) {
+        switch (error.problem) {
+        case util::FileProblem::NotRegular:
+            throw Error(ErrorKind::MigrationFiles,
+                        "migration file is not a regular file (it is " +
+                            std::string(util::describe(error.kind)) + ")",
+                        SourceLocation{path},
+                        "rename or remove it: every name ending in .sql must be a file (or a "
+                        "link to one)");
+        case util::FileProblem::TooLarge:
+            throw Error(ErrorKind::MigrationFiles,
+                        "migration file is too large (" + std::to_string(error.size) +
+                            " bytes; SQLite runs at most " + std::to_string(error.limit) +
+                            " bytes of SQL)",
+                        SourceLocation{path}, "split it into several migrations");
+        default:
+            throw Error(ErrorKind::MigrationFiles, "cannot read migration file: " + error.reason(),
+                        SourceLocation{path});
         }
-        content.append(buffer, static_cast<std::size_t>(got));
     }
-    return content;
 }
 
 } // namespace
@@ -134,7 +87,7 @@ std::vector<SourceFile> FolderSource::list_sql_files() const {
         if (!is_candidate(name))
             continue;
         std::string path = (m_folder / name).string();
-        std::string content = read_regular_file(path);
+        std::string content = read_migration_file(path);
         files.push_back(SourceFile{std::move(name), std::move(path), std::move(content)});
     }
     if (ec)

@@ -26,12 +26,14 @@ struct TomlCheckFailed {
 #include <toml++/toml.h>
 #pragma pop_macro("NDEBUG")
 
+#include "util/file_reader.hpp"
+#include "util/suggest.hpp"
+#include "util/text.hpp"
+
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <set>
 #include <span>
-#include <sstream>
 #include <system_error>
 #include <unordered_map>
 #include <unordered_set>
@@ -52,6 +54,23 @@ std::string join(const std::vector<std::string_view>& items, std::string_view se
         out += item;
     }
     return out;
+}
+
+// The text rules of every file strata reads (UTF-8, no NUL byte), checked before toml++ sees
+// the text so that a project file and a migration file get the same answer. A leading BOM is
+// allowed (toml++ skips it) and not counted in columns.
+void check_text(std::string_view text, const std::string& path) {
+    const std::optional<util::TextProblem> problem =
+        util::find_text_problem(util::without_bom(text));
+    if (!problem)
+        return;
+    const SourceLocation where{path, problem->line, problem->column};
+    if (problem->kind == util::TextProblem::Kind::InvalidUtf8)
+        throw Error(ErrorKind::ProjectFile,
+                    "file is not valid UTF-8 (byte " + util::hex_byte(problem->byte) + ")", where,
+                    "save the file as UTF-8 text");
+    throw Error(ErrorKind::ProjectFile, "file contains a NUL byte", where,
+                "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
 }
 
 // "a string", "an integer", ...: the article makes "found an integer" read naturally.
@@ -478,6 +497,7 @@ class CycleFinder {
 
 Document parse_document(std::string_view text, const std::filesystem::path& file,
                         const EnvLookup& env) {
+    check_text(text, file.string());
     Context context{file.string(), file.parent_path(), env};
     toml::table root;
     refuse_toml_parser_traps(text, context.path);
@@ -507,20 +527,30 @@ Document parse_document(std::string_view text, const std::filesystem::path& file
 
 std::string read_project_file(const std::filesystem::path& file) {
     const SourceLocation where{file.string()};
-    std::error_code ec;
-    auto status = std::filesystem::status(file, ec);
-    if (status.type() == std::filesystem::file_type::not_found)
-        throw Error(ErrorKind::ProjectFile, "project file not found", where,
-                    "run `strata init` to create one, or pass -p FILE to use another");
-    if (status.type() == std::filesystem::file_type::directory)
-        throw Error(ErrorKind::ProjectFile, "project file is a directory", where,
-                    "pass -p FILE with the path of a strata.toml file");
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (!in)
-        throw Error(ErrorKind::ProjectFile, "cannot read project file", where);
-    return buffer.str();
+    try {
+        return util::read_file(file);
+    } catch (const util::FileError& error) {
+        switch (error.problem) {
+        case util::FileProblem::NotFound:
+            throw Error(ErrorKind::ProjectFile, "project file not found", where,
+                        "run `strata init` to create one, or pass -p FILE to use another");
+        case util::FileProblem::NotRegular:
+            throw Error(ErrorKind::ProjectFile,
+                        error.kind == util::FileKind::Directory
+                            ? std::string("project file is a directory")
+                            : "project file is not a regular file (it is " +
+                                  std::string(util::describe(error.kind)) + ")",
+                        where, "pass -p FILE with the path of a strata.toml file");
+        case util::FileProblem::TooLarge:
+            throw Error(ErrorKind::ProjectFile,
+                        "project file is too large (" + std::to_string(error.size) +
+                            " bytes; the limit is " + std::to_string(error.limit) + ")",
+                        where, "pass -p FILE with the path of a strata.toml file");
+        default:
+            throw Error(ErrorKind::ProjectFile, "cannot read project file: " + error.reason(),
+                        where);
+        }
+    }
 }
 
 } // namespace
