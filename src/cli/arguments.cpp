@@ -2,7 +2,7 @@
 #include "cli/arguments.hpp"
 
 #include "core/error.hpp"
-#include "core/project/project.hpp"
+#include "util/suggest.hpp"
 
 #include <charconv>
 
@@ -143,7 +143,7 @@ struct GivenOption {
         std::vector<std::string_view> names;
         for (const OptionSpec& option : option_specs())
             names.push_back(option.long_name);
-        std::string closest = closest_key(written.substr(2), names);
+        std::string closest = util::closest_match(written.substr(2), names);
         if (!closest.empty())
             hint = "did you mean --" + closest + "? " + hint;
     }
@@ -159,7 +159,7 @@ Command command_from_word(const std::string& word) {
         if (!spec.alias.empty())
             names.push_back(spec.alias);
     }
-    std::string closest = closest_key(word, names);
+    std::string closest = util::closest_match(word, names);
     std::string hint = "`strata --help` lists the commands";
     if (!closest.empty())
         hint = "did you mean \"" + closest + "\"? " + hint;

@@ -618,21 +618,6 @@ migrations = "${M}/core"
         CHECK_FALSE(env("STRATA_PROJECT_TEST_UNSET").has_value());
     }
 
-    // ---- closest_key ----
-
-    TEST_CASE("closest_key suggests within max(2, len/3) edits") {
-        const std::vector<std::string_view> keys{"database", "busy_timeout_ms", "apps"};
-        CHECK(strata::closest_key("databse", keys) == "database");
-        CHECK(strata::closest_key("Database", keys) == "database");
-        CHECK(strata::closest_key("app", keys) == "apps");
-        CHECK(strata::closest_key("busy_timeout", keys) == "busy_timeout_ms"); // 3 <= 12/3
-        CHECK(strata::closest_key("busy_time", keys) == "");                   // 6 > 3
-        CHECK(strata::closest_key("colour", keys) == "");
-        CHECK(strata::closest_key("x", {}) == "");
-        // Ties go to the earlier candidate.
-        CHECK(strata::closest_key("ab", std::vector<std::string_view>{"ax", "xb"}) == "ax");
-    }
-
     // ---- load_project ----
 
     TEST_CASE("load_project reads the file and checks the migrations folders") {

@@ -25,24 +25,6 @@ std::string in_quotes(std::string_view text) {
     return '"' + std::string(text) + '"';
 }
 
-// Plain Levenshtein distance (insert, delete, substitute each cost 1), one row at a time.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-            row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 } // namespace
 
 namespace {
@@ -147,23 +129,6 @@ EnvLookup process_environment() {
             return std::string(value);
         return std::nullopt;
     };
-}
-
-// A suggestion is only useful when it is plausibly what was meant: allow up to a third of the
-// typed key's length in edits, but never fewer than 2 so short typos still get a suggestion.
-// Ties go to the earlier entry of `valid`, so callers control preference by order.
-std::string closest_key(std::string_view key, const std::vector<std::string_view>& valid) {
-    const std::size_t limit = std::max<std::size_t>(2, key.size() / 3);
-    std::string_view best;
-    std::size_t best_distance = limit + 1;
-    for (std::string_view candidate : valid) {
-        std::size_t distance = edit_distance(key, candidate);
-        if (distance < best_distance) {
-            best = candidate;
-            best_distance = distance;
-        }
-    }
-    return std::string(best);
 }
 
 } // namespace strata

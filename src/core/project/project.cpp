@@ -193,7 +193,7 @@ void apply_rules(const toml::table& table, std::span<const KeyRule<Target>> rule
         auto rule = std::find_if(rules.begin(), rules.end(),
                                  [name](const auto& r) { return r.key == name; });
         if (rule == rules.end()) {
-            std::string suggestion = closest_key(name, valid);
+            std::string suggestion = util::closest_match(name, valid);
             std::string hint = suggestion.empty()
                                    ? "valid keys" + in_section + ": " + join(valid, ", ")
                                    : "did you mean " + in_quotes(suggestion) + "?";
@@ -414,7 +414,7 @@ void check_dependencies_exist(const std::vector<ParsedApp>& apps) {
                     if (other.config.name != self)
                         others.push_back(other.config.name);
                 }
-                std::string suggestion = closest_key(deps[i], others);
+                std::string suggestion = util::closest_match(deps[i], others);
                 std::string hint = !suggestion.empty()
                                        ? "did you mean " + in_quotes(suggestion) + "?"
                                    : others.empty() ? "this project defines no other apps"
@@ -612,7 +612,7 @@ std::vector<const AppConfig*> Project::select_apps(std::string_view selector) co
     std::vector<std::string_view> names;
     for (const AppConfig& app : apps)
         names.push_back(app.name);
-    std::string suggestion = closest_key(selector, names);
+    std::string suggestion = util::closest_match(selector, names);
     std::string hint = suggestion.empty() ? "" : "did you mean " + in_quotes(suggestion) + "? ";
     hint += "valid apps: " + join(names, ", ") + " (or \"all\")";
     throw Error(ErrorKind::Usage, "unknown app " + in_quotes(selector), {}, hint);

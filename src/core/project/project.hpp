@@ -56,7 +56,4 @@ Project load_project(const std::filesystem::path& file, const EnvLookup& env);
 std::string expand_environment(std::string_view text, const EnvLookup& env,
                                const SourceLocation& where);
 
-// The valid key closest to `key` (edit distance), or "" when none is close.
-std::string closest_key(std::string_view key, const std::vector<std::string_view>& valid);
-
 } // namespace strata
