@@ -3,9 +3,9 @@
 
 #include "core/error.hpp"
 #include "core/plan/plan.hpp"
+#include "util/time_format.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <ostream>
 #include <utility>
 
@@ -74,7 +74,7 @@ void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds 
         return;
     if (!m_line_open)
         start_line(step);
-    m_out << paint("ok", k_green) << " (" << format_duration(elapsed) << ")\n" << std::flush;
+    m_out << paint("ok", k_green) << " (" << util::format_duration(elapsed) << ")\n" << std::flush;
     check_output();
     m_line_open = false;
 }
@@ -156,16 +156,6 @@ void TextReporter::start_line(const Step& step) {
     m_out << verb << ' ' << step.label() << " ... " << std::flush;
     m_line_open = true;
     check_output();
-}
-
-std::string format_duration(std::chrono::microseconds elapsed) {
-    char text[32];
-    double micros = static_cast<double>(elapsed.count());
-    if (elapsed < std::chrono::seconds(1))
-        std::snprintf(text, sizeof text, "%.1f ms", micros / 1e3);
-    else
-        std::snprintf(text, sizeof text, "%.2f s", micros / 1e6);
-    return text;
 }
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {

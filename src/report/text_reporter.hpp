@@ -61,9 +61,6 @@ class TextReporter : public RunObserver {
     std::size_t m_previews = 0;
 };
 
-// A duration as shown after "ok": "1.2 ms" below a second, "3.45 s" from one second on.
-std::string format_duration(std::chrono::microseconds elapsed);
-
 // `path` relative to `base` when it lies under it, otherwise as given (normalised).
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base);
 

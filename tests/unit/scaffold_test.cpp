@@ -43,27 +43,6 @@ Error error_from(Call call) {
 } // namespace
 
 TEST_SUITE("scaffold") {
-    TEST_CASE("slugs") {
-        struct Case {
-            std::string description;
-            std::string slug;
-        };
-        for (const Case& c : std::vector<Case>{
-                 {"create users", "create_users"},
-                 {"Create Users Table", "create_users_table"},
-                 {"  Add E-mail (v2)!  ", "add_e_mail_v2"},
-                 {"already_snake_case", "already_snake_case"},
-                 {"__x__", "x"},
-                 {"café au lait", "caf_au_lait"},
-                 {"2fa codes", "2fa_codes"},
-                 {"", ""},
-                 {"!!! ---", ""},
-             }) {
-            CAPTURE(c.description);
-            CHECK(slugify(c.description) == c.slug);
-        }
-    }
-
     TEST_CASE("ids are the UTC time to the second") {
         CHECK(timestamp_id(sample_time()) == "20261121093000");
         CHECK(timestamp_id(sample_time() + std::chrono::milliseconds(999)) == "20261121093000");

@@ -2,19 +2,14 @@
 #include "core/api/scaffold.hpp"
 
 #include "core/error.hpp"
+#include "util/file_writer.hpp"
+#include "util/slug.hpp"
+#include "util/time_format.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
 #include <system_error>
 
 namespace strata {
 namespace {
-
-bool is_slug_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
 
 // The description as it appears in a comment: on one line.
 std::string one_line(std::string_view text) {
@@ -32,27 +27,19 @@ std::string with_final_newline(std::string_view text) {
     return out;
 }
 
-// Creates `path` with `content`, failing when it exists: "wx" is an O_EXCL open, so a file that
-// appeared since any earlier check is not overwritten either.
+// Creates `path` with `content`, never replacing a file: the name is taken only once the
+// content is complete and durable, and a file that appeared since any earlier check stays.
 void write_new_file(const std::filesystem::path& path, std::string_view content,
                     ErrorKind write_error_kind) {
-    std::FILE* file = std::fopen(path.c_str(), "wx");
-    if (file == nullptr) {
-        int error = errno;
-        if (error == EEXIST)
+    try {
+        util::write_file_atomically(path, content, util::WriteMode::CreateNew);
+    } catch (const util::FileError& error) {
+        if (error.problem == util::FileProblem::Exists)
             throw Error(ErrorKind::Usage, "file already exists", {path.string()},
                         "strata never overwrites a file; remove or rename it first");
-        throw Error(write_error_kind, std::string("cannot create file: ") + std::strerror(error),
-                    {path.string()});
-    }
-    bool written = std::fwrite(content.data(), 1, content.size(), file) == content.size();
-    bool closed = std::fclose(file) == 0;
-    if (!written || !closed) {
-        int error = errno;
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-        throw Error(write_error_kind, std::string("cannot write file: ") + std::strerror(error),
-                    {path.string()});
+        const char* what = error.problem == util::FileProblem::CannotCreate ? "cannot create file: "
+                                                                            : "cannot write file: ";
+        throw Error(write_error_kind, what + error.reason(), {path.string()});
     }
 }
 
@@ -102,36 +89,14 @@ std::string project_file_text(std::string_view app_name) {
 
 } // namespace
 
-std::string slugify(std::string_view description) {
-    std::string slug;
-    bool pending_separator = false;
-    for (char raw : description) {
-        char c = (raw >= 'A' && raw <= 'Z') ? static_cast<char>(raw - 'A' + 'a') : raw;
-        if (!is_slug_char(c)) {
-            pending_separator = true;
-            continue;
-        }
-        if (pending_separator && !slug.empty())
-            slug += '_';
-        pending_separator = false;
-        slug += c;
-    }
-    return slug;
-}
-
 std::string timestamp_id(std::chrono::system_clock::time_point now) {
-    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
-    return text;
+    return util::utc_digits(now);
 }
 
 NewMigrationFiles create_migration(const AppConfig& app, std::string_view description,
                                    std::string_view up_sql, std::string_view down_sql,
                                    std::chrono::system_clock::time_point now) {
-    std::string slug = slugify(description);
+    std::string slug = util::slugify(description);
     if (slug.empty())
         throw Error(ErrorKind::Usage,
                     "the description \"" + one_line(description) +

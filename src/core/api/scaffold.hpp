@@ -24,10 +24,6 @@ struct InitFiles {
     std::filesystem::path migrations_dir;
 };
 
-// The file-name slug of a description: lower case, every run of characters other than a-z and
-// 0-9 turned into one '_', with no '_' at either end. "Create Users!" -> "create_users".
-std::string slugify(std::string_view description);
-
 // A migration id from a time: its UTC date and time as YYYYMMDDHHMMSS.
 std::string timestamp_id(std::chrono::system_clock::time_point now);
 

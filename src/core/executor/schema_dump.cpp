@@ -3,13 +3,11 @@
 
 #include "core/error.hpp"
 #include "core/state/state_store.hpp"
+#include "util/file_writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <fstream>
 #include <set>
 #include <system_error>
 
@@ -82,24 +80,20 @@ void write_schema_file(SQLite::Database& db, const fs::path& path) {
     }
     // Written beside the target and renamed over it, so a reader (or a crash) never sees half
     // a file.
-    const fs::path temporary(path.string() + "." + std::to_string(::getpid()) + ".tmp");
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out)
-            schema_file_failed(path, "cannot create " + temporary.string() + ": " +
-                                         std::generic_category().message(errno));
-        out << schema;
-        out.close();
-        if (!out) {
-            fs::remove(temporary, error);
-            schema_file_failed(path, "writing " + temporary.string() + " failed");
+    try {
+        util::write_file_atomically(path, schema, util::WriteMode::Replace);
+    } catch (const util::FileError& failure) {
+        switch (failure.problem) {
+        case util::FileProblem::CannotCreate:
+            schema_file_failed(path, "cannot create " + failure.path + ": " + failure.reason());
+        case util::FileProblem::CannotWrite:
+        case util::FileProblem::CannotSync:
+            schema_file_failed(path, "writing " + failure.path + " failed: " + failure.reason());
+        case util::FileProblem::CannotSyncFolder:
+            schema_file_failed(path, "fsync of its folder failed: " + failure.reason());
+        default:
+            schema_file_failed(path, failure.reason());
         }
-    }
-    fs::rename(temporary, path, error);
-    if (error) {
-        const std::string detail = error.message();
-        fs::remove(temporary, error);
-        schema_file_failed(path, detail);
     }
 }
 
