@@ -6,9 +6,11 @@
 #include "report/text_reporter.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
+#include "util/file_writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -248,6 +250,47 @@ TEST_SUITE("backup") {
         CHECK(read_file(taken) == "someone else's");
         CHECK(names_in(dir.path()) ==
               std::vector<std::string>{"app.db", "app.db.20261121T093000.123Z.bak"});
+    }
+
+    TEST_CASE("a backup never follows a link planted at its temporary name") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        write_file(dir / "victim", "precious");
+        const fs::path backup = backup_path_for(db, at());
+        fs::create_symlink(dir / "victim", util::temporary_path_for(backup, 0));
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        CHECK(backup_database(connection, 3, at()) == backup);
+        CHECK(content_of(backup) == content_of(db));
+        CHECK(read_file(dir / "victim") == "precious");
+        CHECK(fs::is_symlink(util::temporary_path_for(backup, 0)));
+    }
+
+    TEST_CASE("a backup of a database another connection holds exclusively is busy") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        SQLite::Database other(db.string(), SQLite::OPEN_READWRITE);
+        other.exec("BEGIN EXCLUSIVE");
+        DatabaseOptions options;
+        options.busy_timeout_ms = 0;
+        Connection connection(db, OpenMode::ReadWrite, options);
+
+        try {
+            backup_database(connection, 3, at());
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Busy);
+            CHECK(e.message() == "cannot back up " + db.string() +
+                                     ": it is locked by another connection (database is locked)");
+            CHECK(e.hint() == "wait for the other program to finish, or raise busy_timeout_ms in "
+                              "strata.toml");
+            CHECK(e.sqlite_code() == SQLITE_BUSY);
+        }
+        // No half-written copy is left behind.
+        for (const std::string& name : names_in(dir.path()))
+            CHECK(name.find(".bak") == std::string::npos);
     }
 
     TEST_CASE("restore puts the backup's content back") {

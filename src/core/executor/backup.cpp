@@ -2,17 +2,15 @@
 #include "core/executor/backup.hpp"
 
 #include "core/error.hpp"
+#include "core/executor/sqlite_error.hpp"
+#include "util/file_writer.hpp"
+#include "util/time_format.hpp"
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,21 +25,6 @@ namespace {
 constexpr std::string_view k_extension = ".bak";
 // "YYYYMMDDTHHMMSS.mmmZ": a digit where the pattern has 'D', the character itself elsewhere.
 constexpr std::string_view k_timestamp_pattern = "DDDDDDDDTDDDDDD.DDDZ";
-
-std::string timestamp_of(std::chrono::system_clock::time_point now) {
-    using namespace std::chrono;
-    const auto since_epoch = floor<milliseconds>(now.time_since_epoch());
-    const auto whole_seconds = floor<seconds>(since_epoch);
-    const auto millis = (since_epoch - whole_seconds).count();
-    const std::time_t seconds_since_epoch = static_cast<std::time_t>(whole_seconds.count());
-    std::tm utc{};
-    gmtime_r(&seconds_since_epoch, &utc);
-    char text[40];
-    std::snprintf(text, sizeof text, "%04d%02d%02dT%02d%02d%02d.%03dZ", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                  static_cast<int>(millis));
-    return text;
-}
 
 bool is_timestamp(std::string_view text) {
     if (text.size() != k_timestamp_pattern.size())
@@ -63,39 +46,23 @@ bool is_backup_name(std::string_view name, std::string_view database_name) {
     return name.starts_with('.') && is_timestamp(name.substr(1));
 }
 
-fs::path folder_of(const fs::path& path) {
-    return path.has_parent_path() ? path.parent_path() : fs::path(".");
-}
+using util::folder_of;
 
-std::string errno_text(int error) {
-    return std::generic_category().message(error);
-}
-
-// The name the copy is written under until it is complete and durable: it never matches the
-// backup pattern, so neither list_backups nor a user mistakes it for a backup.
-fs::path temporary_path_for(const fs::path& backup) {
-    return fs::path(backup.string() + "." + std::to_string(::getpid()) + ".tmp");
-}
-
-// Removes a half-written copy (and any journal SQLite left beside it) unless released.
-class TemporaryFile {
+// Removes the files SQLite may leave beside the copy it writes (a journal, or a WAL and its
+// index when the copied database is in WAL mode) on every way out.
+class SqliteSideFiles {
   public:
-    explicit TemporaryFile(fs::path path) : m_path(std::move(path)) {}
-    ~TemporaryFile() {
-        if (m_path.empty())
-            return;
+    explicit SqliteSideFiles(fs::path database) : m_database(std::move(database)) {}
+    ~SqliteSideFiles() {
         std::error_code ignored;
-        for (const char* suffix : {"", "-journal", "-wal", "-shm"})
-            fs::remove(m_path.string() + suffix, ignored);
+        for (const char* suffix : {"-journal", "-wal", "-shm"})
+            fs::remove(m_database.string() + suffix, ignored);
     }
-    TemporaryFile(const TemporaryFile&) = delete;
-    TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-    const fs::path& path() const { return m_path; }
-    void release() { m_path.clear(); }
+    SqliteSideFiles(const SqliteSideFiles&) = delete;
+    SqliteSideFiles& operator=(const SqliteSideFiles&) = delete;
 
   private:
-    fs::path m_path;
+    fs::path m_database;
 };
 
 // Builds the errors of one backup, all naming the database and the backup file.
@@ -104,74 +71,49 @@ class BackupFailure {
     BackupFailure(const fs::path& database, const fs::path& backup)
         : m_database(database), m_backup(backup) {}
 
-    [[noreturn]] void raise(const std::string& detail, std::string hint = {},
-                            std::optional<int> sqlite_code = {}) const {
-        if (hint.empty())
-            hint = "check the free disk space and that " + folder_of(m_backup).string() +
-                   " is writable; nothing was migrated";
-        Error error(ErrorKind::Database,
+    [[noreturn]] void raise(const std::string& detail, std::string hint = {}) const {
+        throw Error(ErrorKind::Database,
                     "cannot back up " + m_database.string() + " to " + m_backup.string() + ": " +
                         detail,
-                    {}, std::move(hint));
-        if (sqlite_code)
-            error.with_sqlite_code(*sqlite_code);
-        throw error;
+                    {}, hint.empty() ? default_hint() : std::move(hint));
     }
 
     [[noreturn]] void raise_sqlite(int code, const std::string& detail) const {
-        const int primary = code & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-            throw Error(ErrorKind::Busy,
-                        "cannot back up " + m_database.string() +
-                            ": it is locked by another connection (" + detail + ")",
-                        {},
-                        "wait for the other program to finish, or raise busy_timeout_ms in "
-                        "strata.toml")
-                .with_sqlite_code(code);
-        std::string hint;
-        if (primary == SQLITE_FULL)
-            hint = "free some disk space beside the database; nothing was migrated";
-        raise(detail, hint, code);
+        throw sqlite_error(code,
+                           {.message = "cannot back up " + m_database.string() + " to " +
+                                       m_backup.string() + ": " + detail,
+                            .busy_message = "cannot back up " + m_database.string() +
+                                            ": it is locked by another connection (" + detail + ")",
+                            .hint = default_hint(),
+                            .full_hint = "free some disk space beside the database; nothing "
+                                         "was migrated"});
+    }
+
+    [[noreturn]] void raise_file(const util::FileError& error) const {
+        switch (error.problem) {
+        case util::FileProblem::Exists:
+            raise("a file of that name already exists",
+                  "strata never overwrites a backup; run again in a moment");
+        case util::FileProblem::CannotCreate:
+            raise("cannot create " + error.path + ": " + error.reason());
+        case util::FileProblem::CannotSync:
+            raise("fsync failed: " + error.reason());
+        case util::FileProblem::CannotSyncFolder:
+            raise("fsync of the folder failed: " + error.reason());
+        default:
+            raise(error.reason());
+        }
     }
 
   private:
+    std::string default_hint() const {
+        return "check the free disk space and that " + folder_of(m_backup).string() +
+               " is writable; nothing was migrated";
+    }
+
     fs::path m_database;
     fs::path m_backup;
 };
-
-// Flushes a file (or a folder's entries) to the disk. Folders that cannot be synced (some
-// file systems refuse) are not an error: the copy itself is already durable then.
-int sync_path(const fs::path& path, bool folder) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (folder ? O_DIRECTORY : 0));
-    if (fd < 0)
-        return errno;
-    int error = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    if (folder && (error == EINVAL || error == EROFS))
-        error = 0;
-    return error;
-}
-
-// Gives the finished copy its final name without ever replacing a file: link() fails when the
-// name exists. File systems without hard links (FAT on a device's SD card) get a rename after
-// a check instead.
-void publish(const fs::path& temporary, const fs::path& backup, const BackupFailure& failure) {
-    if (::link(temporary.c_str(), backup.c_str()) == 0) {
-        ::unlink(temporary.c_str());
-        return;
-    }
-    const int error = errno;
-    if (error == EEXIST)
-        failure.raise("a file of that name already exists",
-                      "strata never overwrites a backup; run again in a moment");
-    std::error_code code;
-    if (fs::exists(backup, code))
-        failure.raise("a file of that name already exists",
-                      "strata never overwrites a backup; run again in a moment");
-    fs::rename(temporary, backup, code);
-    if (code)
-        failure.raise(code.message());
-}
 
 std::string quick_check(SQLite::Database& db) {
     SQLite::Statement check(db, "PRAGMA quick_check");
@@ -207,8 +149,7 @@ Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& op
         source.emplace(backup, OpenMode::ReadOnly, options);
         verdict = quick_check(source->db());
     } catch (const SQLite::Exception& e) {
-        const int primary = e.getErrorCode() & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        if (kind_for_sqlite_code(sqlite_code_of(e), ErrorKind::Database) == ErrorKind::Busy)
             rethrow_as_error(backup, "checking the backup");
         unusable_backup(backup, e.what());
     } catch (const Error& e) {
@@ -224,7 +165,8 @@ Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& op
 } // namespace
 
 fs::path backup_path_for(const fs::path& database, std::chrono::system_clock::time_point now) {
-    return fs::path(database.string() + "." + timestamp_of(now) + std::string(k_extension));
+    return fs::path(database.string() + "." + util::utc_basic_millis(now) +
+                    std::string(k_extension));
 }
 
 fs::path database_of_backup(const fs::path& backup) {
@@ -272,8 +214,17 @@ fs::path backup_database(Connection& connection, int keep,
         failure.raise("a file of that name already exists",
                       "strata never overwrites a backup; run again in a moment");
 
-    TemporaryFile temporary(temporary_path_for(backup));
-    fs::remove(temporary.path(), error); // left by a crashed run with the same pid and time
+    // SQLite fills a file created beside the backup exclusively, so that a link planted at the
+    // temporary name is never followed; 0644 is what SQLite gives a database it creates. The
+    // temporary name never matches the backup pattern, so nobody mistakes it for a backup.
+    std::optional<util::TemporaryFile> temporary;
+    try {
+        temporary.emplace(util::TemporaryFile::create_beside(backup, 0644));
+    } catch (const util::FileError& e) {
+        failure.raise_file(e);
+    }
+    temporary->close();
+    const SqliteSideFiles side_files(temporary->path());
 
     sqlite3* source = connection.db().getHandle();
     // The copy goes through the same VFS as the database, so a test's VFS sees every write.
@@ -285,25 +236,22 @@ fs::path backup_database(Connection& connection, int keep,
 
     std::optional<Connection> copy;
     try {
-        copy.emplace(temporary.path(), OpenMode::Create, options);
+        copy.emplace(temporary->path(), OpenMode::ReadWrite, options);
     } catch (const Error& e) {
         failure.raise(e.message());
     }
     try {
-        sqlite3* destination = copy->db().getHandle();
         // FULL: the copy's commit reaches the disk before the migration may start.
         copy->db().exec("PRAGMA synchronous = FULL");
-        sqlite3_backup* job = sqlite3_backup_init(destination, "main", source, "main");
-        if (job == nullptr)
-            failure.raise_sqlite(sqlite3_extended_errcode(destination),
-                                 sqlite3_errmsg(destination));
-        // One step: the whole copy under one read lock, so it is one consistent snapshot.
-        const int step = sqlite3_backup_step(job, -1);
-        const int finish = sqlite3_backup_finish(job);
+        int step = SQLITE_OK;
+        {
+            SQLite::Backup job(copy->db(), connection.db());
+            // One step: the whole copy under one read lock, so it is one consistent snapshot.
+            // (BUSY and LOCKED are returned, other failures thrown.)
+            step = job.executeStep(-1);
+        }
         if (step != SQLITE_DONE)
             failure.raise_sqlite(step, sqlite3_errstr(step));
-        if (finish != SQLITE_OK)
-            failure.raise_sqlite(finish, sqlite3_errstr(finish));
         // A copy of an empty file would itself be empty, which restore rightly refuses:
         // writing the header makes it a real (empty) database.
         if (copy->db().execAndGet("PRAGMA page_count").getInt() == 0)
@@ -312,16 +260,19 @@ fs::path backup_database(Connection& connection, int keep,
         // -wal and -shm files beside it.
         copy->db().exec("PRAGMA journal_mode = DELETE");
     } catch (const SQLite::Exception& e) {
-        failure.raise_sqlite(e.getExtendedErrorCode(), e.what());
+        failure.raise_sqlite(sqlite_code_of(e), e.what());
     }
     copy.reset(); // closed before it is synced and named
 
-    if (const int sync_error = sync_path(temporary.path(), false); sync_error != 0)
-        failure.raise("fsync failed: " + errno_text(sync_error));
-    publish(temporary.path(), backup, failure);
-    temporary.release();
-    if (const int sync_error = sync_path(folder_of(backup), true); sync_error != 0)
-        failure.raise("fsync of the folder failed: " + errno_text(sync_error));
+    // Durable before it gets its name, and never in place of a file of that name.
+    try {
+        util::sync_file(temporary->path());
+        util::publish(temporary->path(), backup, util::WriteMode::CreateNew);
+        temporary->release();
+        util::sync_folder(folder_of(backup));
+    } catch (const util::FileError& e) {
+        failure.raise_file(e);
+    }
 
     // The new backup always stays, even when a clock set back makes it sort before older ones.
     std::vector<fs::path> others = list_backups(database);
@@ -360,42 +311,32 @@ void restore_database(const fs::path& database, const fs::path& backup,
     int code = SQLITE_OK;
     {
         Connection target(database, OpenMode::Create, target_options);
-        sqlite3* destination = target.db().getHandle();
-        // Exclusive: in WAL mode every open connection holds a shared lock on the file, so this
-        // also refuses while another program merely has the database open. (Setting
-        // synchronous reads the schema, which already takes that lock.)
-        code =
-            sqlite3_exec(destination, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = FULL",
-                         nullptr, nullptr, nullptr);
-        if (code == SQLITE_OK) {
-            sqlite3_backup* job =
-                sqlite3_backup_init(destination, "main", source.db().getHandle(), "main");
-            if (job == nullptr) {
-                code = sqlite3_extended_errcode(destination);
-            } else {
-                const int step = sqlite3_backup_step(job, -1);
-                const int finish = sqlite3_backup_finish(job);
-                code = step == SQLITE_DONE ? finish : step;
-            }
+        try {
+            // Exclusive: in WAL mode every open connection holds a shared lock on the file, so
+            // this also refuses while another program merely has the database open. (Setting
+            // synchronous reads the schema, which already takes that lock.)
+            target.db().exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = FULL");
+            SQLite::Backup job(target.db(), source.db());
+            // BUSY and LOCKED are returned, other failures thrown.
+            const int step = job.executeStep(-1);
+            code = step == SQLITE_DONE ? SQLITE_OK : step;
+        } catch (const SQLite::Exception& e) {
+            code = sqlite_code_of(e);
         }
     }
     if (code == SQLITE_OK)
         return;
     if (!existed) // do not leave behind an empty database that the restore created
         fs::remove(database, error);
-    const int primary = code & 0xff;
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        throw Error(ErrorKind::Busy,
-                    "cannot restore " + database.string() + " while another connection holds it",
-                    {}, "stop the programs that use the database, then run strata restore again")
-            .with_sqlite_code(code);
-    throw Error(ErrorKind::Database,
-                "cannot restore " + database.string() + " from " + backup.string() + ": " +
+    throw sqlite_error(
+        code,
+        {.message = "cannot restore " + database.string() + " from " + backup.string() + ": " +
                     sqlite3_errstr(code),
-                {},
-                primary == SQLITE_FULL ? "free some disk space and run strata restore again"
-                                       : "check the permissions of the database and its folder")
-        .with_sqlite_code(code);
+         .busy_message =
+             "cannot restore " + database.string() + " while another connection holds it",
+         .hint = "check the permissions of the database and its folder",
+         .busy_hint = "stop the programs that use the database, then run strata restore again",
+         .full_hint = "free some disk space and run strata restore again"});
 }
 
 } // namespace strata

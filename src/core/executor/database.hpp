@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/executor/sqlite_error.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -49,18 +50,5 @@ struct Settings;
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running
 // anything, when `settings` fails check_settings; Error(Database) when SQLite refuses the mode.
 void configure_for_migrating(Connection& connection, const Settings& settings);
-
-// The error kind for an SQLite result code: Busy for BUSY/LOCKED; Database for codes that
-// mean the file itself cannot be used (read-only, I/O error, full, corrupt, not a database,
-// out of memory); `otherwise` for the rest (e.g. a constraint a statement broke).
-ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise);
-
-// What to do about an SQLite result code, or "" when there is nothing general to say.
-std::string hint_for_sqlite_code(int code);
-
-// Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
-// BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what
-// strata was `doing`; a strata::Error passes through unchanged.
-[[noreturn]] void rethrow_as_error(const std::filesystem::path& path, const std::string& doing);
 
 } // namespace strata

@@ -48,11 +48,12 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
     // A statement that fails because of the file itself (read-only, I/O error, disk full, ...)
     // is not the migration's fault: it gets the database's error kind and hint.
     auto fail_statement = [&] {
-        const int code = sqlite3_extended_errcode(db);
-        const ErrorKind kind = kind_for_sqlite_code(code, ErrorKind::MigrationFailed);
-        const std::string hint =
-            kind == ErrorKind::MigrationFailed ? failure_hint : hint_for_sqlite_code(code);
-        fail(std::string("statement failed: ") + sqlite3_errmsg(db), hint, code, kind);
+        throw sqlite_error(sqlite3_extended_errcode(db),
+                           {.message = std::string("statement failed: ") + sqlite3_errmsg(db),
+                            .otherwise = ErrorKind::MigrationFailed,
+                            .hint = failure_hint,
+                            .busy_hint = "",
+                            .where = {path, position.line(), position.column()}});
     };
 
     auto refuse = [&](const RunnerRefusal& refusal) {

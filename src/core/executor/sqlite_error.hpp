@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The one translation of SQLite's result codes into strata::Error: which kind (Busy, Database,
+// or the caller's own), which hint, and the extended code kept on the error.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace SQLite {
+class Exception;
+}
+
+namespace strata {
+
+// What a caller says about a failed SQLite call; sqlite_error picks the words that fit the code.
+// Every field has a default, so callers name only the ones they set.
+struct SqliteFailure {
+    // The message for every code but BUSY/LOCKED.
+    std::string message{};
+    // The message when another connection holds a lock (BUSY/LOCKED); "" = `message`.
+    std::string busy_message{};
+    // The kind for codes that say nothing about the file or a lock (a broken constraint, a
+    // syntax error); codes about the file itself are always Database, BUSY/LOCKED always Busy.
+    ErrorKind otherwise = ErrorKind::Database;
+    // The hint for errors of the `otherwise` kind; "" = hint_for_sqlite_code for Database.
+    std::string hint{};
+    // The hint for BUSY/LOCKED.
+    std::string busy_hint = "wait for the other program to finish, or raise busy_timeout_ms in "
+                            "strata.toml";
+    // The hint when the disk is full (SQLITE_FULL); "" = as for any other code.
+    std::string full_hint{};
+    SourceLocation where{}; // where the failing SQL is, when it is in a file
+};
+
+// The strata::Error for the (extended) SQLite result code `code`, worded by `failure`, carrying
+// `code`. Busy for BUSY/LOCKED; Database for codes that mean the file itself cannot be used
+// (kind_for_sqlite_code); failure.otherwise for the rest.
+Error sqlite_error(int code, SqliteFailure failure);
+
+// The most precise code an SQLite::Exception carries: the extended code, or the primary one
+// when SQLiteCpp did not record an extended code (it then holds -1).
+int sqlite_code_of(const SQLite::Exception& exception);
+
+// The error kind for an SQLite result code: Busy for BUSY/LOCKED; Database for codes that
+// mean the file itself cannot be used (read-only, I/O error, full, corrupt, not a database,
+// out of memory); `otherwise` for the rest (e.g. a constraint a statement broke).
+ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise);
+
+// What to do about an SQLite result code, or "" when there is nothing general to say.
+std::string hint_for_sqlite_code(int code);
+
+// Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
+// BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what
+// strata was `doing`; a strata::Error passes through unchanged.
+[[noreturn]] void rethrow_as_error(const std::filesystem::path& path, const std::string& doing);
+
+} // namespace strata
