@@ -6,5 +6,6 @@
 #include "core/api/managers.hpp"
 #include "core/error.hpp"
 #include "core/executor/observer.hpp"
+#include "core/migration_id.hpp"
 #include "core/plan/plan.hpp"
 #include "core/project/project.hpp"

@@ -68,7 +68,7 @@ std::string render_statuses_json(const std::vector<MigrationStatus>& statuses) {
     for (std::size_t i = 0; i < statuses.size(); ++i) {
         const MigrationStatus& status = statuses[i];
         out += "  {\"app_name\":" + json_string(status.app_name);
-        out += ",\"migration_id\":" + json_string(status.migration_id);
+        out += ",\"migration_id\":" + json_string(status.migration_id.text());
         out += ",\"description\":" + json_string(status.description);
         out += ",\"has_ran\":";
         out += status.has_ran ? "true" : "false";

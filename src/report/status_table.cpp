@@ -86,7 +86,7 @@ std::string render_status_table(const std::vector<MigrationStatus>& statuses,
         widths[i] = display_width(headers[i]);
     for (const MigrationStatus& status : statuses) {
         widths[0] = std::max(widths[0], display_width(status.app_name));
-        widths[1] = std::max(widths[1], display_width(status.migration_id));
+        widths[1] = std::max(widths[1], display_width(status.migration_id.text()));
         widths[2] = std::max(widths[2], display_width(status.description));
         widths[3] = std::max(widths[3], display_width(status_text(status)));
     }
@@ -121,7 +121,7 @@ std::string render_status_table(const std::vector<MigrationStatus>& statuses,
         std::string line;
         pad(line, status.app_name, widths[0]);
         line += k_separator;
-        pad(line, status.migration_id, widths[1]);
+        pad(line, status.migration_id.text(), widths[1]);
         line += k_separator;
         pad(line, truncate_to_width(status.description, widths[2]), widths[2]);
         line += k_separator;

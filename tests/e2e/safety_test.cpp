@@ -238,6 +238,26 @@ TEST_SUITE("e2e_safety") {
         CHECK_FALSE(has_table(db, "notes"));
     }
 
+    TEST_CASE("a state row whose id is not digits exits 5, naming the row") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        auto db = dir / "app.db";
+        REQUIRE(run_strata({"forwards", "core", "1"}, in_dir(dir.path())).exit_code == 0);
+        execute_sql(db, "UPDATE migrations SET name = '1 OR 1' WHERE name = '0001'");
+        FileSnapshot before(db);
+
+        for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+                 {"check"}, {"forwards"}, {"backwards", "core", "--yes"}, {"sync", "--yes"}}) {
+            CAPTURE(args.front());
+            auto r = run_strata(args, in_dir(dir.path()));
+            CHECK(r.exit_code == 5);
+            CHECK(starts_with_error(r));
+            CHECK(r.err.find("holds an invalid migration id \"1 OR 1\" (row id 1, app "
+                             "\"core\")") != std::string::npos);
+            CHECK(before.unchanged());
+        }
+    }
+
     TEST_CASE("a file that is not a database exits 5 and is left alone") {
         TempDir dir;
         write_standard_project(dir.path());

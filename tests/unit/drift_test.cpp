@@ -22,7 +22,7 @@ MigrationSet files(const std::vector<std::string>& ids, const std::string& app =
     for (const auto& id : ids) {
         Migration m;
         m.app_name = app;
-        m.id = id;
+        m.id = MigrationId(id);
         m.name = id + "_m" + id;
         m.description = "m" + id;
         m.up_sql = "-- up " + id;
@@ -50,7 +50,7 @@ std::vector<AppliedMigration> rows(const std::vector<RowSpec>& specs,
         AppliedMigration row;
         row.row_id = ++row_id;
         row.app_name = app;
-        row.migration_id = spec.id;
+        row.migration_id = MigrationId(spec.id);
         row.description = "m" + spec.id;
         row.checksum = spec.checksum.empty() ? "sum" + spec.id : spec.checksum;
         row.down_sql = "-- stored down " + spec.id;
@@ -67,11 +67,11 @@ std::string shape(const std::vector<MigrationPair>& pairs) {
         if (!out.empty())
             out += ' ';
         if (pair.migration == nullptr)
-            out += 'X' + pair.applied->migration_id;
+            out += 'X' + pair.applied->migration_id.text();
         else if (pair.applied == nullptr)
-            out += 'P' + pair.migration->id;
+            out += 'P' + pair.migration->id.text();
         else
-            out += (pair.modified() ? 'M' : 'A') + pair.migration->id;
+            out += (pair.modified() ? 'M' : 'A') + pair.migration->id.text();
     }
     return out;
 }
@@ -79,7 +79,8 @@ std::string shape(const std::vector<MigrationPair>& pairs) {
 std::string ids_of(const std::vector<OutOfOrderStep>& steps) {
     std::string out;
     for (const auto& entry : steps)
-        out += (out.empty() ? "" : " ") + entry.step->migration_id + "<" + entry.newest_applied_id;
+        out += (out.empty() ? "" : " ") + entry.step->migration_id.text() + "<" +
+               entry.newest_applied_id.text();
     return out;
 }
 
@@ -145,12 +146,12 @@ TEST_SUITE("drift") {
         CHECK(drift.app_name == "core");
         CHECK_FALSE(drift.empty());
         REQUIRE(drift.modified.size() == 2);
-        CHECK(drift.modified[0].migration->id == "1");
+        CHECK(drift.modified[0].migration->id.text() == "1");
         CHECK(drift.modified[0].applied->checksum == "y");
-        CHECK(drift.modified[1].migration->id == "3");
+        CHECK(drift.modified[1].migration->id.text() == "3");
         REQUIRE(drift.missing.size() == 2);
-        CHECK(drift.missing[0]->migration_id == "7"); // applied before 5
-        CHECK(drift.missing[1]->migration_id == "5");
+        CHECK(drift.missing[0]->migration_id.text() == "7"); // applied before 5
+        CHECK(drift.missing[1]->migration_id.text() == "5");
 
         CHECK(find_drift(set, rows({{"1"}, {"2"}})).empty());
         CHECK(find_drift(set, {}).empty());
@@ -208,7 +209,7 @@ TEST_SUITE("drift") {
         Step reverse;
         reverse.direction = Direction::Backwards;
         reverse.app_name = "core";
-        reverse.migration_id = "3";
+        reverse.migration_id = MigrationId("3");
         plan.steps.insert(plan.steps.begin(), reverse);
         CHECK(out_of_order_steps(plan, applied, drift).empty());
     }

@@ -19,7 +19,7 @@ Step forwards(const std::string& id, const std::string& sql) {
     Step s;
     s.direction = Direction::Forwards;
     s.app_name = "core";
-    s.migration_id = id;
+    s.migration_id = MigrationId(id);
     s.description = "m" + id;
     s.sql = sql;
     s.sql_path = id + ".up.sql";
@@ -31,7 +31,7 @@ Step backwards(const std::string& id) {
     Step s;
     s.direction = Direction::Backwards;
     s.app_name = "core";
-    s.migration_id = id;
+    s.migration_id = MigrationId(id);
     s.description = "m" + id;
     s.sql = "DROP TABLE t" + id + ";";
     return s;
@@ -40,12 +40,14 @@ Step backwards(const std::string& id) {
 // Records what the executor reported, in order.
 struct Recorder : RunObserver {
     std::vector<std::string> events;
-    void on_step_started(const Step& s) override { events.push_back("start " + s.migration_id); }
+    void on_step_started(const Step& s) override {
+        events.push_back("start " + s.migration_id.text());
+    }
     void on_step_finished(const Step& s, std::chrono::microseconds) override {
-        events.push_back("done " + s.migration_id);
+        events.push_back("done " + s.migration_id.text());
     }
     void on_step_skipped(const Step& s, std::string_view) override {
-        events.push_back("skip " + s.migration_id);
+        events.push_back("skip " + s.migration_id.text());
     }
 };
 
@@ -92,7 +94,7 @@ TEST_SUITE("executor") {
         CHECK_FALSE(has_table(db, "t3"));
         const auto rows = StateStore(db).applied("core");
         REQUIRE(rows.size() == 1);
-        CHECK(rows[0].migration_id == "1");
+        CHECK(rows[0].migration_id.text() == "1");
     }
 
     TEST_CASE("a step another run already did is skipped inside the lock") {
@@ -131,7 +133,7 @@ TEST_SUITE("executor") {
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
         Executor(db, recorder, ExecutorOptions{true}).run(plan);
         CHECK_FALSE(has_table(db, "t1"));
-        CHECK(StateStore(db).is_applied("core", "1"));
+        CHECK(StateStore(db).is_applied("core", MigrationId("1")));
     }
 
     TEST_CASE("a database locked by another connection is reported as busy") {
@@ -195,7 +197,7 @@ TEST_SUITE("executor") {
             CHECK(e.hint().find("stays applied") != std::string::npos);
         }
         CHECK(has_table(db, "t2"));
-        CHECK(StateStore(db).is_applied("core", "2"));
+        CHECK(StateStore(db).is_applied("core", MigrationId("2")));
     }
 
     TEST_CASE("a raised cancel flag rolls back the migration in flight") {
@@ -206,7 +208,7 @@ TEST_SUITE("executor") {
             std::atomic<bool>& flag;
             explicit Canceller(std::atomic<bool>& f) : flag(f) {}
             void on_step_started(const Step& s) override {
-                if (s.migration_id == "2")
+                if (s.migration_id.text() == "2")
                     flag = true;
             }
         } canceller(cancel);
@@ -256,7 +258,7 @@ TEST_SUITE("executor") {
         }
         SUBCASE("another run reversed what the plan builds on: nothing more is done") {
             SQLite::Database other(path, SQLite::OPEN_READWRITE);
-            StateStore(other).remove("core", "1");
+            StateStore(other).remove("core", MigrationId("1"));
             try {
                 Executor(db, recorder, {}).run(plan, &planned_from);
                 FAIL("expected an error");
@@ -272,10 +274,10 @@ TEST_SUITE("executor") {
             struct Interferer : RunObserver {
                 std::string path;
                 void on_step_finished(const Step& s, std::chrono::microseconds) override {
-                    if (s.migration_id != "2")
+                    if (s.migration_id.text() != "2")
                         return;
                     SQLite::Database other(path, SQLite::OPEN_READWRITE);
-                    StateStore(other).remove("core", "1");
+                    StateStore(other).remove("core", MigrationId("1"));
                 }
             } interferer;
             interferer.path = path;

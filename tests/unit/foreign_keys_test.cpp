@@ -30,7 +30,7 @@ const char* k_rebuild_users = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, n
 Step forwards(const std::string& id, const std::string& sql) {
     Step s;
     s.app_name = "core";
-    s.migration_id = id;
+    s.migration_id = MigrationId(id);
     s.description = "m" + id;
     s.sql = sql;
     s.sql_path = id + ".up.sql";

@@ -177,7 +177,7 @@ TEST_SUITE("managers") {
 
         ForwardsMigrationManager(context, "core", "1").run();
         statuses = CheckMigrationManager(context, "core").get_migration_statuses();
-        CHECK(statuses[0].migration_id == "0001");
+        CHECK(statuses[0].migration_id.text() == "0001");
         CHECK(statuses[0].description == "create t1");
         CHECK(statuses[0].has_ran);
         CHECK_FALSE(statuses[0].ran_on.empty());
@@ -208,7 +208,7 @@ TEST_SUITE("managers") {
         CHECK(statuses[0].state == S::Modified);
         CHECK(statuses[0].has_ran);
         CHECK(statuses[1].state == S::Missing);
-        CHECK(statuses[1].migration_id == "0002");
+        CHECK(statuses[1].migration_id.text() == "0002");
         CHECK(statuses[1].description == "create t2"); // from the state row
         CHECK(statuses[1].has_ran);
         CHECK_FALSE(statuses[1].ran_on.empty());
@@ -258,7 +258,7 @@ TEST_SUITE("managers") {
         struct Order : RunObserver {
             std::vector<std::string> ids;
             void on_step_finished(const Step& step, std::chrono::microseconds) override {
-                ids.push_back(step.migration_id);
+                ids.push_back(step.migration_id.text());
             }
         } order;
         CHECK(ForwardsMigrationManager(Context{f.project, &order}).run().message ==

@@ -17,7 +17,7 @@ MigrationSet make_set(const std::vector<std::string>& ids) {
     for (const auto& id : ids) {
         Migration m;
         m.app_name = "core";
-        m.id = id;
+        m.id = MigrationId(id);
         m.name = id + "_m" + id;
         m.description = "m" + id;
         m.up_sql = "-- up " + id;
@@ -37,7 +37,7 @@ std::vector<AppliedMigration> applied(const std::vector<std::string>& ids) {
         AppliedMigration row;
         row.row_id = ++row_id;
         row.app_name = "core";
-        row.migration_id = id;
+        row.migration_id = MigrationId(id);
         row.description = "m" + id;
         row.down_sql = "-- stored down " + id;
         rows.push_back(row);
@@ -51,7 +51,7 @@ std::string shape(const Plan& plan) {
     for (const Step& s : plan.steps) {
         if (!out.empty())
             out += ' ';
-        out += (s.direction == Direction::Forwards ? 'F' : 'B') + s.migration_id;
+        out += (s.direction == Direction::Forwards ? 'F' : 'B') + s.migration_id.text();
     }
     return out;
 }
@@ -153,7 +153,7 @@ TEST_SUITE("plan") {
         const auto set = make_set({"1"});
         const Plan plan = plan_backwards(set, applied({"1", "2"}), "all");
         REQUIRE(plan.steps.size() == 2);
-        CHECK(plan.steps[0].migration_id == "2");
+        CHECK(plan.steps[0].migration_id.text() == "2");
         CHECK(plan.steps[0].sql == "-- stored down 2");
         CHECK(plan.steps[0].sql_path.empty());
         CHECK(plan.steps[1].sql == "-- down 1");
@@ -231,12 +231,30 @@ TEST_SUITE("plan") {
         CHECK(plan.steps[0].label() == "core 2 (m2)");
     }
 
+    TEST_CASE("ids longer than 64 bits plan by numeric value, written either way") {
+        // 2^64 is 18446744073709551616: these ids do not fit an integer.
+        const auto set = make_set({"9", "18446744073709551616", "100000000000000000000000000001"});
+        CHECK(shape(plan_forwards(set, applied({"0009"}), "all")) ==
+              "F18446744073709551616 F100000000000000000000000000001");
+        CHECK(shape(plan_forwards(set, {}, "0018446744073709551616")) ==
+              "F9 F18446744073709551616");
+        CHECK(shape(plan_backwards(
+                  set, applied({"9", "00018446744073709551616", "100000000000000000000000000001"}),
+                  "18446744073709551616_m18446744073709551616")) ==
+              "B100000000000000000000000000001 B00018446744073709551616");
+        CHECK(shape(plan_goto(set, applied({"9", "18446744073709551616"}), "9")) ==
+              "B18446744073709551616");
+        CHECK(
+            plan_goto(set, applied({"9", "18446744073709551616"}), "018446744073709551616").note ==
+            "App core is already at 18446744073709551616");
+    }
+
     TEST_CASE("pending and reverses_anything") {
         const auto set = make_set({"1", "2", "3"});
         const auto pending = pending_migrations(set, applied({"0002"}));
         REQUIRE(pending.size() == 2);
-        CHECK(pending[0]->id == "1");
-        CHECK(pending[1]->id == "3");
+        CHECK(pending[0]->id.text() == "1");
+        CHECK(pending[1]->id.text() == "3");
         CHECK_FALSE(plan_forwards(set, {}, "all").reverses_anything());
         CHECK(plan_backwards(set, applied({"1"}), "1").reverses_anything());
     }

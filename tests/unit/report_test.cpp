@@ -10,6 +10,7 @@
 #include <sstream>
 
 using strata::Direction;
+using strata::MigrationId;
 using strata::MigrationStatus;
 using strata::Plan;
 using strata::Step;
@@ -19,9 +20,9 @@ namespace {
 
 std::vector<MigrationStatus> sample_statuses() {
     return {
-        {"core", "0001", "create users", true, "2026-11-21T10:00:00.123Z"},
-        {"core", "0002", "create notes", false, ""},
-        {"billing", "20261121093000", "create invoices", false, ""},
+        {"core", MigrationId("0001"), "create users", true, "2026-11-21T10:00:00.123Z"},
+        {"core", MigrationId("0002"), "create notes", false, ""},
+        {"billing", MigrationId("20261121093000"), "create invoices", false, ""},
     };
 }
 
@@ -29,7 +30,7 @@ Step make_step(Direction direction, std::string id, std::string description) {
     Step step;
     step.direction = direction;
     step.app_name = "core";
-    step.migration_id = std::move(id);
+    step.migration_id = MigrationId(id);
     step.description = std::move(description);
     return step;
 }
@@ -51,8 +52,9 @@ TEST_SUITE("report") {
 
     TEST_CASE("a narrow terminal shortens descriptions with an ellipsis") {
         std::vector<MigrationStatus> statuses{
-            {"core", "0001", "add a very long description to the users table", false, ""},
-            {"core", "0002", "short", false, ""},
+            {"core", MigrationId("0001"), "add a very long description to the users table", false,
+             ""},
+            {"core", MigrationId("0002"), "short", false, ""},
         };
         // Unlimited and wide enough: nothing is cut.
         std::string full = render_status_table(statuses, {0, false});
@@ -83,14 +85,15 @@ TEST_SUITE("report") {
         CHECK(truncate_to_width("ééé", 2) == "é…");
         CHECK(truncate_to_width("abc", 0).empty());
 
-        std::vector<MigrationStatus> statuses{{"core", "0001", "créer les tables", false, ""}};
+        std::vector<MigrationStatus> statuses{
+            {"core", MigrationId("0001"), "créer les tables", false, ""}};
         CHECK(render_status_table(statuses) == "APP   MIGRATION  DESCRIPTION       STATUS\n"
                                                "core  0001       créer les tables  pending\n");
     }
 
     TEST_CASE("colour marks the header and the status, without breaking alignment") {
-        std::vector<MigrationStatus> statuses{{"core", "0001", "x", true, "T"},
-                                              {"core", "0002", "y", false, ""}};
+        std::vector<MigrationStatus> statuses{{"core", MigrationId("0001"), "x", true, "T"},
+                                              {"core", MigrationId("0002"), "y", false, ""}};
         CHECK(render_status_table(statuses, {0, true}) ==
               "\033[1mAPP   MIGRATION  DESCRIPTION  STATUS\033[0m\n"
               "core  0001       x            \033[32mapplied T\033[0m\n"
@@ -114,10 +117,10 @@ TEST_SUITE("report") {
     TEST_CASE("modified and missing migrations in the table and in JSON") {
         using strata::MigrationState;
         std::vector<MigrationStatus> statuses{
-            {"core", "0001", "create users", true, "T1", MigrationState::Applied},
-            {"core", "0002", "create notes", true, "T2", MigrationState::Modified},
-            {"core", "0003", "add tags", true, "T3", MigrationState::Missing},
-            {"core", "0004", "seed", false, "", MigrationState::Pending},
+            {"core", MigrationId("0001"), "create users", true, "T1", MigrationState::Applied},
+            {"core", MigrationId("0002"), "create notes", true, "T2", MigrationState::Modified},
+            {"core", MigrationId("0003"), "add tags", true, "T3", MigrationState::Missing},
+            {"core", MigrationId("0004"), "seed", false, "", MigrationState::Pending},
         };
         CHECK(render_status_table(statuses) ==
               "APP   MIGRATION  DESCRIPTION   STATUS\n"
@@ -159,7 +162,8 @@ TEST_SUITE("report") {
         CHECK(json_string("\xc0\xaf") == "\"\\ufffd\\ufffd\"");
         CHECK(json_string("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");
 
-        std::vector<MigrationStatus> statuses{{"core", "1", "quote \" here", false, ""}};
+        std::vector<MigrationStatus> statuses{
+            {"core", MigrationId("1"), "quote \" here", false, ""}};
         CHECK(render_statuses_json(statuses).find("\"description\":\"quote \\\" here\"") !=
               std::string::npos);
     }

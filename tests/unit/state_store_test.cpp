@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/plan/plan.hpp"
 #include "core/state/state_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
@@ -13,7 +14,7 @@ namespace {
 Step step(const std::string& app, const std::string& id) {
     Step s;
     s.app_name = app;
-    s.migration_id = id;
+    s.migration_id = MigrationId(id);
     s.description = "d" + id;
     s.checksum = std::string(64, 'a');
     s.down_sql = "DROP TABLE t" + id + ";";
@@ -42,8 +43,8 @@ TEST_SUITE("state_store") {
 
         const auto core = state.applied("core");
         REQUIRE(core.size() == 2);
-        CHECK(core[0].migration_id == "2"); // run order, not id order
-        CHECK(core[1].migration_id == "1");
+        CHECK(core[0].migration_id.text() == "2"); // run order, not id order
+        CHECK(core[1].migration_id.text() == "1");
         CHECK(core[0].description == "d2");
         CHECK(core[0].down_sql == "DROP TABLE t2;");
         CHECK(core[0].checksum == std::string(64, 'a'));
@@ -54,13 +55,13 @@ TEST_SUITE("state_store") {
         CHECK(core[0].ran_on[19] == '.');
         CHECK(core[0].ran_on.back() == 'Z');
 
-        CHECK(state.is_applied("core", "1"));
-        CHECK_FALSE(state.is_applied("billing", "2"));
+        CHECK(state.is_applied("core", MigrationId("1")));
+        CHECK_FALSE(state.is_applied("billing", MigrationId("2")));
         CHECK(state.all_applied().size() == 3);
 
-        state.remove("core", "2");
-        CHECK_FALSE(state.is_applied("core", "2"));
-        CHECK(state.is_applied("billing", "1")); // scoped by app
+        state.remove("core", MigrationId("2"));
+        CHECK_FALSE(state.is_applied("core", MigrationId("2")));
+        CHECK(state.is_applied("billing", MigrationId("1"))); // scoped by app
         CHECK(state.applied("core").size() == 1);
     }
 
@@ -110,8 +111,9 @@ TEST_SUITE("state_store") {
         const std::string old_sum(64, 'a');
 
         CHECK(state.update_checksums({}) == 0);
-        CHECK(state.update_checksums({{"core", "1", old_sum, "new1", "DROP TABLE t1_v2;"},
-                                      {"core", "2", "not the old one", "new2", "x"}}) == 1);
+        CHECK(state.update_checksums(
+                  {{"core", MigrationId("1"), old_sum, "new1", "DROP TABLE t1_v2;"},
+                   {"core", MigrationId("2"), "not the old one", "new2", "x"}}) == 1);
         const auto core = state.applied("core");
         REQUIRE(core.size() == 2);
         CHECK(core[0].checksum == "new1");
@@ -130,10 +132,10 @@ TEST_SUITE("state_store") {
         state.record(step("billing", "2"));
 
         CHECK(state.forget({}) == 0);
-        CHECK(state.forget({{"core", "2"}, {"core", "7"}}) == 1);
-        CHECK(state.is_applied("core", "1"));
-        CHECK_FALSE(state.is_applied("core", "2"));
-        CHECK(state.is_applied("billing", "2"));
+        CHECK(state.forget({{"core", MigrationId("2")}, {"core", MigrationId("7")}}) == 1);
+        CHECK(state.is_applied("core", MigrationId("1")));
+        CHECK_FALSE(state.is_applied("core", MigrationId("2")));
+        CHECK(state.is_applied("billing", MigrationId("2")));
     }
 
     TEST_CASE("forget and update_checksums take the write lock and leave no transaction open") {
@@ -143,10 +145,58 @@ TEST_SUITE("state_store") {
         state.record(step("core", "1"));
         db.exec("BEGIN");
         // Their own BEGIN IMMEDIATE cannot nest in the caller's transaction.
-        CHECK_THROWS(state.forget({{"core", "1"}}));
+        CHECK_THROWS(state.forget({{"core", MigrationId("1")}}));
         db.exec("ROLLBACK");
-        CHECK(state.forget({{"core", "1"}}) == 1);
+        CHECK(state.forget({{"core", MigrationId("1")}}) == 1);
         CHECK(sqlite3_get_autocommit(db.getHandle()) != 0); // committed, nothing left open
+    }
+
+    TEST_CASE("ids are stored as written and matched exactly in the table") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "0007"));
+        state.record(step("core", "12345678901234567890123"));
+        CHECK(db.execAndGet("SELECT group_concat(name, ' ') FROM (SELECT name FROM "
+                            "main.migrations ORDER BY id)")
+                  .getString() == "0007 12345678901234567890123");
+        const auto core = state.applied("core");
+        REQUIRE(core.size() == 2);
+        CHECK(core[0].migration_id.text() == "0007");
+        CHECK(core[1].migration_id.text() == "12345678901234567890123");
+        CHECK(state.is_applied("core", MigrationId("0007")));
+        CHECK_FALSE(state.is_applied("core", MigrationId("7"))); // the table holds the text
+    }
+
+    TEST_CASE("a row whose id is not digits is refused as a database error, naming the row") {
+        strata::test::TempDir dir;
+        const std::string path = (dir / "app.db").string();
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        StateStore state(db);
+        state.create_if_missing();
+        state.record(step("core", "1"));
+        db.exec("INSERT INTO main.migrations (app_name, name, description, checksum, down_sql, "
+                "ran_on) VALUES ('core', '2x', 'd', 'c', '', 'T')");
+        for (int reader = 0; reader < 2; ++reader) {
+            CAPTURE(reader);
+            try {
+                if (reader == 0)
+                    (void)state.all_applied();
+                else
+                    (void)state.applied("core");
+                FAIL("no error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Database);
+                CHECK(e.message() == "the state table of " + path +
+                                         " holds an invalid migration id \"2x\" (row id 2, app "
+                                         "\"core\")");
+                CHECK(e.hint() == "strata records ids as ASCII digits; correct or delete that row "
+                                  "of the migrations table");
+            }
+        }
+        CHECK(state.applied("billing").empty()); // other apps' rows are not read
+        db.exec("UPDATE main.migrations SET name = '' WHERE id = 2");
+        CHECK_THROWS_AS((void)state.applied("core"), Error);
     }
 
     TEST_CASE("a temp table named migrations does not hide the state table") {
@@ -155,7 +205,7 @@ TEST_SUITE("state_store") {
         state.create_if_missing();
         db.exec("CREATE TEMP TABLE migrations (x)");
         state.record(step("core", "1"));
-        CHECK(state.is_applied("core", "1"));
+        CHECK(state.is_applied("core", MigrationId("1")));
         CHECK(db.execAndGet("SELECT count(*) FROM main.migrations").getInt() == 1);
         CHECK(db.execAndGet("SELECT count(*) FROM temp.migrations").getInt() == 0);
     }

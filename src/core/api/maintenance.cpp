@@ -16,12 +16,12 @@ using namespace detail;
 namespace {
 
 std::string label_of(const AppliedMigration& row) {
-    return row.app_name + " " + row.migration_id + " (" + row.description + ")";
+    return row.app_name + " " + row.migration_id.text() + " (" + row.description + ")";
 }
 
-const AppliedMigration* find_row(const std::vector<AppliedMigration>& rows, std::string_view id) {
+const AppliedMigration* find_row(const std::vector<AppliedMigration>& rows, const MigrationId& id) {
     for (const AppliedMigration& row : rows)
-        if (same_id(row.migration_id, id))
+        if (row.migration_id == id)
             return &row;
     return nullptr;
 }
@@ -32,8 +32,9 @@ std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
                                               const std::vector<AppliedMigration>& rows,
                                               const std::string& target) {
     const Migration* migration = set.find(target);
-    const std::string id = target.substr(0, target.find('_'));
-    const AppliedMigration* row = find_row(rows, migration ? std::string_view(migration->id) : id);
+    // The row is found by the id alone, so a migration whose files are gone is found too.
+    const std::optional<MigrationRef> ref = parse_migration_ref(target);
+    const AppliedMigration* row = ref ? find_row(rows, ref->id) : nullptr;
     if (migration == nullptr && row != nullptr)
         throw Error(ErrorKind::Drift,
                     "cannot repair " + label_of(*row) +
@@ -51,7 +52,7 @@ std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
     }
     if (row == nullptr)
         throw Error(ErrorKind::UnknownMigration,
-                    "cannot repair " + set.app_name + " " + migration->id + " (" +
+                    "cannot repair " + set.app_name + " " + migration->id.text() + " (" +
                         migration->description + "): it has not been applied",
                     {}, "repair records a new checksum for an applied migration");
     if (row->checksum == migration->checksum)

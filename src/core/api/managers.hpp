@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/executor/observer.hpp"
+#include "core/migration_id.hpp"
 #include "core/project/project.hpp"
 
 #include <atomic>
@@ -27,7 +28,7 @@ std::string_view state_name(MigrationState state);
 // One row of `check`: a migration and whether it has run.
 struct MigrationStatus {
     std::string app_name;
-    std::string migration_id;
+    MigrationId migration_id;
     std::string description;
     bool has_ran = false;
     std::string ran_on; // "" when it has not run

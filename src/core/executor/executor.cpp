@@ -18,8 +18,9 @@ namespace strata {
 namespace {
 
 std::string source_name(const Step& step) {
-    return step.sql_path.empty() ? step.app_name + "/" + step.migration_id + " (stored down SQL)"
-                                 : step.sql_path;
+    return step.sql_path.empty()
+               ? step.app_name + "/" + step.migration_id.text() + " (stored down SQL)"
+               : step.sql_path;
 }
 
 const char* verb_of(const Step& step) {
@@ -90,16 +91,6 @@ void Executor::throw_interrupted(const Step* in_flight) const {
     throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
 }
 
-namespace {
-
-// Ids compared by numeric value ("0001" and "1" are one migration).
-std::string id_key(std::string_view id) {
-    const auto first = id.find_first_not_of('0');
-    return first == std::string_view::npos ? std::string("0") : std::string(id.substr(first));
-}
-
-} // namespace
-
 void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
     const std::int64_t version = m_db.execAndGet("PRAGMA data_version").getInt64();
@@ -110,33 +101,37 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     if (m_checked.count(step.app_name))
         return;
 
-    std::set<std::string> current;
+    // Ids compare by numeric value, so a row recorded as "1" is the step "0001".
+    std::set<MigrationId> current;
     if (state.exists())
         for (const AppliedMigration& row : state.applied(step.app_name))
-            current.insert(id_key(row.migration_id));
+            current.insert(row.migration_id);
     // Another runner may have done some of this plan's remaining steps; anything else means
     // the plan no longer fits the database.
-    std::set<std::string> may_appear, may_vanish;
+    std::set<MigrationId> may_appear, may_vanish;
     for (std::size_t i = index; i < plan.steps.size(); ++i) {
         const Step& later = plan.steps[i];
         if (later.app_name == step.app_name)
             (later.direction == Direction::Forwards ? may_appear : may_vanish)
-                .insert(id_key(later.migration_id));
+                .insert(later.migration_id);
     }
     auto& expected = m_expected[step.app_name];
-    auto conflict = [&](const std::string& id, const char* what) {
+    // The id is named by its numeric value: the sets hold it as either the files or the rows
+    // write it.
+    auto conflict = [&](const MigrationId& id, const char* what) {
         throw Error(ErrorKind::Busy,
                     "another run changed the database during this one: it " + std::string(what) +
-                        " " + step.app_name + " " + id + ", which this run's plan did not expect",
+                        " " + step.app_name + " " + std::string(id.key()) +
+                        ", which this run's plan did not expect",
                     {},
                     std::to_string(m_progress.done) +
                         " migration(s) of this run were done before it; run the command again "
                         "to plan from the database as it is now");
     };
-    for (const std::string& id : current)
+    for (const MigrationId& id : current)
         if (!expected.count(id) && !may_appear.count(id))
             conflict(id, "applied");
-    for (const std::string& id : expected)
+    for (const MigrationId& id : expected)
         if (!current.count(id) && !may_vanish.count(id))
             conflict(id, "reversed");
     expected = std::move(current);
@@ -189,9 +184,9 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
     if (m_checking) {
         auto& expected = m_expected[step.app_name];
         if (forwards)
-            expected.insert(id_key(step.migration_id));
+            expected.insert(step.migration_id);
         else
-            expected.erase(id_key(step.migration_id));
+            expected.erase(step.migration_id);
     }
     return true;
 }
@@ -232,7 +227,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
     if (planned_from != nullptr)
         for (const auto& [app, rows] : *planned_from)
             for (const AppliedMigration& row : rows)
-                m_expected[app].insert(id_key(row.migration_id));
+                m_expected[app].insert(row.migration_id);
     if (plan.empty())
         return m_progress;
     try {

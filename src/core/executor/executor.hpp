@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/executor/observer.hpp"
+#include "core/migration_id.hpp"
 #include "core/plan/plan.hpp"
 #include "core/project/project.hpp"
 #include "core/state/applied_migration.hpp"
@@ -65,8 +66,8 @@ class Executor {
     ExecutorOptions m_options;
     ExecutionReport m_progress;
 
-    // What each app's applied ids are expected to be (numeric keys), when a snapshot was given.
-    std::map<std::string, std::set<std::string>, std::less<>> m_expected;
+    // What each app's applied ids are expected to be, when a snapshot was given.
+    std::map<std::string, std::set<MigrationId>, std::less<>> m_expected;
     bool m_checking = false;
     // PRAGMA data_version when the apps in m_checked were last checked: while it stays the same
     // no other connection has committed, so the check costs nothing per step.

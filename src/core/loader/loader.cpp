@@ -41,7 +41,7 @@ bool is_candidate(std::string_view name) {
 
 // A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
 struct ParsedFile {
-    std::string_view id;
+    MigrationId id;
     std::string_view slug;
     std::string_view stem; // "<id>_<slug>", the migration's full name
     bool up = false;
@@ -67,7 +67,7 @@ std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
         return "it must start with the migration's numeric id";
     if (digits + 1 >= out.stem.size() || out.stem[digits] != '_')
         return "the id must be followed by '_' and a slug";
-    out.id = out.stem.substr(0, digits);
+    out.id = MigrationId(out.stem.substr(0, digits));
     out.slug = out.stem.substr(digits + 1);
     if (!util::is_slug(out.slug))
         return "the slug may contain only ASCII letters, digits, '_' and '-'";
@@ -110,8 +110,8 @@ bool is_blank(std::string_view text) {
 // Orders parsed files by numeric id, then full name, then up before down, so that the files
 // of one migration are adjacent and numerically equal ids end up next to each other.
 bool file_order(const ParsedFile& a, const ParsedFile& b) {
-    if (int order = compare_ids(a.id, b.id); order != 0)
-        return order < 0;
+    if (a.id != b.id)
+        return a.id < b.id;
     if (a.stem != b.stem)
         return a.stem < b.stem;
     return a.up && !b.up;
@@ -119,7 +119,7 @@ bool file_order(const ParsedFile& a, const ParsedFile& b) {
 
 [[noreturn]] void throw_duplicate(const ParsedFile& first, const ParsedFile& second) {
     throw Error(ErrorKind::MigrationFiles,
-                "migration id " + std::string(second.id) + " is also used by " + first.file->path,
+                "migration id " + second.id.text() + " is also used by " + first.file->path,
                 SourceLocation{second.file->path},
                 "ids are compared as numbers (0001 and 1 are the same); give one of the two "
                 "migrations a new id");
@@ -148,7 +148,7 @@ Migration build_migration(std::string_view app_name, const ParsedFile* group, st
     const SourceFile& down = *group[1].file;
     Migration migration;
     migration.app_name = std::string(app_name);
-    migration.id = std::string(first.id);
+    migration.id = first.id;
     migration.name = stem;
     migration.description = describe_slug(first.slug);
     migration.up_sql = normalise_sql_text(up.content);
@@ -200,7 +200,7 @@ MigrationSet load_migrations(std::string_view app_name, const MigrationSource& s
     set.app_name = std::string(app_name);
     for (std::size_t i = 0; i < parsed.size();) {
         std::size_t end = i + 1;
-        while (end < parsed.size() && same_id(parsed[i].id, parsed[end].id))
+        while (end < parsed.size() && parsed[i].id == parsed[end].id)
             ++end;
         set.migrations.push_back(build_migration(app_name, &parsed[i], end - i));
         i = end;

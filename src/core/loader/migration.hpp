@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/migration_id.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +13,7 @@ namespace strata {
 // the SQL held here is exactly the text the checksum covers and the text that runs.
 struct Migration {
     std::string app_name;
-    std::string id;          // the digits of the file name, as written ("0001", "20261121093000")
+    MigrationId id;          // the digits of the file name ("0001", "20261121093000")
     std::string name;        // "<id>_<slug>", the file name without .up.sql / .down.sql
     std::string description; // the slug with '_' turned into spaces
     std::string up_sql;      // BOM removed, CRLF turned into LF
@@ -28,11 +30,8 @@ struct MigrationSet {
 
     // The migration whose id or full name is `id_or_name` (ids compare numerically), or nullptr.
     const Migration* find(std::string_view id_or_name) const;
+    // The migration with the id `id` (numerically equal), or nullptr.
+    const Migration* find(const MigrationId& id) const;
 };
-
-// Orders ids by numeric value ("0002" < "10"); ids are strings of digits of any length.
-int compare_ids(std::string_view a, std::string_view b);
-// True when `a` and `b` denote the same number.
-bool same_id(std::string_view a, std::string_view b);
 
 } // namespace strata

@@ -12,22 +12,16 @@ namespace strata {
 
 namespace {
 
-// An id without its leading zeros, so "0002" and "2" meet in a hash table. A view: no copy.
-std::string_view id_key(std::string_view id) {
-    auto first = id.find_first_not_of('0');
-    return first == std::string_view::npos ? std::string_view("0") : id.substr(first);
-}
-
 bool by_run_order(const AppliedMigration* a, const AppliedMigration* b) {
     return a->row_id < b->row_id;
 }
 
 std::string label_of(const AppliedMigration& row) {
-    return row.app_name + " " + row.migration_id + " (" + row.description + ")";
+    return row.app_name + " " + row.migration_id.text() + " (" + row.description + ")";
 }
 
 std::string label_of(const Migration& m) {
-    return m.app_name + " " + m.id + " (" + m.description + ")";
+    return m.app_name + " " + m.id.text() + " (" + m.description + ")";
 }
 
 // "`strata sync core`" for one app, "`strata sync`" for several.
@@ -65,10 +59,11 @@ struct Finding {
 
 std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
                                            const std::vector<AppliedMigration>& applied) {
-    std::unordered_map<std::string_view, std::size_t> row_of;
+    // Ids hash by numeric value, so "0002" meets the row recorded as "2".
+    std::unordered_map<MigrationId, std::size_t> row_of;
     row_of.reserve(applied.size());
     for (std::size_t i = 0; i < applied.size(); ++i)
-        row_of.emplace(id_key(applied[i].migration_id), i);
+        row_of.emplace(applied[i].migration_id, i);
 
     std::vector<bool> matched(applied.size(), false);
     std::vector<MigrationPair> files;
@@ -76,7 +71,7 @@ std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
     for (const Migration& m : set.migrations) {
         MigrationPair pair;
         pair.migration = &m;
-        if (auto found = row_of.find(id_key(m.id)); found != row_of.end()) {
+        if (auto found = row_of.find(m.id); found != row_of.end()) {
             pair.applied = &applied[found->second];
             matched[found->second] = true;
         }
@@ -91,15 +86,13 @@ std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
         return files;
 
     // The set is already in id order; merge the (few) missing rows into it.
-    std::sort(missing.begin(), missing.end(), [](const auto* a, const auto* b) {
-        return compare_ids(a->migration_id, b->migration_id) < 0;
-    });
+    std::sort(missing.begin(), missing.end(),
+              [](const auto* a, const auto* b) { return a->migration_id < b->migration_id; });
     std::vector<MigrationPair> pairs;
     pairs.reserve(files.size() + missing.size());
     auto next = missing.begin();
     for (const MigrationPair& pair : files) {
-        for (; next != missing.end() && compare_ids((*next)->migration_id, pair.migration->id) < 0;
-             ++next)
+        for (; next != missing.end() && (*next)->migration_id < pair.migration->id; ++next)
             pairs.push_back({nullptr, *next});
         pairs.push_back(pair);
     }
@@ -129,23 +122,22 @@ std::vector<OutOfOrderStep> out_of_order_steps(const Plan& app_plan,
     if (app_plan.empty() || applied.empty())
         return found; // the cheap path of a run with nothing to do
 
-    std::unordered_set<std::string_view> left_out;
+    std::unordered_set<MigrationId> left_out;
     for (const Step& step : app_plan.steps)
         if (step.direction == Direction::Backwards)
-            left_out.insert(id_key(step.migration_id));
+            left_out.insert(step.migration_id);
     for (const AppliedMigration* row : drift.missing)
-        left_out.insert(id_key(row->migration_id));
+        left_out.insert(row->migration_id);
     const AppliedMigration* newest = nullptr;
     for (const AppliedMigration& row : applied)
-        if (!left_out.count(id_key(row.migration_id)) &&
-            (newest == nullptr || compare_ids(row.migration_id, newest->migration_id) > 0))
+        if (!left_out.count(row.migration_id) &&
+            (newest == nullptr || row.migration_id > newest->migration_id))
             newest = &row;
     if (newest == nullptr)
         return found;
 
     for (const Step& step : app_plan.steps)
-        if (step.direction == Direction::Forwards &&
-            compare_ids(step.migration_id, newest->migration_id) < 0)
+        if (step.direction == Direction::Forwards && step.migration_id < newest->migration_id)
             found.push_back({&step, newest->migration_id});
     return found;
 }
@@ -177,7 +169,7 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
         for (const OutOfOrderStep& entry : out_of_order)
             early.add(entry.step->app_name,
                       "  " + entry.step->label() + ": " + entry.step->sql_path +
-                          " (newest applied: " + entry.newest_applied_id + ")");
+                          " (newest applied: " + entry.newest_applied_id.text() + ")");
 
     missing.hint = command_for("sync", missing.apps) +
                    " reverses them with the down SQL stored when they ran; " +

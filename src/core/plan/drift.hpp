@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/loader/migration.hpp"
+#include "core/migration_id.hpp"
 #include "core/plan/plan.hpp"
 #include "core/project/project.hpp"
 #include "core/state/applied_migration.hpp"
@@ -55,7 +56,7 @@ Drift find_drift(const MigrationSet& set, const std::vector<AppliedMigration>& a
 // A forwards step that would run below a newer applied migration of its app.
 struct OutOfOrderStep {
     const Step* step;              // points into the plan given to out_of_order_steps
-    std::string newest_applied_id; // the highest id that stays applied
+    MigrationId newest_applied_id; // the highest id that stays applied
 };
 
 // The forwards steps of `app_plan` (one app's plan) whose id is lower than the highest id that

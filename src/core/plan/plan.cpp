@@ -11,17 +11,12 @@ namespace strata {
 
 namespace {
 
-// Ids as a set keyed by their numeric value, so "0001" and "1" meet.
-std::string numeric_key(std::string_view id) {
-    auto first = id.find_first_not_of('0');
-    return first == std::string_view::npos ? std::string("0") : std::string(id.substr(first));
-}
-
-std::unordered_set<std::string> applied_keys(const std::vector<AppliedMigration>& applied) {
-    std::unordered_set<std::string> keys;
+// The applied ids as a set; ids hash by numeric value, so "0001" and "1" meet.
+std::unordered_set<MigrationId> applied_keys(const std::vector<AppliedMigration>& applied) {
+    std::unordered_set<MigrationId> keys;
     keys.reserve(applied.size());
     for (const auto& row : applied)
-        keys.insert(numeric_key(row.migration_id));
+        keys.insert(row.migration_id);
     return keys;
 }
 
@@ -81,24 +76,23 @@ std::vector<std::string> applied_ids(const std::vector<AppliedMigration>& applie
     std::vector<std::string> ids;
     ids.reserve(applied.size());
     for (const auto& row : applied)
-        ids.push_back(row.migration_id);
+        ids.push_back(row.migration_id.text());
     return ids;
 }
 
 // The index in `applied` of the row whose id or full name is `target`, or npos.
 std::size_t find_applied(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                          std::string_view target) {
-    // A full name "<id>_<slug>" names the id before the first '_'.
-    std::string_view id = target.substr(0, target.find('_'));
-    if (id.empty() || id.find_first_not_of("0123456789") != std::string_view::npos)
+    const std::optional<MigrationRef> ref = parse_migration_ref(target);
+    if (!ref)
         return std::string::npos;
-    if (id.size() != target.size() && set.find(target) == nullptr) {
+    if (ref->name && set.find(target) == nullptr) {
         // A full name must match the files when they exist; with files gone, the id decides.
-        if (set.find(id) != nullptr)
+        if (set.find(ref->id) != nullptr)
             return std::string::npos;
     }
     for (std::size_t i = 0; i < applied.size(); ++i)
-        if (same_id(applied[i].migration_id, id))
+        if (applied[i].migration_id == ref->id)
             return i;
     return std::string::npos;
 }
@@ -114,7 +108,7 @@ Plan reverse_from(const MigrationSet& set, const std::vector<AppliedMigration>& 
 } // namespace
 
 std::string Step::label() const {
-    return app_name + " " + migration_id + " (" + description + ")";
+    return app_name + " " + migration_id.text() + " (" + description + ")";
 }
 
 bool Plan::reverses_anything() const {
@@ -127,7 +121,7 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
     auto keys = applied_keys(applied);
     std::vector<const Migration*> pending;
     for (const auto& m : set.migrations)
-        if (!keys.count(numeric_key(m.id)))
+        if (!keys.count(m.id))
             pending.push_back(&m);
     return pending;
 }
@@ -149,12 +143,12 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
                         "app \"" + set.app_name + "\" has no migration \"" + std::string(target) +
                             "\"",
                         {}, "valid ids: " + join_ids(file_ids(set)));
-        if (applied_keys(applied).count(numeric_key(wanted->id))) {
-            plan.note = "Migration " + set.app_name + " " + wanted->id + " has already run";
+        if (applied_keys(applied).count(wanted->id)) {
+            plan.note = "Migration " + set.app_name + " " + wanted->id.text() + " has already run";
             return plan;
         }
         for (const Migration* m : pending) {
-            if (compare_ids(m->id, wanted->id) > 0)
+            if (m->id > wanted->id)
                 break;
             plan.steps.push_back(forwards_step(*m));
         }
@@ -196,9 +190,10 @@ Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigr
 
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                std::string_view target) {
-    std::string target_id;
-    if (numeric_key(target) == "0" && target.find_first_not_of('0') == std::string_view::npos) {
-        target_id = "0";
+    // "0" (written with any number of zeros) is the place before the first migration.
+    MigrationId target_id;
+    if (std::all_of(target.begin(), target.end(), [](char c) { return c == '0'; })) {
+        target_id = MigrationId();
     } else if (const Migration* m = set.find(target)) {
         target_id = m->id;
     } else if (std::size_t i = find_applied(set, applied, target); i != std::string::npos) {
@@ -212,15 +207,15 @@ Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& app
     Plan plan;
     // Newest first, by run order, so each down sees the schema its up left.
     for (std::size_t i = applied.size(); i > 0; --i)
-        if (compare_ids(applied[i - 1].migration_id, target_id) > 0)
+        if (applied[i - 1].migration_id > target_id)
             plan.steps.push_back(backwards_step(set, applied[i - 1]));
     for (const Migration* m : pending_migrations(set, applied)) {
-        if (compare_ids(m->id, target_id) > 0)
+        if (m->id > target_id)
             break;
         plan.steps.push_back(forwards_step(*m));
     }
     if (plan.empty())
-        plan.note = "App " + set.app_name + " is already at " + target_id;
+        plan.note = "App " + set.app_name + " is already at " + target_id.text();
     return plan;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/loader/migration.hpp"
+#include "core/migration_id.hpp"
 #include "core/state/applied_migration.hpp"
 
 #include <optional>
@@ -17,7 +18,7 @@ enum class Direction { Forwards, Backwards };
 struct Step {
     Direction direction = Direction::Forwards;
     std::string app_name;
-    std::string migration_id;
+    MigrationId migration_id;
     std::string description;
     std::string sql;      // up SQL (forwards) or down SQL (backwards)
     std::string sql_path; // the file `sql` came from, or "" when it is the stored down SQL

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/migration_id.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,7 +15,7 @@ namespace strata {
 struct AppliedMigration {
     std::int64_t row_id = 0; // run order: a later run has a higher row id
     std::string app_name;
-    std::string migration_id; // the id as its file named it
+    MigrationId migration_id; // as its file wrote it
     std::string description;
     std::string checksum;
     std::string down_sql; // as applied, so the migration can be reversed without its files

@@ -6,6 +6,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <optional>
+
 namespace strata {
 
 namespace {
@@ -33,11 +35,22 @@ std::string create_statement() {
 constexpr const char* k_select_columns =
     "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM main.migrations";
 
-AppliedMigration read_row(SQLite::Statement& query) {
+// The table may have been edited by hand, so a row's id is checked like any untrusted input.
+AppliedMigration read_row(SQLite::Statement& query, const std::string& database) {
     AppliedMigration row;
     row.row_id = query.getColumn(0).getInt64();
     row.app_name = query.getColumn(1).getString();
-    row.migration_id = query.getColumn(2).getString();
+    const std::string id = query.getColumn(2).getString();
+    std::optional<MigrationId> parsed = MigrationId::parse(id);
+    if (!parsed)
+        throw Error(ErrorKind::Database,
+                    "the state table of " + database + " holds an invalid migration id \"" + id +
+                        "\" (row id " + std::to_string(row.row_id) + ", app \"" + row.app_name +
+                        "\")",
+                    {},
+                    "strata records ids as ASCII digits; correct or delete that row of the "
+                    "migrations table");
+    row.migration_id = std::move(*parsed);
     row.description = query.getColumn(3).getString();
     row.checksum = query.getColumn(4).getString();
     row.down_sql = query.getColumn(5).getString();
@@ -84,7 +97,7 @@ std::vector<AppliedMigration> StateStore::all_applied() const {
         return rows;
     SQLite::Statement query(m_db, std::string(k_select_columns) + " ORDER BY id");
     while (query.executeStep())
-        rows.push_back(read_row(query));
+        rows.push_back(read_row(query, m_db.getFilename()));
     return rows;
 }
 
@@ -96,14 +109,14 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
                             std::string(k_select_columns) + " WHERE app_name = ? ORDER BY id");
     query.bind(1, std::string(app_name));
     while (query.executeStep())
-        rows.push_back(read_row(query));
+        rows.push_back(read_row(query, m_db.getFilename()));
     return rows;
 }
 
-bool StateStore::is_applied(std::string_view app_name, std::string_view migration_id) const {
+bool StateStore::is_applied(std::string_view app_name, const MigrationId& migration_id) const {
     SQLite::Statement query(m_db, "SELECT 1 FROM main.migrations WHERE app_name = ? AND name = ?");
     query.bind(1, std::string(app_name));
-    query.bind(2, std::string(migration_id));
+    query.bind(2, migration_id.text());
     return query.executeStep();
 }
 
@@ -112,17 +125,17 @@ void StateStore::record(const Step& step) const {
                                    "checksum, down_sql, ran_on) VALUES (?, ?, ?, ?, ?, "
                                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
     insert.bind(1, step.app_name);
-    insert.bind(2, step.migration_id);
+    insert.bind(2, step.migration_id.text());
     insert.bind(3, step.description);
     insert.bind(4, step.checksum);
     insert.bind(5, step.down_sql);
     insert.exec();
 }
 
-void StateStore::remove(std::string_view app_name, std::string_view migration_id) const {
+void StateStore::remove(std::string_view app_name, const MigrationId& migration_id) const {
     SQLite::Statement erase(m_db, "DELETE FROM main.migrations WHERE app_name = ? AND name = ?");
     erase.bind(1, std::string(app_name));
-    erase.bind(2, std::string(migration_id));
+    erase.bind(2, migration_id.text());
     erase.exec();
 }
 
@@ -137,7 +150,7 @@ std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& upda
         update.bind(1, entry.checksum);
         update.bind(2, entry.down_sql);
         update.bind(3, entry.app_name);
-        update.bind(4, entry.migration_id);
+        update.bind(4, entry.migration_id.text());
         update.bind(5, entry.old_checksum);
         changed += static_cast<std::size_t>(update.exec());
         update.reset();
@@ -154,7 +167,7 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
     std::size_t deleted = 0;
     for (const MigrationKey& key : migrations) {
         erase.bind(1, key.app_name);
-        erase.bind(2, key.migration_id);
+        erase.bind(2, key.migration_id.text());
         deleted += static_cast<std::size_t>(erase.exec());
         erase.reset();
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/migration_id.hpp"
 #include "core/state/applied_migration.hpp"
 
 #include <cstddef>
@@ -19,7 +20,7 @@ struct Step;
 // A new checksum (and down SQL) for an applied migration whose up file was edited on purpose.
 struct ChecksumUpdate {
     std::string app_name;
-    std::string migration_id;
+    MigrationId migration_id;
     std::string old_checksum; // the row is only changed while it still holds this one
     std::string checksum;
     std::string down_sql;
@@ -28,7 +29,7 @@ struct ChecksumUpdate {
 // Names one row of the state table.
 struct MigrationKey {
     std::string app_name;
-    std::string migration_id;
+    MigrationId migration_id;
 };
 
 // Owns every statement that touches strata's state table (`migrations`). Callers manage
@@ -50,16 +51,17 @@ class StateStore {
     void create_if_missing() const;
 
     // Every applied migration of every app, in run order. Empty when the table is missing.
+    // Throws Error(Database) for a row whose id is not digits (the table was edited by hand).
     std::vector<AppliedMigration> all_applied() const;
-    // The applied migrations of one app, in run order.
+    // The applied migrations of one app, in run order. Throws as all_applied().
     std::vector<AppliedMigration> applied(std::string_view app_name) const;
-    // True when the app's migration `migration_id` is recorded.
-    bool is_applied(std::string_view app_name, std::string_view migration_id) const;
+    // True when the app's migration `migration_id` is recorded under the id as written.
+    bool is_applied(std::string_view app_name, const MigrationId& migration_id) const;
 
     // Records a forwards step as applied (ran_on = now, UTC).
     void record(const Step& step) const;
     // Removes the record of a reversed step.
-    void remove(std::string_view app_name, std::string_view migration_id) const;
+    void remove(std::string_view app_name, const MigrationId& migration_id) const;
 
     // Writes every update in one BEGIN IMMEDIATE transaction. A row whose checksum is no longer
     // the update's old_checksum (another run changed it meanwhile) is left alone. Returns the

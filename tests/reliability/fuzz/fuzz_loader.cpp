@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <new>
 #include <string>
 #include <string_view>
@@ -50,15 +51,18 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
         bug("wrong app name: " + set.app_name);
     const strata::Migration* previous = nullptr;
     for (const strata::Migration& migration : set.migrations) {
-        if (!all_digits(migration.id))
-            bug("migration id is not digits: " + migration.id);
-        if (!migration.name.starts_with(migration.id + "_"))
+        const std::string& id = migration.id.text();
+        if (!all_digits(id))
+            bug("migration id is not digits: " + id);
+        if (!migration.name.starts_with(id + "_"))
             bug("name does not start with its id: " + migration.name);
-        if (previous != nullptr && strata::compare_ids(previous->id, migration.id) >= 0)
-            bug("ids not strictly increasing: " + previous->id + " then " + migration.id);
-        if (strata::compare_ids(migration.id, migration.id) != 0 ||
-            !strata::same_id(migration.id, migration.id))
-            bug("an id differs from itself: " + migration.id);
+        if (previous != nullptr && previous->id >= migration.id)
+            bug("ids not strictly increasing: " + previous->id.text() + " then " + id);
+        const strata::MigrationId again(id);
+        if (migration.id != again || (migration.id <=> again) != 0 ||
+            std::hash<strata::MigrationId>{}(migration.id) !=
+                std::hash<strata::MigrationId>{}(again))
+            bug("an id differs from itself: " + id);
         const std::string* up = content_at(files, migration.up_path);
         const std::string* down = content_at(files, migration.down_path);
         if (up == nullptr || down == nullptr)

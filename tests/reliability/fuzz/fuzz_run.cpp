@@ -104,7 +104,7 @@ std::string joined(const std::vector<std::string>& names) {
 std::vector<std::string> first_ids(const strata::MigrationSet& set, std::size_t count) {
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < count && i < set.migrations.size(); ++i)
-        ids.push_back(set.migrations[i].id);
+        ids.push_back(set.migrations[i].id.text());
     return ids;
 }
 
