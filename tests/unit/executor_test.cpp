@@ -15,6 +15,11 @@ using namespace strata;
 
 namespace {
 
+// The state row an applied `step` leaves.
+NewStateRow row_of(const Step& step) {
+    return {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql};
+}
+
 Step forwards(const std::string& id, const std::string& sql) {
     Step s;
     s.direction = Direction::Forwards;
@@ -100,7 +105,7 @@ TEST_SUITE("executor") {
     TEST_CASE("a step another run already did is skipped inside the lock") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
         StateStore(db).create_if_missing();
-        StateStore(db).record(forwards("1", ""));
+        StateStore(db).record(row_of(forwards("1", "")));
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
@@ -250,7 +255,7 @@ TEST_SUITE("executor") {
         plan.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
         SUBCASE("another run applied one of the plan's own steps: it is skipped") {
             SQLite::Database other(path, SQLite::OPEN_READWRITE);
-            StateStore(other).record(forwards("2", ""));
+            StateStore(other).record(row_of(forwards("2", "")));
             const auto report = Executor(db, recorder, {}).run(plan, &planned_from);
             CHECK(report.done == 1);
             CHECK(report.skipped == 1);

@@ -11,8 +11,8 @@
 using namespace strata;
 
 namespace {
-Step step(const std::string& app, const std::string& id) {
-    Step s;
+NewStateRow step(const std::string& app, const std::string& id) {
+    NewStateRow s;
     s.app_name = app;
     s.migration_id = MigrationId(id);
     s.description = "d" + id;

@@ -178,7 +178,8 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         }
     }
     if (forwards)
-        state.record(step);
+        state.record(
+            {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql});
     else
         state.remove(step.app_name, step.migration_id);
     if (m_checking) {

@@ -2,7 +2,6 @@
 #include "core/state/state_store.hpp"
 
 #include "core/error.hpp"
-#include "core/plan/plan.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -120,15 +119,15 @@ bool StateStore::is_applied(std::string_view app_name, const MigrationId& migrat
     return query.executeStep();
 }
 
-void StateStore::record(const Step& step) const {
+void StateStore::record(const NewStateRow& row) const {
     SQLite::Statement insert(m_db, "INSERT INTO main.migrations (app_name, name, description, "
                                    "checksum, down_sql, ran_on) VALUES (?, ?, ?, ?, ?, "
                                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
-    insert.bind(1, step.app_name);
-    insert.bind(2, step.migration_id.text());
-    insert.bind(3, step.description);
-    insert.bind(4, step.checksum);
-    insert.bind(5, step.down_sql);
+    insert.bind(1, row.app_name);
+    insert.bind(2, row.migration_id.text());
+    insert.bind(3, row.description);
+    insert.bind(4, row.checksum);
+    insert.bind(5, row.down_sql);
     insert.exec();
 }
 

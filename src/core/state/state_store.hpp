@@ -15,7 +15,15 @@ class Database;
 
 namespace strata {
 
-struct Step;
+// What the store records for a migration that has just been applied (ran_on is set by the
+// store, in UTC).
+struct NewStateRow {
+    std::string app_name;
+    MigrationId migration_id;
+    std::string description;
+    std::string checksum;
+    std::string down_sql; // kept so the migration can be reversed without its files
+};
 
 // A new checksum (and down SQL) for an applied migration whose up file was edited on purpose.
 struct ChecksumUpdate {
@@ -59,7 +67,7 @@ class StateStore {
     bool is_applied(std::string_view app_name, const MigrationId& migration_id) const;
 
     // Records a forwards step as applied (ran_on = now, UTC).
-    void record(const Step& step) const;
+    void record(const NewStateRow& row) const;
     // Removes the record of a reversed step.
     void remove(std::string_view app_name, const MigrationId& migration_id) const;
 
