@@ -173,9 +173,12 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                          .run();
             break;
         case Command::Backwards: {
-            BackwardsMigrationManager manager(context, positional(line, 0, "all"),
-                                              positional(line, 1, "1"), line.yes, line.clean,
-                                              line.preview);
+            // `backwards APP` reverses the most recent migration; `backwards all` without an
+            // id or --steps reverses everything, as documented.
+            const std::string app = positional(line, 0, "all");
+            BackwardsMigrationManager manager(context, app,
+                                              positional(line, 1, app == "all" ? "all" : "1"),
+                                              line.yes, line.clean, line.preview);
             if (line.steps)
                 manager.with_steps(*line.steps);
             result = manager.run();

@@ -24,6 +24,28 @@ void write_applied_project(const std::filesystem::path& root) {
     REQUIRE(migration_rows(root / "app.db") == k_all_three);
 }
 
+// Two apps migrated in turns: core 0001 and 0002, then billing 0001 (which depends on core),
+// then core 0003. By run order the newest is core 0003, then billing 0001.
+void write_interleaved_project(const std::filesystem::path& root) {
+    ProjectSpec project;
+    AppSpec core = users_notes_tags_app();
+    const MigrationSpec tags = core.migrations.back();
+    core.migrations.pop_back();
+    project.apps.push_back(core);
+    project.apps.push_back({"billing",
+                            {{"0001", "create_invoices",
+                              "CREATE TABLE invoices (user_id INTEGER REFERENCES users (id));\n",
+                              "DROP TABLE invoices;\n"}},
+                            {"core"},
+                            {}});
+    write_project(root, project);
+    REQUIRE(run_strata({"forwards"}, in_dir(root)).exit_code == 0);
+    write_migration(root / "migrations/core", tags);
+    REQUIRE(run_strata({"forwards"}, in_dir(root)).exit_code == 0);
+    REQUIRE(migration_rows(root / "app.db") ==
+            Rows{{"core", "0001"}, {"core", "0002"}, {"billing", "0001"}, {"core", "0003"}});
+}
+
 // On a terminal strata may colour its output; NO_COLOR keeps the text plain for matching.
 RunOptions terminal_in(const std::filesystem::path& dir) {
     RunOptions opts = in_dir(dir);
@@ -362,5 +384,82 @@ TEST_SUITE("e2e_backwards") {
         CHECK(r.exit_code == 0);
         CHECK(migration_rows(db).empty());
         CHECK(table_names(db) == std::vector<std::string>{"migrations"});
+    }
+    TEST_CASE("backwards all --steps N reverses the N most recent across apps, by run order") {
+        TempDir dir;
+        write_interleaved_project(dir.path());
+        auto db = dir / "app.db";
+        auto r = run_strata({"backwards", "all", "--steps", "2", "--clean", "--yes"},
+                            in_dir(dir.path()));
+        INFO("stdout: " << r.out);
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        const auto tags = r.out.find("Reversing core 0003 (add tags) ... ok (");
+        const auto invoices = r.out.find("Reversing billing 0001 (create invoices) ... ok (");
+        CHECK(tags != std::string::npos);
+        CHECK(invoices != std::string::npos);
+        CHECK(tags < invoices);
+        CHECK(r.out.find("Reversed 2 migration(s).") != std::string::npos);
+        CHECK(migration_rows(db) == Rows{{"core", "0001"}, {"core", "0002"}});
+        CHECK(has_table(db, "notes"));
+        CHECK_FALSE(has_table(db, "invoices"));
+        // --clean deletes the files of the reversed migrations, and only those.
+        CHECK_FALSE(file_exists(dir / "migrations/core/0003_add_tags.up.sql"));
+        CHECK_FALSE(file_exists(dir / "migrations/core/0003_add_tags.down.sql"));
+        CHECK_FALSE(file_exists(dir / "migrations/billing/0001_create_invoices.up.sql"));
+        CHECK_FALSE(file_exists(dir / "migrations/billing/0001_create_invoices.down.sql"));
+        CHECK(file_exists(dir / "migrations/core/0002_create_notes.up.sql"));
+        CHECK(file_exists(dir / "migrations/core/0002_create_notes.down.sql"));
+        CHECK(file_exists(dir / "migrations/core/0001_create_users.up.sql"));
+    }
+
+    TEST_CASE("backwards all --steps 1 --clean reverses and deletes only the most recent") {
+        TempDir dir;
+        write_interleaved_project(dir.path());
+        auto r = run_strata({"backwards", "all", "--steps", "1", "--clean", "--yes"},
+                            in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Reversed 1 migration(s).") != std::string::npos);
+        CHECK(migration_rows(dir / "app.db") ==
+              Rows{{"core", "0001"}, {"core", "0002"}, {"billing", "0001"}});
+        CHECK(count_of(r.out, "Removed ") == 2);
+        CHECK_FALSE(file_exists(dir / "migrations/core/0003_add_tags.up.sql"));
+        CHECK(file_exists(dir / "migrations/billing/0001_create_invoices.up.sql"));
+        CHECK(file_exists(dir / "migrations/core/0002_create_notes.up.sql"));
+    }
+
+    TEST_CASE("backwards all 1 reverses the one most recently applied migration of any app") {
+        TempDir dir;
+        write_interleaved_project(dir.path());
+        auto db = dir / "app.db";
+        auto r = run_strata_in_terminal({"backwards", "all", "1"}, "y", terminal_in(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("  core 0003 (add tags)\nReverse 1 migration(s)? [y/N] ") !=
+              std::string::npos);
+        CHECK(migration_rows(db) == Rows{{"core", "0001"}, {"core", "0002"}, {"billing", "0001"}});
+
+        // The next most recent is billing's, although core comes later in dependency order.
+        r = run_strata({"backwards", "all", "1", "--yes"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Reversing billing 0001 (create invoices) ... ok (") != std::string::npos);
+        CHECK(migration_rows(db) == Rows{{"core", "0001"}, {"core", "0002"}});
+    }
+
+    TEST_CASE("backwards all with a migration id is refused: an id belongs to one app") {
+        TempDir dir;
+        write_interleaved_project(dir.path());
+        FileSnapshot before(dir / "app.db");
+        for (const char* id : {"0002", "0001_create_invoices"}) {
+            CAPTURE(id);
+            auto r = run_strata({"backwards", "all", id, "--clean", "--yes"}, in_dir(dir.path()));
+            CHECK(r.exit_code == 2);
+            CHECK(r.err.find(std::string("a migration id needs an app: strata backwards APP ") +
+                             id) != std::string::npos);
+            CHECK(r.out.find("Reversing") == std::string::npos);
+            CHECK(before.unchanged());
+            CHECK(file_exists(dir / "migrations/core/0003_add_tags.up.sql"));
+        }
     }
 }

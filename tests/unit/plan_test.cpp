@@ -195,6 +195,39 @@ TEST_SUITE("plan") {
         CHECK_THROWS_AS(plan_goto(set, {}, "9"), Error);
     }
 
+    TEST_CASE("backwards across apps counts by run order, whatever the app") {
+        MigrationSet core = make_set({"1", "2", "3"});
+        MigrationSet billing = make_set({"1"});
+        billing.app_name = "billing";
+        billing.migrations[0].app_name = "billing";
+        // Run order: core 1, core 2, billing 1, core 3.
+        AppliedByApp by_app;
+        by_app["core"] = applied({"1", "2", "3"});
+        by_app["core"][2].row_id = 4;
+        by_app["billing"] = applied({"1"});
+        by_app["billing"][0].app_name = "billing";
+        by_app["billing"][0].row_id = 3;
+        const std::vector<MigrationSet> sets = {core, billing};
+
+        auto labels = [](const Plan& plan) {
+            std::string out;
+            for (const Step& s : plan.steps)
+                out += (out.empty() ? "" : ", ") + s.app_name + " " + s.migration_id.text();
+            return out;
+        };
+        CHECK(labels(plan_backwards_newest(sets, by_app, 1)) == "core 3");
+        CHECK(labels(plan_backwards_newest(sets, by_app, 2)) == "core 3, billing 1");
+        CHECK(labels(plan_backwards_newest(sets, by_app, 9)) ==
+              "core 3, billing 1, core 2, core 1");
+        // Only the apps given count; the others' rows are left alone.
+        CHECK(labels(plan_backwards_newest({billing}, by_app, 9)) == "billing 1");
+        const Plan none = plan_backwards_newest(sets, {}, 1);
+        CHECK(none.empty());
+        CHECK(none.note == "No migrations to reverse!");
+        // The down SQL comes from the files, as for one app.
+        CHECK(plan_backwards_newest(sets, by_app, 1).steps[0].sql == "-- down 3");
+    }
+
     TEST_CASE("goto can target an applied migration whose files are gone") {
         const auto set = make_set({"1"});
         CHECK(shape(plan_goto(set, applied({"1", "2", "3"}), "2")) == "B3");

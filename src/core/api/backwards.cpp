@@ -5,6 +5,8 @@
 #include "core/loader/migration_source.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 namespace strata {
 
@@ -35,22 +37,19 @@ void remove_files(const Context& context, const Plan& plan) {
     }
 }
 
+// Makes the plan of one command from every selected app's files and applied rows.
+using BackwardsPlanner = std::function<Plan(const std::vector<MigrationSet>&, const AppliedByApp&)>;
+
 // Backwards over several apps: one plan, one confirmation, one run.
 MigrationResult run_backwards_over(const Context& context, std::vector<const AppConfig*> apps,
-                                   const std::string& migration_id,
-                                   std::optional<std::size_t> steps, bool auto_agree, bool clean,
+                                   const BackwardsPlanner& planner, bool auto_agree, bool clean,
                                    bool preview_only) {
     auto sets = load_sets(apps);
     auto connection =
         open_existing(context.project, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get());
 
-    Plan plan;
-    for (const MigrationSet& set : sets) {
-        const auto& rows = applied_of(applied, set.app_name);
-        append_plan(plan, steps ? plan_backwards_steps(set, rows, *steps)
-                                : plan_backwards(set, rows, migration_id));
-    }
+    const Plan plan = planner(sets, applied);
     if (plan.empty())
         return {true, "No migrations to reverse!"};
 
@@ -67,23 +66,53 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     return {true, summary(plan, report)};
 }
 
+// Each app's own plan (an id, "1", "all" or a count), one app after the other.
+BackwardsPlanner per_app(std::string migration_id, std::optional<std::size_t> steps) {
+    return [migration_id = std::move(migration_id), steps](const std::vector<MigrationSet>& sets,
+                                                           const AppliedByApp& applied) {
+        Plan plan;
+        for (const MigrationSet& set : sets) {
+            const auto& rows = applied_of(applied, set.app_name);
+            append_plan(plan, steps ? plan_backwards_steps(set, rows, *steps)
+                                    : plan_backwards(set, rows, migration_id));
+        }
+        return plan;
+    };
+}
+
 } // namespace
 
 MigrationResult BackwardsMigrationManager::run() {
-    if (m_app_name == "all") {
-        // As in Piccolo: every applied migration of every app, dependents first.
+    if (m_app_name != "all")
+        return run_backwards_over(m_context, m_context.project.select_apps(m_app_name),
+                                  per_app(m_migration_id, m_steps), m_auto_agree, m_clean,
+                                  m_preview);
+    if (!m_steps && m_migration_id == "all") {
+        // Every applied migration of every app, dependents first.
         auto apps = m_context.project.apps_in_dependency_order();
         std::reverse(apps.begin(), apps.end());
-        return run_backwards_over(m_context, apps, "all", std::nullopt, m_auto_agree, m_clean,
-                                  m_preview);
+        return run_backwards_over(m_context, apps, per_app("all", std::nullopt), m_auto_agree,
+                                  m_clean, m_preview);
     }
-    return run_backwards_over(m_context, m_context.project.select_apps(m_app_name), m_migration_id,
-                              m_steps, m_auto_agree, m_clean, m_preview);
+    // An id belongs to one app, so it cannot say how far to go back across apps.
+    if (!m_steps && m_migration_id != "1")
+        throw Error(ErrorKind::Usage,
+                    "a migration id needs an app: strata backwards APP " + m_migration_id, {},
+                    "with all, give `1` or --steps N (the most recently applied migrations of "
+                    "every app, by run order) or `all`");
+    // "1" and --steps count across apps, newest first by run order: dependents ran later.
+    const std::size_t count = m_steps.value_or(1);
+    return run_backwards_over(
+        m_context, m_context.project.select_apps("all"),
+        [count](const std::vector<MigrationSet>& sets, const AppliedByApp& applied) {
+            return plan_backwards_newest(sets, applied, count);
+        },
+        m_auto_agree, m_clean, m_preview);
 }
 
 MigrationResult BackwardsMigrationManager::run_migrations_backwards(const AppConfig& app_config) {
-    return run_backwards_over(m_context, {&app_config}, m_migration_id, m_steps, m_auto_agree,
-                              m_clean, m_preview);
+    return run_backwards_over(m_context, {&app_config}, per_app(m_migration_id, m_steps),
+                              m_auto_agree, m_clean, m_preview);
 }
 
 MigrationResult run_backwards(Context context, const std::string& app_name,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 namespace strata {
 
@@ -183,6 +184,24 @@ Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigr
                           std::size_t steps) {
     std::size_t first = steps >= applied.size() ? 0 : applied.size() - steps;
     Plan plan = reverse_from(set, applied, first);
+    if (plan.empty())
+        plan.note = "No migrations to reverse!";
+    return plan;
+}
+
+Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedByApp& applied,
+                           std::size_t steps) {
+    std::vector<std::pair<const MigrationSet*, const AppliedMigration*>> rows;
+    for (const MigrationSet& set : sets)
+        if (auto found = applied.find(set.app_name); found != applied.end())
+            for (const AppliedMigration& row : found->second)
+                rows.emplace_back(&set, &row);
+    // Run order across apps is the row id: apps interleave when they were migrated in turns.
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second->row_id > b.second->row_id; });
+    Plan plan;
+    for (std::size_t i = 0; i < rows.size() && i < steps; ++i)
+        plan.steps.push_back(backwards_step(*rows[i].first, *rows[i].second));
     if (plan.empty())
         plan.note = "No migrations to reverse!";
     return plan;

@@ -61,6 +61,12 @@ Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>
 Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                           std::size_t steps);
 
+// Backwards by count over several apps: the `steps` most recently applied migrations of all of
+// `sets`' apps together, newest first by run order (the state table's row id). A dependent
+// app's migrations ran after those they build on, so they are reversed first.
+Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedByApp& applied,
+                           std::size_t steps);
+
 // Moves an app to exactly `target`: reverses applied migrations with a higher id (newest first),
 // then applies pending ones up to it. "0" reverses everything. Throws Error(Usage) for an
 // unknown id.
