@@ -86,6 +86,39 @@ TEST_SUITE("e2e_goto") {
         CHECK(table_names(db) == std::vector<std::string>{"migrations"});
     }
 
+    TEST_CASE("goto APP 0 also reverses a migration whose id is 0000") {
+        TempDir dir;
+        ProjectSpec project;
+        project.apps.push_back(
+            {"core",
+             {{"0000", "init", "CREATE TABLE settings (k, v);\n", "DROP TABLE settings;\n"},
+              {"0001", "create_users", "CREATE TABLE users (id);\n", "DROP TABLE users;\n"}},
+             {},
+             {}});
+        write_project(dir.path(), project);
+        auto db = dir / "app.db";
+        REQUIRE(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 0);
+        REQUIRE(migration_rows(db) == Rows{{"core", "0000"}, {"core", "0001"}});
+
+        auto r = run_strata({"goto", "core", "0", "--yes"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Reversing core 0000 (init) ... ok (") != std::string::npos);
+        CHECK(r.out.find("Reversed 2 migration(s).") != std::string::npos);
+        CHECK(migration_rows(db).empty());
+        CHECK_FALSE(has_table(db, "settings"));
+
+        // Nothing left to reverse: said so, exit 0.
+        r = run_strata({"goto", "core", "0", "--yes"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("App core has no applied migrations") != std::string::npos);
+
+        // The migration whose id is 0 is named by its full name.
+        r = run_strata({"goto", "core", "0000_init"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(migration_rows(db) == Rows{{"core", "0000"}});
+    }
+
     TEST_CASE("goto the current migration does nothing and exits 0") {
         TempDir dir;
         write_standard_project(dir.path());

@@ -195,6 +195,32 @@ TEST_SUITE("plan") {
         CHECK_THROWS_AS(plan_goto(set, {}, "9"), Error);
     }
 
+    TEST_CASE("goto 0 reverses every applied migration, a migration with id 0000 included") {
+        const auto set = make_set({"0000", "1", "2"});
+        struct Row {
+            std::vector<std::string> done;
+            std::string target;
+            std::string expected;
+        };
+        const std::vector<Row> rows = {
+            {{"0000", "1", "2"}, "0", "B2 B1 B0000"},
+            {{"0000", "1", "2"}, "000", "B2 B1 B0000"},
+            {{"0000"}, "0", "B0000"},
+            {{}, "0", ""},
+            // The migration whose id is 0 is named by its full name.
+            {{"0000", "1", "2"}, "0000_m0000", "B2 B1"},
+            {{}, "0000_m0000", "F0000"},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.target);
+            CHECK(shape(plan_goto(set, applied(row.done), row.target)) == row.expected);
+        }
+        CHECK(plan_goto(set, {}, "0").note == "App core has no applied migrations");
+        CHECK(plan_goto(set, applied({"0000"}), "0000_m0000").note ==
+              "App core is already at 0000");
+        CHECK_THROWS_AS(plan_goto(set, {}, ""), Error);
+    }
+
     TEST_CASE("backwards across apps counts by run order, whatever the app") {
         MigrationSet core = make_set({"1", "2", "3"});
         MigrationSet billing = make_set({"1"});

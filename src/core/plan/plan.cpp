@@ -209,10 +209,14 @@ Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedB
 
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                std::string_view target) {
-    // "0" (written with any number of zeros) is the place before the first migration.
-    MigrationId target_id;
-    if (std::all_of(target.begin(), target.end(), [](char c) { return c == '0'; })) {
-        target_id = MigrationId();
+    // "0" (written with any number of zeros) is the place before the first migration: a place
+    // of its own, not an id, so that a migration whose id is 0000 is reversed too. Such a
+    // migration is named by its full name ("0000_init").
+    const bool before_first = !target.empty() && std::all_of(target.begin(), target.end(),
+                                                             [](char c) { return c == '0'; });
+    std::optional<MigrationId> target_id; // nullopt: before the first
+    if (before_first) {
+        // nothing to look up
     } else if (const Migration* m = set.find(target)) {
         target_id = m->id;
     } else if (std::size_t i = find_applied(set, applied, target); i != std::string::npos) {
@@ -222,19 +226,21 @@ Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& app
                     "app \"" + set.app_name + "\" has no migration \"" + std::string(target) + "\"",
                     {}, "valid ids: 0 (before the first), " + join_ids(file_ids(set)));
     }
+    auto beyond_target = [&](const MigrationId& id) { return !target_id || id > *target_id; };
 
     Plan plan;
     // Newest first, by run order, so each down sees the schema its up left.
     for (std::size_t i = applied.size(); i > 0; --i)
-        if (applied[i - 1].migration_id > target_id)
+        if (beyond_target(applied[i - 1].migration_id))
             plan.steps.push_back(backwards_step(set, applied[i - 1]));
     for (const Migration* m : pending_migrations(set, applied)) {
-        if (m->id > target_id)
+        if (beyond_target(m->id))
             break;
         plan.steps.push_back(forwards_step(*m));
     }
     if (plan.empty())
-        plan.note = "App " + set.app_name + " is already at " + target_id.text();
+        plan.note = target_id ? "App " + set.app_name + " is already at " + target_id->text()
+                              : "App " + set.app_name + " has no applied migrations";
     return plan;
 }
 

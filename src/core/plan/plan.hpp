@@ -68,8 +68,9 @@ Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedB
                            std::size_t steps);
 
 // Moves an app to exactly `target`: reverses applied migrations with a higher id (newest first),
-// then applies pending ones up to it. "0" reverses everything. Throws Error(Usage) for an
-// unknown id.
+// then applies pending ones up to it. "0" (any number of zeros) is the place before the first
+// migration, not an id: it reverses every applied migration, one whose id is 0000 included (name
+// that one by its full name). Throws Error(UnknownMigration) for an unknown id.
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                std::string_view target);
 
