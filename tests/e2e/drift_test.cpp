@@ -87,10 +87,23 @@ TEST_SUITE("e2e_drift") {
                            k_notes_up + " (checksum " + old_sum.substr(0, 8) +
                            "… when applied, now " + new_sum.substr(0, 8) +
                            "…)\n"
-                           "  hint: restore the files as they were when they ran, or record an "
-                           "intentional edit with `strata repair core`; --allow-modified runs "
-                           "anyway\n");
+                           "  hint: to run the edited SQL, reverse the migration with `strata "
+                           "backwards core` (its down file must undo what ran) and apply it "
+                           "again with `strata forwards`; or restore the file as it was when it "
+                           "ran; --allow-modified runs anyway\n");
         CHECK(before.unchanged());
+    }
+
+    TEST_CASE("an edit of an older applied migration is pointed at repair") {
+        TempDir dir;
+        write_applied(dir.path(), "0003");
+        write_file(dir / k_notes_up, k_edited_notes);
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("  hint: restore the files as they were when they ran, or record an "
+                         "intentional edit with `strata repair core`; --allow-modified runs "
+                         "anyway\n") != std::string::npos);
+        CHECK(r.err.find("backwards") == std::string::npos);
     }
 
     TEST_CASE("--allow-modified runs anyway and keeps the recorded checksum") {

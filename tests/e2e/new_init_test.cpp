@@ -158,4 +158,104 @@ TEST_SUITE("e2e_new_init") {
         CHECK(std::filesystem::is_empty(dir / "migrations/core"));
         CHECK_FALSE(file_exists(dir / "migrations/nosuch"));
     }
+    TEST_CASE("the files new writes are refused until written; then forwards applies them") {
+        TempDir dir;
+        REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
+        auto db = dir / "app.db";
+        // Two `new` within one second would share an id: the first migration is written here.
+        write_migration(dir / "migrations/core",
+                        {"0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+                         "DROP TABLE users;\n"});
+        auto r = run_strata({"new", "core", "add email"}, in_dir(dir.path()));
+        REQUIRE(r.exit_code == 0);
+        const auto lines = lines_of(r.out);
+        REQUIRE(lines.size() == 2);
+        const auto up = dir / lines[0];
+        const auto down = dir / lines[1];
+        const std::string marker =
+            "-- strata:template (delete this line when you write the migration)\n";
+        REQUIRE(read_file(up).starts_with(marker));
+
+        // Unedited: refused at the marker, before the database is touched.
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(lines[0] +
+                         ":1:1: this file is still the template `strata new` wrote\n"
+                         "  hint: write the migration's SQL in it and delete this line") !=
+              std::string::npos);
+        CHECK_FALSE(file_exists(db));
+
+        // SQL written, marker kept: still refused. The down file's marker counts too.
+        write_file(up, marker + "ALTER TABLE users ADD COLUMN email TEXT;\n");
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        write_file(up, "ALTER TABLE users ADD COLUMN email TEXT;\n");
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(lines[1] + ":1:1: this file is still the template") != std::string::npos);
+        CHECK_FALSE(file_exists(db));
+
+        write_file(down, "ALTER TABLE users DROP COLUMN email;\n");
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Applied 2 migration(s).") != std::string::npos);
+        CHECK(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE name = "
+                            "'email'") == 1);
+    }
+
+    TEST_CASE("an edit of the newest applied migration runs after backwards and forwards") {
+        TempDir dir;
+        REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
+        auto db = dir / "app.db";
+        auto r = run_strata({"new", "core", "create users", "--sql-up",
+                             "CREATE TABLE users (id INTEGER PRIMARY KEY);", "--sql-down",
+                             "DROP TABLE users;"},
+                            in_dir(dir.path()));
+        REQUIRE(r.exit_code == 0);
+        const auto up = dir / lines_of(r.out)[0];
+        REQUIRE(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 0);
+
+        write_file(up, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n");
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("hint: to run the edited SQL, reverse the migration with `strata "
+                         "backwards core` (its down file must undo what ran) and apply it again "
+                         "with `strata forwards`") != std::string::npos);
+        CHECK(r.err.find("repair") == std::string::npos);
+
+        // Following the hint leaves the database with what the edit adds.
+        REQUIRE(run_strata({"backwards", "core", "--yes"}, in_dir(dir.path())).exit_code == 0);
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE name = "
+                            "'email'") == 1);
+        CHECK(run_strata({"check", "--exit-code"}, in_dir(dir.path())).exit_code == 0);
+    }
+
+    TEST_CASE("an up file with no statements is applied and recorded as a no-op") {
+        TempDir dir;
+        ProjectSpec project;
+        project.apps.push_back(
+            {"core",
+             {{"0001", "create_users", "CREATE TABLE users (id);\n", "DROP TABLE users;\n"},
+              {"0002", "empty", "", ""},
+              {"0003", "comments_only", "-- nothing to do in this release\n",
+               "-- nothing to undo\n"},
+              {"0004", "blank_lines", "\n  \n", ""}},
+             {},
+             {}});
+        write_project(dir.path(), project);
+        auto db = dir / "app.db";
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Applying core 0002 (empty) ... ok (") != std::string::npos);
+        CHECK(r.out.find("Applied 4 migration(s).") != std::string::npos);
+        CHECK(migration_rows(db).size() == 4);
+        r = run_strata({"backwards", "core", "all", "--yes"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(migration_rows(db).empty());
+    }
 }

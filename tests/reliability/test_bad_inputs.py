@@ -410,8 +410,16 @@ def rows():
             UP2 + ":2:"))
     add(Row("down_not_utf8", lambda c: c.write(DOWN2, b"-- \xc3\x28\n" + M2_DOWN.encode()), 2,
             DOWN2 + ":1:"))
-    add(Row("up_empty", set_up2(""), 2, UP2))
-    add(Row("up_whitespace_only", set_up2(" \n\t\n\n"), 2, UP2))
+    # An empty or comment-only up file is a deliberate no-op; the unedited template of
+    # `strata new` is not.
+    template = "-- strata:template (delete this line when you write the migration)\n"
+    add(Row("up_template_unedited", set_up2(template + "-- add tags: write the SQL here\n"), 2,
+            UP2 + ":1:1:", contains=["template", "delete this line"]))
+    add(Row("up_template_marker_kept", set_up2(template + M2_UP), 2, UP2 + ":1:1:",
+            contains=["template"]))
+    add(Row("down_template_unedited",
+            lambda c: c.write(DOWN2, template + "-- add tags: write the SQL that undoes it\n"),
+            2, DOWN2 + ":1:1:", contains=["template"]))
     add(Row("symlink_loop_file",
             chain(add_pair("0003_loop", up=None),
                   symlink("0003_loop.up.sql", mc + "0003_loop.up.sql")),

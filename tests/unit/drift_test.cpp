@@ -216,16 +216,60 @@ TEST_SUITE("drift") {
 
     TEST_CASE("the refusal names each modified file with both checksums") {
         MigrationSet set = files({"1", "2"});
-        set.migrations[1].checksum = "5e6f7a8b90123456";
-        const auto applied = rows({{"1"}, {"2", "1a2b3c4d5e6f7a8b"}});
+        set.migrations[0].checksum = "5e6f7a8b90123456";
+        const auto applied = rows({{"1", "1a2b3c4d5e6f7a8b"}, {"2"}});
         const std::string what = refusal({find_drift(set, applied)}, {}, {});
         CHECK(what == "applied migrations changed since they ran:\n"
-                      "  core 2 (m2): migrations/core/2_m2.up.sql (checksum 1a2b3c4d… when "
+                      "  core 1 (m1): migrations/core/1_m1.up.sql (checksum 1a2b3c4d… when "
                       "applied, now 5e6f7a8b…)\n"
                       "  hint: restore the files as they were when they ran, or record an "
                       "intentional edit with `strata repair core`; --allow-modified runs anyway");
         CHECK_NOTHROW(
             refuse_drift({find_drift(set, applied)}, {}, {true, false, OutOfOrder::Error}));
+    }
+
+    TEST_CASE("an edit of the newest applied migration is run by backwards then forwards") {
+        MigrationSet set = files({"1", "2"});
+        set.migrations[1].checksum = "5e6f7a8b90123456";
+        const auto applied = rows({{"1"}, {"2", "1a2b3c4d5e6f7a8b"}});
+        const Drift drift = find_drift(set, applied);
+        REQUIRE(drift.modified.size() == 1);
+        CHECK(drift.modified[0].newest_applied);
+        CHECK(refusal({drift}, {}, {}) ==
+              "applied migrations changed since they ran:\n"
+              "  core 2 (m2): migrations/core/2_m2.up.sql (checksum 1a2b3c4d… when applied, now "
+              "5e6f7a8b…)\n"
+              "  hint: to run the edited SQL, reverse the migration with `strata backwards core` "
+              "(its down file must undo what ran) and apply it again with `strata forwards`; or "
+              "restore the file as it was when it ran; --allow-modified runs anyway");
+
+        // Newest by run order, not by id; a missing row ran later, so it is the newest.
+        const auto later_row = rows({{"2", "1a2b3c4d5e6f7a8b"}, {"1"}});
+        CHECK_FALSE(find_drift(set, later_row).modified[0].newest_applied);
+        const auto missing_after = rows({{"1"}, {"2", "1a2b3c4d5e6f7a8b"}, {"7"}});
+        CHECK_FALSE(find_drift(set, missing_after).modified[0].newest_applied);
+    }
+
+    TEST_CASE("newest and older edits in several apps get one hint each") {
+        MigrationSet core = files({"1", "2"});
+        core.migrations[1].checksum = "new2";
+        MigrationSet billing = files({"1", "2"}, "billing");
+        billing.migrations[0].checksum = "new1";
+        MigrationSet other = files({"1"}, "other");
+        other.migrations[0].checksum = "new1";
+        const auto core_rows = rows({{"1"}, {"2", "old2"}});
+        const Drift core_drift = find_drift(core, core_rows);
+        const auto billing_rows = rows({{"1", "old1"}, {"2"}}, "billing");
+        const Drift billing_drift = find_drift(billing, billing_rows);
+        const auto other_rows = rows({{"1", "old1"}}, "other");
+        const Drift other_drift = find_drift(other, other_rows);
+        const std::string what = refusal({core_drift, billing_drift, other_drift}, {}, {});
+        CHECK(what.ends_with(
+            "  hint: to run the edited SQL, reverse the migration with `strata backwards APP` "
+            "(for core, other) (its down file must undo what ran) and apply it again with "
+            "`strata forwards`; or restore the file as it was when it ran\n"
+            "  hint: restore the files as they were when they ran, or record an intentional edit "
+            "with `strata repair billing`; --allow-modified runs anyway"));
     }
 
     TEST_CASE("the refusal names missing migrations and both ways out") {

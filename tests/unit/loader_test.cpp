@@ -329,13 +329,43 @@ TEST_SUITE("loader") {
                   .starts_with("migrations/core/0001_a.down.sql:1:2: file contains a NUL byte"));
     }
 
-    TEST_CASE("an empty or whitespace-only up file is an error") {
-        const std::string expected =
-            "migrations/core/0001_a.up.sql: up file is empty\n  hint: write the SQL to apply in "
-            "it (whitespace alone counts as empty), or delete both files of migration 0001_a";
-        CHECK(load_failure(pair("0001_a", "")) == expected);
-        CHECK(load_failure(pair("0001_a", " \n\t\r\n  ")) == expected);
-        CHECK(load_failure(pair("0001_a", "\xEF\xBB\xBF\r\n")) == expected);
+    TEST_CASE("an up file without statements is a deliberate no-op and loads") {
+        for (const std::string up :
+             {"", " \n\t\r\n  ", "\xEF\xBB\xBF\r\n", "-- nothing to do in this release\n",
+              "/* kept for numbering */\n"}) {
+            CAPTURE(up);
+            MigrationSet set = load(pair("0001_a", up, ""));
+            REQUIRE(set.migrations.size() == 1);
+            CHECK(set.migrations[0].checksum == strata::sha256_hex(set.migrations[0].up_sql));
+        }
+    }
+
+    TEST_CASE("a file that still carries the template marker of strata new is refused") {
+        const std::string hint =
+            "\n  hint: write the migration's SQL in it and delete this line (a file with no "
+            "statements is fine: it does nothing)";
+        const std::string marker =
+            "-- strata:template (delete this line when you write the migration)\n";
+        CHECK(load_failure(pair("0001_a", marker + "-- a: write the SQL to apply here\n")) ==
+              "migrations/core/0001_a.up.sql:1:1: this file is still the template `strata new` "
+              "wrote" +
+                  hint);
+        // SQL written below the marker does not count until the marker goes.
+        CHECK(load_failure(pair("0001_a", marker + "CREATE TABLE t(x);\n")) ==
+              "migrations/core/0001_a.up.sql:1:1: this file is still the template `strata new` "
+              "wrote" +
+                  hint);
+        // Anywhere in the file, at the start of a line; CRLF files too.
+        CHECK(load_failure(pair("0001_a", "CREATE TABLE t(x);\r\n-- strata:template\r\n"))
+                  .starts_with("migrations/core/0001_a.up.sql:2:1: this file is still the "
+                               "template"));
+        // The down file of the template too: reversing it would do nothing.
+        CHECK(load_failure(pair("0001_a", "CREATE TABLE t(x);\n", marker))
+                  .starts_with("migrations/core/0001_a.down.sql:1:1: this file is still the "
+                               "template"));
+        // Mentioned later on a line, it is only a comment.
+        CHECK_NOTHROW(load(pair("0001_a", "SELECT 1; -- strata:template\n")));
+        CHECK_NOTHROW(load(pair("0001_a", "  -- strata:template was here\n")));
     }
 
     TEST_CASE("FolderSource reads .sql files and skips everything else") {

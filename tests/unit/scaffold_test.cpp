@@ -49,7 +49,7 @@ TEST_SUITE("scaffold") {
         CHECK(timestamp_id(std::chrono::system_clock::time_point{}) == "19700101000000");
     }
 
-    TEST_CASE("new writes a pair of files with placeholder comments") {
+    TEST_CASE("new writes a pair of files with the template marker and placeholder comments") {
         TempDir dir;
         NewMigrationFiles files = create_migration(app_in(dir / "migrations/core"), "Create users",
                                                    "", "", sample_time());
@@ -57,8 +57,12 @@ TEST_SUITE("scaffold") {
         CHECK(files.name == "20261121093000_create_users");
         CHECK(files.up_path == dir / "migrations/core/20261121093000_create_users.up.sql");
         CHECK(files.down_path == dir / "migrations/core/20261121093000_create_users.down.sql");
-        CHECK(read_file(files.up_path) == "-- Create users: write the SQL to apply here\n");
-        CHECK(read_file(files.down_path) == "-- Create users: write the SQL that undoes it here\n");
+        const std::string marker =
+            "-- strata:template (delete this line when you write the migration)\n";
+        CHECK(read_file(files.up_path) ==
+              marker + "-- Create users: write the SQL to apply here\n");
+        CHECK(read_file(files.down_path) ==
+              marker + "-- Create users: write the SQL that undoes it here\n");
     }
 
     TEST_CASE("new writes the SQL it is given, ending in a newline") {
@@ -75,7 +79,9 @@ TEST_SUITE("scaffold") {
         NewMigrationFiles files =
             create_migration(app_in(dir.path()), "two\nlines", "", "", sample_time());
         CHECK(files.name == "20261121093000_two_lines");
-        CHECK(read_file(files.up_path) == "-- two lines: write the SQL to apply here\n");
+        CHECK(read_file(files.up_path) ==
+              "-- strata:template (delete this line when you write the migration)\n"
+              "-- two lines: write the SQL to apply here\n");
     }
 
     TEST_CASE("new refuses a description without letters or digits") {

@@ -2,6 +2,7 @@
 #include "core/api/scaffold.hpp"
 
 #include "core/error.hpp"
+#include "core/loader/loader.hpp"
 #include "util/file_writer.hpp"
 #include "util/slug.hpp"
 #include "util/time_format.hpp"
@@ -10,6 +11,9 @@
 
 namespace strata {
 namespace {
+
+// What follows the template marker on the first line of a file `strata new` writes.
+constexpr const char* k_template_marker_note = " (delete this line when you write the migration)\n";
 
 // The description as it appears in a comment: on one line.
 std::string one_line(std::string_view text) {
@@ -127,11 +131,14 @@ NewMigrationFiles create_migration(const AppConfig& app, std::string_view descri
 
     files.up_path = app.migrations_dir / (files.name + ".up.sql");
     files.down_path = app.migrations_dir / (files.name + ".down.sql");
+    // The marker line makes the loader refuse a file nobody has written yet (loader.hpp).
     std::string text = one_line(description);
-    std::string up = up_sql.empty() ? "-- " + text + ": write the SQL to apply here\n"
+    const std::string marker = std::string(k_template_marker) + k_template_marker_note;
+    std::string up = up_sql.empty() ? marker + "-- " + text + ": write the SQL to apply here\n"
                                     : with_final_newline(up_sql);
-    std::string down = down_sql.empty() ? "-- " + text + ": write the SQL that undoes it here\n"
-                                        : with_final_newline(down_sql);
+    std::string down = down_sql.empty()
+                           ? marker + "-- " + text + ": write the SQL that undoes it here\n"
+                           : with_final_newline(down_sql);
 
     write_new_file(files.up_path, up, ErrorKind::MigrationFiles);
     try {

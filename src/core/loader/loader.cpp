@@ -103,8 +103,22 @@ void check_encoding(std::string_view text, const std::string& path) {
                 where, "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
 }
 
-bool is_blank(std::string_view text) {
-    return text.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos;
+// Refuses a file that still carries the marker `strata new` writes: applied unedited, a template
+// is recorded as done, and the SQL written into it afterwards never runs (it reads as an edit).
+void check_not_template(std::string_view text, const std::string& path) {
+    int line = 1;
+    for (std::size_t start = 0; start < text.size(); ++line) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos)
+            end = text.size();
+        if (text.substr(start, end - start).starts_with(k_template_marker))
+            throw Error(ErrorKind::MigrationFiles,
+                        "this file is still the template `strata new` wrote",
+                        SourceLocation{path, line, 1},
+                        "write the migration's SQL in it and delete this line (a file with no "
+                        "statements is fine: it does nothing)");
+        start = end + 1;
+    }
 }
 
 // Orders parsed files by numeric id, then full name, then up before down, so that the files
@@ -151,15 +165,14 @@ Migration build_migration(std::string_view app_name, const ParsedFile* group, st
     migration.id = first.id;
     migration.name = stem;
     migration.description = describe_slug(first.slug);
+    // An up file without statements (empty, or comments only) is a deliberate no-op, as in
+    // other migration tools; only the unedited template of `strata new` is refused.
     migration.up_sql = normalise_sql_text(up.content);
     check_encoding(migration.up_sql, up.path);
-    if (is_blank(migration.up_sql))
-        throw Error(ErrorKind::MigrationFiles, "up file is empty", SourceLocation{up.path},
-                    "write the SQL to apply in it (whitespace alone counts as empty), or delete "
-                    "both files of migration " +
-                        stem);
+    check_not_template(migration.up_sql, up.path);
     migration.down_sql = normalise_sql_text(down.content);
     check_encoding(migration.down_sql, down.path);
+    check_not_template(migration.down_sql, down.path);
     migration.checksum = sha256_hex(migration.up_sql);
     migration.up_path = up.path;
     migration.down_path = down.path;

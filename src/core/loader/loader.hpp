@@ -10,8 +10,9 @@
 namespace strata {
 
 // Builds an app's ordered migration set from its files: pairs each up with its down, checks
-// names, encoding (UTF-8, no NUL bytes), emptiness and duplicate ids, strips a BOM, turns CRLF
-// into LF and hashes the up SQL. Throws Error(MigrationFiles) naming the offending file.
+// names, encoding (UTF-8, no NUL bytes), template markers and duplicate ids, strips a BOM, turns
+// CRLF into LF and hashes the up SQL. An up file without statements is a deliberate no-op.
+// Throws Error(MigrationFiles) naming the offending file.
 MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source);
 
 // The same for an app of a project, reading its migrations folder.
@@ -29,6 +30,10 @@ struct SqlSections {
 };
 inline constexpr std::string_view k_after_commit_marker = "-- strata:after-commit";
 SqlSections split_after_commit(std::string_view sql);
+
+// The first line of the files `strata new` writes. A file with a line starting with it is still
+// the template: the loader refuses it, so a migration cannot run before it is written.
+inline constexpr std::string_view k_template_marker = "-- strata:template";
 
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);

@@ -104,11 +104,14 @@ std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
 Drift find_drift(const MigrationSet& set, const std::vector<AppliedMigration>& applied) {
     Drift drift;
     drift.app_name = set.app_name;
+    const auto newest = std::max_element(
+        applied.begin(), applied.end(),
+        [](const AppliedMigration& a, const AppliedMigration& b) { return a.row_id < b.row_id; });
     for (const MigrationPair& pair : pair_migrations(set, applied)) {
         if (pair.migration == nullptr)
             drift.missing.push_back(pair.applied);
         else if (pair.modified())
-            drift.modified.push_back({pair.migration, pair.applied});
+            drift.modified.push_back({pair.migration, pair.applied, pair.applied == &*newest});
     }
     // Missing ones are reversed newest first by run order, so they are reported in that order.
     std::sort(drift.missing.begin(), drift.missing.end(), by_run_order);
@@ -153,17 +156,25 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
     Finding early{
         "pending migrations are older than the newest applied migration of their app:", {}, {}, {}};
 
+    // Apps whose edited migration is the newest applied one (reversing it and applying it again
+    // runs the edit) and apps with an older edited one (only repair or a restore fit).
+    std::vector<std::string> newest_apps;
+    std::vector<std::string> older_apps;
     for (const Drift& drift : drifts) {
         if (!policy.allow_missing)
             for (const AppliedMigration* row : drift.missing)
                 missing.add(drift.app_name, "  " + label_of(*row) + ", applied " + row->ran_on);
         if (!policy.allow_modified)
-            for (const ModifiedMigration& m : drift.modified)
+            for (const ModifiedMigration& m : drift.modified) {
                 modified.add(drift.app_name, "  " + label_of(*m.migration) + ": " +
                                                  m.migration->up_path + " (checksum " +
                                                  short_checksum(m.applied->checksum) +
                                                  " when applied, now " +
                                                  short_checksum(m.migration->checksum) + ")");
+                auto& apps = m.newest_applied ? newest_apps : older_apps;
+                if (std::find(apps.begin(), apps.end(), drift.app_name) == apps.end())
+                    apps.push_back(drift.app_name);
+            }
     }
     if (policy.out_of_order == OutOfOrder::Error)
         for (const OutOfOrderStep& entry : out_of_order)
@@ -174,9 +185,19 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
     missing.hint = command_for("sync", missing.apps) +
                    " reverses them with the down SQL stored when they ran; " +
                    per_app_command("clean", missing.apps) + " forgets them and keeps their changes";
-    modified.hint = "restore the files as they were when they ran, or record an intentional edit "
-                    "with " +
-                    per_app_command("repair", modified.apps) + "; --allow-modified runs anyway";
+    // Recording an edit of the newest migration with repair would leave the database without
+    // what the edit adds; running it again does not.
+    if (!newest_apps.empty())
+        modified.hint = "to run the edited SQL, reverse the migration with " +
+                        per_app_command("backwards", newest_apps) +
+                        " (its down file must undo what ran) and apply it again with `strata "
+                        "forwards`; or restore the file as it was when it ran";
+    if (!older_apps.empty())
+        modified.hint += (modified.hint.empty() ? "" : "\n  hint: ") +
+                         std::string("restore the files as they were when they ran, or record an "
+                                     "intentional edit with ") +
+                         per_app_command("repair", older_apps);
+    modified.hint += "; --allow-modified runs anyway";
     early.hint = "give them ids after the newest applied one (rename both files), or apply them "
                  "anyway with --out-of-order (out_of_order = \"allow\" in strata.toml)";
 

@@ -38,6 +38,9 @@ std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
 struct ModifiedMigration {
     const Migration* migration;      // the files as they are now
     const AppliedMigration* applied; // the row written when it ran
+    // The most recently applied migration of its app (by run order): `backwards APP` reverses
+    // it, and `forwards` then runs the edited SQL.
+    bool newest_applied = false;
 };
 
 // How one app's files and its state rows disagree. Pointers refer into the set and rows given
