@@ -9,6 +9,8 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <memory>
 #include <vector>
 
 using namespace strata;
@@ -314,5 +316,57 @@ TEST_SUITE("executor") {
               ErrorKind::MigrationFailed);
         CHECK(hint_for_sqlite_code(SQLITE_READONLY_ROLLBACK).find("hot journal") !=
               std::string::npos);
+    }
+    TEST_CASE("a new database that got nothing is removed, unless someone else uses it") {
+        strata::test::TempDir dir;
+        const auto path = dir / "app.db";
+        namespace fs = std::filesystem;
+        auto open_new = [&] {
+            return std::make_unique<Connection>(path, OpenMode::Create, DatabaseOptions{});
+        };
+
+        SUBCASE("empty: removed, with its WAL files") {
+            auto connection = open_new();
+            connection->db().exec("PRAGMA journal_mode = WAL");
+            CHECK(fs::exists(path));
+            CHECK(discard_new_database(connection));
+            CHECK(connection == nullptr);
+            CHECK_FALSE(fs::exists(path));
+            CHECK_FALSE(fs::exists(dir / "app.db-wal"));
+            CHECK_FALSE(fs::exists(dir / "app.db-shm"));
+        }
+        SUBCASE("a table was committed: kept, journal mode unchanged") {
+            auto connection = open_new();
+            connection->db().exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x);");
+            CHECK_FALSE(discard_new_database(connection));
+            CHECK(connection == nullptr);
+            SQLite::Database check(path.string(), SQLite::OPEN_READONLY);
+            CHECK(check.execAndGet("PRAGMA journal_mode").getString() == "wal");
+        }
+        SUBCASE("another connection reads it: kept") {
+            auto connection = open_new();
+            SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
+            other.exec("BEGIN; SELECT count(*) FROM sqlite_schema;");
+            CHECK_FALSE(discard_new_database(connection));
+            CHECK(fs::exists(path));
+            other.exec("COMMIT");
+        }
+        SUBCASE("another connection has it open in WAL mode: kept") {
+            auto connection = open_new();
+            connection->db().exec("PRAGMA journal_mode = WAL");
+            SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
+            CHECK(other.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0);
+            CHECK_FALSE(discard_new_database(connection));
+            CHECK(fs::exists(path));
+        }
+        SUBCASE("the path now names another file: that file stays") {
+            auto connection = open_new();
+            fs::remove(path);
+            strata::test::write_file(path, "");
+            CHECK_FALSE(discard_new_database(connection));
+            CHECK(fs::exists(path));
+        }
+        std::unique_ptr<Connection> none;
+        CHECK_FALSE(discard_new_database(none));
     }
 }

@@ -129,20 +129,15 @@ void write_schema_if_changed(const Context& context, Connection& connection,
 
 } // namespace
 
-ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
-                        const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+namespace {
+
+ExecutionReport execute_on(const Context& context, Connection& connection, bool existed,
+                           const Plan& plan, const AppliedByApp& planned_from, bool fake) {
     const Settings& settings = context.project.settings;
-    const bool existed = connection != nullptr;
-    // configure_for_migrating checks too, but only after the file exists: refused settings
-    // must leave no empty database behind.
-    check_settings(settings);
-    if (!existed)
-        connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
-                                                  database_options(context.project));
-    configure_for_migrating(*connection, settings);
+    configure_for_migrating(connection, settings);
     if (settings.backup && existed) {
-        const auto path = backup_database(*connection, settings.keep_backups);
-        observer_of(context).on_backup_created(connection->path().string(), path.string());
+        const auto path = backup_database(connection, settings.keep_backups);
+        observer_of(context).on_backup_created(connection.path().string(), path.string());
     }
 
     ExecutorOptions options;
@@ -150,15 +145,37 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     options.foreign_keys = settings.foreign_keys;
     options.transaction = settings.transaction;
     options.cancel = context.cancel;
-    Executor executor(connection->db(), observer_of(context), options);
+    Executor executor(connection.db(), observer_of(context), options);
     try {
         executor.run(plan, &planned_from);
     } catch (...) {
-        write_schema_if_changed(context, *connection, executor.progress());
+        write_schema_if_changed(context, connection, executor.progress());
         throw;
     }
-    write_schema_if_changed(context, *connection, executor.progress());
+    write_schema_if_changed(context, connection, executor.progress());
     return executor.progress();
+}
+
+} // namespace
+
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
+                        const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+    const bool existed = connection != nullptr;
+    // configure_for_migrating checks too, but only after the file exists: refused settings
+    // must leave no empty database behind.
+    check_settings(context.project.settings);
+    if (!existed)
+        connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
+                                                  database_options(context.project));
+    try {
+        return execute_on(context, *connection, existed, plan, planned_from, fake);
+    } catch (...) {
+        // A run that fails on a database it created, before committing anything to it, leaves
+        // no file behind, as if it had not started.
+        if (!existed)
+            discard_new_database(connection);
+        throw;
+    }
 }
 
 } // namespace strata::detail

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+
 namespace strata {
 
 namespace {
@@ -92,6 +94,50 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
 Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
+
+bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
+    if (connection == nullptr)
+        return false;
+    bool removed = false;
+    try {
+        SQLite::Database& db = connection->db();
+        sqlite3* handle = db.getHandle();
+        // The name SQLite opened (absolute), so the file removed is the one checked.
+        const std::string path = sqlite3_db_filename(handle, "main");
+        // Another process may have opened the new file meanwhile; it must not be left writing
+        // to a deleted one. Leaving WAL mode fails while another connection uses the WAL, and
+        // in rollback mode SQLite refuses writes to a file deleted under it (READONLY_DBMOVED).
+        // Each query's statement ends with its line: a statement left open would hold a read
+        // transaction, in which the journal mode cannot change.
+        auto empty = [&db] {
+            return db.execAndGet("SELECT count(*) FROM main.sqlite_schema").getInt() == 0;
+        };
+        auto journal_mode = [&db](const char* pragma) { return db.execAndGet(pragma).getString(); };
+        // A table means a run committed something to the file: it stays, journal mode and all.
+        bool alone = empty();
+        if (alone && journal_mode("PRAGMA main.journal_mode") == "wal")
+            alone = journal_mode("PRAGMA main.journal_mode = DELETE") == "delete";
+        if (alone) {
+            sqlite3_busy_timeout(handle, 0); // a lock held elsewhere means someone is using it
+            alone = db.tryExec("BEGIN EXCLUSIVE") == SQLITE_OK;
+        }
+        if (alone) {
+            int moved = 1;
+            sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+            // Checked again under the lock: another run may have committed meanwhile.
+            if (moved == 0 && empty() && ::unlink(path.c_str()) == 0) {
+                removed = true;
+                for (const char* suffix : {"-journal", "-wal", "-shm"})
+                    ::unlink((path + suffix).c_str());
+            }
+            db.tryExec("ROLLBACK");
+        }
+    } catch (...) {
+        // Best effort: the run's own error is what the caller reports.
+    }
+    connection.reset();
+    return removed;
+}
 
 namespace {
 

@@ -46,6 +46,13 @@ class Connection {
 
 struct Settings;
 
+// Deletes the database file `connection` created, when the run that created it committed
+// nothing to it, then closes the connection. Only when that is safe: the file holds no table,
+// it is still the file that was opened, and no other connection uses it (an exclusive lock is
+// had at once, and a WAL database can go back to a rollback journal). Returns whether the file
+// (and any -journal, -wal, -shm beside it) is gone. Never throws.
+bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept;
+
 // Prepares a connection for migrating, outside any transaction: sets journal_mode when the
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running
 // anything, when `settings` fails check_settings; Error(Database) when SQLite refuses the mode.

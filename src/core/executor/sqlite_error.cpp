@@ -56,6 +56,10 @@ std::string hint_for_sqlite_code(int code) {
         return "an interrupted transaction left a hot journal beside the database; it must be "
                "rolled back first, which needs write access to the file and its folder (run "
                "strata as a user who may write there)";
+    if (code == SQLITE_READONLY_DBMOVED)
+        return "the database file was deleted or replaced while strata had it open (a run that "
+               "fails on a database it created removes the file again); nothing was written: run "
+               "the command again";
     switch (code & 0xff) {
     case SQLITE_CANTOPEN:
         return "check that the path exists, is a file and that its folder is writable";
