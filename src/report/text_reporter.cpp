@@ -74,9 +74,8 @@ void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds 
         return;
     if (!m_line_open)
         start_line(step);
-    m_out << paint("ok", k_green) << " (" << util::format_duration(elapsed) << ")\n" << std::flush;
+    end_line(paint("ok", k_green) + " (" + util::format_duration(elapsed) + ")");
     check_output();
-    m_line_open = false;
 }
 
 void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
@@ -85,9 +84,8 @@ void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
         return;
     if (!m_line_open)
         start_line(step);
-    m_out << paint("skipped", k_yellow) << " (" << reason << ")\n" << std::flush;
+    end_line(paint("skipped", k_yellow) + " (" + std::string(reason) + ")");
     check_output();
-    m_line_open = false;
 }
 
 void TextReporter::on_file_removed(std::string_view path) {
@@ -119,11 +117,28 @@ void TextReporter::on_schema_written(std::string_view path) {
     check_output();
 }
 
+void TextReporter::on_warning(std::string_view text) {
+    // A warning in the middle of "Applying ... ok" would split the line; it waits for the end.
+    if (m_line_open) {
+        m_pending_warnings.emplace_back(text);
+        return;
+    }
+    m_out << paint("warning", k_yellow) << ": " << text << '\n' << std::flush;
+    check_output();
+}
+
 void TextReporter::interrupt() {
     if (!m_line_open)
         return;
-    m_out << paint("failed", k_red) << '\n' << std::flush;
+    end_line(paint("failed", k_red));
+}
+
+void TextReporter::end_line(std::string_view result) {
+    m_out << result << '\n';
     m_line_open = false;
+    for (const std::string& warning : std::exchange(m_pending_warnings, {}))
+        m_out << paint("warning", k_yellow) << ": " << warning << '\n';
+    m_out << std::flush;
 }
 
 void TextReporter::check_output() const {

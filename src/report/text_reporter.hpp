@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::report {
 
@@ -41,6 +42,8 @@ class TextReporter : public RunObserver {
     void on_backup_created(std::string_view database, std::string_view backup) override;
     // "Wrote schema.sql"; nothing under quiet.
     void on_schema_written(std::string_view path) override;
+    // "warning: ...", under quiet too; after the step line it arrived during, not inside it.
+    void on_warning(std::string_view text) override;
 
     // Ends a progress line left open by a step that threw, so the error that follows starts
     // on a line of its own. Does nothing when no line is open.
@@ -54,11 +57,15 @@ class TextReporter : public RunObserver {
     void check_output() const;
     std::string paint(std::string_view text, std::string_view colour_code) const;
     void start_line(const Step& step);
+    // Ends the open step line with `result` and prints the warnings that waited for it. Does not
+    // check the stream: interrupt() runs while an error is on its way out.
+    void end_line(std::string_view result);
 
     std::ostream& m_out;
     TextReporterOptions m_options;
     bool m_line_open = false;
     std::size_t m_previews = 0;
+    std::vector<std::string> m_pending_warnings; // arrived while a step line was open
 };
 
 // `path` relative to `base` when it lies under it, otherwise as given (normalised).

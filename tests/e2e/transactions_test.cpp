@@ -73,8 +73,32 @@ TEST_SUITE("e2e_transactions") {
         auto r = run_strata({"forwards"}, in_dir(dir.path()));
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("0005_create_t5.up.sql:2:1") != std::string::npos);
+        // The output says that the migrations shown as done went with the rest.
+        CHECK(r.err.find("; the whole run was rolled back (transaction = \"all\"): 0 of 8 "
+                         "migration(s) kept") != std::string::npos);
         CHECK(before.unchanged());
         CHECK_FALSE(has_table(db, "t1"));
+    }
+
+    TEST_CASE("a failed run on a missing database leaves no file behind") {
+        for (const std::string extra :
+             {"transaction = \"all\"\n", "transaction = \"all\"\njournal_mode = \"wal\"\n", ""}) {
+            CAPTURE(extra);
+            TempDir dir;
+            ProjectSpec project = eight_migrations(true, extra);
+            if (extra.empty()) // one transaction per migration: the first one fails
+                project.apps[0].migrations[0].up = "INSERT INTO nowhere VALUES (1);\n";
+            write_project(dir.path(), project);
+            auto r = run_strata({"forwards"}, in_dir(dir.path()));
+            CHECK(r.exit_code == 1);
+            for (const char* name : {"app.db", "app.db-journal", "app.db-wal", "app.db-shm"})
+                CHECK_FALSE(file_exists(dir / name));
+        }
+        // A run that committed something keeps the file, as it must.
+        TempDir dir;
+        write_project(dir.path(), eight_migrations(true));
+        CHECK(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 1);
+        CHECK(migration_rows(dir / "app.db").size() == 4);
     }
 
     TEST_CASE("--atomic does the same from the command line; without it earlier ones stay") {
@@ -118,6 +142,108 @@ TEST_SUITE("e2e_transactions") {
         // And back: the down is a rebuild too.
         CHECK(run_strata({"backwards", "core", "--yes"}, in_dir(dir.path())).exit_code == 0);
         CHECK(query_int(db, "SELECT count(*) FROM notes") == 3);
+    }
+
+    TEST_CASE("--atomic checks foreign keys once, so a rebuild may span several migrations") {
+        TempDir dir;
+        ProjectSpec project = rebuild_project();
+        auto& migrations = project.apps[0].migrations;
+        migrations.pop_back();
+        migrations.push_back({"0002", "copy_users",
+                              "CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT "
+                              "NULL, email TEXT);\n"
+                              "INSERT INTO users_new (id, name) SELECT id, name FROM users;\n",
+                              "DROP TABLE users_new;\n"});
+        migrations.push_back({"0003", "drop_users", "DROP TABLE users;\n", "SELECT 1;\n"});
+        migrations.push_back(
+            {"0004", "rename_users", "ALTER TABLE users_new RENAME TO users;\n", "SELECT 1;\n"});
+        write_project(dir.path(), project);
+        auto db = dir / "app.db";
+        REQUIRE(run_strata({"forwards", "core", "0001"}, in_dir(dir.path())).exit_code == 0);
+
+        // One transaction per migration: after 0003 the notes point at no users table.
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("applying core 0003 (drop users) failed: it leaves rows whose foreign "
+                         "keys point nowhere") != std::string::npos);
+        REQUIRE(run_strata({"backwards", "core", "0002", "--yes"}, in_dir(dir.path())).exit_code ==
+                0);
+        CHECK(migration_rows(db).size() == 1);
+
+        // One transaction for the run: consistent at the end, so it commits.
+        r = run_strata({"forwards", "--atomic"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Applied 3 migration(s).") != std::string::npos);
+        CHECK(query_int(db, "SELECT count(*) FROM notes") == 3);
+        CHECK(query_int(
+                  db, "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'email'") == 1);
+        CHECK(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+    }
+
+    TEST_CASE("--atomic refuses a run that ends with orphans, and keeps none of it") {
+        TempDir dir;
+        ProjectSpec project = rebuild_project();
+        project.apps[0].migrations.push_back(
+            {"0003", "drop_bob", "DELETE FROM users WHERE name = 'bob';\n", "SELECT 1;\n"});
+        write_project(dir.path(), project);
+        auto db = dir / "app.db";
+        REQUIRE(run_strata({"forwards", "core", "0001"}, in_dir(dir.path())).exit_code == 0);
+        FileSnapshot before(db);
+        auto r = run_strata({"forwards", "--atomic"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("strata: error: the run leaves rows whose foreign keys point nowhere: "
+                         "notes rowid 3 refers to a missing row of users; the whole run was "
+                         "rolled back (transaction = \"all\"): 0 of 2 migration(s) kept") !=
+              std::string::npos);
+        CHECK(before.unchanged());
+    }
+
+    TEST_CASE("a foreign key to a column that is not unique is applied, with a warning") {
+        TempDir dir;
+        ProjectSpec project = rebuild_project();
+        project.apps[0].migrations.push_back({"0003", "create_posts",
+                                              "CREATE TABLE posts (id INTEGER PRIMARY KEY,\n"
+                                              "    author TEXT REFERENCES users (name),\n"
+                                              "    user_id INTEGER REFERENCES users (id));\n",
+                                              "DROP TABLE posts;\n"});
+        write_project(dir.path(), project);
+        auto db = dir / "app.db";
+        for (const std::string mode : {"deferred", "immediate"}) {
+            CAPTURE(mode);
+            if (file_exists(db))
+                std::filesystem::remove(db);
+            auto r = run_strata({"forwards", "--foreign-keys", mode}, in_dir(dir.path()));
+            INFO("stdout: " << r.out);
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(has_table(db, "posts"));
+            CHECK(migration_rows(db).size() == 3);
+        }
+        std::filesystem::remove(db);
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Applying core 0003 (create posts) ... ok (") != std::string::npos);
+        CHECK(r.out.find(")\nwarning: core 0003 (create posts): the foreign key posts(author) -> "
+                         "users(name) is not checked: the parent columns are neither the PRIMARY "
+                         "KEY nor UNIQUE") != std::string::npos);
+
+        // Rows go in (with foreign keys deferred SQLite does not look the key up either), and
+        // the table's other key is still checked.
+        project.apps[0].migrations.push_back(
+            {"0004", "add_post", "INSERT INTO posts VALUES (1, 'ada', 1);\n", "SELECT 1;\n"});
+        project.apps[0].migrations.push_back(
+            {"0005", "orphan_post", "INSERT INTO posts VALUES (2, 'ada', 42);\n", "SELECT 1;\n"});
+        write_project(dir.path(), project);
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("Applying core 0004 (add post) ... ok (") != std::string::npos);
+        CHECK(r.out.find("warning: core 0004 (add post): the foreign key posts(author)") !=
+              std::string::npos);
+        CHECK(r.err.find("0005_orphan_post.up.sql: applying core 0005 (orphan post) failed: it "
+                         "leaves rows whose foreign keys point nowhere: posts rowid 2 refers to a "
+                         "missing row of users") != std::string::npos);
+        CHECK(migration_rows(db).size() == 4);
     }
 
     TEST_CASE("foreign_keys = immediate enforces during the migration (the DROP cascades)") {

@@ -103,17 +103,178 @@ TEST_SUITE("foreign_keys") {
         // An orphan that predates the migration, in a table the migration does not touch.
         db.exec("CREATE TABLE old (u INTEGER REFERENCES users (id)); INSERT INTO old VALUES (99);"
                 "CREATE TABLE other (x);");
+        const TableSnapshot before = TableSnapshot::take(db);
         TouchedTables touched;
         touched.rows_written = {"other"};
-        CHECK(find_foreign_key_violations(db, touched).empty());
+        CHECK(check_foreign_keys(db, touched, before).violations.empty());
         touched.keys_removed = {"users"};
-        const auto violations = find_foreign_key_violations(db, touched);
+        const auto violations = check_foreign_keys(db, touched, before).violations;
         REQUIRE(violations.size() == 1);
         CHECK(violations[0].table == "old");
         CHECK(violations[0].rowid == 1);
         CHECK(violations[0].parent == "users");
         touched.keys_removed = {"gone_table"}; // dropped: nothing to check, no error
-        CHECK(find_foreign_key_violations(db, touched).empty());
+        CHECK(check_foreign_keys(db, touched, before).violations.empty());
+        // Names are compared as SQLite compares them, in any letter case.
+        touched = {};
+        touched.rows_written = {"OLD"};
+        CHECK(check_foreign_keys(db, touched, before).violations.size() == 1);
+    }
+
+    TEST_CASE("rows written under a name the table was renamed from are checked") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        create_parent_and_children(db);
+        CHECK_THROWS_WITH_AS(
+            run(db,
+                {forwards("1", "CREATE TABLE notes_new (id INTEGER PRIMARY KEY,"
+                               "  user_id INTEGER NOT NULL REFERENCES users (id));\n"
+                               "INSERT INTO notes_new SELECT * FROM notes;\n"
+                               "INSERT INTO notes_new VALUES (9, 42);\n"
+                               "DROP TABLE notes;\n"
+                               "ALTER TABLE notes_new RENAME TO notes;\n")},
+                ForeignKeyMode::Deferred),
+            doctest::Contains("notes rowid 9 refers to a missing row of users"), Error);
+        CHECK(count(db, "notes") == 3);
+    }
+
+    TEST_CASE("transaction = all checks once, before COMMIT, what the whole run touched") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        create_parent_and_children(db);
+        // A rebuild of users split over three migrations: between them, notes point nowhere.
+        const std::vector<Step> rebuild = {
+            forwards("1", "CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+                          "INSERT INTO users_new SELECT id, name FROM users;\n"),
+            forwards("2", "DROP TABLE users;\n"),
+            forwards("3", "ALTER TABLE users_new RENAME TO users;\n"),
+        };
+        RunObserver silent;
+        ExecutorOptions options;
+        options.transaction = TransactionScope::All;
+        Plan plan;
+        plan.steps = rebuild;
+        CHECK(Executor(db, silent, options).run(plan).done == 3);
+        CHECK(count(db, "notes") == 3);
+        CHECK(StateStore(db).applied("core").size() == 3);
+
+        // One migration at a time, the second is refused: it leaves the notes without users.
+        SQLite::Database each(":memory:", SQLite::OPEN_READWRITE);
+        create_parent_and_children(each);
+        CHECK_THROWS_WITH_AS(run(each, rebuild, ForeignKeyMode::Deferred),
+                             doctest::Contains("applying core 2 (m2) failed: it leaves rows"),
+                             Error);
+    }
+
+    TEST_CASE("transaction = all refuses a run that ends with orphans, rolling it all back") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        create_parent_and_children(db);
+        RunObserver silent;
+        ExecutorOptions options;
+        options.transaction = TransactionScope::All;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE tags (x);\n"),
+                      forwards("2", "DELETE FROM users WHERE id = 2;\n")};
+        Executor executor(db, silent, options);
+        try {
+            executor.run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::MigrationFailed);
+            CHECK(e.message() ==
+                  "the run leaves rows whose foreign keys point nowhere: notes rowid 3 refers to "
+                  "a missing row of users; the whole run was rolled back (transaction = \"all\"): "
+                  "0 of 2 migration(s) kept");
+            CHECK(e.where().path.empty());
+        }
+        CHECK(executor.progress().done == 0);
+        CHECK(count(db, "users") == 2);
+        CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'tags'").getInt() ==
+              0);
+    }
+
+    TEST_CASE("a key SQLite cannot check is skipped with a warning; the table's others are not") {
+        struct Warnings : RunObserver {
+            std::vector<std::string> seen;
+            void on_warning(std::string_view text) override { seen.emplace_back(text); }
+        };
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        create_parent_and_children(db);
+        // notes.author refers to users.name, which is not unique: "foreign key mismatch".
+        const Step mismatch = forwards(
+            "1", "CREATE TABLE posts (id INTEGER PRIMARY KEY, author TEXT REFERENCES users (name),"
+                 "  user_id INTEGER REFERENCES users (id));\n"
+                 "INSERT INTO posts VALUES (1, 'nobody', 1);\n");
+        Warnings warnings;
+        ExecutorOptions options;
+        Plan plan;
+        plan.steps = {mismatch};
+        CHECK(Executor(db, warnings, options).run(plan).done == 1);
+        REQUIRE(warnings.seen.size() == 1);
+        CHECK(warnings.seen[0] ==
+              "core 1 (m1): the foreign key posts(author) -> users(name) is not checked: the "
+              "parent columns are neither the PRIMARY KEY nor UNIQUE, so SQLite cannot look rows "
+              "up by them (\"foreign key mismatch\"); give users a UNIQUE index on them, or drop "
+              "the key");
+
+        // The table's other key is still checked.
+        plan.steps = {forwards("2", "INSERT INTO posts VALUES (2, 'a', 42);\n")};
+        CHECK_THROWS_WITH_AS(Executor(db, warnings, options).run(plan),
+                             doctest::Contains("posts rowid 2 refers to a missing row of users"),
+                             Error);
+        CHECK(count(db, "posts") == 1);
+    }
+
+    TEST_CASE("keys SQLite can check are told from those it cannot, as SQLite tells them") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT, c TEXT, "
+                "  a INTEGER, b INTEGER, UNIQUE (a, b));"
+                "CREATE UNIQUE INDEX p_c_nocase ON p (c COLLATE NOCASE);"
+                "CREATE TABLE nopk (x);"
+                "CREATE TABLE wr (k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+                "CREATE TABLE composite (a, b, PRIMARY KEY (a, b));");
+        struct Case {
+            std::string column;
+            bool checkable;
+        };
+        const std::vector<Case> cases = {
+            {"REFERENCES p", true},           {"REFERENCES p (id)", true},
+            {"REFERENCES p (ID)", true},      {"REFERENCES p (u)", true},
+            {"REFERENCES p (n)", false},      {"REFERENCES p (c)", false},
+            {"REFERENCES nopk", false},       {"REFERENCES nopk (rowid)", false},
+            {"REFERENCES wr", true},          {"REFERENCES wr (k)", true},
+            {"REFERENCES wr (v)", false},     {"REFERENCES composite", false},
+            {"REFERENCES missing (x)", true},
+        };
+        int n = 0;
+        for (const Case& c : cases) {
+            CAPTURE(c.column);
+            const std::string table = "child" + std::to_string(++n);
+            db.exec("CREATE TABLE " + table + " (x " + c.column + ")");
+            const TableSnapshot before = TableSnapshot::take(db);
+            TouchedTables touched;
+            touched.rows_written = {table};
+            const ForeignKeyCheck check = check_foreign_keys(db, touched, before);
+            CHECK(check.unchecked.empty() == c.checkable);
+            // SQLite's own verdict agrees.
+            bool sqlite_mismatch = false;
+            try {
+                db.exec("SELECT * FROM pragma_foreign_key_check('" + table + "')");
+            } catch (const SQLite::Exception& e) {
+                sqlite_mismatch = std::string(e.what()).find("mismatch") != std::string::npos;
+            }
+            CHECK(sqlite_mismatch == !c.checkable);
+        }
+        TouchedTables two;
+        db.exec("CREATE TABLE pair (x, y, FOREIGN KEY (x, y) REFERENCES p (b, a))");
+        two.rows_written = {"pair"};
+        CHECK(check_foreign_keys(db, two, TableSnapshot::take(db)).unchecked.empty());
+        db.exec("CREATE TABLE half (x, y, FOREIGN KEY (x, y) REFERENCES p (a, n))");
+        two.rows_written = {"half"};
+        const auto unchecked = check_foreign_keys(db, two, TableSnapshot::take(db)).unchecked;
+        REQUIRE(unchecked.size() == 1);
+        CHECK(unchecked[0].table == "half");
+        CHECK(unchecked[0].columns == "x, y");
+        CHECK(unchecked[0].parent == "p");
+        CHECK(unchecked[0].parent_columns == "a, n");
     }
 
     TEST_CASE("enforcement is set for the run and restored afterwards") {

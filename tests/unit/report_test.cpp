@@ -207,6 +207,36 @@ TEST_SUITE("report") {
         CHECK(out.str() == "Applying core 0003 (broken) ... failed\n");
     }
 
+    TEST_CASE("a warning waits for the end of the step line it arrived during") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        Step up = make_step(Direction::Forwards, "0001", "create users");
+        reporter.on_warning("before any step");
+        reporter.on_step_started(up);
+        reporter.on_warning("first");
+        reporter.on_warning("second");
+        CHECK(out.str() == "warning: before any step\nApplying core 0001 (create users) ... ");
+        reporter.on_step_finished(up, std::chrono::microseconds(1234));
+        reporter.on_step_started(up);
+        reporter.on_warning("third");
+        reporter.interrupt();
+        CHECK(out.str() == "warning: before any step\n"
+                           "Applying core 0001 (create users) ... ok (1.2 ms)\n"
+                           "warning: first\n"
+                           "warning: second\n"
+                           "Applying core 0001 (create users) ... failed\n"
+                           "warning: third\n");
+
+        // Under --quiet too: a warning is not progress.
+        std::ostringstream quiet_out;
+        TextReporterOptions quiet;
+        quiet.quiet = true;
+        TextReporter quiet_reporter(quiet_out, quiet);
+        quiet_reporter.on_step_started(up);
+        quiet_reporter.on_warning("kept");
+        CHECK(quiet_out.str() == "warning: kept\n");
+    }
+
     TEST_CASE("--fake says Faking, colour paints the outcome") {
         std::ostringstream out;
         TextReporterOptions options;

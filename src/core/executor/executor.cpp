@@ -156,8 +156,17 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
     if (!m_options.fake) {
         const SqlSections sections = split_after_commit(step.sql);
         const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred;
+        // With one transaction for the run, run_as_one checks once before COMMIT what every
+        // step touched: a rebuild split over several migrations is consistent only at the end.
+        const bool check_now = deferred && m_options.transaction != TransactionScope::All;
         TouchedTables touched;
-        SqlRun run{source_name(step), 1, SqlPhase::InTransaction, deferred ? &touched : nullptr};
+        std::optional<TableSnapshot> before;
+        if (check_now)
+            before = TableSnapshot::take(m_db);
+        SqlRun run{source_name(step), 1, SqlPhase::InTransaction,
+                   !deferred   ? nullptr
+                   : check_now ? &touched
+                               : &m_run_touched};
         try {
             run_migration_sql(m_db, sections.in_transaction, run);
         } catch (const Error& e) {
@@ -165,17 +174,8 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
                 throw_interrupted(&step);
             throw in_step(step, e, m_db.getFilename());
         }
-        if (deferred) {
-            const auto violations = find_foreign_key_violations(m_db, touched);
-            if (!violations.empty())
-                throw Error(ErrorKind::MigrationFailed,
-                            std::string(verb_of(step)) + " " + step.label() +
-                                " failed: it leaves rows whose foreign keys point nowhere: " +
-                                describe(violations),
-                            SourceLocation{source_name(step)},
-                            "the migration was rolled back; delete or fix those rows in the "
-                            "migration (with foreign keys deferred, ON DELETE actions do not run)");
-        }
+        if (check_now)
+            check_deferred_keys(touched, *before, &step);
     }
     if (forwards)
         state.record(
@@ -217,6 +217,38 @@ void Executor::run_after_commit(const Step& step) {
             hint = e.hint() + "; " + hint;
         throw Error(file_level ? e.kind() : ErrorKind::MigrationFailed, message, e.where(), hint);
     }
+}
+
+void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnapshot& before,
+                                   const Step* step) {
+    const ForeignKeyCheck check = check_foreign_keys(m_db, touched, before);
+    for (const UncheckableForeignKey& key : check.unchecked) {
+        // Reported once per run, not at every migration that touches the table.
+        if (!m_warned_keys.insert(key.table + "\n" + key.columns + "\n" + key.parent).second)
+            continue;
+        const std::string parent =
+            key.parent +
+            (key.parent_columns.empty() ? " (its primary key)" : "(" + key.parent_columns + ")");
+        m_observer.on_warning(
+            (step != nullptr ? step->label() + ": " : std::string()) + "the foreign key " +
+            key.table + "(" + key.columns + ") -> " + parent +
+            " is not checked: the parent columns are neither the PRIMARY KEY nor UNIQUE, so "
+            "SQLite cannot look rows up by them (\"foreign key mismatch\"); give " +
+            key.parent + " a UNIQUE index on them, or drop the key");
+    }
+    if (check.violations.empty())
+        return;
+    const std::string orphans =
+        "leaves rows whose foreign keys point nowhere: " + describe(check.violations);
+    if (step == nullptr)
+        throw Error(ErrorKind::MigrationFailed, "the run " + orphans, {},
+                    "delete or fix those rows in one of the run's migrations (with foreign keys "
+                    "deferred, ON DELETE actions do not run)");
+    throw Error(ErrorKind::MigrationFailed,
+                std::string(verb_of(*step)) + " " + step->label() + " failed: it " + orphans,
+                SourceLocation{source_name(*step)},
+                "the migration was rolled back; delete or fix those rows in the migration (with "
+                "foreign keys deferred, ON DELETE actions do not run)");
 }
 
 ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from) {
@@ -278,8 +310,13 @@ void Executor::run_each(const Plan& plan) {
 void Executor::run_as_one(const Plan& plan) {
     StateStore state(m_db);
     std::vector<const Step*> done;
-    {
+    try {
         SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred && !m_options.fake;
+        std::optional<TableSnapshot> before;
+        if (deferred)
+            before = TableSnapshot::take(m_db);
+        m_run_touched = {};
         std::size_t skipped = 0;
         for (std::size_t i = 0; i < plan.steps.size(); ++i) {
             const Step& step = plan.steps[i];
@@ -294,9 +331,34 @@ void Executor::run_as_one(const Plan& plan) {
             m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
                                                   std::chrono::steady_clock::now() - started));
         }
+        // One check for the whole run, over every table any step touched.
+        if (deferred && !done.empty())
+            check_deferred_keys(m_run_touched, *before, nullptr);
         transaction.commit();
         m_progress.done = done.size();
         m_progress.skipped = skipped;
+    } catch (...) {
+        // The transaction is gone by now: say that everything went with it. An interruption
+        // says so itself (throw_interrupted).
+        if (cancelled())
+            throw;
+        try {
+            rethrow_as_error(m_db.getFilename(), "running migrations");
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted)
+                throw;
+            Error whole(e.kind(),
+                        e.message() +
+                            "; the whole run was rolled back (transaction = \"all\"): 0 of " +
+                            std::to_string(plan.steps.size()) + " migration(s) kept",
+                        e.where(),
+                        e.kind() == ErrorKind::Output
+                            ? "run again with the output going somewhere that stays open"
+                            : e.hint());
+            if (e.sqlite_code())
+                whole.with_sqlite_code(*e.sqlite_code());
+            throw whole;
+        }
     }
     for (const Step* step : done)
         run_after_commit(*step);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/executor/foreign_keys.hpp"
 #include "core/executor/observer.hpp"
 #include "core/migration_id.hpp"
 #include "core/plan/plan.hpp"
@@ -35,9 +36,12 @@ struct ExecutionReport {
 // Runs a plan. Each step runs in a BEGIN IMMEDIATE transaction that also records (or removes)
 // its state row, after checking inside the write lock that the step is still needed. With
 // TransactionScope::All the whole plan shares one transaction. A failure rolls back (that step,
-// or the whole plan) and stops: Error(MigrationFailed), Error(Busy) when the write lock could
-// not be had within the busy timeout, Error(Interrupted) on cancel. With foreign keys deferred,
-// enforcement is off while a step runs and the tables it touched are checked before COMMIT.
+// or the whole plan, which the error then says) and stops: Error(MigrationFailed), Error(Busy)
+// when the write lock could not be had within the busy timeout, Error(Interrupted) on cancel.
+// With foreign keys deferred, enforcement is off while a step runs and the tables it touched
+// are checked before COMMIT: each step's with TransactionScope::Each, the whole run's once with
+// TransactionScope::All (a rebuild may span several migrations). A foreign key SQLite cannot
+// check (its parent is not unique) is skipped with a warning to the observer.
 class Executor {
   public:
     Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
@@ -58,6 +62,10 @@ class Executor {
     // Checks the app's state against what the plan expects (see run()).
     void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
     void run_after_commit(const Step& step);
+    // Checks what `touched` could have broken since `before`; reports keys SQLite cannot check.
+    // Throws Error(MigrationFailed) naming `step`, or the whole run when it is null.
+    void check_deferred_keys(const TouchedTables& touched, const TableSnapshot& before,
+                             const Step* step);
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
 
@@ -73,6 +81,11 @@ class Executor {
     // no other connection has committed, so the check costs nothing per step.
     std::int64_t m_data_version = -1;
     std::set<std::string, std::less<>> m_checked;
+
+    // TransactionScope::All with foreign keys deferred: the tables of every step so far.
+    TouchedTables m_run_touched;
+    // Foreign keys already reported as not checkable in this run.
+    std::set<std::string> m_warned_keys;
 };
 
 } // namespace strata

@@ -4,7 +4,9 @@
 #include "core/executor/sql_runner.hpp"
 
 #include <cstdint>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace SQLite {
@@ -20,11 +22,44 @@ struct ForeignKeyViolation {
     std::string parent;
 };
 
-// Runs SQLite's foreign_key_check on the tables a migration could have broken: those whose rows
-// it wrote, and those whose foreign keys refer to a table whose rows it removed. A whole-database
-// check at every migration would make a run cost migrations x database size.
-std::vector<ForeignKeyViolation> find_foreign_key_violations(SQLite::Database& db,
-                                                             const TouchedTables& touched);
+// A foreign key SQLite cannot check: its parent columns are neither the PRIMARY KEY nor a
+// UNIQUE index of the parent ("foreign key mismatch"). SQLite accepts such a schema.
+struct UncheckableForeignKey {
+    std::string table;          // the child
+    std::string columns;        // the child's columns, "a" or "a, b"
+    std::string parent;         // the parent table
+    std::string parent_columns; // as declared; "" when it names the parent's primary key
+};
+
+// What a foreign-key check found.
+struct ForeignKeyCheck {
+    std::vector<ForeignKeyViolation> violations;
+    // Keys skipped because SQLite cannot check them; the other keys of their tables were
+    // checked one by one.
+    std::vector<UncheckableForeignKey> unchecked;
+};
+
+// The main database's tables as name and root page, taken before a migration runs. A table
+// renamed since (or rebuilt under an old name) shows up afterwards with a pair not in it.
+class TableSnapshot {
+  public:
+    // Reads sqlite_schema. Throws SQLite::Exception when it cannot be read.
+    static TableSnapshot take(SQLite::Database& db);
+    // Whether `table` (any letter case) existed with that root page. With auto_vacuum on, a
+    // DROP moves other tables' root pages, so only the name counts.
+    bool contains(const std::string& table, std::int64_t root_page) const;
+
+  private:
+    std::set<std::pair<std::string, std::int64_t>> m_tables; // names in lower case
+    bool m_names_only = false;
+};
+
+// Runs SQLite's foreign_key_check on the tables a migration (or a whole run) could have broken:
+// those whose rows it wrote, those renamed or created since `before`, and those whose foreign
+// keys refer to a table whose rows it removed. A whole-database check at every migration would
+// make a run cost migrations x database size. Throws SQLite::Exception when SQLite fails.
+ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& touched,
+                                   const TableSnapshot& before);
 
 // Sets PRAGMA foreign_keys for the duration of a run (it is ignored inside a transaction, so
 // this happens before BEGIN) and restores the connection's previous setting afterwards.

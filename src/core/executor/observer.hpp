@@ -28,6 +28,9 @@ class RunObserver {
     virtual void on_backup_created(std::string_view /*database*/, std::string_view /*backup*/) {}
     // The schema file was rewritten after a run that changed the database.
     virtual void on_schema_written(std::string_view) {}
+    // Something the user should know that does not stop the run, e.g. a foreign key SQLite
+    // cannot check. One sentence, without a "warning:" prefix.
+    virtual void on_warning(std::string_view) {}
 };
 
 } // namespace strata
