@@ -269,6 +269,12 @@ def absent(rel):
     return check
 
 
+def present(rel):
+    def check(ctx):
+        return None if os.path.lexists(ctx.path(rel)) else rel + " was deleted"
+    return check
+
+
 # --- the table ----------------------------------------------------------------------------------
 
 def rows():
@@ -468,6 +474,13 @@ def rows():
             set_up2(M2_UP + "INSERT INTO items (name) VALUES ('c');\nSELEC 1;\n"), 1, UP2 + ":3:"))
     add(Row("sql_no_such_table", set_up2(M2_UP + "INSERT INTO nosuch VALUES (1);\n"), 1,
             UP2 + ":2:", contains=["no such table"]))
+    # A failed run on a database it created commits nothing and leaves no file behind.
+    add(Row("atomic_run_fails_on_missing_db", set_up2("INSERT INTO nosuch VALUES (1);\n"), 1,
+            UP2 + ":1:", args=["forwards", "--atomic"], db="missing",
+            contains=["the whole run was rolled back", "0 of 2 migration(s) kept"]))
+    add(Row("first_migration_fails_on_missing_db",
+            lambda c: c.write(UP1, "INSERT INTO nosuch VALUES (1);\n"), 1, UP1 + ":1:",
+            db="missing"))
     add(Row("sql_constraint_violation",
             set_up2(M2_UP + "INSERT INTO items (id, name) VALUES (1, 'dup');\n"), 1, UP2 + ":2:",
             contains=["UNIQUE"]))
@@ -575,6 +588,10 @@ def rows():
             args=["backwards", "core", "--steps", "-1", "--yes"], contains=["-1"]))
     add(Row("goto_unknown_app", lambda c: None, 2, None, args=["goto", "nosuch", "0001", "--yes"],
             contains=["nosuch"]))
+    # An id belongs to one app: `backwards all ID` must not reverse (or --clean) every app.
+    add(Row("backwards_all_with_id", lambda c: None, 2, None,
+            args=["backwards", "all", "0001", "--clean", "--yes"],
+            contains=["a migration id needs an app"], extra_check=present(UP1)))
     return t
 
 
