@@ -94,7 +94,8 @@ const std::array<CommandSpec, 12>& command_table() {
          {"Reverses applied migrations, newest first, each in its own transaction. It lists what "
           "it will undo and asks \"Reverse N migration(s)? [y/N]\"; only y or yes proceeds. "
           "`all` as APP reverses every applied migration of every app, in reverse dependency "
-          "order."},
+          "order; `all 1` and `all --steps N` reverse the most recently applied migrations of "
+          "any app, newest first by run order (an id needs an app)."},
          {{"MIGRATION_ID",
            {{"1", "the most recently applied migration (the default)"},
             {"all", "every applied migration of the app"},
@@ -110,7 +111,7 @@ const std::array<CommandSpec, 12>& command_table() {
          "move an app to exactly one migration, forwards or backwards",
          {"Moves one app to exactly MIGRATION_ID: applies the pending migrations up to it, or "
           "reverses the applied ones after it (asking first, as backwards does). A MIGRATION_ID "
-          "of 0 reverses everything."},
+          "of 0 is the place before the first migration: it reverses every applied one."},
          {},
          {"strata goto core 20261121093000", "strata goto core 0 --yes"}},
         {Command::Check,
