@@ -114,9 +114,12 @@ TEST_SUITE("e2e_safety") {
                             {"0004", "latin1", "INSERT INTO users (name) VALUES ('\xE9');\n",
                              "DELETE FROM users;\n"});
         }
-        SUBCASE("an empty up file") {
-            culprit = "0004_empty.up.sql";
-            write_migration(folder, {"0004", "empty", "", "SELECT 1;\n"});
+        SUBCASE("an up file that is still the template of strata new") {
+            culprit = "0004_unwritten.up.sql:1:1";
+            write_migration(folder, {"0004", "unwritten",
+                                     "-- strata:template (delete this line when you write the "
+                                     "migration)\n-- unwritten: write the SQL to apply here\n",
+                                     "SELECT 1;\n"});
         }
         SUBCASE("a NUL byte in an up file") {
             culprit = "0004_nul.up.sql";
@@ -284,9 +287,10 @@ TEST_SUITE("e2e_safety") {
         CHECK(r.exit_code == 1); // not 141: SIGPIPE does not kill strata
         CHECK(r.err.find("strata: error: cannot write the progress output") != std::string::npos);
         // "Applying core 0001 ..." was the first write: nothing of that migration was kept,
-        // not even the state table its transaction would have created.
-        CHECK_FALSE(has_table(dir / "app.db", "migrations"));
-        CHECK_FALSE(has_table(dir / "app.db", "users"));
+        // not even the state table its transaction would have created, and the database the
+        // run created for it went again.
+        CHECK_FALSE(file_exists(dir / "app.db"));
+        CHECK_FALSE(file_exists(dir / "app.db-journal"));
     }
 
     TEST_CASE("a closed pipe on stdout under -q: the run completes, and the lost result is an "
