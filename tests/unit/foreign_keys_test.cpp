@@ -106,19 +106,19 @@ TEST_SUITE("foreign_keys") {
         const TableSnapshot before = TableSnapshot::take(db);
         TouchedTables touched;
         touched.rows_written = {"other"};
-        CHECK(check_foreign_keys(db, touched, before).violations.empty());
+        CHECK(check_foreign_keys(db, touched, &before).violations.empty());
         touched.keys_removed = {"users"};
-        const auto violations = check_foreign_keys(db, touched, before).violations;
+        const auto violations = check_foreign_keys(db, touched, &before).violations;
         REQUIRE(violations.size() == 1);
         CHECK(violations[0].table == "old");
         CHECK(violations[0].rowid == 1);
         CHECK(violations[0].parent == "users");
         touched.keys_removed = {"gone_table"}; // dropped: nothing to check, no error
-        CHECK(check_foreign_keys(db, touched, before).violations.empty());
+        CHECK(check_foreign_keys(db, touched, &before).violations.empty());
         // Names are compared as SQLite compares them, in any letter case.
         touched = {};
         touched.rows_written = {"OLD"};
-        CHECK(check_foreign_keys(db, touched, before).violations.size() == 1);
+        CHECK(check_foreign_keys(db, touched, &before).violations.size() == 1);
     }
 
     TEST_CASE("rows written under a name the table was renamed from are checked") {
@@ -135,6 +135,15 @@ TEST_SUITE("foreign_keys") {
                 ForeignKeyMode::Deferred),
             doctest::Contains("notes rowid 9 refers to a missing row of users"), Error);
         CHECK(count(db, "notes") == 3);
+    }
+
+    TEST_CASE("only SQL with the word ALTER can rename a table") {
+        CHECK(may_rename_tables("ALTER TABLE a RENAME TO b;"));
+        CHECK(may_rename_tables("alter table a rename to b;"));
+        CHECK(may_rename_tables("-- no alteration here\nSELECT 1;")); // a false alarm is fine
+        CHECK_FALSE(may_rename_tables("CREATE TABLE a (x); INSERT INTO a VALUES (1);"));
+        CHECK_FALSE(may_rename_tables("DROP TABLE a;"));
+        CHECK_FALSE(may_rename_tables(""));
     }
 
     TEST_CASE("transaction = all checks once, before COMMIT, what the whole run touched") {
@@ -249,10 +258,9 @@ TEST_SUITE("foreign_keys") {
             CAPTURE(c.column);
             const std::string table = "child" + std::to_string(++n);
             db.exec("CREATE TABLE " + table + " (x " + c.column + ")");
-            const TableSnapshot before = TableSnapshot::take(db);
             TouchedTables touched;
             touched.rows_written = {table};
-            const ForeignKeyCheck check = check_foreign_keys(db, touched, before);
+            const ForeignKeyCheck check = check_foreign_keys(db, touched, nullptr);
             CHECK(check.unchecked.empty() == c.checkable);
             // SQLite's own verdict agrees.
             bool sqlite_mismatch = false;
@@ -266,10 +274,10 @@ TEST_SUITE("foreign_keys") {
         TouchedTables two;
         db.exec("CREATE TABLE pair (x, y, FOREIGN KEY (x, y) REFERENCES p (b, a))");
         two.rows_written = {"pair"};
-        CHECK(check_foreign_keys(db, two, TableSnapshot::take(db)).unchecked.empty());
+        CHECK(check_foreign_keys(db, two, nullptr).unchecked.empty());
         db.exec("CREATE TABLE half (x, y, FOREIGN KEY (x, y) REFERENCES p (a, n))");
         two.rows_written = {"half"};
-        const auto unchecked = check_foreign_keys(db, two, TableSnapshot::take(db)).unchecked;
+        const auto unchecked = check_foreign_keys(db, two, nullptr).unchecked;
         REQUIRE(unchecked.size() == 1);
         CHECK(unchecked[0].table == "half");
         CHECK(unchecked[0].columns == "x, y");

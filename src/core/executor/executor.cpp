@@ -161,7 +161,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         const bool check_now = deferred && m_options.transaction != TransactionScope::All;
         TouchedTables touched;
         std::optional<TableSnapshot> before;
-        if (check_now)
+        if (check_now && may_rename_tables(sections.in_transaction))
             before = TableSnapshot::take(m_db);
         SqlRun run{source_name(step), 1, SqlPhase::InTransaction,
                    !deferred   ? nullptr
@@ -175,7 +175,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
             throw in_step(step, e, m_db.getFilename());
         }
         if (check_now)
-            check_deferred_keys(touched, *before, &step);
+            check_deferred_keys(touched, before ? &*before : nullptr, &step);
     }
     if (forwards)
         state.record(
@@ -219,7 +219,7 @@ void Executor::run_after_commit(const Step& step) {
     }
 }
 
-void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnapshot& before,
+void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
                                    const Step* step) {
     const ForeignKeyCheck check = check_foreign_keys(m_db, touched, before);
     for (const UncheckableForeignKey& key : check.unchecked) {
@@ -333,7 +333,7 @@ void Executor::run_as_one(const Plan& plan) {
         }
         // One check for the whole run, over every table any step touched.
         if (deferred && !done.empty())
-            check_deferred_keys(m_run_touched, *before, nullptr);
+            check_deferred_keys(m_run_touched, &*before, nullptr);
         transaction.commit();
         m_progress.done = done.size();
         m_progress.skipped = skipped;

@@ -62,9 +62,10 @@ class Executor {
     // Checks the app's state against what the plan expects (see run()).
     void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
     void run_after_commit(const Step& step);
-    // Checks what `touched` could have broken since `before`; reports keys SQLite cannot check.
-    // Throws Error(MigrationFailed) naming `step`, or the whole run when it is null.
-    void check_deferred_keys(const TouchedTables& touched, const TableSnapshot& before,
+    // Checks what `touched` could have broken since `before` (see check_foreign_keys); reports
+    // keys SQLite cannot check. Throws Error(MigrationFailed) naming `step`, or the whole run
+    // when it is null.
+    void check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
                              const Step* step);
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;

@@ -282,8 +282,16 @@ bool TableSnapshot::contains(const std::string& table, std::int64_t root_page) c
     return m_tables.count({ascii_lower(table), m_names_only ? 0 : root_page}) != 0;
 }
 
+bool may_rename_tables(std::string_view sql) {
+    constexpr std::string_view k_word = "alter";
+    for (std::size_t i = 0; i + k_word.size() <= sql.size(); ++i)
+        if (sqlite3_strnicmp(sql.data() + i, k_word.data(), static_cast<int>(k_word.size())) == 0)
+            return true;
+    return false;
+}
+
 ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& touched,
-                                   const TableSnapshot& before) {
+                                   const TableSnapshot* before) {
     std::set<std::string> tables;
     for (const std::string& table : touched.rows_written)
         if (auto name = stored_name(db, table)) // else dropped or renamed since
@@ -291,13 +299,15 @@ ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& to
     std::set<std::string> parents = touched.keys_removed;
     // A table renamed since (or created, or rebuilt under an old name) holds rows written under
     // another name, and its children now point at it.
-    SQLite::Statement schema(db, "SELECT name, rootpage FROM main.sqlite_schema WHERE type = "
-                                 "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-    while (schema.executeStep()) {
-        const std::string name = schema.getColumn(0).getString();
-        if (!before.contains(name, schema.getColumn(1).getInt64())) {
-            tables.insert(name);
-            parents.insert(name);
+    if (before != nullptr) {
+        SQLite::Statement schema(db, "SELECT name, rootpage FROM main.sqlite_schema WHERE type = "
+                                     "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+        while (schema.executeStep()) {
+            const std::string name = schema.getColumn(0).getString();
+            if (!before->contains(name, schema.getColumn(1).getInt64())) {
+                tables.insert(name);
+                parents.insert(name);
+            }
         }
     }
     if (!parents.empty())

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,12 +55,18 @@ class TableSnapshot {
     bool m_names_only = false;
 };
 
+// Whether running `sql` could rename a table. Only ALTER TABLE renames, and a trigger body cannot
+// hold one, so SQL without the word ALTER (in any case) cannot: most migrations then need no
+// TableSnapshot. A false alarm (the word in a comment) only costs a snapshot.
+bool may_rename_tables(std::string_view sql);
+
 // Runs SQLite's foreign_key_check on the tables a migration (or a whole run) could have broken:
-// those whose rows it wrote, those renamed or created since `before`, and those whose foreign
-// keys refer to a table whose rows it removed. A whole-database check at every migration would
-// make a run cost migrations x database size. Throws SQLite::Exception when SQLite fails.
+// those whose rows it wrote, those renamed or created since `before` (null: the caller knows no
+// table was renamed), and those whose foreign keys refer to a table whose rows it removed. A
+// whole-database check at every migration would make a run cost migrations x database size.
+// Throws SQLite::Exception when SQLite fails.
 ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& touched,
-                                   const TableSnapshot& before);
+                                   const TableSnapshot* before);
 
 // Sets PRAGMA foreign_keys for the duration of a run (it is ignored inside a transaction, so
 // this happens before BEGIN) and restores the connection's previous setting afterwards.
