@@ -237,7 +237,7 @@ int execute(const CommandLine& line, const Io& io) {
         return k_exit_success;
     }
     if (line.version) {
-        io.out << version_text() << '\n' << std::flush;
+        io.out << version_report() << std::flush;
         return k_exit_success;
     }
     if (line.command == Command::Help) {
