@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/project/settings.hpp"
+
 #include <set>
 #include <string>
 #include <string_view>
@@ -32,6 +34,7 @@ struct SqlRun {
     int first_line = 1; // the line of `path` the SQL starts on
     SqlPhase phase = SqlPhase::InTransaction;
     TouchedTables* touched = nullptr; // when set, filled as statements are prepared
+    std::string_view state_table = k_default_state_table; // the table the policy protects
 };
 
 // Runs a migration's SQL statement by statement with SQLite's own parser. In the transaction
