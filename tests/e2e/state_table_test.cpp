@@ -104,4 +104,61 @@ TEST_SUITE("e2e_state_table") {
                   "  hint: for example state_table = \"strata_migrations\""});
         CHECK_FALSE(file_exists(dir / "app.db"));
     }
+
+    TEST_CASE("a trigger planted to empty the state table on the application's next UPDATE is "
+              "refused") {
+        TempDir dir;
+        ProjectSpec project;
+        AppSpec app = users_notes_tags_app();
+        app.migrations[1].up = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n"
+                               "CREATE TRIGGER forget AFTER UPDATE ON users BEGIN\n"
+                               "  DELETE FROM migrations;\n"
+                               "END;\n";
+        project.apps.push_back(app);
+        write_project(dir.path(), project);
+        const auto db = dir / "app.db";
+
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(lines_of(r.err).at(0) ==
+              "strata: error: migrations/core/0002_create_notes.up.sql:2:1: applying core 0002 "
+              "(create notes) failed: trigger \"forget\" deletes from strata's state table "
+              "\"migrations\" when it fires: SQLite checks a trigger's or view's body only when "
+              "it runs, so strata refuses it when it is created");
+        CHECK(migration_rows(db) ==
+              std::vector<std::pair<std::string, std::string>>{{"core", "0001"}});
+        CHECK_FALSE(has_table(db, "notes"));
+        // The application's ordinary UPDATE later leaves strata's record alone.
+        execute_sql(db, "INSERT INTO users (name) VALUES ('a'); UPDATE users SET name = 'b';");
+        CHECK(migration_rows(db).size() == 1);
+    }
+
+    TEST_CASE("setting the state table's sequence to its maximum is refused; later runs work") {
+        TempDir dir;
+        ProjectSpec project;
+        AppSpec app = users_notes_tags_app();
+        const std::string planted = "UPDATE sqlite_sequence SET seq = 9223372036854775807 WHERE "
+                                    "name = 'migrations';\n";
+        app.migrations[1].up += planted;
+        project.apps.push_back(app);
+        write_project(dir.path(), project);
+        const auto db = dir / "app.db";
+
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(lines_of(r.err).at(0) ==
+              "strata: error: migrations/core/0002_create_notes.up.sql: applying core 0002 "
+              "(create notes) failed: the migration changed the row of sqlite_sequence that "
+              "holds the next id of strata's state table \"migrations\"; strata takes the id of "
+              "every record from there (at its maximum every later run fails with \"database "
+              "or disk is full\")");
+        CHECK(query_text(db, "SELECT seq FROM sqlite_sequence WHERE name = 'migrations'") == "1");
+
+        // With the line removed, the run goes on as if nothing had happened.
+        write_standard_project(dir.path());
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(migration_rows(db).size() == 3);
+    }
 }

@@ -187,12 +187,14 @@ TEST_SUITE("sql_runner") {
 
     TEST_CASE("after commit: maintenance runs, schema and data changes are refused") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+                "CREATE TABLE s (id INTEGER PRIMARY KEY AUTOINCREMENT);");
         const SqlRun after{"m.up.sql", 5, SqlPhase::AfterCommit};
         CHECK_NOTHROW(run_migration_sql(db, "VACUUM; ANALYZE; PRAGMA optimize; REINDEX;", after));
         for (const char* sql : {"CREATE TABLE u (x);", "DROP TABLE t;", "INSERT INTO t VALUES (2);",
-                                "BEGIN;", "ALTER TABLE t ADD COLUMN y;"}) {
-            CAPTURE(sql);
+                                "BEGIN;", "ALTER TABLE t ADD COLUMN y;",
+                                "UPDATE sqlite_sequence SET seq = 9223372036854775807;"}) {
+            CAPTURE(std::string(sql));
             try {
                 run_migration_sql(db, sql, after);
                 FAIL("expected a refusal");

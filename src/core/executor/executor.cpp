@@ -5,6 +5,7 @@
 #include "core/executor/database.hpp"
 #include "core/executor/foreign_keys.hpp"
 #include "core/executor/sql_runner.hpp"
+#include "core/executor/state_table_guard.hpp"
 #include "core/loader/loader.hpp"
 #include "core/state/state_store.hpp"
 
@@ -157,10 +158,16 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         const SqlSections sections = split_after_commit(step.sql);
         const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred;
         TouchedTables touched;
-        SqlRun run{source_name(step), 1, SqlPhase::InTransaction, deferred ? &touched : nullptr,
-                   m_options.state_table};
+        std::vector<DefinedObject> defined;
+        SqlRun run{source_name(step),       1,
+                   SqlPhase::InTransaction, deferred ? &touched : nullptr,
+                   m_options.state_table,   &defined};
         try {
+            // What the migration leaves behind for later (triggers, views, the sequence row)
+            // is checked before COMMIT, where it can still be rolled back.
+            const StateTableGuard guard(m_db, state);
             run_migration_sql(m_db, sections.in_transaction, run);
+            guard.check(defined, SourceLocation{source_name(step)});
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);

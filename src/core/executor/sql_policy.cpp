@@ -19,18 +19,23 @@
 //    which lets SQL corrupt the database; reading any PRAGMA is fine;
 //  - writing to, dropping or altering strata's state table, or indexing it or putting a
 //    trigger on it (a temp trigger too: it would fire on strata's own writes);
-//  - creating a table, view or index of the state table's name, even with IF NOT EXISTS
-//    (which would silently create nothing);
+//  - creating a table or view of the state table's name, even with IF NOT EXISTS (which
+//    would silently create nothing);
+//  - leaving behind a trigger or view whose body writes or reads the state table, a trigger
+//    that writes sqlite_sequence, or a changed sqlite_sequence row of the state table: SQLite
+//    authorizes trigger and view bodies only when they run, so state_table_guard.cpp checks
+//    these before COMMIT;
 //  - VACUUM (runner): it cannot run inside a transaction;
 //  - a statement that ended the transaction anyway (runner, checked after each statement).
 // In an after-commit section, which runs after the migration was recorded as applied:
 //  - transaction control and SAVEPOINT, ATTACH and DETACH;
 //  - setting PRAGMA foreign_keys (strata manages it) or writable_schema;
-//  - changing data or schema in the main database (SQLite's own tables excepted, which
+//  - changing data or schema in the main database (SQLite's statistics tables excepted, which
 //    ANALYZE writes), so that nothing changes what the recorded migration did;
 //  - a temp trigger on the state table.
 // In both: a /* comment never closed (runner), because SQLite would silently skip the rest.
-// Temp objects are the migration's own business and allowed, except a trigger on the state table.
+// Temp objects are the migration's own business and allowed, except a trigger on the state table
+// or one whose body reaches it.
 
 namespace strata {
 
@@ -205,8 +210,9 @@ int Authorizer::decide_after_commit(int action, const char* a1, const char* a2, 
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:
-        // ANALYZE keeps its statistics in sqlite_stat tables.
-        if (main_db && !is_internal(a1))
+        // ANALYZE keeps its statistics in sqlite_stat tables. sqlite_sequence is not among
+        // them: it holds the next id of every AUTOINCREMENT table, the state table's too.
+        if (main_db && (!is_internal(a1) || equals_nocase(a1, "sqlite_sequence")))
             return deny("an after-commit section must not change data (it runs outside the "
                         "migration's transaction)");
         break;
@@ -256,7 +262,14 @@ void Authorizer::resume() {
 
 int Authorizer::callback(void* self, int action, const char* a1, const char* a2,
                          const char* database, const char*) {
-    return static_cast<Authorizer*>(self)->decide(action, a1, a2, database);
+    auto* authorizer = static_cast<Authorizer*>(self);
+    // Where each trigger and view was defined, so the check before COMMIT
+    // (state_table_guard.hpp) can point at the statement.
+    if ((action == SQLITE_CREATE_TRIGGER || action == SQLITE_CREATE_TEMP_TRIGGER ||
+         action == SQLITE_CREATE_VIEW || action == SQLITE_CREATE_TEMP_VIEW) &&
+        a1 != nullptr)
+        authorizer->m_defined.emplace_back(a1);
+    return authorizer->decide(action, a1, a2, database);
 }
 
 int Authorizer::deny(std::string why) {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -43,7 +44,12 @@ class Authorizer {
 
     // Why the last statement was denied, or "" when it was not; reset() clears it.
     const std::string& refusal() const { return m_refusal; }
-    void reset() { m_refusal.clear(); }
+    // The triggers and views the last statement creates (by name), for messages about them.
+    const std::vector<std::string>& defined() const { return m_defined; }
+    void reset() {
+        m_refusal.clear();
+        m_defined.clear();
+    }
     // What to tell the user about a denied statement in this phase.
     const char* refusal_hint() const;
 
@@ -63,6 +69,7 @@ class Authorizer {
     TouchedTables* m_touched;
     std::string m_state_table;
     std::string m_refusal;
+    std::vector<std::string> m_defined;
 };
 
 } // namespace strata

@@ -85,6 +85,9 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                      prepared);
             fail_statement();
         }
+        if (run.defined != nullptr)
+            for (const std::string& name : authorizer.defined())
+                run.defined->push_back({name, {path, position.line(), position.column()}});
         if (statement == nullptr) { // a lone ';' (or only a comment) was there
             if (tail == nullptr || tail <= at)
                 break;
