@@ -36,12 +36,12 @@ std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode)
 }
 
 // One read of the state table for every app: the whole cost of a run with nothing to do.
-AppliedByApp read_applied(const Connection* connection) {
+AppliedByApp read_applied(const Connection* connection, const Project& project) {
     AppliedByApp by_app;
     if (connection == nullptr)
         return by_app;
     try {
-        for (auto& row : StateStore(connection->db()).all_applied())
+        for (auto& row : StateStore(connection->db(), project.settings.state_table).all_applied())
             by_app[row.app_name].push_back(std::move(row));
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the state table");
@@ -120,7 +120,7 @@ void write_schema_if_changed(const Context& context, Connection& connection,
     if (schema_file.empty() || report.done == 0)
         return;
     try {
-        write_schema_file(connection.db(), schema_file);
+        write_schema_file(connection.db(), schema_file, context.project.settings.state_table);
     } catch (...) {
         rethrow_as_error(connection.path(), "writing the schema file " + schema_file.string());
     }
@@ -150,6 +150,7 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     options.foreign_keys = settings.foreign_keys;
     options.transaction = settings.transaction;
     options.cancel = context.cancel;
+    options.state_table = settings.state_table;
     Executor executor(connection->db(), observer_of(context), options);
     try {
         executor.run(plan, &planned_from);
