@@ -337,6 +337,12 @@ def rows():
             lambda c: c.toml(toml_rows('database = "app.db"',
                                        'busy_timeout_ms = 99999999999999999999', APP_TABLE)),
             2, P + ":2:"))
+    add(Row("state_table_not_an_identifier",
+            lambda c: c.toml(toml_rows('database = "app.db"', 'state_table = "strata state"',
+                                       APP_TABLE)), 2, P + ":2:15:", contains=["state_table"]))
+    add(Row("state_table_sqlite_prefix",
+            lambda c: c.toml(toml_rows('database = "app.db"', 'state_table = "sqlite_state"',
+                                       APP_TABLE)), 2, P + ":2:15:", contains=["sqlite_"]))
     add(Row("database_is_integer",
             lambda c: c.toml(toml_rows('database = 5', APP_TABLE)), 2, P + ":1:",
             contains=["database"]))
@@ -491,6 +497,44 @@ def rows():
     add(Row("fuzz_sql_temp_trigger_on_state_table",
             set_up2(M2_UP + "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations "
                     "BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":2:"))
+    # What a migration leaves behind must not reach the state table later: SQLite checks a
+    # trigger's body only when it fires and a view's only when it is read (issue 8).
+    add(Row("sql_trigger_deletes_state_table",
+            set_up2(M2_UP + "CREATE TRIGGER forget AFTER UPDATE ON items BEGIN DELETE FROM "
+                    "migrations; END;\n"), 1, UP2 + ":2:", contains=['trigger "forget"']))
+    add(Row("sql_trigger_update_of_writes_state_table",
+            set_up2(M2_UP + "CREATE TRIGGER t AFTER UPDATE OF name ON items BEGIN UPDATE "
+                    "migrations SET name = '9'; END;\n"), 1, UP2 + ":2:", contains=['trigger "t"']))
+    add(Row("sql_view_reads_state_table",
+            set_up2(M2_UP + "CREATE VIEW applied AS SELECT count(*) FROM migrations;\n"), 1,
+            UP2 + ":2:", contains=['view "applied"']))
+    add(Row("sql_instead_of_trigger_writes_state_table",
+            set_up2(M2_UP + "CREATE VIEW v AS SELECT id FROM items;\nCREATE TRIGGER io INSTEAD OF "
+                    "DELETE ON v BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":3:",
+            contains=['trigger "io"']))
+    add(Row("sql_temp_trigger_reaches_state_table",
+            set_up2(M2_UP + "CREATE TEMP TRIGGER t AFTER DELETE ON main.items BEGIN DELETE FROM "
+                    "migrations; END;\n"), 1, UP2 + ":2:", contains=['trigger "t"']))
+    add(Row("sql_trigger_chain_reaches_state_table",
+            set_up2(M2_UP + "CREATE TABLE log (x);\nCREATE TRIGGER a AFTER UPDATE ON items BEGIN "
+                    "INSERT INTO log VALUES (1); END;\nCREATE TRIGGER b AFTER INSERT ON log BEGIN "
+                    "DELETE FROM migrations; END;\n"), 1, UP2 + ":3:",
+            contains=['trigger "a" leads to trigger "b"']))
+    add(Row("sql_trigger_writes_sqlite_sequence",
+            set_up2(M2_UP + "CREATE TRIGGER s AFTER INSERT ON items BEGIN UPDATE sqlite_sequence "
+                    "SET seq = 9223372036854775807 WHERE name = 'migrations'; END;\n"), 1,
+            UP2 + ":2:", contains=["sqlite_sequence"]))
+    add(Row("sql_trigger_unchecked_missing_table",
+            set_up2(M2_UP + "CREATE TRIGGER later AFTER INSERT ON items BEGIN INSERT INTO audit "
+                    "VALUES (1); DELETE FROM migrations; END;\n"), 1, UP2 + ":2:",
+            contains=["cannot check"]))
+    add(Row("sql_state_table_sequence_set_to_max",
+            set_up2(M2_UP + "UPDATE sqlite_sequence SET seq = 9223372036854775807 WHERE name = "
+                    "'migrations';\n"), 1, UP2 + ": applying", contains=["database or disk is full"],
+            note="every later run would fail with \"database or disk is full\""))
+    add(Row("sql_create_table_if_not_exists_state_table",
+            set_up2(M2_UP + "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY);\n"),
+            1, UP2 + ":2:", contains=["set state_table"]))
     add(Row("sql_unterminated_comment",
             set_up2(M2_UP + "/* this comment hides the rest\n"
                     "INSERT INTO items (name) VALUES ('c');\n"),

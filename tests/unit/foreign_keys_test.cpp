@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/executor/executor.hpp"
 #include "core/executor/foreign_keys.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -85,7 +86,8 @@ TEST_SUITE("foreign_keys") {
             CHECK(e.where().path == "1.up.sql");
         }
         CHECK(count(db, "users") == 2);
-        CHECK_FALSE(StateStore(db).exists()); // created in the same transaction, rolled back
+        CHECK_FALSE(StateStore(db, k_default_state_table)
+                        .exists()); // created in the same transaction, rolled back
     }
 
     TEST_CASE("an orphan inserted into a child table is found") {
@@ -163,7 +165,7 @@ TEST_SUITE("foreign_keys") {
         plan.steps = rebuild;
         CHECK(Executor(db, silent, options).run(plan).done == 3);
         CHECK(count(db, "notes") == 3);
-        CHECK(StateStore(db).applied("core").size() == 3);
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 3);
 
         // One migration at a time, the second is refused: it leaves the notes without users.
         SQLite::Database each(":memory:", SQLite::OPEN_READWRITE);

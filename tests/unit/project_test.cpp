@@ -238,7 +238,7 @@ migrations = "m"
         CHECK(parse_error(std::string("colour = true\n") + k_one_app) ==
               "/x/strata.toml:1:1: unknown key \"colour\"\n  hint: valid keys: database, "
               "busy_timeout_ms, foreign_keys, out_of_order, transaction, journal_mode, "
-              "synchronous, backup, keep_backups, schema_file, apps");
+              "synchronous, backup, keep_backups, schema_file, state_table, apps");
     }
 
     TEST_CASE("an unknown table header is an unknown key at the header") {
@@ -766,6 +766,7 @@ migrations = "${M}/core"
         CHECK_FALSE(settings.backup);
         CHECK(settings.keep_backups == 3);
         CHECK(settings.schema_file.empty());
+        CHECK(settings.state_table == "migrations");
     }
 
     TEST_CASE("safety settings are read") {
@@ -777,6 +778,7 @@ synchronous = "extra"
 backup = true
 keep_backups = 5
 schema_file = "db/schema.sql"
+state_table = "strata_state"
 )") + k_one_app)
                                               .settings;
         CHECK(settings.foreign_keys == strata::ForeignKeyMode::Off);
@@ -787,6 +789,7 @@ schema_file = "db/schema.sql"
         CHECK(settings.backup);
         CHECK(settings.keep_backups == 5);
         CHECK(settings.schema_file == std::filesystem::path("/x/db/schema.sql"));
+        CHECK(settings.state_table == "strata_state");
     }
 
     TEST_CASE("bad safety settings point at the value") {
@@ -800,6 +803,16 @@ schema_file = "db/schema.sql"
               "/x/strata.toml:1:16: journal_mode \"off\" is refused: without a journal on disk a "
               "crash or power loss during a migration can corrupt the database\n"
               "  hint: use \"wal\" or \"delete\"");
+        CHECK(parse_error(std::string("backup = false\nstate_table = \"strata-state\"\n") +
+                          k_one_app) ==
+              "/x/strata.toml:2:15: `state_table` must be a plain name (letters, digits and "
+              "\"_\", not starting with a digit), found \"strata-state\"\n"
+              "  hint: for example state_table = \"strata_migrations\"");
+        CHECK(parse_error(std::string("state_table = \"sqlite_state\"\n") + k_one_app)
+                  .rfind("/x/strata.toml:1:15: `state_table` must not start with \"sqlite_\"", 0) ==
+              0);
+        CHECK(parse_error(std::string("state_table = 1\n") + k_one_app) ==
+              "/x/strata.toml:1:15: `state_table` must be a string, found an integer");
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
     }

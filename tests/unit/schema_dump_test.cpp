@@ -3,6 +3,7 @@
 #include "core/api/database_tools.hpp"
 #include "core/error.hpp"
 #include "core/executor/schema_dump.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 #include "report/text_reporter.hpp"
 #include "support/sqlite_probe.hpp"
@@ -79,34 +80,35 @@ TEST_SUITE("schema_dump") {
                                           "'sqlite_autoindex_users_1')") == 3);
         SQLite::Database db((dir / "app.db").string());
 
-        CHECK(dump_schema(db) == k_expected_dump);
+        CHECK(dump_schema(db, k_default_state_table) == k_expected_dump);
     }
 
     TEST_CASE("strata's own state table is left out as the state store creates it") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
 
-        CHECK(dump_schema(db) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        CHECK(dump_schema(db, k_default_state_table) ==
+              "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
     }
 
     TEST_CASE("an empty database has an empty schema") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        CHECK(dump_schema(db).empty());
+        CHECK(dump_schema(db, k_default_state_table).empty());
     }
 
     TEST_CASE("the dump re-creates the same schema") {
         SQLite::Database original(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         original.exec(k_schema_sql);
         original.exec("CREATE VIRTUAL TABLE docs USING fts5(body)");
-        const std::string dump = dump_schema(original);
+        const std::string dump = dump_schema(original, k_default_state_table);
         // The virtual table's own storage tables (docs_data, ...) come with it, not separately.
         CHECK(dump.find("docs_data") == std::string::npos);
         CHECK(dump.find("CREATE VIRTUAL TABLE docs USING fts5(body);\n") != std::string::npos);
 
         SQLite::Database copy(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         copy.exec(dump);
-        CHECK(dump_schema(copy) == dump);
+        CHECK(dump_schema(copy, k_default_state_table) == dump);
     }
 
     TEST_CASE("write_schema_file writes the dump, creating folders, and replaces the old file") {
@@ -116,11 +118,11 @@ TEST_SUITE("schema_dump") {
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
         const fs::path file = dir / "db" / "schema" / "schema.sql";
 
-        write_schema_file(db, file);
+        write_schema_file(db, file, k_default_state_table);
         CHECK(read_file(file) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
 
         db.exec("CREATE TABLE tags (id INTEGER PRIMARY KEY)");
-        write_schema_file(db, file);
+        write_schema_file(db, file, k_default_state_table);
         CHECK(read_file(file) == "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n\n"
                                  "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
         // No temporary file is left beside it.
@@ -135,7 +137,7 @@ TEST_SUITE("schema_dump") {
         fs::create_directory(file); // a folder where the file should go
 
         try {
-            write_schema_file(db, file);
+            write_schema_file(db, file, k_default_state_table);
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Database);

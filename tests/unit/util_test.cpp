@@ -4,6 +4,7 @@
 #include "support/temp_dir.hpp"
 #include "util/file_reader.hpp"
 #include "util/file_writer.hpp"
+#include "util/printable.hpp"
 #include "util/slug.hpp"
 #include "util/suggest.hpp"
 #include "util/text.hpp"
@@ -396,5 +397,21 @@ TEST_SUITE("util") {
             CHECK(slugify(c.description) == c.slug);
             CHECK((c.slug.empty() || is_slug(slugify(c.description))));
         }
+    }
+
+    TEST_CASE("printable escapes what a terminal would obey and nothing else") {
+        CHECK(printable("create users") == "create users");
+        CHECK(printable("x\x1b[2K\ry") == "x\\x1b[2K\\x0dy");
+        CHECK(printable(std::string_view("a\0b", 3)) == "a\\x00b");
+        CHECK(printable("bell\a del\x7f") == "bell\\x07 del\\x7f");
+        // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F), and bytes that are not UTF-8.
+        CHECK(printable("csi\xc2\x9b"
+                        "2J nel\xc2\x85") == "csi\\u{9b}2J nel\\u{85}");
+        CHECK(printable("lone\x9b cut\xc3") == "lone\\x9b cut\\xc3");
+        // Other text stays as it is, backslashes and U+00A0 and later included.
+        CHECK(printable("créer\xc2\xa0les \\x tables ✓") == "créer\xc2\xa0les \\x tables ✓");
+        // Line breaks and tabs: kept in multi-line text, escaped in a one-line field.
+        CHECK(printable("a\n\tb\r\n") == "a\n\tb\\x0d\n");
+        CHECK(printable("a\n\tb", Layout::OneLine) == "a\\x0a\\x09b");
     }
 }

@@ -15,7 +15,7 @@ std::string schema_of(const Project& project) {
     if (connection == nullptr)
         return {};
     try {
-        return dump_schema(connection->db());
+        return dump_schema(connection->db(), project.settings.state_table);
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the schema");
     }

@@ -36,12 +36,12 @@ std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode)
 }
 
 // One read of the state table for every app: the whole cost of a run with nothing to do.
-AppliedByApp read_applied(const Connection* connection) {
+AppliedByApp read_applied(const Connection* connection, const Project& project) {
     AppliedByApp by_app;
     if (connection == nullptr)
         return by_app;
     try {
-        for (auto& row : StateStore(connection->db()).all_applied())
+        for (auto& row : StateStore(connection->db(), project.settings.state_table).all_applied())
             by_app[row.app_name].push_back(std::move(row));
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the state table");
@@ -120,16 +120,12 @@ void write_schema_if_changed(const Context& context, Connection& connection,
     if (schema_file.empty() || report.done == 0)
         return;
     try {
-        write_schema_file(connection.db(), schema_file);
+        write_schema_file(connection.db(), schema_file, context.project.settings.state_table);
     } catch (...) {
         rethrow_as_error(connection.path(), "writing the schema file " + schema_file.string());
     }
     observer_of(context).on_schema_written(schema_file.string());
 }
-
-} // namespace
-
-namespace {
 
 ExecutionReport execute_on(const Context& context, Connection& connection, bool existed,
                            const Plan& plan, const AppliedByApp& planned_from, bool fake) {
@@ -145,6 +141,7 @@ ExecutionReport execute_on(const Context& context, Connection& connection, bool 
     options.foreign_keys = settings.foreign_keys;
     options.transaction = settings.transaction;
     options.cancel = context.cancel;
+    options.state_table = settings.state_table;
     Executor executor(connection.db(), observer_of(context), options);
     try {
         executor.run(plan, &planned_from);

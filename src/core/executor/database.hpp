@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace SQLite {
 class Database;
@@ -52,6 +53,9 @@ struct Settings;
 // had at once, and a WAL database can go back to a rollback journal). Returns whether the file
 // (and any -journal, -wal, -shm beside it) is gone. Never throws.
 bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept;
+
+// The version of the SQLite library in use (sqlite3_libversion), e.g. "3.40.1".
+std::string_view linked_sqlite_version();
 
 // Prepares a connection for migrating, outside any transaction: sets journal_mode when the
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running

@@ -5,6 +5,7 @@
 #include "core/executor/database.hpp"
 #include "core/executor/foreign_keys.hpp"
 #include "core/executor/sql_runner.hpp"
+#include "core/executor/state_table_guard.hpp"
 #include "core/loader/loader.hpp"
 #include "core/state/state_store.hpp"
 
@@ -163,12 +164,17 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         std::optional<TableSnapshot> before;
         if (check_now && may_rename_tables(sections.in_transaction))
             before = TableSnapshot::take(m_db);
-        SqlRun run{source_name(step), 1, SqlPhase::InTransaction,
-                   !deferred   ? nullptr
-                   : check_now ? &touched
-                               : &m_run_touched};
+        std::vector<DefinedObject> defined;
+        SqlRun run{
+            source_name(step),       1,
+            SqlPhase::InTransaction, !deferred ? nullptr : check_now ? &touched : &m_run_touched,
+            m_options.state_table,   &defined};
         try {
+            // What the migration leaves behind for later (triggers, views, the sequence row)
+            // is checked before COMMIT, where it can still be rolled back.
+            const StateTableGuard guard(m_db, state);
             run_migration_sql(m_db, sections.in_transaction, run);
+            guard.check(defined, SourceLocation{source_name(step)});
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);
@@ -199,9 +205,9 @@ void Executor::run_after_commit(const Step& step) {
     if (sections.after_commit_line == 0)
         return;
     try {
-        run_migration_sql(
-            m_db, sections.after_commit,
-            SqlRun{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr});
+        run_migration_sql(m_db, sections.after_commit,
+                          SqlRun{source_name(step), sections.after_commit_line,
+                                 SqlPhase::AfterCommit, nullptr, m_options.state_table});
     } catch (const Error& e) {
         // A file-level failure (I/O error, disk full, locked) keeps its kind and exit code; the
         // message still says the migration itself stays done.
@@ -286,7 +292,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
 }
 
 void Executor::run_each(const Plan& plan) {
-    StateStore state(m_db);
+    StateStore state(m_db, m_options.state_table);
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
         const Step& step = plan.steps[i];
         if (cancelled())
@@ -308,7 +314,7 @@ void Executor::run_each(const Plan& plan) {
 }
 
 void Executor::run_as_one(const Plan& plan) {
-    StateStore state(m_db);
+    StateStore state(m_db, m_options.state_table);
     std::vector<const Step*> done;
     try {
         SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);

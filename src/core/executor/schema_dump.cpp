@@ -2,7 +2,6 @@
 #include "core/executor/schema_dump.hpp"
 
 #include "core/error.hpp"
-#include "core/state/state_store.hpp"
 #include "util/file_writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -54,10 +53,10 @@ std::set<std::string> shadow_tables(SQLite::Database& db) {
 
 } // namespace
 
-std::string dump_schema(SQLite::Database& db) {
+std::string dump_schema(SQLite::Database& db, std::string_view state_table) {
     const std::set<std::string> shadows = shadow_tables(db);
     SQLite::Statement query(db, k_schema_query);
-    query.bind(1, std::string(StateStore::k_table));
+    query.bind(1, std::string(state_table));
     std::string out;
     while (query.executeStep()) {
         if (shadows.contains(query.getColumn(0).getString()))
@@ -70,8 +69,8 @@ std::string dump_schema(SQLite::Database& db) {
     return out;
 }
 
-void write_schema_file(SQLite::Database& db, const fs::path& path) {
-    const std::string schema = dump_schema(db);
+void write_schema_file(SQLite::Database& db, const fs::path& path, std::string_view state_table) {
+    const std::string schema = dump_schema(db, state_table);
     std::error_code error;
     if (path.has_parent_path()) {
         fs::create_directories(path.parent_path(), error);

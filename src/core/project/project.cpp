@@ -372,6 +372,14 @@ void apply_schema_file(const toml::node& value, const Context& context, Document
     document.project.settings.schema_file = path_value("schema_file", value, context);
 }
 
+void apply_state_table(const toml::node& value, const Context& context, Document& document) {
+    const std::string& name = require_string("state_table", value, context);
+    if (auto problem = state_table_problem(name))
+        throw Error(ErrorKind::ProjectFile, std::move(*problem), context.at(value),
+                    "for example state_table = \"strata_migrations\"");
+    document.project.settings.state_table = name;
+}
+
 constexpr KeyRule<Document> k_top_level_keys[] = {
     {"database", &apply_database, "missing required key \"database\"",
      "add database = \"app.db\" (a path relative to the project file)"},
@@ -384,6 +392,7 @@ constexpr KeyRule<Document> k_top_level_keys[] = {
     {"backup", &apply_backup, {}, {}},
     {"keep_backups", &apply_keep_backups, {}, {}},
     {"schema_file", &apply_schema_file, {}, {}},
+    {"state_table", &apply_state_table, {}, {}},
     {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
      "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
 };
