@@ -66,6 +66,13 @@ void project_at_first_migration(const fs::path& dir, const std::string& extra = 
     REQUIRE(r.exit_code == 0);
 }
 
+// Adds `keys` to the project file, right after its first line (database = ...).
+void add_top_level_keys(const fs::path& dir, const std::string& keys) {
+    std::string toml = read_file(dir / "strata.toml");
+    toml.insert(toml.find('\n') + 1, keys);
+    write_file(dir / "strata.toml", toml);
+}
+
 RunResult run_ok(const std::vector<std::string>& args, const fs::path& dir) {
     auto r = run_strata(args, in_dir(dir));
     INFO("stdout: " << r.out);
@@ -335,5 +342,54 @@ TEST_SUITE("e2e_backup_schema") {
         // The failed step's line is ended before the schema file is mentioned.
         CHECK(r.out.find("Applying core 0002 (create notes) ... failed\nWrote schema.sql\n") !=
               std::string::npos);
+    }
+
+    TEST_CASE("a schema_file that is one of the project's own files is refused at load") {
+        struct Case {
+            std::string value;
+            std::string problem; // after the resolved path
+        };
+        for (const Case& c : std::vector<Case>{
+                 {"app.db", "is the database "},
+                 {"db/../app.db-journal", "is the database's rollback journal "},
+                 {"strata.toml", "is the project file "},
+                 {"migrations/core/0001_create_users.up.sql", "is in the migrations folder "},
+                 {"migrations/core/schema.sql", "is in the migrations folder "}}) {
+            CAPTURE(c.value);
+            TempDir dir;
+            project_at_first_migration(dir.path());
+            add_top_level_keys(dir.path(), "schema_file = \"" + c.value + "\"\n");
+            const std::string toml = read_file(dir / "strata.toml");
+            const FileSnapshot database(dir / "app.db");
+            const FileSnapshot migration(dir / "migrations/core/0001_create_users.up.sql");
+
+            auto r = run_strata({"forwards"}, in_dir(dir.path()));
+
+            CHECK(r.exit_code == 2);
+            const auto lines = lines_of(r.err);
+            REQUIRE(lines.size() == 2);
+            CHECK(lines[0].starts_with("strata: error: strata.toml:2:15: `schema_file` \""));
+            CHECK(lines[0].find("\" " + c.problem) != std::string::npos);
+            CHECK(lines[1].starts_with("  hint: point schema_file at a file of its own"));
+            CHECK(read_file(dir / "strata.toml") == toml);
+            CHECK(database.unchanged());
+            CHECK(migration.unchanged());
+            CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
+        }
+    }
+
+    TEST_CASE("a --database override that is the schema_file is refused before the run") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        add_top_level_keys(dir.path(), "schema_file = \"schema.sql\"\n");
+        const FileSnapshot database(dir / "app.db");
+
+        auto r = run_strata({"--database", "schema.sql", "forwards"}, in_dir(dir.path()));
+
+        CHECK(r.exit_code == 2);
+        CHECK(lines_of(r.err).front() ==
+              "strata: error: schema_file schema.sql is the database schema.sql");
+        CHECK_FALSE(file_exists(dir / "schema.sql"));
+        CHECK(database.unchanged());
     }
 }

@@ -17,8 +17,10 @@ namespace strata {
 // schema. Throws SQLite::Exception (callers translate it with rethrow_as_error).
 std::string dump_schema(SQLite::Database& db);
 
-// Writes dump_schema(db) to `path` atomically (a temporary file beside it, renamed over it),
-// creating missing folders. Throws Error(Database) naming `path` when it cannot be written.
+// Writes dump_schema(db) to `path` atomically (util's writer: an exclusive temporary file
+// beside it that never follows a link, renamed over it), creating missing folders. Throws
+// Error(Usage) when `path` is the database or one of its side files (written_file_problem),
+// Error(Database) naming `path` when it cannot be written.
 void write_schema_file(SQLite::Database& db, const std::filesystem::path& path);
 
 } // namespace strata
