@@ -9,6 +9,7 @@
 #include "core/state/state_store.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace strata::detail {
 
@@ -153,9 +154,14 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
         connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
                                                   database_options(context.project));
     configure_for_migrating(*connection, settings);
+    // Held until the run ends, so that no concurrent run prunes this run's backup meanwhile.
+    std::optional<WrittenBackup> backup;
     if (settings.backup && existed) {
-        const auto path = backup_database(*connection, settings.keep_backups);
-        observer_of(context).on_backup_created(connection->path().string(), path.string());
+        backup.emplace(backup_database(
+            *connection, settings.keep_backups,
+            CopyOptions{.cancel = context.cancel, .observer = &observer_of(context)}));
+        observer_of(context).on_backup_created(connection->path().string(),
+                                               backup->path().string());
     }
 
     ExecutorOptions options;
