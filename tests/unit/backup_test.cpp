@@ -249,7 +249,7 @@ TEST_SUITE("backup") {
               std::vector<std::string>{"app.db.20261121T093000.124Z.bak"});
     }
 
-    TEST_CASE("the new backup is kept even when a clock set back makes it sort first") {
+    TEST_CASE("only backups older than the new one are pruned: a clock set back prunes nothing") {
         TempDir dir;
         const fs::path db = dir / "app.db";
         make_database(db);
@@ -259,9 +259,28 @@ TEST_SUITE("backup") {
 
         backup_database(connection, 2, at());
 
+        // Whoever made the newer ones, they are not this run's to delete.
         CHECK(file_names(list_backups(db)) ==
               std::vector<std::string>{"app.db.20261121T093000.123Z.bak",
+                                       "app.db.20301121T093000.000Z.bak",
                                        "app.db.20301121T093001.000Z.bak"});
+    }
+
+    TEST_CASE("a run that publishes after a newer backup leaves the newer one alone") {
+        // Run A took its time at .125 and finished first; run B took its time at .123 (it
+        // started earlier) and publishes later. B's pruning must not delete A's newer backup.
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        const fs::path older = backup_database(connection, 1, at(-10)).path();
+        const fs::path newer = backup_database(connection, 1, at(2)).path();
+        REQUIRE(list_backups(db) == std::vector<fs::path>{newer});
+
+        const fs::path late = backup_database(connection, 1, at()).path();
+
+        CHECK(list_backups(db) == std::vector<fs::path>{late, newer});
+        CHECK_FALSE(file_exists(older));
     }
 
     TEST_CASE("a backup never overwrites a file of the same name: it takes the next free name") {

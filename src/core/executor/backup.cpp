@@ -292,26 +292,28 @@ util::FileDescriptor hold_backup(const fs::path& copy) {
                 "check the permissions of its folder, or delete it yourself");
 }
 
-// Deletes an old backup unless a run that is still going holds it (hold_backup). The
-// exclusive lock is held while the name is removed, so the file cannot be taken up meanwhile.
-void prune(const fs::path& backup) {
+// Deletes an old backup unless a run that is still going holds it (hold_backup); true when it
+// is gone. The exclusive lock is held while the name is removed, so the file cannot be taken
+// up meanwhile.
+bool prune(const fs::path& backup) {
     util::FileDescriptor fd(::open(backup.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) {
         if (errno == ENOENT) // another run pruned it first
-            return;
+            return true;
         cannot_prune(backup, std::string("cannot open it to see whether a run still uses it: ") +
                                  std::strerror(errno));
     }
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-        return; // its run is still going: it stays, and a later run prunes it
+        return false; // its run is still going: it stays, and a later run prunes it
     // (Any other flock failure means no locks on this file system: pruned as before locks.)
     struct stat opened {};
     struct stat named {};
     if (::fstat(fd.get(), &opened) != 0 || ::lstat(backup.c_str(), &named) != 0 ||
         opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)
-        return; // the name no longer leads to the file that was checked
+        return false; // the name no longer leads to the file that was checked
     if (::unlink(backup.c_str()) != 0 && errno != ENOENT)
         cannot_prune(backup, std::strerror(errno));
+    return true;
 }
 
 } // namespace
@@ -442,15 +444,20 @@ WrittenBackup backup_database(Connection& connection, int keep,
         failure.raise_file(e);
     }
 
-    // Pruning: the oldest backups beyond `keep` go, except the new one (even when a clock set
-    // back makes it sort before older ones) and any another run still holds (prune()). Runs
-    // that overlap can therefore leave more than `keep` backups; the next run prunes them.
-    std::vector<fs::path> others = list_backups(database);
-    std::erase_if(others,
-                  [&](const fs::path& path) { return path.filename() == backup.filename(); });
-    const std::size_t keep_others = keep > 1 ? static_cast<std::size_t>(keep - 1) : 0;
-    for (std::size_t i = 0; i + keep_others < others.size(); ++i)
-        prune(others[i]);
+    // Pruning: the oldest backups go until `keep` are left, but only backups older than the
+    // new one (a run that started earlier may publish later: its backup is not the newest, and
+    // the newer ones are not its to delete; a clock set back keeps the "future" ones), and
+    // never one another run still holds (prune()). Runs that overlap can therefore leave more
+    // than `keep` backups; a later run prunes them once those runs are over.
+    const std::vector<fs::path> all = list_backups(database);
+    const auto own = std::find_if(all.begin(), all.end(), [&](const fs::path& path) {
+        return path.filename() == backup.filename();
+    });
+    std::size_t left = all.size();
+    for (auto older = all.begin(); older != own && left > static_cast<std::size_t>(keep); ++older) {
+        if (prune(*older))
+            --left;
+    }
     return WrittenBackup(backup, std::move(hold));
 }
 
