@@ -135,8 +135,8 @@ def add_pair(stem, up="SELECT 1;\n", down="", up_name=None, down_name=None):
     return setup
 
 
-def write_db(ctx, statements):
-    con = sqlite3.connect(ctx.path("app.db"))
+def write_db(ctx, statements, rel="app.db"):
+    con = sqlite3.connect(ctx.path(rel))
     con.executescript(statements)
     con.commit()
     con.close()
@@ -261,6 +261,31 @@ def chmod(rel, mode):
 
 def symlink(target, rel):
     return lambda ctx: os.symlink(target, ctx.path(rel))
+
+
+def with_schema_file(value):
+    """The base project with `schema_file = value` on line 2."""
+    return lambda ctx: ctx.toml(toml_rows('database = "app.db"', 'schema_file = "%s"' % value,
+                                          'busy_timeout_ms = 300', APP_TABLE))
+
+
+def unchanged(rel):
+    """Checks that `rel` still has the bytes the project copy gave it (after setup)."""
+    def check(ctx):
+        if not hasattr(ctx, "kept"):
+            return "harness: nothing was remembered for " + rel
+        with open(ctx.path(rel), "rb") as f:
+            return None if f.read() == ctx.kept[rel] else rel + " was changed"
+    return check
+
+
+def remember(*rels):
+    def setup(ctx):
+        ctx.kept = {}
+        for rel in rels:
+            with open(ctx.path(rel), "rb") as f:
+                ctx.kept[rel] = f.read()
+    return setup
 
 
 def absent(rel):
@@ -399,6 +424,34 @@ def rows():
     add(Row("foreign_keys_unknown_mode",
             lambda c: c.toml(toml_rows('database = "app.db"', 'foreign_keys = "sometimes"',
                                        APP_TABLE)), 2, P + ":2:", contains=["foreign_keys"]))
+
+    # schema_file may not name a file the project consists of: refused at load, exit 2, at the
+    # value's line (strata once replaced the database with the schema's text, exit 0).
+    sf = "`schema_file`"
+    add(Row("schema_file_is_database", with_schema_file("app.db"), 2, P + ":2:15:",
+            contains=[sf, "is the database"]))
+    add(Row("schema_file_is_database_via_dotdot", with_schema_file("migrations/../app.db"), 2,
+            P + ":2:15:", contains=["is the database"]))
+    add(Row("schema_file_is_link_to_database",
+            chain(with_schema_file("schema.sql"), symlink("app.db", "schema.sql")), 2, P + ":2:15:",
+            contains=["is the database"]))
+    add(Row("schema_file_is_journal", with_schema_file("app.db-journal"), 2, P + ":2:15:",
+            contains=["rollback journal"], extra_check=absent("app.db-journal")))
+    add(Row("schema_file_is_wal", with_schema_file("app.db-wal"), 2, P + ":2:15:",
+            contains=["write-ahead log"], extra_check=absent("app.db-wal")))
+    add(Row("schema_file_is_project_file",
+            chain(with_schema_file("strata.toml"), remember(P)), 2, P + ":2:15:",
+            contains=["is the project file"], extra_check=unchanged(P)))
+    add(Row("schema_file_is_migration",
+            chain(with_schema_file(UP1), remember(UP1)), 2, P + ":2:15:",
+            contains=["is in the migrations folder"], extra_check=unchanged(UP1)))
+    add(Row("schema_file_in_migrations_folder", with_schema_file("migrations/core/schema.sql"), 2,
+            P + ":2:15:", contains=["is in the migrations folder"],
+            extra_check=absent("migrations/core/schema.sql")))
+    add(Row("cli_database_is_schema_file", with_schema_file("schema.sql"), 2, "schema.sql",
+            args=["--database", "schema.sql", "forwards"], db="missing", db_path="schema.sql",
+            contains=["is the database"], note="an override that makes the two collide is "
+                                               "refused by the library before the run"))
 
     # Migration files: refused at load time, exit 2, naming the file (and line:col for content).
     mc = "migrations/core/"
@@ -589,6 +642,19 @@ def rows():
             note="SQLite must roll the journal back first, which needs write access: the message "
                  "must say so, not only 'attempt to write a readonly database'"))
     add(Row("hot_journal_read_only_forwards", hot_journal, 5, "app.db", user="nobody"))
+    add(Row("hot_journal_owned_by_another_user",
+            chain(hot_journal, nobody_owns("."),
+                  lambda c: os.chown(c.path("app.db-journal"), 0, 0)),
+            5, "app.db", args=["check"], user="nobody",
+            contains=["app.db-journal (owned by root", "do not delete app.db-journal"],
+            note="the user may write the database and its folder but not root's journal"))
+    add(Row("restore_page_size_into_wal",
+            chain(lambda c: write_db(c, "PRAGMA journal_mode = WAL;"),
+                  lambda c: write_db(c, "PRAGMA page_size = 1024; CREATE TABLE t (x);",
+                                     "small.db")),
+            5, "app.db", args=["restore", "small.db", "--yes"],
+            contains=["WAL mode with pages of 4096 bytes", "journal_mode = DELETE"],
+            note="SQLite's backup API answers SQLITE_READONLY; the cause is the page size"))
     add(Row("cli_database_is_directory", lambda c: os.mkdir(c.path("dir.db")), 5, "dir.db",
             args=["--database", "dir.db", "forwards"], db_path="dir.db", db="custom"))
     add(Row("state_table_of_another_tool",

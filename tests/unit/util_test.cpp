@@ -4,6 +4,7 @@
 #include "support/temp_dir.hpp"
 #include "util/file_reader.hpp"
 #include "util/file_writer.hpp"
+#include "util/path_identity.hpp"
 #include "util/printable.hpp"
 #include "util/slug.hpp"
 #include "util/suggest.hpp"
@@ -315,6 +316,50 @@ TEST_SUITE("util") {
     }
 
     // ---- suggestions ----
+
+    TEST_CASE("same_file sees through '..', links and hard links") {
+        TempDir dir;
+        write_file(dir / "a.db", "a");
+        fs::create_directory(dir / "sub");
+        fs::create_symlink(dir / "a.db", dir / "link.db");
+        fs::create_hard_link(dir / "a.db", dir / "sub" / "hard.db");
+        fs::create_directory_symlink(dir / "sub", dir / "alias");
+
+        CHECK(same_file(dir / "a.db", dir / "sub" / ".." / "a.db"));
+        CHECK(same_file(dir / "a.db", dir / "." / "a.db"));
+        CHECK(same_file(dir / "link.db", dir / "a.db"));
+        CHECK(same_file(dir / "sub" / "hard.db", dir / "a.db"));
+        CHECK(same_file(dir / "alias" / "hard.db", dir / "a.db"));
+        // Names that do not exist yet compare by their resolved path.
+        CHECK(same_file(dir / "alias" / "new.db", dir / "sub" / "new.db"));
+        CHECK(same_file(dir / "sub" / ".." / "new.db", dir / "new.db"));
+        CHECK_FALSE(same_file(dir / "new.db", dir / "a.db"));
+        CHECK_FALSE(same_file(dir / "a.db-journal", dir / "a.db"));
+
+        // A relative path is taken from the current folder.
+        const fs::path here = fs::current_path();
+        fs::current_path(dir.path());
+        const bool relative_same = same_file("a.db", dir / "a.db");
+        fs::current_path(here);
+        CHECK(relative_same);
+    }
+
+    TEST_CASE("is_within: the folder itself and anything below it, however it is reached") {
+        TempDir dir;
+        fs::create_directories(dir / "migrations" / "core");
+        fs::create_directory_symlink(dir / "migrations" / "core", dir / "shortcut");
+        const fs::path core = dir / "migrations" / "core";
+
+        CHECK(is_within(core, core));
+        CHECK(is_within(dir / "migrations" / "core" / "", core));
+        CHECK(is_within(core / "0001_a.up.sql", core));
+        CHECK(is_within(core / "deeper" / "new" / "x.sql", core));
+        CHECK(is_within(dir / "shortcut" / "x.sql", core));
+        CHECK(is_within(dir / "migrations" / "other" / ".." / "core" / "x.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations" / "x.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations" / "core-schema.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations", core));
+    }
 
     TEST_CASE("edit_distance counts insertions, deletions and substitutions") {
         CHECK(edit_distance("", "") == 0);

@@ -30,7 +30,8 @@ MigrationResult restore_backup(Context context, const std::filesystem::path& bac
     if (!confirmed(context, auto_agree,
                    "Replace " + project.database.string() + " with " + backup.string() + "?"))
         return declined();
-    restore_database(project.database, backup, options);
+    restore_database(project.database, backup, options,
+                     CopyOptions{.cancel = context.cancel, .observer = &observer_of(context)});
     return {true, "Restored " + project.database.string() + " from " + backup.string() + "."};
 }
 

@@ -18,9 +18,10 @@ namespace strata {
 // an empty schema. Throws SQLite::Exception (callers translate it with rethrow_as_error).
 std::string dump_schema(SQLite::Database& db, std::string_view state_table);
 
-// Writes dump_schema(db, state_table) to `path` atomically (a temporary file beside it, renamed
-// over it), creating missing folders. Throws Error(Database) naming `path` when it cannot be
-// written.
+// Writes dump_schema(db, state_table) to `path` atomically (util's writer: an exclusive
+// temporary file beside it that never follows a link, renamed over it), creating missing
+// folders. Throws Error(Usage) when `path` is the database or one of its side files
+// (written_file_problem), Error(Database) naming `path` when it cannot be written.
 void write_schema_file(SQLite::Database& db, const std::filesystem::path& path,
                        std::string_view state_table);
 

@@ -53,7 +53,8 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                             .otherwise = ErrorKind::MigrationFailed,
                             .hint = failure_hint,
                             .busy_hint = "",
-                            .where = {path, position.line(), position.column()}});
+                            .where = {path, position.line(), position.column()},
+                            .database = database.getFilename()});
     };
 
     auto refuse = [&](const RunnerRefusal& refusal) {
