@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/executor/database.hpp"
 #include "core/executor/observer.hpp"
 #include "core/migration_id.hpp"
 #include "core/plan/plan.hpp"
@@ -38,6 +39,9 @@ struct ExecutionReport {
 // or the whole plan) and stops: Error(MigrationFailed), Error(Busy) when the write lock could
 // not be had within the busy timeout, Error(Interrupted) on cancel. With foreign keys deferred,
 // enforcement is off while a step runs and the tables it touched are checked before COMMIT.
+// Before anything runs, down SQL stored in the database (a step without sql_path) must be
+// valid text without an after-commit section, or the run stops with Error(Refused); before
+// each step, the connection must be in the state strata set up (check_connection_state).
 class Executor {
   public:
     Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
@@ -73,6 +77,8 @@ class Executor {
     // no other connection has committed, so the check costs nothing per step.
     std::int64_t m_data_version = -1;
     std::set<std::string, std::less<>> m_checked;
+    // The connection's settings every step must start from (set when a run starts).
+    ConnectionState m_connection_state;
 };
 
 } // namespace strata
