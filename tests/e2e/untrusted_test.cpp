@@ -231,4 +231,24 @@ TEST_SUITE("e2e_untrusted") {
         CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
         CHECK_FALSE(has_table(dir / "app.db", "a"));
     }
+
+    TEST_CASE("a temp table one migration leaves does not take the next migration's rows") {
+        TempDir dir;
+        ProjectSpec project;
+        project.apps.push_back(users_notes_tags_app());
+        project.apps[0].migrations[1].up += "CREATE TEMP TABLE users (id, name);\n";
+        project.apps[0].migrations[2].up += "INSERT INTO users (name) VALUES ('kept');\n";
+        write_project(dir.path(), project);
+        for (const char* atomic : {"", "--atomic"}) {
+            CAPTURE(atomic);
+            std::filesystem::remove(dir / "app.db");
+            std::vector<std::string> args{"forwards"};
+            if (*atomic != '\0')
+                args.push_back(atomic);
+            auto r = run_strata(args, in_dir(dir.path()));
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(query_text(dir / "app.db", "SELECT name FROM users") == "kept");
+        }
+    }
 }

@@ -161,4 +161,23 @@ TEST_SUITE("connection") {
         CHECK_THROWS_WITH_AS(check_connection_state(db, expected, "applying core 1"),
                              doctest::Contains("defensive mode is off, not on"), Error);
     }
+
+    TEST_CASE("drop_temp_objects leaves the temp schema empty and the main one alone") {
+        strata::test::TempDir dir;
+        Connection connection(dir / "app.db", OpenMode::Create, {});
+        SQLite::Database& db = connection.db();
+        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+                "CREATE TEMP TABLE t (y); CREATE INDEX temp.ti ON t (y);"
+                "CREATE TEMP VIEW v AS SELECT 1;"
+                "CREATE TEMP TRIGGER tr AFTER INSERT ON main.t BEGIN SELECT 1; END;"
+                "CREATE TEMP TABLE \"a\"\"b; DROP TABLE main.t; --\" (z);");
+        const ConnectionState expected = state_for_migrating(read_connection_state(db), false);
+        CHECK(read_connection_state(db).temp_objects == 5);
+        CHECK_THROWS_WITH_AS(check_connection_state(db, expected, "applying core 2"),
+                             doctest::Contains("the temp schema holds 5 object(s), not 0"), Error);
+        drop_temp_objects(db);
+        CHECK(read_connection_state(db).temp_objects == 0);
+        CHECK_NOTHROW(check_connection_state(db, expected, "applying core 2"));
+        CHECK(db.execAndGet("SELECT count(*) FROM main.t").getInt() == 1);
+    }
 }

@@ -382,6 +382,26 @@ TEST_SUITE("executor") {
         CHECK_FALSE(has_table(db, "t2"));
     }
 
+    TEST_CASE("a temp table one migration leaves does not hide a main table from the next") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
+        db.exec("CREATE TABLE t (x)");
+        Recorder recorder;
+        for (TransactionScope scope : {TransactionScope::Each, TransactionScope::All}) {
+            CAPTURE(static_cast<int>(scope));
+            ExecutorOptions options;
+            options.transaction = scope;
+            Plan plan;
+            const std::string one = scope == TransactionScope::Each ? "1" : "3";
+            const std::string two = scope == TransactionScope::Each ? "2" : "4";
+            plan.steps = {forwards(one, "CREATE TEMP TABLE t (x);\nINSERT INTO t VALUES (0);"),
+                          forwards(two, "INSERT INTO t VALUES (1);")};
+            Executor(db, recorder, options).run(plan);
+            CHECK(db.execAndGet("SELECT count(*) FROM temp.sqlite_schema").getInt() == 0);
+        }
+        CHECK(db.execAndGet("SELECT count(*) FROM main.t").getInt() == 2);
+    }
+
     TEST_CASE("a connection without strata's settings runs no step") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE); // not secured
         Recorder recorder;

@@ -10,6 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace strata {
 
 namespace {
@@ -155,7 +159,8 @@ ConnectionState read_connection_state(SQLite::Database& database) {
         SQLite::Statement query(database,
                                 "SELECT * FROM pragma_query_only, pragma_ignore_check_constraints, "
                                 "pragma_defer_foreign_keys, pragma_recursive_triggers, "
-                                "pragma_synchronous, pragma_journal_mode, pragma_locking_mode");
+                                "pragma_synchronous, pragma_journal_mode, pragma_locking_mode, "
+                                "(SELECT count(*) FROM temp.sqlite_schema)");
         if (!query.executeStep())
             throw Error(ErrorKind::Database, "SQLite returned no connection settings");
         state.query_only = query.getColumn(0).getInt() != 0;
@@ -165,6 +170,7 @@ ConnectionState read_connection_state(SQLite::Database& database) {
         state.synchronous = query.getColumn(4).getInt();
         state.journal_mode = query.getColumn(5).getString();
         state.locking_mode = query.getColumn(6).getString();
+        state.temp_objects = query.getColumn(7).getInt();
     } catch (...) {
         rethrow_as_error(database.getFilename(), "reading the connection's settings");
     }
@@ -184,6 +190,7 @@ ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreig
     current.ignore_check_constraints = fixed.ignore_check_constraints;
     current.defer_foreign_keys = fixed.defer_foreign_keys;
     current.foreign_keys = enforce_foreign_keys;
+    current.temp_objects = fixed.temp_objects;
     // configure_for_migrating sets FULL or EXTRA; less is never what strata runs with.
     if (current.synchronous < fixed.synchronous)
         current.synchronous = fixed.synchronous;
@@ -241,10 +248,42 @@ std::string first_difference(const ConnectionState& actual, const ConnectionStat
                synchronous_name(expected.synchronous);
     if (actual.journal_mode != expected.journal_mode)
         return "journal_mode is " + actual.journal_mode + ", not " + expected.journal_mode;
-    return "locking_mode is " + actual.locking_mode + ", not " + expected.locking_mode;
+    if (actual.locking_mode != expected.locking_mode)
+        return "locking_mode is " + actual.locking_mode + ", not " + expected.locking_mode;
+    return "the temp schema holds " + std::to_string(actual.temp_objects) + " object(s), not " +
+           std::to_string(expected.temp_objects);
 }
 
 } // namespace
+
+void drop_temp_objects(SQLite::Database& db) {
+    try {
+        // Triggers first (a temp trigger may sit on a main table), then views, then tables.
+        SQLite::Statement query(db, "SELECT type, name FROM temp.sqlite_schema "
+                                    "WHERE type IN ('trigger', 'view', 'table') "
+                                    "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' "
+                                    "THEN 1 ELSE 2 END");
+        std::vector<std::pair<std::string, std::string>> objects;
+        while (query.executeStep())
+            objects.emplace_back(query.getColumn(0).getString(), query.getColumn(1).getString());
+        query.reset();
+        for (const auto& [type, name] : objects) {
+            // DROP takes no bound parameter; SQLite's own %w quotes the name as an identifier,
+            // so no name can end the statement or start another.
+            const char* format = type == "trigger" ? "DROP TRIGGER IF EXISTS temp.\"%w\""
+                                 : type == "view"  ? "DROP VIEW IF EXISTS temp.\"%w\""
+                                                   : "DROP TABLE IF EXISTS temp.\"%w\"";
+            char* sql = sqlite3_mprintf(format, name.c_str());
+            if (sql == nullptr)
+                throw SQLite::Exception("out of memory", SQLITE_NOMEM);
+            const std::string statement(sql);
+            sqlite3_free(sql);
+            db.exec(statement);
+        }
+    } catch (...) {
+        rethrow_as_error(db.getFilename(), "dropping the temp objects of a migration");
+    }
+}
 
 void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
                             const std::string& before) {

@@ -71,6 +71,9 @@ struct ConnectionState {
     int synchronous = 2; // 2 FULL, 3 EXTRA
     std::string journal_mode;
     std::string locking_mode;
+    // Tables, views, triggers and indexes in the temp schema: a temp table would hide a main
+    // table of the same name from the next migration, a temp trigger would fire in it.
+    int temp_objects = 0;
 
     bool operator==(const ConnectionState&) const = default;
 };
@@ -83,6 +86,11 @@ ConnectionState read_connection_state(SQLite::Database& db);
 // business) with every setting strata fixes forced to strata's value, and foreign_keys on only
 // when `enforce_foreign_keys`.
 ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreign_keys);
+
+// Drops every table, view and trigger of the temp schema (indexes go with their tables), so
+// that nothing a migration created there reaches the next one. Throws Error(Database) when
+// SQLite refuses.
+void drop_temp_objects(SQLite::Database& db);
 
 // Throws Error(Refused), an internal-state error naming the first setting of `db` that differs
 // from `expected` and `before` (what was about to run), when the connection is not as expected.

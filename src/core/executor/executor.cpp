@@ -166,11 +166,17 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     m_checked.insert(step.app_name);
 }
 
+// A migration's temp objects end with its transaction part; every other setting it could
+// have changed is refused by sql_policy, and verified here rather than assumed.
+void Executor::reset_connection(const std::string& before) {
+    drop_temp_objects(m_db);
+    check_connection_state(m_db, m_connection_state, before);
+}
+
 bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
     const bool forwards = step.direction == Direction::Forwards;
-    check_connection_state(m_db, m_connection_state,
-                           std::string(verb_of(step)) + " " + step.label());
+    reset_connection(std::string(verb_of(step)) + " " + step.label());
     if (forwards)
         state.create_if_missing();
     if (m_checking)
@@ -228,7 +234,7 @@ void Executor::run_after_commit(const Step& step) {
     const SqlSections sections = split_after_commit(step.sql);
     if (sections.after_commit_line == 0)
         return;
-    check_connection_state(m_db, m_connection_state, "the after-commit section of " + step.label());
+    reset_connection("the after-commit section of " + step.label());
     try {
         run_migration_sql(
             m_db, sections.after_commit,

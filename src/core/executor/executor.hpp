@@ -62,6 +62,9 @@ class Executor {
     // Checks the app's state against what the plan expects (see run()).
     void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
     void run_after_commit(const Step& step);
+    // Drops the previous migration's temp objects and checks the connection is in
+    // m_connection_state before `before` (a step or an after-commit section) runs.
+    void reset_connection(const std::string& before);
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
 
