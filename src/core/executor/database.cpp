@@ -155,22 +155,23 @@ ConnectionState read_connection_state(SQLite::Database& database) {
     state.foreign_keys = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_FKEY);
     state.attached_limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
     try {
-        // One statement for every PRAGMA, so the check costs one prepare per step.
-        SQLite::Statement query(database,
-                                "SELECT * FROM pragma_query_only, pragma_ignore_check_constraints, "
-                                "pragma_defer_foreign_keys, pragma_recursive_triggers, "
-                                "pragma_synchronous, pragma_journal_mode, pragma_locking_mode, "
-                                "(SELECT count(*) FROM temp.sqlite_schema)");
-        if (!query.executeStep())
-            throw Error(ErrorKind::Database, "SQLite returned no connection settings");
-        state.query_only = query.getColumn(0).getInt() != 0;
-        state.ignore_check_constraints = query.getColumn(1).getInt() != 0;
-        state.defer_foreign_keys = query.getColumn(2).getInt() != 0;
-        state.recursive_triggers = query.getColumn(3).getInt() != 0;
-        state.synchronous = query.getColumn(4).getInt();
-        state.journal_mode = query.getColumn(5).getString();
-        state.locking_mode = query.getColumn(6).getString();
-        state.temp_objects = query.getColumn(7).getInt();
+        // Plain PRAGMA statements: preparing each costs less than one join of the pragma
+        // table-valued functions, and the check runs before every step.
+        auto text = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            if (!query.executeStep())
+                throw Error(ErrorKind::Database, std::string("SQLite returned nothing for ") + sql);
+            return query.getColumn(0).getString();
+        };
+        auto integer = [&](const char* sql) { return std::stoi(text(sql)); };
+        state.query_only = integer("PRAGMA query_only") != 0;
+        state.ignore_check_constraints = integer("PRAGMA ignore_check_constraints") != 0;
+        state.defer_foreign_keys = integer("PRAGMA defer_foreign_keys") != 0;
+        state.recursive_triggers = integer("PRAGMA recursive_triggers") != 0;
+        state.synchronous = integer("PRAGMA synchronous");
+        state.journal_mode = text("PRAGMA journal_mode");
+        state.locking_mode = text("PRAGMA locking_mode");
+        state.temp_objects = integer("SELECT count(*) FROM temp.sqlite_schema");
     } catch (...) {
         rethrow_as_error(database.getFilename(), "reading the connection's settings");
     }
