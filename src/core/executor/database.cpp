@@ -157,13 +157,25 @@ ConnectionState read_connection_state(SQLite::Database& database) {
     try {
         // Plain PRAGMA statements: preparing each costs less than one join of the pragma
         // table-valued functions, and the check runs before every step.
-        auto text = [&](const char* sql) {
-            SQLite::Statement query(database, sql);
+        auto first_column = [&](SQLite::Statement& query, const char* sql) {
             if (!query.executeStep())
                 throw Error(ErrorKind::Database, std::string("SQLite returned nothing for ") + sql);
-            return query.getColumn(0).getString();
+            return query.getColumn(0);
         };
-        auto integer = [&](const char* sql) { return std::stoi(text(sql)); };
+        auto integer = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            return first_column(query, sql).getInt();
+        };
+        // journal_mode and locking_mode are never empty; SQLite gives "" when it could not
+        // allocate the text, which must not read as a changed setting.
+        auto text = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            std::string value = first_column(query, sql).getString();
+            if (value.empty())
+                throw SQLite::Exception(database.getHandle(),
+                                        sqlite3_errcode(database.getHandle()));
+            return value;
+        };
         state.query_only = integer("PRAGMA query_only") != 0;
         state.ignore_check_constraints = integer("PRAGMA ignore_check_constraints") != 0;
         state.defer_foreign_keys = integer("PRAGMA defer_foreign_keys") != 0;

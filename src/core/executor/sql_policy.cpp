@@ -352,10 +352,12 @@ Authorizer::Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched)
 bool Authorizer::answering() {
     const long before = m_questions;
     sqlite3_stmt* probe = nullptr;
-    sqlite3_prepare_v3(m_db, "SELECT 1", -1, 0, &probe, nullptr);
+    const int prepared = sqlite3_prepare_v3(m_db, "SELECT 1", -1, 0, &probe, nullptr);
     sqlite3_finalize(probe);
     m_refusal.clear();
-    return m_questions > before;
+    // A probe that could not be prepared (out of memory) says nothing about the build; the
+    // migration's own statements will meet the same failure.
+    return prepared != SQLITE_OK || m_questions > before;
 }
 
 Authorizer::~Authorizer() {
