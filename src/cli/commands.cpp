@@ -14,6 +14,7 @@
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
+#include "util/printable.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -67,6 +68,17 @@ void apply_setting_overrides(Project& project, const CommandLine& line) {
         settings.foreign_keys = *line.foreign_keys;
 }
 
+// What strata prints for people passes through here: results, errors and paths may carry text
+// read from the database or the file system, whose control characters must not reach the
+// terminal as such (util::printable). Colours are added afterwards, by the reporters.
+std::string shown(std::string_view text) {
+    return util::printable(text);
+}
+
+std::string shown_path(const fs::path& path, const fs::path& base) {
+    return util::printable(report::display_path(path, base), util::Layout::OneLine);
+}
+
 std::string positional(const CommandLine& line, std::size_t index, std::string fallback) {
     return index < line.positionals.size() ? line.positionals[index] : std::move(fallback);
 }
@@ -80,7 +92,7 @@ void print_result(const MigrationResult& result, const CommandLine& line, const 
     // Under --preview the output stays a valid SQL script.
     if (line.preview)
         io.out << "-- ";
-    io.out << result.message << '\n' << std::flush;
+    io.out << shown(result.message) << '\n' << std::flush;
 }
 
 int run_init(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
@@ -91,9 +103,9 @@ int run_init(const CommandLine& line, const Io& io, const WorkingFolder& folder)
     InitFiles files = init_project(here, positional(line, 0, "main"));
     if (line.quiet)
         return k_exit_success;
-    io.out << "Created " << report::display_path(files.project_file, here) << '\n'
-           << "Created " << report::display_path(files.migrations_dir, here) << "/\n"
-           << "Next: strata new " << positional(line, 0, "main") << " DESCRIPTION...\n"
+    io.out << "Created " << shown_path(files.project_file, here) << '\n'
+           << "Created " << shown_path(files.migrations_dir, here) << "/\n"
+           << "Next: strata new " << shown(positional(line, 0, "main")) << " DESCRIPTION...\n"
            << std::flush;
     return k_exit_success;
 }
@@ -117,8 +129,8 @@ int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) 
                          std::chrono::system_clock::now());
     // The paths are the command's result, so --quiet keeps them (and scripts can use them).
     const fs::path& here = folder.absolute;
-    io.out << report::display_path(files.up_path, here) << '\n'
-           << report::display_path(files.down_path, here) << '\n'
+    io.out << shown_path(files.up_path, here) << '\n'
+           << shown_path(files.down_path, here) << '\n'
            << std::flush;
     return k_exit_success;
 }
@@ -147,8 +159,8 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
 
     const fs::path& here = folder.absolute;
     if (line.verbose) // on stderr, so that --json and --preview output stay clean
-        io.err << "strata: project " << report::display_path(project.file, here) << '\n'
-               << "strata: database " << report::display_path(project.database, here) << '\n';
+        io.err << "strata: project " << shown_path(project.file, here) << '\n'
+               << "strata: database " << shown_path(project.database, here) << '\n';
 
     report::TextReporterOptions options;
     options.quiet = line.quiet;
@@ -237,7 +249,7 @@ int execute(const CommandLine& line, const Io& io) {
         return k_exit_success;
     }
     if (line.version) {
-        io.out << version_text() << '\n' << std::flush;
+        io.out << version_report() << std::flush;
         return k_exit_success;
     }
     if (line.command == Command::Help) {
@@ -278,15 +290,15 @@ int run(const std::vector<std::string>& args, const Io& io) {
         return checked_output(execute(parse_arguments(args), io), io);
     } catch (const InterruptedRun& run) {
         io.out << std::flush;
-        io.err << "strata: " << run.error.what() << '\n' << std::flush;
+        io.err << "strata: " << shown(run.error.what()) << '\n' << std::flush;
         return 128 + run.signal;
     } catch (const Error& error) {
         io.out << std::flush;
-        io.err << "strata: error: " << error.what() << '\n' << std::flush;
+        io.err << "strata: error: " << shown(error.what()) << '\n' << std::flush;
         return exit_code_for(error.kind());
     } catch (const std::exception& error) {
         io.out << std::flush;
-        io.err << "strata: internal error: " << error.what() << '\n' << std::flush;
+        io.err << "strata: internal error: " << shown(error.what()) << '\n' << std::flush;
         return k_exit_failed;
     } catch (...) {
         io.out << std::flush;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "cli/help.hpp"
 
+#include "core/api/version.hpp"
+
 #include <algorithm>
 #include <vector>
 
-#ifndef STRATA_VERSION
-#define STRATA_VERSION "0.1.0"
+#ifndef STRATA_BUILD_TYPE
+#define STRATA_BUILD_TYPE "custom"
 #endif
 
 namespace strata::cli {
@@ -227,7 +229,12 @@ std::string join_sections(const std::vector<std::string>& sections) {
 } // namespace
 
 std::string version_text() {
-    return "strata " STRATA_VERSION;
+    return "strata " + std::string(strata::version());
+}
+
+std::string version_report() {
+    return version_text() + "\nSQLite " + std::string(strata::sqlite_version()) +
+           "\nbuild: " STRATA_BUILD_TYPE "\n";
 }
 
 std::string overview_help() {

@@ -7,8 +7,12 @@
 
 namespace strata::cli {
 
-// "strata 0.1.0"
+// "strata <version>", the first line of --version and of the overview help.
 std::string version_text();
+
+// What --version prints: strata's version, the SQLite version linked in and the build type
+// (meson's buildtype), one per line.
+std::string version_report();
 
 // The overview shown by `strata --help`, generated from the command and option tables.
 std::string overview_help();

@@ -2,6 +2,7 @@
 #include "cli/terminal.hpp"
 
 #include "core/error.hpp"
+#include "util/printable.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -23,8 +24,10 @@ bool TerminalPrompter::confirm(const std::string& question) {
         throw Error(ErrorKind::Refused,
                     "standard input is not a terminal, so strata cannot ask for confirmation", {},
                     "pass --yes to proceed without asking");
-    // The library may or may not spell out the choices; the user should always see them.
-    std::string prompt = question;
+    // The library may or may not spell out the choices; the user should always see them. The
+    // question may list migrations read from the database (clean does): whatever it holds,
+    // it cannot rewrite the terminal around the answer the user is asked for.
+    std::string prompt = util::printable(question);
     while (!prompt.empty() && prompt.back() == ' ')
         prompt.pop_back();
     if (!prompt.ends_with("[y/N]"))

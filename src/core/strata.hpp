@@ -4,6 +4,7 @@
 
 #include "core/api/database_tools.hpp"
 #include "core/api/managers.hpp"
+#include "core/api/version.hpp"
 #include "core/error.hpp"
 #include "core/executor/observer.hpp"
 #include "core/migration_id.hpp"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "report/status_table.hpp"
 
+#include "util/printable.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -81,15 +83,20 @@ std::string truncate_to_width(std::string_view text, std::size_t width) {
 std::string render_status_table(const std::vector<MigrationStatus>& statuses,
                                 const StatusTableOptions& options) {
     constexpr std::array<std::string_view, 4> headers{"APP", "MIGRATION", "DESCRIPTION", "STATUS"};
+    // Every cell may come from the database: control characters are escaped before anything is
+    // measured, so the columns line up and no cell can rewrite the terminal.
+    auto cell = [](std::string_view text) { return util::printable(text, util::Layout::OneLine); };
+    std::vector<std::array<std::string, 4>> cells;
+    cells.reserve(statuses.size());
+    for (const MigrationStatus& status : statuses)
+        cells.push_back({cell(status.app_name), cell(status.migration_id.text()),
+                         cell(status.description), cell(status_text(status))});
     std::array<std::size_t, 4> widths{};
     for (std::size_t i = 0; i < headers.size(); ++i)
         widths[i] = display_width(headers[i]);
-    for (const MigrationStatus& status : statuses) {
-        widths[0] = std::max(widths[0], display_width(status.app_name));
-        widths[1] = std::max(widths[1], display_width(status.migration_id.text()));
-        widths[2] = std::max(widths[2], display_width(status.description));
-        widths[3] = std::max(widths[3], display_width(status_text(status)));
-    }
+    for (const auto& row : cells)
+        for (std::size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], display_width(row[i]));
 
     // Only DESCRIPTION gives way: the other columns are short and identify the migration.
     std::size_t total = widths[0] + widths[1] + widths[2] + widths[3] + 3 * k_separator.size();
@@ -117,16 +124,17 @@ std::string render_status_table(const std::vector<MigrationStatus>& statuses,
     out += paint(header, "1");
     out += '\n';
 
-    for (const MigrationStatus& status : statuses) {
+    for (std::size_t row = 0; row < statuses.size(); ++row) {
+        const auto& [app, id, description, state] = cells[row];
         std::string line;
-        pad(line, status.app_name, widths[0]);
+        pad(line, app, widths[0]);
         line += k_separator;
-        pad(line, status.migration_id.text(), widths[1]);
+        pad(line, id, widths[1]);
         line += k_separator;
-        pad(line, truncate_to_width(status.description, widths[2]), widths[2]);
+        pad(line, truncate_to_width(description, widths[2]), widths[2]);
         line += k_separator;
         // The last column is not padded, so lines carry no trailing blanks.
-        line += paint(status_text(status), colour_of(status));
+        line += paint(state, colour_of(statuses[row]));
         out += line;
         out += '\n';
     }

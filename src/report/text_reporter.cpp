@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/plan/plan.hpp"
+#include "util/printable.hpp"
 #include "util/time_format.hpp"
 
 #include <algorithm>
@@ -15,6 +16,14 @@ namespace {
 constexpr std::string_view k_green = "32";
 constexpr std::string_view k_yellow = "33";
 constexpr std::string_view k_red = "31";
+
+// Labels hold ids, descriptions and app names read back from the database, and paths may hold
+// anything a file name can: one-line fields, shown with their control characters escaped so
+// they cannot rewrite the terminal (a description ending in ESC [2K CR would hide the line a
+// confirmation question is about).
+std::string field(std::string_view text) {
+    return util::printable(text, util::Layout::OneLine);
+}
 
 } // namespace
 
@@ -33,9 +42,9 @@ void TextReporter::on_plan(const Plan& plan) {
         for (const Step& step : plan.steps) {
             if (mixed)
                 m_out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
-                      << step.label() << '\n';
+                      << field(step.label()) << '\n';
             else
-                m_out << "  " << step.label() << '\n';
+                m_out << "  " << field(step.label()) << '\n';
         }
         m_out << std::flush;
         check_output();
@@ -44,7 +53,7 @@ void TextReporter::on_plan(const Plan& plan) {
     if (m_options.verbose && !plan.empty()) {
         m_out << plan.steps.size() << " migration(s) to apply:\n";
         for (const Step& step : plan.steps)
-            m_out << "  " << step.label() << '\n';
+            m_out << "  " << field(step.label()) << '\n';
         m_out << std::flush;
         check_output();
     }
@@ -53,10 +62,11 @@ void TextReporter::on_plan(const Plan& plan) {
 void TextReporter::on_preview(const Step& step) {
     if (m_previews++ > 0)
         m_out << '\n';
-    m_out << "-- " << step.label() << ": "
+    m_out << "-- " << field(step.label()) << ": "
           << (step.sql_path.empty() ? std::string("stored down SQL") : display_path(step.sql_path))
           << '\n';
-    m_out << step.sql;
+    // Stored down SQL comes from the database; line breaks and tabs keep the script readable.
+    m_out << util::printable(step.sql);
     if (!step.sql.empty() && step.sql.back() != '\n')
         m_out << '\n';
     m_out << std::flush;
@@ -85,7 +95,7 @@ void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
         return;
     if (!m_line_open)
         start_line(step);
-    m_out << paint("skipped", k_yellow) << " (" << reason << ")\n" << std::flush;
+    m_out << paint("skipped", k_yellow) << " (" << field(reason) << ")\n" << std::flush;
     check_output();
     m_line_open = false;
 }
@@ -137,7 +147,7 @@ void TextReporter::check_output() const {
 }
 
 std::string TextReporter::display_path(const std::filesystem::path& path) const {
-    return report::display_path(path, m_options.display_base);
+    return field(report::display_path(path, m_options.display_base));
 }
 
 std::string TextReporter::paint(std::string_view text, std::string_view colour_code) const {
@@ -153,7 +163,7 @@ void TextReporter::start_line(const Step& step) {
     else if (m_options.fake)
         verb = "Faking";
     // Flushed without a newline so a slow migration shows what it is working on.
-    m_out << verb << ' ' << step.label() << " ... " << std::flush;
+    m_out << verb << ' ' << field(step.label()) << " ... " << std::flush;
     m_line_open = true;
     check_output();
 }

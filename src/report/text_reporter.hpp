@@ -46,7 +46,8 @@ class TextReporter : public RunObserver {
     // on a line of its own. Does nothing when no line is open.
     void interrupt();
 
-    // `path` as shown to the user: relative to display_base when it lies under it.
+    // `path` as shown to the user: relative to display_base when it lies under it, control
+    // characters escaped (util::printable).
     std::string display_path(const std::filesystem::path& path) const;
 
   private:

@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <regex>
+#include <set>
+#include <thread>
 
 using namespace strata::test;
 namespace fs = std::filesystem;
@@ -18,7 +21,7 @@ namespace {
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
 
-const std::regex k_backup_name(R"(app\.db\.\d{8}T\d{6}\.\d{3}Z\.bak)");
+const std::regex k_backup_name(R"(app\.db\.\d{8}T\d{6}\.\d{3}Z(_[1-9]\d*)?\.bak)");
 
 const std::string k_full_schema =
     "CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), "
@@ -64,6 +67,24 @@ void project_at_first_migration(const fs::path& dir, const std::string& extra = 
     write_project(dir, project);
     auto r = run_strata({"forwards", "core", "0001"}, in_dir(dir));
     REQUIRE(r.exit_code == 0);
+}
+
+// Waits (without sleeping: it yields) until `path` exists; false after `limit`.
+bool wait_for_file(const fs::path& path, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!file_exists(path)) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
+
+// Adds `keys` to the project file, right after its first line (database = ...).
+void add_top_level_keys(const fs::path& dir, const std::string& keys) {
+    std::string toml = read_file(dir / "strata.toml");
+    toml.insert(toml.find('\n') + 1, keys);
+    write_file(dir / "strata.toml", toml);
 }
 
 RunResult run_ok(const std::vector<std::string>& args, const fs::path& dir) {
@@ -335,5 +356,156 @@ TEST_SUITE("e2e_backup_schema") {
         // The failed step's line is ended before the schema file is mentioned.
         CHECK(r.out.find("Applying core 0002 (create notes) ... failed\nWrote schema.sql\n") !=
               std::string::npos);
+    }
+
+    TEST_CASE("concurrent --backup runs with keep_backups = 1 never delete each other's backups") {
+        TempDir dir;
+        project_at_first_migration(dir.path(), "keep_backups = 1\nbusy_timeout_ms = 60000\n");
+        constexpr std::size_t k_runners = 6;
+        std::vector<StrataProcess> runners;
+        {
+            // Every runner backs up (a read) and prunes, then waits for this write lock to
+            // migrate: all of them are in the middle of their runs at once, as the issue's
+            // runners were. Released together, backups in the same millisecond are likely.
+            HeldWriteLock lock(dir / "app.db");
+            StartGate gate;
+            for (std::size_t i = 0; i < k_runners; ++i)
+                runners.push_back(
+                    start_strata({"forwards", "--backup"}, in_dir(dir.path()), &gate));
+            gate.open();
+            for (auto& runner : runners)
+                REQUIRE(runner.read_until(".bak\n"));
+        }
+        const std::vector<RunResult> results = wait_all(runners);
+
+        std::set<std::string> reported;
+        for (const RunResult& r : results) {
+            INFO("stdout: " << r.out);
+            INFO("stderr: " << r.err);
+            CHECK(r.exit_code == 0);
+            const std::string backup = reported_backup(r.out);
+            CHECK(std::regex_match(backup, k_backup_name));
+            reported.insert(backup);
+        }
+        // Names are unique, and every backup a runner reported is still there: none was pruned
+        // while its run lasted (the runs all overlapped, so none could be pruned at all).
+        CHECK(reported.size() == k_runners);
+        const auto left = backups_in(dir.path());
+        CHECK(std::set<std::string>(left.begin(), left.end()) == reported);
+        for (const std::string& backup : reported)
+            CHECK(migration_rows(dir / backup) == Rows{{"core", "0001"}});
+        CHECK(migration_rows(dir / "app.db").size() == 3);
+
+        // The next run prunes down to keep_backups again: its own backup is the one left.
+        run_ok({"backwards", "core", "--yes", "--backup"}, dir.path());
+        CHECK(backups_in(dir.path()).size() == 1);
+    }
+
+    TEST_CASE("SIGINT or SIGTERM during a restore leaves the database byte for byte as it was") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        // 64 MB: large enough that the signal lands while the pages are being copied.
+        execute_sql(dir / "big.db", "CREATE TABLE t (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                                    "ALL SELECT i + 1 FROM n WHERE i < 16000) INSERT INTO t "
+                                    "SELECT randomblob(4000) FROM n;");
+        const std::string original = read_file(dir / "app.db");
+        int signal = SIGINT;
+        SUBCASE("SIGINT") {
+            signal = SIGINT;
+        }
+        SUBCASE("SIGTERM") {
+            signal = SIGTERM;
+        }
+        const fs::path journal = dir / "app.db-journal";
+        RunResult r;
+        // The signal is sent once the copy has begun (its journal appears); should the test
+        // itself be held up until the copy is done, it starts over, at most three times.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            write_file(dir / "app.db", original);
+            StrataProcess restore =
+                start_strata({"restore", "big.db", "--yes"}, in_dir(dir.path()));
+            REQUIRE(wait_for_file(journal, std::chrono::seconds(30)));
+            restore.send_signal(signal);
+            r = restore.wait();
+            if (r.exit_code != 0)
+                break;
+        }
+        INFO("stdout: " << r.out);
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 128 + signal);
+        CHECK(r.err == "strata: interrupted: the restore from big.db was abandoned; app.db is as "
+                       "it was\n  hint: run strata restore again\n");
+        CHECK(read_file(dir / "app.db") == original);
+        CHECK_FALSE(file_exists(journal));
+        CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
+    }
+
+    TEST_CASE("restore into a WAL database with another page size names the cause") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        execute_sql(dir / "app.db", "PRAGMA journal_mode = WAL;");
+        execute_sql(dir / "small_pages.db",
+                    "PRAGMA page_size = 1024; CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        const FileSnapshot snapshot(dir / "app.db");
+
+        auto r = run_strata({"restore", "small_pages.db", "--yes"}, in_dir(dir.path()));
+
+        CHECK(r.exit_code == 5);
+        CHECK(r.err == "strata: error: cannot restore app.db from small_pages.db: the database is "
+                       "in WAL mode with pages of 4096 bytes and the backup has pages of 1024 "
+                       "bytes; SQLite cannot change the page size of a WAL database\n"
+                       "  hint: take the database out of WAL mode first (sqlite3 app.db \"PRAGMA "
+                       "journal_mode = DELETE\"), or move it and its -wal and -shm files away so "
+                       "that restore creates it; nothing was changed\n");
+        CHECK(snapshot.unchanged());
+    }
+
+    TEST_CASE("a schema_file that is one of the project's own files is refused at load") {
+        struct Case {
+            std::string value;
+            std::string problem; // after the resolved path
+        };
+        for (const Case& c : std::vector<Case>{
+                 {"app.db", "is the database "},
+                 {"db/../app.db-journal", "is the database's rollback journal "},
+                 {"strata.toml", "is the project file "},
+                 {"migrations/core/0001_create_users.up.sql", "is in the migrations folder "},
+                 {"migrations/core/schema.sql", "is in the migrations folder "}}) {
+            CAPTURE(c.value);
+            TempDir dir;
+            project_at_first_migration(dir.path());
+            add_top_level_keys(dir.path(), "schema_file = \"" + c.value + "\"\n");
+            const std::string toml = read_file(dir / "strata.toml");
+            const FileSnapshot database(dir / "app.db");
+            const FileSnapshot migration(dir / "migrations/core/0001_create_users.up.sql");
+
+            auto r = run_strata({"forwards"}, in_dir(dir.path()));
+
+            CHECK(r.exit_code == 2);
+            const auto lines = lines_of(r.err);
+            REQUIRE(lines.size() == 2);
+            CHECK(lines[0].starts_with("strata: error: strata.toml:2:15: `schema_file` \""));
+            CHECK(lines[0].find("\" " + c.problem) != std::string::npos);
+            CHECK(lines[1].starts_with("  hint: point schema_file at a file of its own"));
+            CHECK(read_file(dir / "strata.toml") == toml);
+            CHECK(database.unchanged());
+            CHECK(migration.unchanged());
+            CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
+        }
+    }
+
+    TEST_CASE("a --database override that is the schema_file is refused before the run") {
+        TempDir dir;
+        project_at_first_migration(dir.path());
+        add_top_level_keys(dir.path(), "schema_file = \"schema.sql\"\n");
+        const FileSnapshot database(dir / "app.db");
+
+        auto r = run_strata({"--database", "schema.sql", "forwards"}, in_dir(dir.path()));
+
+        CHECK(r.exit_code == 2);
+        CHECK(lines_of(r.err).front() ==
+              "strata: error: schema_file schema.sql is the database schema.sql");
+        CHECK_FALSE(file_exists(dir / "schema.sql"));
+        CHECK(database.unchanged());
     }
 }

@@ -8,6 +8,8 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace strata::test;
 
@@ -25,6 +27,21 @@ std::filesystem::path write_crashed_project(const TempDir& dir) {
                          "< 400) INSERT INTO filler SELECT randomblob(4000) FROM n;");
     REQUIRE(file_exists(dir / "crashed.db-journal"));
     return dir / "crashed.db";
+}
+
+constexpr unsigned k_nobody = 65534;
+
+// Runs strata as uid/gid 65534 in `dir`: permissions are checked for it, as they are not for
+// root. The test folder is opened up so that the user can reach it.
+RunResult run_as_nobody(const TempDir& dir, const std::vector<std::string>& args) {
+    ::chmod(dir.path().c_str(), 0755);
+    RunOptions opts = in_dir(dir.path());
+    opts.user_id = k_nobody;
+    return run_strata(args, opts);
+}
+
+void give_to_nobody(const std::filesystem::path& path) {
+    REQUIRE(::chown(path.c_str(), k_nobody, k_nobody) == 0);
 }
 
 } // namespace
@@ -81,6 +98,87 @@ TEST_SUITE("e2e_recovery") {
         }
         auto preview = run_strata({"forwards", "--preview"}, in_dir(dir.path()));
         CHECK(preview.exit_code == 0);
+        CHECK(before.unchanged());
+    }
+
+    TEST_CASE("a hot journal this user cannot roll back is named, with its owner and a remedy") {
+        if (::geteuid() != 0) {
+            MESSAGE("skipped: switching to another user needs root");
+            return;
+        }
+        TempDir dir;
+        const auto crashed = write_crashed_project(dir);
+        const std::string journal = crashed.string() + "-journal";
+        FileSnapshot database(crashed);
+        FileSnapshot journal_before(journal);
+        std::vector<std::string> expected;
+
+        SUBCASE("everything belongs to root") {
+            expected = {
+                "strata: error: database crashed.db: reading the state table failed: attempt to "
+                "write a readonly database: an interrupted transaction left the hot journal "
+                "crashed.db-journal, which must be rolled back before crashed.db can be used, "
+                "and this user (nobody, uid 65534) cannot write crashed.db (owned by root, mode "
+                "0644), crashed.db-journal (owned by root, mode 0644) or its folder " +
+                    dir.path().string() + " (owned by root, mode 0755)",
+                "  hint: run strata as root (e.g. `sudo strata ...` with the same options), "
+                "which rolls the interrupted transaction back, or give this user write access to "
+                "crashed.db, crashed.db-journal and its folder " +
+                    dir.path().string() +
+                    "; do not delete crashed.db-journal, which would leave crashed.db corrupt"};
+        }
+        SUBCASE("the database and folder are this user's, the journal root's") {
+            give_to_nobody(dir.path());
+            give_to_nobody(crashed);
+            expected = {
+                "strata: error: database crashed.db: reading the state table failed: unable to "
+                "open database file: an interrupted transaction left the hot journal "
+                "crashed.db-journal, which must be rolled back before crashed.db can be used, "
+                "and this user (nobody, uid 65534) cannot write crashed.db-journal (owned by "
+                "root, mode 0644)",
+                "  hint: run strata as root (e.g. `sudo strata ...` with the same options), "
+                "which rolls the interrupted transaction back, or give this user write access to "
+                "crashed.db-journal; do not delete crashed.db-journal, which would leave "
+                "crashed.db corrupt"};
+        }
+        auto r = run_as_nobody(dir, {"--database", "crashed.db", "check"});
+        CHECK(r.exit_code == 5);
+        CHECK(lines_of(r.err) == expected);
+        CHECK(database.unchanged());
+        CHECK(journal_before.unchanged());
+
+        // Run as the user the hint names (root), any command rolls the transaction back.
+        auto fixed = run_strata({"--database", "crashed.db", "check"}, in_dir(dir.path()));
+        INFO("stderr: " << fixed.err);
+        CHECK(fixed.exit_code == 0);
+        CHECK_FALSE(file_exists(journal));
+        CHECK(query_int(crashed, "SELECT count(*) FROM filler") == 0);
+    }
+
+    TEST_CASE("a folder this user cannot write is named, not the migration") {
+        if (::geteuid() != 0) {
+            MESSAGE("skipped: switching to another user needs root");
+            return;
+        }
+        TempDir dir;
+        write_standard_project(dir.path());
+        REQUIRE(run_strata({"forwards", "core", "0001"}, in_dir(dir.path())).exit_code == 0);
+        // The database is nobody's; its folder (root's, 0755) is not writable for nobody.
+        give_to_nobody(dir / "app.db");
+        FileSnapshot before(dir / "app.db");
+
+        auto r = run_as_nobody(dir, {"forwards"});
+
+        CHECK(r.exit_code == 5);
+        const auto lines = lines_of(r.err);
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[0].ends_with(": this user (nobody, uid 65534) cannot write its folder " +
+                                 dir.path().string() +
+                                 " (owned by root, mode 0755), where SQLite creates its journal "
+                                 "while it writes"));
+        CHECK(lines[1] == "  hint: run strata as root (e.g. `sudo strata ...` with the same "
+                          "options), or give this user write access to its folder " +
+                              dir.path().string());
         CHECK(before.unchanged());
     }
 }

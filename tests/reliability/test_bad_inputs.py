@@ -135,8 +135,8 @@ def add_pair(stem, up="SELECT 1;\n", down="", up_name=None, down_name=None):
     return setup
 
 
-def write_db(ctx, statements):
-    con = sqlite3.connect(ctx.path("app.db"))
+def write_db(ctx, statements, rel="app.db"):
+    con = sqlite3.connect(ctx.path(rel))
     con.executescript(statements)
     con.commit()
     con.close()
@@ -278,6 +278,31 @@ def symlink(target, rel):
     return lambda ctx: os.symlink(target, ctx.path(rel))
 
 
+def with_schema_file(value):
+    """The base project with `schema_file = value` on line 2."""
+    return lambda ctx: ctx.toml(toml_rows('database = "app.db"', 'schema_file = "%s"' % value,
+                                          'busy_timeout_ms = 300', APP_TABLE))
+
+
+def unchanged(rel):
+    """Checks that `rel` still has the bytes the project copy gave it (after setup)."""
+    def check(ctx):
+        if not hasattr(ctx, "kept"):
+            return "harness: nothing was remembered for " + rel
+        with open(ctx.path(rel), "rb") as f:
+            return None if f.read() == ctx.kept[rel] else rel + " was changed"
+    return check
+
+
+def remember(*rels):
+    def setup(ctx):
+        ctx.kept = {}
+        for rel in rels:
+            with open(ctx.path(rel), "rb") as f:
+                ctx.kept[rel] = f.read()
+    return setup
+
+
 def absent(rel):
     def check(ctx):
         return None if not os.path.lexists(ctx.path(rel)) else rel + " was created"
@@ -346,6 +371,12 @@ def rows():
             lambda c: c.toml(toml_rows('database = "app.db"',
                                        'busy_timeout_ms = 99999999999999999999', APP_TABLE)),
             2, P + ":2:"))
+    add(Row("state_table_not_an_identifier",
+            lambda c: c.toml(toml_rows('database = "app.db"', 'state_table = "strata state"',
+                                       APP_TABLE)), 2, P + ":2:15:", contains=["state_table"]))
+    add(Row("state_table_sqlite_prefix",
+            lambda c: c.toml(toml_rows('database = "app.db"', 'state_table = "sqlite_state"',
+                                       APP_TABLE)), 2, P + ":2:15:", contains=["sqlite_"]))
     add(Row("database_is_integer",
             lambda c: c.toml(toml_rows('database = 5', APP_TABLE)), 2, P + ":1:",
             contains=["database"]))
@@ -402,6 +433,34 @@ def rows():
     add(Row("foreign_keys_unknown_mode",
             lambda c: c.toml(toml_rows('database = "app.db"', 'foreign_keys = "sometimes"',
                                        APP_TABLE)), 2, P + ":2:", contains=["foreign_keys"]))
+
+    # schema_file may not name a file the project consists of: refused at load, exit 2, at the
+    # value's line (strata once replaced the database with the schema's text, exit 0).
+    sf = "`schema_file`"
+    add(Row("schema_file_is_database", with_schema_file("app.db"), 2, P + ":2:15:",
+            contains=[sf, "is the database"]))
+    add(Row("schema_file_is_database_via_dotdot", with_schema_file("migrations/../app.db"), 2,
+            P + ":2:15:", contains=["is the database"]))
+    add(Row("schema_file_is_link_to_database",
+            chain(with_schema_file("schema.sql"), symlink("app.db", "schema.sql")), 2, P + ":2:15:",
+            contains=["is the database"]))
+    add(Row("schema_file_is_journal", with_schema_file("app.db-journal"), 2, P + ":2:15:",
+            contains=["rollback journal"], extra_check=absent("app.db-journal")))
+    add(Row("schema_file_is_wal", with_schema_file("app.db-wal"), 2, P + ":2:15:",
+            contains=["write-ahead log"], extra_check=absent("app.db-wal")))
+    add(Row("schema_file_is_project_file",
+            chain(with_schema_file("strata.toml"), remember(P)), 2, P + ":2:15:",
+            contains=["is the project file"], extra_check=unchanged(P)))
+    add(Row("schema_file_is_migration",
+            chain(with_schema_file(UP1), remember(UP1)), 2, P + ":2:15:",
+            contains=["is in the migrations folder"], extra_check=unchanged(UP1)))
+    add(Row("schema_file_in_migrations_folder", with_schema_file("migrations/core/schema.sql"), 2,
+            P + ":2:15:", contains=["is in the migrations folder"],
+            extra_check=absent("migrations/core/schema.sql")))
+    add(Row("cli_database_is_schema_file", with_schema_file("schema.sql"), 2, "schema.sql",
+            args=["--database", "schema.sql", "forwards"], db="missing", db_path="schema.sql",
+            contains=["is the database"], note="an override that makes the two collide is "
+                                               "refused by the library before the run"))
 
     # Migration files: refused at load time, exit 2, naming the file (and line:col for content).
     mc = "migrations/core/"
@@ -485,6 +544,44 @@ def rows():
     add(Row("fuzz_sql_temp_trigger_on_state_table",
             set_up2(M2_UP + "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations "
                     "BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":2:"))
+    # What a migration leaves behind must not reach the state table later: SQLite checks a
+    # trigger's body only when it fires and a view's only when it is read (issue 8).
+    add(Row("sql_trigger_deletes_state_table",
+            set_up2(M2_UP + "CREATE TRIGGER forget AFTER UPDATE ON items BEGIN DELETE FROM "
+                    "migrations; END;\n"), 1, UP2 + ":2:", contains=['trigger "forget"']))
+    add(Row("sql_trigger_update_of_writes_state_table",
+            set_up2(M2_UP + "CREATE TRIGGER t AFTER UPDATE OF name ON items BEGIN UPDATE "
+                    "migrations SET name = '9'; END;\n"), 1, UP2 + ":2:", contains=['trigger "t"']))
+    add(Row("sql_view_reads_state_table",
+            set_up2(M2_UP + "CREATE VIEW applied AS SELECT count(*) FROM migrations;\n"), 1,
+            UP2 + ":2:", contains=['view "applied"']))
+    add(Row("sql_instead_of_trigger_writes_state_table",
+            set_up2(M2_UP + "CREATE VIEW v AS SELECT id FROM items;\nCREATE TRIGGER io INSTEAD OF "
+                    "DELETE ON v BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":3:",
+            contains=['trigger "io"']))
+    add(Row("sql_temp_trigger_reaches_state_table",
+            set_up2(M2_UP + "CREATE TEMP TRIGGER t AFTER DELETE ON main.items BEGIN DELETE FROM "
+                    "migrations; END;\n"), 1, UP2 + ":2:", contains=['trigger "t"']))
+    add(Row("sql_trigger_chain_reaches_state_table",
+            set_up2(M2_UP + "CREATE TABLE log (x);\nCREATE TRIGGER a AFTER UPDATE ON items BEGIN "
+                    "INSERT INTO log VALUES (1); END;\nCREATE TRIGGER b AFTER INSERT ON log BEGIN "
+                    "DELETE FROM migrations; END;\n"), 1, UP2 + ":3:",
+            contains=['trigger "a" leads to trigger "b"']))
+    add(Row("sql_trigger_writes_sqlite_sequence",
+            set_up2(M2_UP + "CREATE TRIGGER s AFTER INSERT ON items BEGIN UPDATE sqlite_sequence "
+                    "SET seq = 9223372036854775807 WHERE name = 'migrations'; END;\n"), 1,
+            UP2 + ":2:", contains=["sqlite_sequence"]))
+    add(Row("sql_trigger_unchecked_missing_table",
+            set_up2(M2_UP + "CREATE TRIGGER later AFTER INSERT ON items BEGIN INSERT INTO audit "
+                    "VALUES (1); DELETE FROM migrations; END;\n"), 1, UP2 + ":2:",
+            contains=["cannot check"]))
+    add(Row("sql_state_table_sequence_set_to_max",
+            set_up2(M2_UP + "UPDATE sqlite_sequence SET seq = 9223372036854775807 WHERE name = "
+                    "'migrations';\n"), 1, UP2 + ": applying", contains=["database or disk is full"],
+            note="every later run would fail with \"database or disk is full\""))
+    add(Row("sql_create_table_if_not_exists_state_table",
+            set_up2(M2_UP + "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY);\n"),
+            1, UP2 + ":2:", contains=["set state_table"]))
     add(Row("sql_unterminated_comment",
             set_up2(M2_UP + "/* this comment hides the rest\n"
                     "INSERT INTO items (name) VALUES ('c');\n"),
@@ -608,6 +705,19 @@ def rows():
             note="SQLite must roll the journal back first, which needs write access: the message "
                  "must say so, not only 'attempt to write a readonly database'"))
     add(Row("hot_journal_read_only_forwards", hot_journal, 5, "app.db", user="nobody"))
+    add(Row("hot_journal_owned_by_another_user",
+            chain(hot_journal, nobody_owns("."),
+                  lambda c: os.chown(c.path("app.db-journal"), 0, 0)),
+            5, "app.db", args=["check"], user="nobody",
+            contains=["app.db-journal (owned by root", "do not delete app.db-journal"],
+            note="the user may write the database and its folder but not root's journal"))
+    add(Row("restore_page_size_into_wal",
+            chain(lambda c: write_db(c, "PRAGMA journal_mode = WAL;"),
+                  lambda c: write_db(c, "PRAGMA page_size = 1024; CREATE TABLE t (x);",
+                                     "small.db")),
+            5, "app.db", args=["restore", "small.db", "--yes"],
+            contains=["WAL mode with pages of 4096 bytes", "journal_mode = DELETE"],
+            note="SQLite's backup API answers SQLITE_READONLY; the cause is the page size"))
     add(Row("cli_database_is_directory", lambda c: os.mkdir(c.path("dir.db")), 5, "dir.db",
             args=["--database", "dir.db", "forwards"], db_path="dir.db", db="custom"))
     add(Row("state_table_of_another_tool",

@@ -7,7 +7,13 @@ N processes (N = 2, 4, 8, 16) are released together against one database of the 
   missing  every process runs `strata forwards` and the database does not exist yet;
   half     the same on a database at k=100;
   race     from k=100, half the processes run `forwards`, the other half
-           `backwards core all --yes`; the final state may be any k.
+           `backwards core all --yes`; the final state may be any k;
+  backup   from k=100, every process runs `forwards --backup` with keep_backups = 1: besides
+           the checks below, every reported backup name is distinct (runs in the same
+           millisecond included), every backup left is one a process reported and a healthy
+           copy taken at k=100 or later, the newest reported backup is among them, and no
+           temporary file is left. (That a backup outlives the run that made it is shown
+           deterministically by tests/e2e/backup_schema_test.cpp.)
 After each run:
   * every process exits 0 (busy_timeout_ms is raised to 60000 in the fixture copy, far above a
     run's length, so an exit 4 can only mean a lock strata gave up on without waiting, e.g. a
@@ -27,7 +33,7 @@ then blocks reading a line from a "go" pipe before it execs strata. The parent r
 bytes (so every child is waiting), then writes N newlines in one write: all are released at once.
 
 Usage: test_concurrency.py --build DIR [--quick] [--reps R] [--n 2,4,8,16]
-                           [--scenarios missing,half,race] [--keep]
+                           [--scenarios missing,half,race,backup] [--keep]
 Ends with `N passed, N failed` (one check per run); exits 1 when any run failed.
 """
 
@@ -74,6 +80,61 @@ def prepare_fixture(work, strata):
         sys.exit("template database at k=%d is not consistent: %s" % (HALF, reason))
     oracle.references(project)  # warm the reference cache before any timing
     return project, half
+
+
+BACKED_UP = re.compile(r"^Backed up .* to (.*)$", re.M)
+BACKUP_TOML = "strata-backup.toml"
+
+
+def add_backup_project(project):
+    """A second project file beside the fixture's, keeping one backup per database."""
+    with open(os.path.join(project, "strata.toml")) as f:
+        text = f.read()
+    with open(os.path.join(project, BACKUP_TOML), "w") as f:
+        f.write(text.replace('database = "app.db"\n', 'database = "app.db"\nkeep_backups = 1\n', 1))
+
+
+def check_backups(run_dir, results):
+    """The problems with the backups a `backup` run left ([] when there are none), and the
+    numbers reported and left."""
+    problems = []
+    reported = []
+    for code, out, _ in results:
+        names = [os.path.basename(name) for name in BACKED_UP.findall(out)]
+        # A process that planned after the others had finished has nothing to back up.
+        nothing_to_do = out.startswith("No migrations need to be run")
+        if code == 0 and len(names) != (0 if nothing_to_do else 1):
+            problems.append("a process reported %d backups: %r" % (len(names), out[:200]))
+        reported += names
+    if len(set(reported)) != len(reported):
+        problems.append("backup names reported twice: %r" % sorted(reported))
+    left = sorted(name for name in os.listdir(run_dir) if name.endswith(".bak"))
+    temporary = [name for name in os.listdir(run_dir) if name.endswith(".tmp")]
+    if temporary:
+        problems.append("temporary files left: %r" % temporary)
+    if not set(left) <= set(reported):
+        problems.append("backups nobody reported: %r" % sorted(set(left) - set(reported)))
+    if reported and max(reported, key=backup_order) not in left:
+        problems.append("the newest backup %s is gone" % max(reported, key=backup_order))
+    for name in left:
+        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(run_dir, name), uri=True)
+        try:
+            verdict = con.execute("PRAGMA quick_check").fetchone()[0]
+            k = con.execute("SELECT count(*) FROM migrations").fetchone()[0]
+        finally:
+            con.close()
+        if verdict != "ok" or k < HALF:
+            problems.append("backup %s: quick_check %s, k=%d" % (name, verdict, k))
+    return problems, len(reported), len(left)
+
+
+def backup_order(name):
+    """Time, then attempt: app.db.<time>[_<n>].bak."""
+    stem = name[:-len(".bak")]
+    time_part, _, attempt = stem.rpartition("Z_")
+    if time_part and attempt.isdigit():
+        return (time_part + "Z", int(attempt))
+    return (stem, 0)
 
 
 def clean_env():
@@ -208,7 +269,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 repetitions instead of 10")
     parser.add_argument("--reps", type=int, help="repetitions per (scenario, N)")
     parser.add_argument("--n", default="2,4,8,16", help="process counts (default 2,4,8,16)")
-    parser.add_argument("--scenarios", default="missing,half,race")
+    parser.add_argument("--scenarios", default="missing,half,race,backup")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--work", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     args = parser.parse_args()
@@ -220,17 +281,19 @@ def main():
     counts = [int(x) for x in args.n.split(",")]
     scenarios = args.scenarios.split(",")
     for s in scenarios:
-        if s not in ("missing", "half", "race"):
+        if s not in ("missing", "half", "race", "backup"):
             sys.exit("unknown scenario " + s)
 
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="strata-concurrency.", dir=args.work)
     project, half = prepare_fixture(work, strata)
+    add_backup_project(project)
     print("concurrency: scenarios %s, N %s, %d rep(s) each, %d migrations, busy_timeout_ms %d, "
           "work %s" % (",".join(scenarios), args.n, reps, COUNT, BUSY_TIMEOUT_MS, work))
 
     passed = failed = processes = 0
     finals = {}
+    backups = {}  # n -> [reported, left, names with an attempt number]
     for scenario in scenarios:
         for n in counts:
             scenario_started = time.monotonic()
@@ -248,6 +311,9 @@ def main():
                     if scenario == "half":
                         target = COUNT
                         argvs = [["forwards"]] * n
+                    elif scenario == "backup":
+                        target = COUNT
+                        argvs = [["-p", BACKUP_TOML, "forwards", "--backup"]] * n
                     else:
                         target = None
                         argvs = [["forwards"] if i % 2 == 0 else
@@ -259,6 +325,13 @@ def main():
                 if scenario == "race":
                     _, k, _ = oracle.check(project, db)
                     finals.setdefault(n, []).append(k)
+                if scenario == "backup":
+                    found, reported, left = check_backups(run_dir, results)
+                    problems += found
+                    totals = backups.setdefault(n, [0, 0, 0])
+                    totals[0] += reported
+                    totals[1] += left
+                    totals[2] += sum("Z_" in out for _, out, _ in results)
                 if problems:
                     failed += 1
                     print("FAIL  %s N=%d rep %d:" % (scenario, n, rep))
@@ -276,6 +349,9 @@ def main():
                                                        time.monotonic() - scenario_started))
     for n, ks in sorted(finals.items()):
         print("race N=%d final k: %s" % (n, " ".join(str(k) for k in ks)))
+    for n, (reported, left, suffixed) in sorted(backups.items()):
+        print("backup N=%d: %d backups reported (%d named with an attempt number), %d left"
+              % (n, reported, suffixed, left))
     if not args.keep and failed == 0:
         shutil.rmtree(work)
     print("concurrency: %d runs, %d processes, took %.1f s" % (passed + failed, processes,

@@ -2,6 +2,7 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/ioctl.h>
@@ -65,6 +66,7 @@ struct ExecImage {
     std::vector<char*> envp;
     std::string cwd;
     bool stdout_closed = false;
+    std::optional<unsigned> user_id;
 
     ExecImage(const std::vector<std::string>& args, const RunOptions& opts) {
         strings.push_back("strata");
@@ -94,6 +96,7 @@ struct ExecImage {
         envp.push_back(nullptr);
         cwd = opts.cwd.string();
         stdout_closed = opts.stdout_closed;
+        user_id = opts.user_id;
     }
 };
 
@@ -118,6 +121,15 @@ void child_write(const char* text) {
         }
         ::close(reader_gone[0]);
         ::close(reader_gone[1]);
+    }
+    if (image.user_id) {
+        // Groups first: once the user id is dropped, changing them is no longer allowed.
+        const auto id = static_cast<uid_t>(*image.user_id);
+        if (::setgroups(0, nullptr) != 0 || ::setresgid(id, id, id) != 0 ||
+            ::setresuid(id, id, id) != 0) {
+            child_write("test harness: cannot switch to the requested user\n");
+            ::_exit(127);
+        }
     }
     if (!image.cwd.empty() && ::chdir(image.cwd.c_str()) != 0) {
         child_write("test harness: chdir failed\n");

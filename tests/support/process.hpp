@@ -23,6 +23,10 @@ struct RunOptions {
     // Standard output is a pipe whose reader has gone, as in `strata forwards | logger` after
     // the logger died: every write to it fails with EPIPE (or raises SIGPIPE). `out` stays empty.
     bool stdout_closed = false;
+    // Runs the child as this user id (group id the same, no supplementary groups), as
+    // `setpriv --reuid=N --regid=N --clear-groups` does. Needs root; tests that use it check
+    // geteuid() == 0 first. The binary and the working folder must be reachable by that user.
+    std::optional<unsigned> user_id;
 };
 
 // What a finished child did. exit_code is 128 + signal when it was killed by a signal.

@@ -13,7 +13,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 using namespace strata;
@@ -82,6 +85,37 @@ struct ScriptedPrompter : Prompter {
     bool m_answer;
 };
 
+// Records on_backup_progress; can raise a cancel flag after the first chunk, as a signal
+// arriving in the middle of a copy does.
+struct ProgressLog : RunObserver {
+    struct Call {
+        std::string from;
+        std::string to;
+        long long done;
+        long long total;
+    };
+    void on_backup_progress(std::string_view from, std::string_view to, long long done,
+                            long long total) override {
+        calls.push_back({std::string(from), std::string(to), done, total});
+        if (cancel != nullptr && calls.size() == cancel_after_calls) {
+            cancel->store(true);
+            if (at_cancel)
+                at_cancel();
+        }
+    }
+    std::vector<Call> calls;
+    std::atomic<bool>* cancel = nullptr;
+    std::size_t cancel_after_calls = 1;
+    std::function<void()> at_cancel;
+};
+
+// A database of about `pages` pages of 1 KiB.
+void make_large_database(const fs::path& db, int pages) {
+    execute_sql(db, "PRAGMA page_size = 1024; CREATE TABLE t (x);"
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                        std::to_string(pages) + ") INSERT INTO t SELECT randomblob(900) FROM n;");
+}
+
 Project project_with(const fs::path& database) {
     Project project;
     project.database = database;
@@ -139,7 +173,7 @@ TEST_SUITE("backup") {
         make_database(db);
         Connection connection(db, OpenMode::ReadWrite, {});
 
-        const fs::path backup = backup_database(connection, 3, at());
+        const fs::path backup = backup_database(connection, 3, at()).path();
 
         CHECK(backup == dir / "app.db.20261121T093000.123Z.bak");
         CHECK(content_of(backup) == content_of(db));
@@ -157,7 +191,7 @@ TEST_SUITE("backup") {
         Connection connection(db, OpenMode::ReadWrite, {});
         connection.db().exec("INSERT INTO users (name) VALUES ('barbara')"); // still in the WAL
 
-        const fs::path backup = backup_database(connection, 3, at());
+        const fs::path backup = backup_database(connection, 3, at()).path();
 
         CHECK(query_text(backup, "PRAGMA journal_mode") == "delete");
         CHECK(query_int(backup, "SELECT count(*) FROM users") == 4);
@@ -170,7 +204,7 @@ TEST_SUITE("backup") {
         write_file(db, "");
         Connection connection(db, OpenMode::ReadWrite, {});
 
-        const fs::path backup = backup_database(connection, 3, at());
+        const fs::path backup = backup_database(connection, 3, at()).path();
 
         CHECK(fs::file_size(backup) > 0);
         CHECK_NOTHROW(check_backup(backup, {}));
@@ -215,7 +249,7 @@ TEST_SUITE("backup") {
               std::vector<std::string>{"app.db.20261121T093000.124Z.bak"});
     }
 
-    TEST_CASE("the new backup is kept even when a clock set back makes it sort first") {
+    TEST_CASE("only backups older than the new one are pruned: a clock set back prunes nothing") {
         TempDir dir;
         const fs::path db = dir / "app.db";
         make_database(db);
@@ -225,31 +259,157 @@ TEST_SUITE("backup") {
 
         backup_database(connection, 2, at());
 
+        // Whoever made the newer ones, they are not this run's to delete.
         CHECK(file_names(list_backups(db)) ==
               std::vector<std::string>{"app.db.20261121T093000.123Z.bak",
+                                       "app.db.20301121T093000.000Z.bak",
                                        "app.db.20301121T093001.000Z.bak"});
     }
 
-    TEST_CASE("a backup never overwrites a file of the same name") {
+    TEST_CASE("a run that publishes after a newer backup leaves the newer one alone") {
+        // Run A took its time at .125 and finished first; run B took its time at .123 (it
+        // started earlier) and publishes later. B's pruning must not delete A's newer backup.
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        const fs::path older = backup_database(connection, 1, at(-10)).path();
+        const fs::path newer = backup_database(connection, 1, at(2)).path();
+        REQUIRE(list_backups(db) == std::vector<fs::path>{newer});
+
+        const fs::path late = backup_database(connection, 1, at()).path();
+
+        CHECK(list_backups(db) == std::vector<fs::path>{late, newer});
+        CHECK_FALSE(file_exists(older));
+    }
+
+    TEST_CASE("a backup never overwrites a file of the same name: it takes the next free name") {
         TempDir dir;
         const fs::path db = dir / "app.db";
         make_database(db);
         const fs::path taken = dir / "app.db.20261121T093000.123Z.bak";
         write_file(taken, "someone else's");
+        fs::create_directory(dir / "app.db.20261121T093000.123Z_1.bak");
         Connection connection(db, OpenMode::ReadWrite, {});
 
+        const WrittenBackup backup = backup_database(connection, 3, at());
+
+        CHECK(backup.path() == dir / "app.db.20261121T093000.123Z_2.bak");
+        CHECK(content_of(backup.path()) == content_of(db));
+        CHECK(read_file(taken) == "someone else's");
+        CHECK(fs::is_directory(dir / "app.db.20261121T093000.123Z_1.bak"));
+    }
+
+    TEST_CASE("two backups in the same millisecond both succeed, with distinct names") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        const WrittenBackup first = backup_database(connection, 3, at());
+        const WrittenBackup second = backup_database(connection, 3, at());
+
+        CHECK(first.path() == dir / "app.db.20261121T093000.123Z.bak");
+        CHECK(second.path() == dir / "app.db.20261121T093000.123Z_1.bak");
+        CHECK(content_of(first.path()) == content_of(db));
+        CHECK(content_of(second.path()) == content_of(db));
+        // Both are backups of app.db, the second newer.
+        CHECK(list_backups(db) == std::vector<fs::path>{first.path(), second.path()});
+    }
+
+    TEST_CASE("backup names with an attempt number are read back and sorted by time, then "
+              "attempt") {
+        CHECK(backup_path_for("/data/app.db", at(), 1) ==
+              "/data/app.db.20261121T093000.123Z_1.bak");
+        CHECK(backup_path_for("app.db", at(), 12) == "app.db.20261121T093000.123Z_12.bak");
+        CHECK(database_of_backup("/data/app.db.20261121T093000.123Z_1.bak") == "/data/app.db");
+        CHECK(database_of_backup("my_app.db.20261121T093000.123Z_999.bak") == "my_app.db");
+        CHECK(database_of_backup("fooZ_1.20261121T093000.123Z.bak") == "fooZ_1");
+        CHECK(database_of_backup("app.db.20261121T093000.123Z_0.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.123Z_01.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.123Z_1000.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.123Z_.bak").empty());
+        CHECK(database_of_backup("app.db.20261121T093000.123Z_x.bak").empty());
+
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        for (const char* name :
+             {"app.db.20261121T093000.123Z_10.bak", "app.db.20261121T093000.123Z_2.bak",
+              "app.db.20261121T093000.124Z.bak", "app.db.20261121T093000.123Z.bak",
+              "app.db.20261121T093000.122Z_1.bak", "app.db.20261121T093000.123Z_0.bak"})
+            write_file(dir / name, "");
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{
+                  "app.db.20261121T093000.122Z_1.bak", "app.db.20261121T093000.123Z.bak",
+                  "app.db.20261121T093000.123Z_2.bak", "app.db.20261121T093000.123Z_10.bak",
+                  "app.db.20261121T093000.124Z.bak"});
+    }
+
+    TEST_CASE("pruning skips a backup whose run is still going, and takes it once that ends") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+
+        std::optional<WrittenBackup> running = backup_database(connection, 1, at());
+        const fs::path held = running->path();
+        // Another run with keep_backups = 1, while the first one still runs.
+        const fs::path second = backup_database(connection, 1, at(1)).path();
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{held.filename().string(), second.filename().string()});
+
+        running.reset(); // the first run ends
+        const fs::path third = backup_database(connection, 1, at(2)).path();
+        CHECK(list_backups(db) == std::vector<fs::path>{third});
+    }
+
+    TEST_CASE("a backup reports its progress chunk by chunk") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_large_database(db, 100);
+        const long long pages = query_int(db, "PRAGMA page_count");
+        REQUIRE(pages > 100);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        ProgressLog log;
+
+        const fs::path backup =
+            backup_database(connection, 3, at(), {.observer = &log, .pages_per_step = 40}).path();
+
+        const std::string name = (dir / "app.db.20261121T093000.123Z.bak").string();
+        REQUIRE(log.calls.size() == static_cast<std::size_t>((pages + 39) / 40));
+        for (std::size_t i = 0; i < log.calls.size(); ++i) {
+            CAPTURE(i);
+            CHECK(log.calls[i].from == db.string());
+            CHECK(log.calls[i].to == name);
+            CHECK(log.calls[i].done == std::min<long long>(40 * (i + 1), pages));
+            CHECK(log.calls[i].total == pages);
+        }
+        CHECK(content_of(backup) == content_of(db));
+    }
+
+    TEST_CASE("a cancelled backup stops between chunks and leaves nothing behind") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_large_database(db, 100);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        std::atomic<bool> cancel{false};
+        ProgressLog log;
+        log.cancel = &cancel; // the signal arrives during the copy
+
         try {
-            backup_database(connection, 3, at());
+            backup_database(connection, 3, at(),
+                            {.cancel = &cancel, .observer = &log, .pages_per_step = 10});
             FAIL("expected an error");
         } catch (const Error& e) {
-            CHECK(e.kind() == ErrorKind::Database);
-            CHECK(e.message() == "cannot back up " + db.string() + " to " + taken.string() +
-                                     ": a file of that name already exists");
-            CHECK(e.hint() == "strata never overwrites a backup; run again in a moment");
+            CHECK(e.kind() == ErrorKind::Interrupted);
+            CHECK(e.message() == "interrupted while backing up " + db.string() +
+                                     "; nothing was migrated and no backup was kept");
         }
-        CHECK(read_file(taken) == "someone else's");
-        CHECK(names_in(dir.path()) ==
-              std::vector<std::string>{"app.db", "app.db.20261121T093000.123Z.bak"});
+        CHECK(log.calls.size() == 1);
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"app.db"});
+        // The connection is usable: the read transaction of the copy was ended.
+        CHECK(connection.db().execAndGet("SELECT count(*) FROM t").getInt() == 100);
+        CHECK(sqlite3_get_autocommit(connection.db().getHandle()) == 1);
     }
 
     TEST_CASE("a backup never follows a link planted at its temporary name") {
@@ -261,7 +421,7 @@ TEST_SUITE("backup") {
         fs::create_symlink(dir / "victim", util::temporary_path_for(backup, 0));
         Connection connection(db, OpenMode::ReadWrite, {});
 
-        CHECK(backup_database(connection, 3, at()) == backup);
+        CHECK(backup_database(connection, 3, at()).path() == backup);
         CHECK(content_of(backup) == content_of(db));
         CHECK(read_file(dir / "victim") == "precious");
         CHECK(fs::is_symlink(util::temporary_path_for(backup, 0)));
@@ -301,7 +461,7 @@ TEST_SUITE("backup") {
         fs::path backup;
         {
             Connection connection(db, OpenMode::ReadWrite, {});
-            backup = backup_database(connection, 3, at());
+            backup = backup_database(connection, 3, at()).path();
         }
         execute_sql(db, "DROP VIEW user_names; DELETE FROM users WHERE name = 'ada';"
                         "CREATE TABLE extra (x); INSERT INTO extra VALUES (1);");
@@ -441,6 +601,136 @@ TEST_SUITE("backup") {
         CHECK_THROWS_WITH_AS(restore_database(db, backup, {}),
                              doctest::Contains("while another connection holds it"), Error);
         CHECK(table_names(db) == std::vector<std::string>{"mine"});
+    }
+
+    TEST_CASE("restore reports its progress chunk by chunk") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_large_database(backup, 100);
+        const long long pages = query_int(backup, "PRAGMA page_count");
+        execute_sql(db, "CREATE TABLE mine (x);");
+        ProgressLog log;
+
+        restore_database(db, backup, {}, {.observer = &log, .pages_per_step = 25});
+
+        REQUIRE(log.calls.size() == static_cast<std::size_t>((pages + 24) / 25));
+        CHECK(log.calls.front().from == backup.string());
+        CHECK(log.calls.front().to == db.string());
+        CHECK(log.calls.front().done == 25);
+        CHECK(log.calls.back().done == pages);
+        CHECK(log.calls.back().total == pages);
+        CHECK(content_of(db) == content_of(backup));
+    }
+
+    TEST_CASE("a cancelled restore leaves the database byte for byte as it was") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        // 4 MB: more than SQLite's page cache, so the copy spills into the database file (and
+        // its journal or WAL) before the cancel, and the rollback has real work to do.
+        make_large_database(backup, 4000);
+        std::atomic<bool> cancel{false};
+        ProgressLog log;
+        log.cancel = &cancel;
+        log.cancel_after_calls = 150; // 3,000 of about 4,000 pages
+        const CopyOptions copy{.cancel = &cancel, .observer = &log, .pages_per_step = 20};
+        std::string side_file;
+
+        SUBCASE("rollback journal") {
+            make_database(db);
+            side_file = db.string() + "-journal";
+        }
+        SUBCASE("WAL") {
+            execute_sql(db, "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL;");
+            make_database(db);
+            side_file = db.string() + "-wal";
+        }
+        const FileSnapshot snapshot(db);
+        bool spilled = false;
+        log.at_cancel = [&] { spilled = file_exists(side_file) && fs::file_size(side_file) > 0; };
+        try {
+            restore_database(db, backup, {}, copy);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Interrupted);
+            CHECK(e.message() == "interrupted: the restore from " + backup.string() +
+                                     " was abandoned; " + db.string() + " is as it was");
+            CHECK(e.hint() == "run strata restore again");
+        }
+        // Pages were copied before the cancel, in a transaction that was then rolled back.
+        CHECK(log.calls.size() == 150);
+        CHECK(spilled);
+        CHECK(snapshot.unchanged());
+        CHECK_FALSE(file_exists(db.string() + "-journal"));
+        CHECK(query_text(db, "PRAGMA integrity_check") == "ok");
+        CHECK(table_names(db) == std::vector<std::string>{"log", "users"});
+    }
+
+    TEST_CASE("a cancelled restore of a missing database does not create it") {
+        TempDir dir;
+        const fs::path backup = dir / "copy.db";
+        make_large_database(backup, 100);
+        std::atomic<bool> cancel{true};
+
+        CHECK_THROWS_WITH_AS(restore_database(dir / "app.db", backup, {}, {.cancel = &cancel}),
+                             doctest::Contains("app.db was not created"), Error);
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"copy.db"});
+    }
+
+    TEST_CASE("restoring pages of another size into a WAL database says so, not permissions") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        execute_sql(backup,
+                    "PRAGMA page_size = 1024; CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        execute_sql(db,
+                    "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE mine (x);");
+        const auto before = content_of(db);
+
+        try {
+            restore_database(db, backup, {});
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Database);
+            // What SQLite's backup API answers: SQLITE_READONLY.
+            CHECK(e.sqlite_code() == SQLITE_READONLY);
+            CHECK(e.message() == "cannot restore " + db.string() + " from " + backup.string() +
+                                     ": the database is in WAL mode with pages of 4096 bytes "
+                                     "and the backup has pages of 1024 bytes; SQLite cannot "
+                                     "change the page size of a WAL database");
+            CHECK(e.hint() == "take the database out of WAL mode first (sqlite3 " + db.string() +
+                                  " \"PRAGMA journal_mode = DELETE\"), or move it and its -wal "
+                                  "and -shm files away so that restore creates it; nothing was "
+                                  "changed");
+            CHECK(e.hint().find("permission") == std::string::npos);
+        }
+        CHECK(content_of(db) == before);
+
+        // Out of WAL mode, the same backup restores.
+        execute_sql(db, "PRAGMA journal_mode = DELETE;");
+        restore_database(db, backup, {});
+        CHECK(content_of(db) == content_of(backup));
+    }
+
+    TEST_CASE("restore_backup stops at the context's cancel flag and reports to its observer") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        const fs::path backup = dir / "copy.db";
+        make_large_database(backup, 2 * k_copy_pages_per_step);
+        make_database(db);
+        const FileSnapshot snapshot(db);
+        const Project project = project_with(db);
+        std::atomic<bool> cancel{false};
+        ProgressLog log;
+        log.cancel = &cancel;
+        Context context{project, &log};
+        context.cancel = &cancel;
+
+        CHECK_THROWS_AS(restore_backup(context, backup, true), Error);
+        CHECK(log.calls.size() == 1);
+        CHECK(log.calls.front().done == k_copy_pages_per_step);
+        CHECK(snapshot.unchanged());
     }
 
     TEST_CASE("restore_backup asks first and says what it did") {

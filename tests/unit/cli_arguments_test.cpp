@@ -5,10 +5,12 @@
 #include "cli/exit_codes.hpp"
 #include "cli/help.hpp"
 #include "cli/terminal.hpp"
+#include "core/api/version.hpp"
 #include "core/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <sstream>
 
@@ -323,7 +325,13 @@ TEST_SUITE("cli_arguments") {
             CHECK(contains(overview, mention));
         }
         CHECK(command_help(Command::None) == overview);
-        CHECK(version_text() == "strata 0.1.0");
+        CHECK(version_text() == "strata " + std::string(strata::version()));
+    }
+
+    TEST_CASE("the library reports its own version and the SQLite it runs on") {
+        CHECK(strata::version() == STRATA_VERSION); // meson.build's project version
+        CHECK(strata::sqlite_version() == sqlite3_libversion());
+        CHECK(strata::sqlite_version().find('.') != std::string_view::npos);
     }
 
     TEST_CASE("error kinds map to the documented exit codes") {
@@ -382,7 +390,9 @@ TEST_SUITE("cli_arguments") {
     TEST_CASE("run prints help, the version, and errors with their exit codes") {
         RunOutput r = run_cli({"--version"});
         CHECK(r.exit_code == 0);
-        CHECK(r.out == "strata 0.1.0\n");
+        CHECK(r.out == "strata " + std::string(strata::version()) + "\nSQLite " +
+                           std::string(strata::sqlite_version()) + "\nbuild: " + STRATA_BUILD_TYPE +
+                           "\n");
         CHECK(r.err.empty());
 
         r = run_cli({"--help"});

@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -74,7 +75,7 @@ TEST_SUITE("executor") {
         CHECK(report.skipped == 0);
         CHECK(has_table(db, "t1"));
         CHECK(has_table(db, "t2"));
-        CHECK(StateStore(db).applied("core").size() == 2);
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
         CHECK(recorder.events ==
               std::vector<std::string>{"start 1", "done 1", "start 2", "done 2"});
     }
@@ -99,7 +100,7 @@ TEST_SUITE("executor") {
         CHECK(has_table(db, "t1"));
         CHECK_FALSE(has_table(db, "t2"));
         CHECK_FALSE(has_table(db, "t3"));
-        const auto rows = StateStore(db).applied("core");
+        const auto rows = StateStore(db, k_default_state_table).applied("core");
         REQUIRE(rows.size() == 1);
         CHECK(rows[0].migration_id.text() == "1");
     }
@@ -107,8 +108,8 @@ TEST_SUITE("executor") {
     TEST_CASE("a step another run already did is skipped inside the lock") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
         secure_connection(db);
-        StateStore(db).create_if_missing();
-        StateStore(db).record(row_of(forwards("1", "")));
+        StateStore(db, k_default_state_table).create_if_missing();
+        StateStore(db, k_default_state_table).record(row_of(forwards("1", "")));
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
@@ -132,7 +133,7 @@ TEST_SUITE("executor") {
         CHECK(report.done == 1);
         CHECK(report.skipped == 1);
         CHECK_FALSE(has_table(db, "t1"));
-        CHECK(StateStore(db).applied("core").empty());
+        CHECK(StateStore(db, k_default_state_table).applied("core").empty());
     }
 
     TEST_CASE("fake records without running the SQL") {
@@ -143,7 +144,7 @@ TEST_SUITE("executor") {
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
         Executor(db, recorder, ExecutorOptions{true}).run(plan);
         CHECK_FALSE(has_table(db, "t1"));
-        CHECK(StateStore(db).is_applied("core", MigrationId("1")));
+        CHECK(StateStore(db, k_default_state_table).is_applied("core", MigrationId("1")));
     }
 
     TEST_CASE("a database locked by another connection is reported as busy") {
@@ -183,7 +184,7 @@ TEST_SUITE("executor") {
 
         plan.steps.pop_back();
         CHECK(Executor(db, recorder, options).run(plan).done == 2);
-        CHECK(StateStore(db).applied("core").size() == 2);
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
     }
 
     TEST_CASE("an after-commit section runs once the migration has committed") {
@@ -210,7 +211,7 @@ TEST_SUITE("executor") {
             CHECK(e.hint().find("stays applied") != std::string::npos);
         }
         CHECK(has_table(db, "t2"));
-        CHECK(StateStore(db).is_applied("core", MigrationId("2")));
+        CHECK(StateStore(db, k_default_state_table).is_applied("core", MigrationId("2")));
     }
 
     TEST_CASE("a raised cancel flag rolls back the migration in flight") {
@@ -259,13 +260,13 @@ TEST_SUITE("executor") {
         first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
         Executor(db, recorder, {}).run(first);
         AppliedByApp planned_from;
-        planned_from["core"] = StateStore(db).applied("core");
+        planned_from["core"] = StateStore(db, k_default_state_table).applied("core");
 
         Plan plan;
         plan.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
         SUBCASE("another run applied one of the plan's own steps: it is skipped") {
             SQLite::Database other(path, SQLite::OPEN_READWRITE);
-            StateStore(other).record(row_of(forwards("2", "")));
+            StateStore(other, k_default_state_table).record(row_of(forwards("2", "")));
             const auto report = Executor(db, recorder, {}).run(plan, &planned_from);
             CHECK(report.done == 1);
             CHECK(report.skipped == 1);
@@ -273,7 +274,7 @@ TEST_SUITE("executor") {
         }
         SUBCASE("another run reversed what the plan builds on: nothing more is done") {
             SQLite::Database other(path, SQLite::OPEN_READWRITE);
-            StateStore(other).remove("core", MigrationId("1"));
+            StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
             try {
                 Executor(db, recorder, {}).run(plan, &planned_from);
                 FAIL("expected an error");
@@ -292,7 +293,7 @@ TEST_SUITE("executor") {
                     if (s.migration_id.text() != "2")
                         return;
                     SQLite::Database other(path, SQLite::OPEN_READWRITE);
-                    StateStore(other).remove("core", MigrationId("1"));
+                    StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
                 }
             } interferer;
             interferer.path = path;
@@ -347,7 +348,7 @@ TEST_SUITE("executor") {
         }
         CHECK(recorder.events.empty()); // not even step 2, which was fine, ran
         CHECK(has_table(db, "t2"));
-        CHECK(StateStore(db).applied("core").size() == 2);
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
 
         // --fake runs no SQL, so it can forget such a migration.
         CHECK(Executor(db, recorder, ExecutorOptions{true}).run(down).done == 2);

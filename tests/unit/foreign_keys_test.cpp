@@ -3,6 +3,7 @@
 #include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
 #include "core/executor/foreign_keys.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -87,7 +88,8 @@ TEST_SUITE("foreign_keys") {
             CHECK(e.where().path == "1.up.sql");
         }
         CHECK(count(db, "users") == 2);
-        CHECK_FALSE(StateStore(db).exists()); // created in the same transaction, rolled back
+        CHECK_FALSE(StateStore(db, k_default_state_table)
+                        .exists()); // created in the same transaction, rolled back
     }
 
     TEST_CASE("an orphan inserted into a child table is found") {

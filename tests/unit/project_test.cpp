@@ -238,7 +238,7 @@ migrations = "m"
         CHECK(parse_error(std::string("colour = true\n") + k_one_app) ==
               "/x/strata.toml:1:1: unknown key \"colour\"\n  hint: valid keys: database, "
               "busy_timeout_ms, foreign_keys, out_of_order, transaction, journal_mode, "
-              "synchronous, backup, keep_backups, schema_file, apps");
+              "synchronous, backup, keep_backups, schema_file, state_table, apps");
     }
 
     TEST_CASE("an unknown table header is an unknown key at the header") {
@@ -740,6 +740,63 @@ migrations = "${M}/core"
                              Error);
     }
 
+    TEST_CASE("load_project refuses a schema_file that is one of the project's own files") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "migrations/core");
+        strata::test::write_file(dir / "migrations/core/0001_a.up.sql", "SELECT 1;\n");
+        strata::test::write_file(dir / "app.db", "");
+        std::filesystem::create_directories(dir / "data");
+        std::filesystem::create_symlink(dir / "app.db", dir / "link.db");
+        const auto file = dir / "strata.toml";
+        struct Case {
+            std::string value;
+            std::string problem;
+        };
+        const std::string db = (dir / "app.db").string();
+        const std::string core = (dir / "migrations/core").string();
+        for (const Case& c : std::vector<Case>{
+                 {"app.db", "is the database " + db},
+                 {"./data/../app.db", "is the database " + db},
+                 {"link.db", "is the database " + db},
+                 {"app.db-journal", "is the database's rollback journal " + db + "-journal"},
+                 {"app.db-wal", "is the database's write-ahead log " + db + "-wal"},
+                 {"app.db-shm", "is the database's WAL index " + db + "-shm"},
+                 {"strata.toml", "is the project file " + file.string()},
+                 {"data/../strata.toml", "is the project file " + file.string()},
+                 {"migrations/core/0001_a.up.sql",
+                  "is in the migrations folder " + core + " of app \"core\""},
+                 {"migrations/core/schema.sql",
+                  "is in the migrations folder " + core + " of app \"core\""},
+                 {"migrations/core/new/schema.sql",
+                  "is in the migrations folder " + core + " of app \"core\""},
+                 {"migrations/core", "is in the migrations folder " + core + " of app \"core\""},
+             }) {
+            CAPTURE(c.value);
+            // schema_file comes before database in the file: the check waits for every key.
+            strata::test::write_file(file, "schema_file = \"" + c.value + "\"\n" + k_one_app);
+            const std::string resolved = (dir / c.value).string();
+            try {
+                strata::load_project(file, env_of({}));
+                FAIL("load_project did not throw");
+            } catch (const Error& error) {
+                CHECK(error.kind() == ErrorKind::ProjectFile);
+                CHECK(std::string(error.what()) ==
+                      file.string() + ":1:15: `schema_file` \"" + resolved + "\" " + c.problem +
+                          "\n  hint: point schema_file at a file of its own, e.g. schema.sql "
+                          "beside strata.toml: strata never writes over the database, its "
+                          "journal, WAL or index, the project file or a migrations folder");
+            }
+        }
+        // A file of its own, even one whose name starts like the database's or a folder's.
+        for (const char* value : {"schema.sql", "app.db.sql", "migrations/schema.sql",
+                                  "migrations/core-schema.sql", "data/schema.sql"}) {
+            CAPTURE(value);
+            strata::test::write_file(file,
+                                     "schema_file = \"" + std::string(value) + "\"\n" + k_one_app);
+            CHECK(strata::load_project(file, env_of({})).settings.schema_file == dir / value);
+        }
+    }
+
     TEST_CASE("load_project reports syntax errors with the real path") {
         strata::test::TempDir dir;
         const auto file = dir / "strata.toml";
@@ -766,6 +823,7 @@ migrations = "${M}/core"
         CHECK_FALSE(settings.backup);
         CHECK(settings.keep_backups == 3);
         CHECK(settings.schema_file.empty());
+        CHECK(settings.state_table == "migrations");
     }
 
     TEST_CASE("safety settings are read") {
@@ -777,6 +835,7 @@ synchronous = "extra"
 backup = true
 keep_backups = 5
 schema_file = "db/schema.sql"
+state_table = "strata_state"
 )") + k_one_app)
                                               .settings;
         CHECK(settings.foreign_keys == strata::ForeignKeyMode::Off);
@@ -787,6 +846,7 @@ schema_file = "db/schema.sql"
         CHECK(settings.backup);
         CHECK(settings.keep_backups == 5);
         CHECK(settings.schema_file == std::filesystem::path("/x/db/schema.sql"));
+        CHECK(settings.state_table == "strata_state");
     }
 
     TEST_CASE("bad safety settings point at the value") {
@@ -800,6 +860,16 @@ schema_file = "db/schema.sql"
               "/x/strata.toml:1:16: journal_mode \"off\" is refused: without a journal on disk a "
               "crash or power loss during a migration can corrupt the database\n"
               "  hint: use \"wal\" or \"delete\"");
+        CHECK(parse_error(std::string("backup = false\nstate_table = \"strata-state\"\n") +
+                          k_one_app) ==
+              "/x/strata.toml:2:15: `state_table` must be a plain name (letters, digits and "
+              "\"_\", not starting with a digit), found \"strata-state\"\n"
+              "  hint: for example state_table = \"strata_migrations\"");
+        CHECK(parse_error(std::string("state_table = \"sqlite_state\"\n") + k_one_app)
+                  .rfind("/x/strata.toml:1:15: `state_table` must not start with \"sqlite_\"", 0) ==
+              0);
+        CHECK(parse_error(std::string("state_table = 1\n") + k_one_app) ==
+              "/x/strata.toml:1:15: `state_table` must be a string, found an integer");
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
     }

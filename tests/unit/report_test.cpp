@@ -91,6 +91,19 @@ TEST_SUITE("report") {
                                                "core  0001       créer les tables  pending\n");
     }
 
+    TEST_CASE("control characters in cells are escaped, and the columns count them escaped") {
+        std::vector<MigrationStatus> statuses{
+            {"core", MigrationId("0001"), "hide\x1b[2K\rme", true, "T\x1b]0;x\x07"},
+            {"co\nre", MigrationId("0002"), "y", false, ""}};
+        CHECK(render_status_table(statuses) ==
+              "APP       MIGRATION  DESCRIPTION        STATUS\n"
+              "core      0001       hide\\x1b[2K\\x0dme  applied T\\x1b]0;x\\x07\n"
+              "co\\x0are  0002       y                  pending\n");
+        // The colours strata adds survive.
+        CHECK(render_status_table(statuses, {0, true})
+                  .find("\033[32mapplied T\\x1b]0;x\\x07\033[0m") != std::string::npos);
+    }
+
     TEST_CASE("colour marks the header and the status, without breaking alignment") {
         std::vector<MigrationStatus> statuses{{"core", MigrationId("0001"), "x", true, "T"},
                                               {"core", MigrationId("0002"), "y", false, ""}};
@@ -320,6 +333,34 @@ TEST_SUITE("report") {
         CHECK(display_path("/x/c.sql", "/a") == "/x/c.sql");
         CHECK(display_path("./m/c.sql", "/a") == "m/c.sql");
         CHECK(display_path("/a/b/c.sql", "") == "/a/b/c.sql");
+    }
+
+    TEST_CASE("labels, paths, reasons and previewed SQL are shown with control characters "
+              "escaped") {
+        Step step = make_step(Direction::Backwards, "0003", "tags\x1b[2K\r");
+        step.sql = "DROP TABLE tags;\x1b[1A\n\tSELECT 1;\r\n";
+        Plan plan;
+        plan.steps.push_back(step);
+
+        std::ostringstream out;
+        TextReporterOptions options;
+        options.colour = true;
+        options.verbose = true;
+        TextReporter reporter(out, options);
+        reporter.on_plan(plan);
+        reporter.on_preview(step);
+        reporter.on_step_started(step);
+        reporter.on_step_finished(step, std::chrono::microseconds(1500));
+        reporter.on_step_skipped(step, "by\x1b[31m another");
+        reporter.on_file_removed("/tmp/evil\r.sql");
+        CHECK(out.str() ==
+              "  core 0003 (tags\\x1b[2K\\x0d)\n"
+              "-- core 0003 (tags\\x1b[2K\\x0d): stored down SQL\n"
+              "DROP TABLE tags;\\x1b[1A\n\tSELECT 1;\\x0d\n"
+              "Reversing core 0003 (tags\\x1b[2K\\x0d) ... \033[32mok\033[0m (1.5 ms)\n"
+              "Reversing core 0003 (tags\\x1b[2K\\x0d) ... \033[33mskipped\033[0m "
+              "(by\\x1b[31m another)\n"
+              "Removed /tmp/evil\\x0d.sql\n");
     }
 
     TEST_CASE("a plan that reverses and applies marks each line with its direction") {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The schema as SQL: order, exclusions, and the schema file.
 #include "core/api/database_tools.hpp"
+#include "core/api/managers.hpp"
 #include "core/error.hpp"
 #include "core/executor/schema_dump.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 #include "report/text_reporter.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
+#include "util/file_writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
@@ -79,34 +82,35 @@ TEST_SUITE("schema_dump") {
                                           "'sqlite_autoindex_users_1')") == 3);
         SQLite::Database db((dir / "app.db").string());
 
-        CHECK(dump_schema(db) == k_expected_dump);
+        CHECK(dump_schema(db, k_default_state_table) == k_expected_dump);
     }
 
     TEST_CASE("strata's own state table is left out as the state store creates it") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
 
-        CHECK(dump_schema(db) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        CHECK(dump_schema(db, k_default_state_table) ==
+              "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
     }
 
     TEST_CASE("an empty database has an empty schema") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        CHECK(dump_schema(db).empty());
+        CHECK(dump_schema(db, k_default_state_table).empty());
     }
 
     TEST_CASE("the dump re-creates the same schema") {
         SQLite::Database original(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         original.exec(k_schema_sql);
         original.exec("CREATE VIRTUAL TABLE docs USING fts5(body)");
-        const std::string dump = dump_schema(original);
+        const std::string dump = dump_schema(original, k_default_state_table);
         // The virtual table's own storage tables (docs_data, ...) come with it, not separately.
         CHECK(dump.find("docs_data") == std::string::npos);
         CHECK(dump.find("CREATE VIRTUAL TABLE docs USING fts5(body);\n") != std::string::npos);
 
         SQLite::Database copy(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         copy.exec(dump);
-        CHECK(dump_schema(copy) == dump);
+        CHECK(dump_schema(copy, k_default_state_table) == dump);
     }
 
     TEST_CASE("write_schema_file writes the dump, creating folders, and replaces the old file") {
@@ -116,11 +120,11 @@ TEST_SUITE("schema_dump") {
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
         const fs::path file = dir / "db" / "schema" / "schema.sql";
 
-        write_schema_file(db, file);
+        write_schema_file(db, file, k_default_state_table);
         CHECK(read_file(file) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
 
         db.exec("CREATE TABLE tags (id INTEGER PRIMARY KEY)");
-        write_schema_file(db, file);
+        write_schema_file(db, file, k_default_state_table);
         CHECK(read_file(file) == "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n\n"
                                  "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
         // No temporary file is left beside it.
@@ -135,7 +139,7 @@ TEST_SUITE("schema_dump") {
         fs::create_directory(file); // a folder where the file should go
 
         try {
-            write_schema_file(db, file);
+            write_schema_file(db, file, k_default_state_table);
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Database);
@@ -143,6 +147,87 @@ TEST_SUITE("schema_dump") {
         }
         CHECK(names_in(dir.path()) == std::vector<std::string>{"schema.sql"});
         CHECK(fs::is_directory(file));
+    }
+
+    TEST_CASE("write_schema_file never follows a link planted at its temporary name") {
+        TempDir dir;
+        SQLite::Database db((dir / "app.db").string(),
+                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
+        const fs::path file = dir / "schema.sql";
+        write_file(dir / "victim", "precious");
+        // The first name util's writer tries for this process.
+        fs::create_symlink(dir / "victim", util::temporary_path_for(file, 0));
+
+        write_schema_file(db, file, k_default_state_table);
+
+        CHECK(read_file(file) == "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        CHECK(read_file(dir / "victim") == "precious");
+        CHECK(fs::is_symlink(util::temporary_path_for(file, 0)));
+    }
+
+    TEST_CASE("write_schema_file refuses the database it describes and SQLite's files beside it") {
+        TempDir dir;
+        const fs::path database = dir / "app.db";
+        execute_sql(database, "CREATE TABLE users (id INTEGER PRIMARY KEY);");
+        SQLite::Database db(database.string(), SQLite::OPEN_READWRITE);
+        fs::create_directory(dir / "sub");
+        for (const std::string& target :
+             {database.string(), (dir / "sub" / ".." / "app.db").string(),
+              database.string() + "-journal", database.string() + "-wal",
+              database.string() + "-shm"}) {
+            CAPTURE(target);
+            const FileSnapshot snapshot(database);
+            try {
+                write_schema_file(db, target, k_default_state_table);
+                FAIL("expected an error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Usage);
+                CHECK(e.message().starts_with("refusing to write the schema file " + target +
+                                              ": it is the database"));
+            }
+            CHECK(snapshot.unchanged());
+        }
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"app.db", "sub"});
+    }
+
+    TEST_CASE("a run refuses a schema_file that is the database before it changes anything") {
+        // A Project built in code (or a --database override) skips load_project's check.
+        TempDir dir;
+        fs::create_directories(dir / "migrations" / "core");
+        write_file(dir / "migrations" / "core" / "0001_users.up.sql",
+                   "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        write_file(dir / "migrations" / "core" / "0001_users.down.sql", "DROP TABLE users;\n");
+        Project project;
+        project.file = dir / "strata.toml";
+        project.database = dir / "app.db";
+        project.apps.push_back({"core", dir / "migrations" / "core", {}, {}});
+        execute_sql(project.database, "CREATE TABLE keep (x); INSERT INTO keep VALUES (1);");
+        struct Case {
+            fs::path schema_file;
+            std::string problem;
+        };
+        for (const Case& c : std::vector<Case>{
+                 {dir / "app.db", "is the database " + project.database.string()},
+                 {dir / "migrations" / "core" / "schema.sql",
+                  "is in the migrations folder " + (dir / "migrations" / "core").string() +
+                      " of app \"core\""},
+                 {dir / "strata.toml", "is the project file " + project.file.string()}}) {
+            CAPTURE(c.schema_file);
+            project.settings.schema_file = c.schema_file;
+            const FileSnapshot snapshot(project.database);
+            try {
+                ForwardsMigrationManager(Context{project}).run();
+                FAIL("expected an error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Usage);
+                CHECK(e.message() == "schema_file " + c.schema_file.string() + " " + c.problem);
+            }
+            CHECK(snapshot.unchanged());
+        }
+        CHECK_FALSE(file_exists(dir / "strata.toml"));
+        CHECK(names_in(dir / "migrations" / "core") ==
+              std::vector<std::string>{"0001_users.down.sql", "0001_users.up.sql"});
     }
 
     TEST_CASE("schema_of reads an existing database and never creates one") {

@@ -166,13 +166,31 @@ TEST_SUITE("settings") {
               "`busy_timeout_ms` must be between 0 and 2147483647, found 2147483648");
     }
 
+    TEST_CASE("state_table takes a plain identifier that SQLite does not reserve") {
+        for (const char* name : {"migrations", "strata_state", "_x", "A1", "order"}) {
+            CAPTURE(name);
+            CHECK_FALSE(state_table_problem(name).has_value());
+        }
+        for (const char* name : {"", "1table", "my-table", "my table", "a\"b", "main.t", "t;"}) {
+            CAPTURE(name);
+            CHECK(state_table_problem(name) ==
+                  "`state_table` must be a plain name (letters, digits and \"_\", not starting "
+                  "with a digit), found \"" +
+                      std::string(name) + "\"");
+        }
+        CHECK(state_table_problem("SQLite_state") ==
+              "`state_table` must not start with \"sqlite_\" (SQLite reserves those names), "
+              "found \"SQLite_state\"");
+        CHECK_FALSE(state_table_problem("sqlitex").has_value());
+    }
+
     TEST_CASE("check_settings refuses what the project file could not produce, naming the key") {
         CHECK_NOTHROW(check_settings(Settings{}));
         struct Row {
             Settings settings;
             std::string message;
         };
-        std::vector<Row> rows(6);
+        std::vector<Row> rows(7);
         rows[0].settings.foreign_keys = static_cast<ForeignKeyMode>(3);
         rows[0].message = "the setting `foreign_keys` holds 3, which is not one of deferred, "
                           "immediate, off";
@@ -187,6 +205,9 @@ TEST_SUITE("settings") {
         rows[4].message = "the setting `synchronous` holds 2, which is not one of full, extra";
         rows[5].settings.keep_backups = 0;
         rows[5].message = "`keep_backups` must be between 1 and 1000, found 0";
+        rows[6].settings.state_table = "drop table x";
+        rows[6].message = "`state_table` must be a plain name (letters, digits and \"_\", not "
+                          "starting with a digit), found \"drop table x\"";
         for (const Row& row : rows) {
             CAPTURE(row.message);
             CHECK_THROWS_WITH_AS(check_settings(row.settings), row.message.c_str(), Error);
@@ -274,6 +295,11 @@ TEST_SUITE("settings") {
             project.settings.keep_backups = 0;
             CHECK_THROWS_WITH_AS(ForwardsMigrationManager(Context{project}).run(),
                                  "`keep_backups` must be between 1 and 1000, found 0", Error);
+        }
+        SUBCASE("a state table name that is not a plain identifier") {
+            project.settings.state_table = "x\"; DROP TABLE t; --";
+            CHECK_THROWS_WITH_AS(ForwardsMigrationManager(Context{project}).run(),
+                                 doctest::Contains("`state_table` must be a plain name"), Error);
         }
         SUBCASE("a negative busy timeout") {
             project.busy_timeout_ms = -1;

@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/executor/database.hpp"
 #include "core/executor/sql_runner.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -108,7 +109,7 @@ TEST_SUITE("sql_runner") {
 
     TEST_CASE("writes to the state table are refused; a temp table of that name is not") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         for (const char* sql :
              {"INSERT INTO migrations (app_name) VALUES ('x');", "DELETE FROM migrations;",
               "UPDATE Migrations SET name = 'x';", "DROP TABLE migrations;",
@@ -123,9 +124,49 @@ TEST_SUITE("sql_runner") {
         CHECK_NOTHROW(run_in_transaction(db, "SELECT count(*) FROM main.migrations;"));
     }
 
+    TEST_CASE("creating anything of the state table's name is refused, IF NOT EXISTS too") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db, k_default_state_table).create_if_missing();
+        CHECK(
+            error_of(db, "CREATE TABLE t (x);\nCREATE TABLE IF NOT EXISTS migrations (x);") ==
+            "m.up.sql:2:1: statement refused: a migration must not create a table named "
+            "\"migrations\": that is strata's state table, where it records applied migrations; "
+            "rename the project's table, or set state_table = \"...\" in strata.toml to keep "
+            "strata's record under another name\n"
+            "  hint: remove the statement; strata manages the transaction, the connection and its "
+            "state table (docs/security.md lists what a migration may not do)");
+        for (const char* sql :
+             {"CREATE TABLE Migrations (x);", "CREATE VIEW IF NOT EXISTS migrations AS SELECT 1;",
+              "DROP TABLE IF EXISTS migrations;", "ALTER TABLE migrations RENAME TO old;"}) {
+            CAPTURE(std::string(sql));
+            CHECK(error_of(db, sql).find("set state_table") != std::string::npos);
+        }
+        CHECK(count_tables(db) == 1);
+    }
+
+    TEST_CASE("the policy protects the configured state table, and only that one") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore(db, "strata_state").create_if_missing();
+        auto run = [&](const std::string& sql) {
+            SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+            SqlRun options{"m.up.sql"};
+            options.state_table = "strata_state";
+            run_migration_sql(db, sql, options);
+            transaction.commit();
+        };
+        CHECK_THROWS_WITH_AS(run("DELETE FROM strata_state;"),
+                             doctest::Contains("state table \"strata_state\""), Error);
+        CHECK_THROWS_WITH_AS(run("CREATE TABLE IF NOT EXISTS STRATA_STATE (x);"),
+                             doctest::Contains("named \"strata_state\""), Error);
+        // The project's own table called migrations is the project's business.
+        CHECK_NOTHROW(run("CREATE TABLE IF NOT EXISTS migrations (version TEXT);"
+                          "INSERT INTO migrations VALUES ('1');"
+                          "DROP TABLE migrations;"));
+    }
+
     TEST_CASE("the authorizer is removed afterwards") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         CHECK(error_of(db, "DELETE FROM migrations;") != "(no error)");
         CHECK_NOTHROW(db.exec("DELETE FROM migrations"));
     }
@@ -169,12 +210,14 @@ TEST_SUITE("sql_runner") {
 
     TEST_CASE("after commit: maintenance runs, schema and data changes are refused") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+                "CREATE TABLE s (id INTEGER PRIMARY KEY AUTOINCREMENT);");
         const SqlRun after{"m.up.sql", 5, SqlPhase::AfterCommit};
         CHECK_NOTHROW(run_migration_sql(db, "VACUUM; ANALYZE; PRAGMA optimize; REINDEX;", after));
         for (const char* sql : {"CREATE TABLE u (x);", "DROP TABLE t;", "INSERT INTO t VALUES (2);",
-                                "BEGIN;", "ALTER TABLE t ADD COLUMN y;"}) {
-            CAPTURE(sql);
+                                "BEGIN;", "ALTER TABLE t ADD COLUMN y;",
+                                "UPDATE sqlite_sequence SET seq = 9223372036854775807;"}) {
+            CAPTURE(std::string(sql));
             try {
                 run_migration_sql(db, sql, after);
                 FAIL("expected a refusal");
@@ -205,7 +248,7 @@ TEST_SUITE("sql_runner") {
 
     TEST_CASE("a temp trigger on the state table is refused") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         CHECK(error_of(db, "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations BEGIN "
                            "DELETE FROM migrations; END;")
                   .find("trigger on strata's state table") != std::string::npos);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/error.hpp"
 #include "core/plan/plan.hpp"
+#include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,7 +26,7 @@ NewStateRow step(const std::string& app, const std::string& id) {
 TEST_SUITE("state_store") {
     TEST_CASE("a new database has no state table and nothing applied") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         CHECK_FALSE(state.exists());
         CHECK(state.all_applied().empty());
         CHECK(state.applied("core").empty());
@@ -33,7 +34,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("records, reads in run order scoped by app, and removes") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.create_if_missing(); // idempotent
         CHECK(state.exists());
@@ -67,7 +68,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("the same migration cannot be recorded twice") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
         CHECK_THROWS(state.record(step("core", "1")));
@@ -75,7 +76,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("the table's layout version is written into its definition") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore(db).create_if_missing();
+        StateStore(db, k_default_state_table).create_if_missing();
         const std::string sql =
             db.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'migrations'").getString();
         CHECK(sql.find("strata state table v1") != std::string::npos);
@@ -86,7 +87,7 @@ TEST_SUITE("state_store") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
         db.exec("CREATE TABLE migrations (version TEXT)");
         try {
-            (void)StateStore(db).exists();
+            (void)StateStore(db, k_default_state_table).exists();
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Database);
@@ -94,16 +95,75 @@ TEST_SUITE("state_store") {
         }
     }
 
+    TEST_CASE("the state table may have another name, even an SQL keyword, and others stay") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE migrations (version TEXT); INSERT INTO migrations VALUES ('v1')");
+        for (const char* name : {"strata_state", "order"}) {
+            CAPTURE(name);
+            StateStore state(db, name);
+            CHECK(state.table() == name);
+            CHECK_FALSE(state.exists());
+            state.create_if_missing();
+            CHECK(state.exists());
+            state.record(step("core", "1"));
+            CHECK(state.is_applied("core", MigrationId("1")));
+            CHECK(state.applied("core").size() == 1);
+            CHECK(state.forget({{"core", MigrationId("1")}}) == 1);
+        }
+        // The project's own table called migrations was neither read nor changed.
+        CHECK(db.execAndGet("SELECT group_concat(version) FROM migrations").getString() == "v1");
+    }
+
+    TEST_CASE("a state table name that is not a plain identifier never reaches SQL") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE t (x)");
+        for (const char* name : {"t\"; DROP TABLE t; --", "", "sqlite_sequence", "a.b"}) {
+            CAPTURE(name);
+            try {
+                StateStore state(db, name);
+                FAIL("expected an error");
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Usage);
+                CHECK(e.message().find("`state_table`") != std::string::npos);
+            }
+        }
+        CHECK(db.tableExists("t"));
+    }
+
+    TEST_CASE("another tool's table says how to keep strata's record elsewhere") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE migrations (version TEXT)");
+        CHECK_THROWS_WITH_AS(
+            (void)StateStore(db, k_default_state_table).exists(),
+            doctest::Contains("set state_table = \"...\" in strata.toml to keep strata's record "
+                              "in a table of another name"),
+            Error);
+    }
+
+    TEST_CASE("sequence_rows reads the state table's rows of sqlite_sequence, in any case") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        StateStore state(db, k_default_state_table);
+        CHECK(state.sequence_rows().empty()); // no sqlite_sequence yet
+        state.create_if_missing();
+        CHECK(state.sequence_rows().empty()); // no row yet
+        state.record(step("core", "1"));
+        db.exec("CREATE TABLE other (id INTEGER PRIMARY KEY AUTOINCREMENT);"
+                "INSERT INTO other DEFAULT VALUES;");
+        CHECK(state.sequence_rows() == std::vector<SequenceRow>{{1, "1"}});
+        db.exec("INSERT INTO sqlite_sequence VALUES ('MIGRATIONS', 'x')");
+        CHECK(state.sequence_rows() == std::vector<SequenceRow>{{1, "1"}, {3, "'x'"}});
+    }
+
     TEST_CASE("a state table from a newer strata is refused") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
         db.exec("CREATE TABLE migrations ( -- strata state table v99\n id INTEGER)");
-        CHECK_THROWS_WITH_AS((void)StateStore(db).exists(), doctest::Contains("layout version 99"),
-                             Error);
+        CHECK_THROWS_WITH_AS((void)StateStore(db, k_default_state_table).exists(),
+                             doctest::Contains("layout version 99"), Error);
     }
 
     TEST_CASE("update_checksums changes only rows that still hold the old checksum") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
         state.record(step("core", "2"));
@@ -125,7 +185,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("forget deletes the named rows in one transaction") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
         state.record(step("core", "2"));
@@ -140,7 +200,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("forget and update_checksums take the write lock and leave no transaction open") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
         db.exec("BEGIN");
@@ -153,7 +213,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("ids are stored as written and matched exactly in the table") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "0007"));
         state.record(step("core", "12345678901234567890123"));
@@ -172,7 +232,7 @@ TEST_SUITE("state_store") {
         strata::test::TempDir dir;
         const std::string path = (dir / "app.db").string();
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
         db.exec("INSERT INTO main.migrations (app_name, name, description, checksum, down_sql, "
@@ -201,7 +261,7 @@ TEST_SUITE("state_store") {
 
     TEST_CASE("a temp table named migrations does not hide the state table") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        StateStore state(db);
+        StateStore state(db, k_default_state_table);
         state.create_if_missing();
         db.exec("CREATE TEMP TABLE migrations (x)");
         state.record(step("core", "1"));

@@ -4,6 +4,8 @@
 #include "support/temp_dir.hpp"
 #include "util/file_reader.hpp"
 #include "util/file_writer.hpp"
+#include "util/path_identity.hpp"
+#include "util/printable.hpp"
 #include "util/slug.hpp"
 #include "util/suggest.hpp"
 #include "util/text.hpp"
@@ -315,6 +317,50 @@ TEST_SUITE("util") {
 
     // ---- suggestions ----
 
+    TEST_CASE("same_file sees through '..', links and hard links") {
+        TempDir dir;
+        write_file(dir / "a.db", "a");
+        fs::create_directory(dir / "sub");
+        fs::create_symlink(dir / "a.db", dir / "link.db");
+        fs::create_hard_link(dir / "a.db", dir / "sub" / "hard.db");
+        fs::create_directory_symlink(dir / "sub", dir / "alias");
+
+        CHECK(same_file(dir / "a.db", dir / "sub" / ".." / "a.db"));
+        CHECK(same_file(dir / "a.db", dir / "." / "a.db"));
+        CHECK(same_file(dir / "link.db", dir / "a.db"));
+        CHECK(same_file(dir / "sub" / "hard.db", dir / "a.db"));
+        CHECK(same_file(dir / "alias" / "hard.db", dir / "a.db"));
+        // Names that do not exist yet compare by their resolved path.
+        CHECK(same_file(dir / "alias" / "new.db", dir / "sub" / "new.db"));
+        CHECK(same_file(dir / "sub" / ".." / "new.db", dir / "new.db"));
+        CHECK_FALSE(same_file(dir / "new.db", dir / "a.db"));
+        CHECK_FALSE(same_file(dir / "a.db-journal", dir / "a.db"));
+
+        // A relative path is taken from the current folder.
+        const fs::path here = fs::current_path();
+        fs::current_path(dir.path());
+        const bool relative_same = same_file("a.db", dir / "a.db");
+        fs::current_path(here);
+        CHECK(relative_same);
+    }
+
+    TEST_CASE("is_within: the folder itself and anything below it, however it is reached") {
+        TempDir dir;
+        fs::create_directories(dir / "migrations" / "core");
+        fs::create_directory_symlink(dir / "migrations" / "core", dir / "shortcut");
+        const fs::path core = dir / "migrations" / "core";
+
+        CHECK(is_within(core, core));
+        CHECK(is_within(dir / "migrations" / "core" / "", core));
+        CHECK(is_within(core / "0001_a.up.sql", core));
+        CHECK(is_within(core / "deeper" / "new" / "x.sql", core));
+        CHECK(is_within(dir / "shortcut" / "x.sql", core));
+        CHECK(is_within(dir / "migrations" / "other" / ".." / "core" / "x.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations" / "x.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations" / "core-schema.sql", core));
+        CHECK_FALSE(is_within(dir / "migrations", core));
+    }
+
     TEST_CASE("edit_distance counts insertions, deletions and substitutions") {
         CHECK(edit_distance("", "") == 0);
         CHECK(edit_distance("abc", "") == 3);
@@ -396,5 +442,21 @@ TEST_SUITE("util") {
             CHECK(slugify(c.description) == c.slug);
             CHECK((c.slug.empty() || is_slug(slugify(c.description))));
         }
+    }
+
+    TEST_CASE("printable escapes what a terminal would obey and nothing else") {
+        CHECK(printable("create users") == "create users");
+        CHECK(printable("x\x1b[2K\ry") == "x\\x1b[2K\\x0dy");
+        CHECK(printable(std::string_view("a\0b", 3)) == "a\\x00b");
+        CHECK(printable("bell\a del\x7f") == "bell\\x07 del\\x7f");
+        // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F), and bytes that are not UTF-8.
+        CHECK(printable("csi\xc2\x9b"
+                        "2J nel\xc2\x85") == "csi\\u{9b}2J nel\\u{85}");
+        CHECK(printable("lone\x9b cut\xc3") == "lone\\x9b cut\\xc3");
+        // Other text stays as it is, backslashes and U+00A0 and later included.
+        CHECK(printable("créer\xc2\xa0les \\x tables ✓") == "créer\xc2\xa0les \\x tables ✓");
+        // Line breaks and tabs: kept in multi-line text, escaped in a one-line field.
+        CHECK(printable("a\n\tb\r\n") == "a\n\tb\\x0d\n");
+        CHECK(printable("a\n\tb", Layout::OneLine) == "a\\x0a\\x09b");
     }
 }

@@ -43,7 +43,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     auto sets = load_sets(apps);
     auto connection =
         open_existing(context.project, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), context.project);
 
     Plan plan;
     for (const MigrationSet& set : sets) {

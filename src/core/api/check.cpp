@@ -29,7 +29,7 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadOnly);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<MigrationStatus> statuses;
     for (const MigrationSet& set : sets) {

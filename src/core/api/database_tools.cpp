@@ -15,7 +15,7 @@ std::string schema_of(const Project& project) {
     if (connection == nullptr)
         return {};
     try {
-        return dump_schema(connection->db());
+        return dump_schema(connection->db(), project.settings.state_table);
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the schema");
     }
@@ -30,7 +30,8 @@ MigrationResult restore_backup(Context context, const std::filesystem::path& bac
     if (!confirmed(context, auto_agree,
                    "Replace " + project.database.string() + " with " + backup.string() + "?"))
         return declined();
-    restore_database(project.database, backup, options);
+    restore_database(project.database, backup, options,
+                     CopyOptions{.cancel = context.cancel, .observer = &observer_of(context)});
     return {true, "Restored " + project.database.string() + " from " + backup.string() + "."};
 }
 

@@ -15,9 +15,11 @@ namespace strata {
 std::string schema_of(const Project& project);
 
 // Puts a backup (written by --backup) back in place of the project's database, after checking
-// it and asking "Replace <database> with <backup>?" (unless auto_agree). Throws Error(Database)
-// for a missing or damaged backup, Error(Busy) while another connection holds the database,
-// Error(Refused) when confirmation is needed and no one can be asked.
+// it and asking "Replace <database> with <backup>?" (unless auto_agree). The copy reports its
+// progress to the context's observer and stops at the context's cancel flag, leaving the
+// database as it was (Error(Interrupted)). Throws Error(Database) for a missing or damaged
+// backup, Error(Busy) while another connection holds the database, Error(Refused) when
+// confirmation is needed and no one can be asked.
 MigrationResult restore_backup(Context context, const std::filesystem::path& backup,
                                bool auto_agree = false);
 

@@ -22,7 +22,7 @@ MigrationResult GotoMigrationManager::run() {
     auto sets = load_sets(apps);
     auto connection =
         open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     const auto& rows = applied_of(applied, sets.front().app_name);
     Plan plan = plan_goto(sets.front(), rows, m_migration_id);

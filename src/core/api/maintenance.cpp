@@ -74,7 +74,7 @@ MigrationResult RepairMigrationManager::run() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<ChecksumUpdate> updates;
     std::string message;
@@ -104,7 +104,8 @@ MigrationResult RepairMigrationManager::run() {
                           " was modified."};
     }
     try {
-        StateStore(connection->db()).update_checksums(updates);
+        StateStore(connection->db(), m_context.project.settings.state_table)
+            .update_checksums(updates);
     } catch (...) {
         rethrow_as_error(connection->path(), "recording the new checksums");
     }
@@ -118,7 +119,7 @@ MigrationResult CleanMigrationManager::run() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<Drift> drifts;
     std::size_t count = 0;
@@ -148,7 +149,7 @@ MigrationResult CleanMigrationManager::run() {
             message += "Forgot " + label_of(*row) + "\n";
         }
     try {
-        StateStore(connection->db()).forget(keys);
+        StateStore(connection->db(), m_context.project.settings.state_table).forget(keys);
     } catch (...) {
         rethrow_as_error(connection->path(), "removing state rows");
     }

@@ -5,9 +5,11 @@
 #include "core/executor/backup.hpp"
 #include "core/executor/schema_dump.hpp"
 #include "core/loader/loader.hpp"
+#include "core/project/written_files.hpp"
 #include "core/state/state_store.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace strata::detail {
 
@@ -36,12 +38,12 @@ std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode)
 }
 
 // One read of the state table for every app: the whole cost of a run with nothing to do.
-AppliedByApp read_applied(const Connection* connection) {
+AppliedByApp read_applied(const Connection* connection, const Project& project) {
     AppliedByApp by_app;
     if (connection == nullptr)
         return by_app;
     try {
-        for (auto& row : StateStore(connection->db()).all_applied())
+        for (auto& row : StateStore(connection->db(), project.settings.state_table).all_applied())
             by_app[row.app_name].push_back(std::move(row));
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the state table");
@@ -112,6 +114,17 @@ std::string summary(const Plan& plan, const ExecutionReport& report) {
 
 namespace {
 
+// strata.toml's schema_file was checked when the project was loaded; a Project built in code,
+// or a --database override, gets the same rule here, before anything changes.
+void check_schema_file(const Project& project) {
+    const std::filesystem::path& schema_file = project.settings.schema_file;
+    if (schema_file.empty())
+        return;
+    if (auto problem = written_file_problem(project, schema_file))
+        throw Error(ErrorKind::Usage, "schema_file " + schema_file.string() + " " + *problem, {},
+                    written_file_hint("schema_file"));
+}
+
 // Rewrites the schema file when the run changed the database, even a run that then failed:
 // the file must describe the database as it is.
 void write_schema_if_changed(const Context& context, Connection& connection,
@@ -120,7 +133,7 @@ void write_schema_if_changed(const Context& context, Connection& connection,
     if (schema_file.empty() || report.done == 0)
         return;
     try {
-        write_schema_file(connection.db(), schema_file);
+        write_schema_file(connection.db(), schema_file, context.project.settings.state_table);
     } catch (...) {
         rethrow_as_error(connection.path(), "writing the schema file " + schema_file.string());
     }
@@ -136,13 +149,19 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     // configure_for_migrating checks too, but only after the file exists: refused settings
     // must leave no empty database behind.
     check_settings(settings);
+    check_schema_file(context.project);
     if (!existed)
         connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
                                                   database_options(context.project));
     configure_for_migrating(*connection, settings);
+    // Held until the run ends, so that no concurrent run prunes this run's backup meanwhile.
+    std::optional<WrittenBackup> backup;
     if (settings.backup && existed) {
-        const auto path = backup_database(*connection, settings.keep_backups);
-        observer_of(context).on_backup_created(connection->path().string(), path.string());
+        backup.emplace(backup_database(
+            *connection, settings.keep_backups,
+            CopyOptions{.cancel = context.cancel, .observer = &observer_of(context)}));
+        observer_of(context).on_backup_created(connection->path().string(),
+                                               backup->path().string());
     }
 
     ExecutorOptions options;
@@ -150,6 +169,7 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     options.foreign_keys = settings.foreign_keys;
     options.transaction = settings.transaction;
     options.cancel = context.cancel;
+    options.state_table = settings.state_table;
     Executor executor(connection->db(), observer_of(context), options);
     try {
         executor.run(plan, &planned_from);

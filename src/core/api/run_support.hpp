@@ -25,8 +25,9 @@ DatabaseOptions database_options(const Project& project);
 // preview or a declined prompt leave no file behind.
 std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode);
 
-// Every app's applied migrations from one read of the state table (empty without a database).
-AppliedByApp read_applied(const Connection* connection);
+// Every app's applied migrations from one read of the project's state table (empty without a
+// database).
+AppliedByApp read_applied(const Connection* connection, const Project& project);
 const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, const std::string& app);
 
 // Reads, checks and hashes every app's files before the database is touched.

@@ -58,7 +58,7 @@ MigrationResult SyncMigrationManager::run() {
     auto apps = project.select_apps(m_app_name); // dependency order for "all"
     auto sets = load_sets(apps);
     auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get());
+    const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Plan and check everything before the database is touched: a refusal changes nothing.
     std::vector<Drift> drifts;

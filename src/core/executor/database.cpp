@@ -377,4 +377,8 @@ void configure_for_migrating(Connection& connection, const Settings& settings) {
     }
 }
 
+std::string_view linked_sqlite_version() {
+    return sqlite3_libversion();
+}
+
 } // namespace strata

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace SQLite {
 class Database;
@@ -98,6 +99,9 @@ void check_connection_state(SQLite::Database& db, const ConnectionState& expecte
                             const std::string& before);
 
 struct Settings;
+
+// The version of the SQLite library in use (sqlite3_libversion), e.g. "3.40.1".
+std::string_view linked_sqlite_version();
 
 // Prepares a connection for migrating, outside any transaction: sets journal_mode when the
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running

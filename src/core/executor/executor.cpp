@@ -6,6 +6,7 @@
 #include "core/executor/foreign_keys.hpp"
 #include "core/executor/sql_policy.hpp"
 #include "core/executor/sql_runner.hpp"
+#include "core/executor/state_table_guard.hpp"
 #include "core/loader/loader.hpp"
 #include "core/state/state_store.hpp"
 #include "util/text.hpp"
@@ -193,9 +194,16 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         const SqlSections sections = split_after_commit(step.sql);
         const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred;
         TouchedTables touched;
-        SqlRun run{source_name(step), 1, SqlPhase::InTransaction, deferred ? &touched : nullptr};
+        std::vector<DefinedObject> defined;
+        SqlRun run{source_name(step),       1,
+                   SqlPhase::InTransaction, deferred ? &touched : nullptr,
+                   m_options.state_table,   &defined};
         try {
+            // What the migration leaves behind for later (triggers, views, the sequence row)
+            // is checked before COMMIT, where it can still be rolled back.
+            const StateTableGuard guard(m_db, state);
             run_migration_sql(m_db, sections.in_transaction, run);
+            guard.check(defined, SourceLocation{source_name(step)});
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);
@@ -236,9 +244,9 @@ void Executor::run_after_commit(const Step& step) {
         return;
     reset_connection("the after-commit section of " + step.label());
     try {
-        run_migration_sql(
-            m_db, sections.after_commit,
-            SqlRun{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr});
+        run_migration_sql(m_db, sections.after_commit,
+                          SqlRun{source_name(step), sections.after_commit_line,
+                                 SqlPhase::AfterCommit, nullptr, m_options.state_table});
     } catch (const Error& e) {
         // A file-level failure (I/O error, disk full, locked) keeps its kind and exit code; the
         // message still says the migration itself stays done.
@@ -296,7 +304,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
 }
 
 void Executor::run_each(const Plan& plan) {
-    StateStore state(m_db);
+    StateStore state(m_db, m_options.state_table);
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
         const Step& step = plan.steps[i];
         if (cancelled())
@@ -318,7 +326,7 @@ void Executor::run_each(const Plan& plan) {
 }
 
 void Executor::run_as_one(const Plan& plan) {
-    StateStore state(m_db);
+    StateStore state(m_db, m_options.state_table);
     std::vector<const Step*> done;
     {
         SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);

@@ -26,6 +26,7 @@ struct ExecutorOptions {
     ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
     TransactionScope transaction = TransactionScope::Each;
     const std::atomic<bool>* cancel = nullptr; // when it becomes true, the run stops
+    std::string state_table = std::string(k_default_state_table); // Settings::state_table
 };
 
 struct ExecutionReport {

@@ -26,6 +26,11 @@ class RunObserver {
     virtual void on_file_removed(std::string_view) {}
     // A backup of `database` was written to `backup` before the run's first change.
     virtual void on_backup_created(std::string_view /*database*/, std::string_view /*backup*/) {}
+    // A backup (database -> backup) or a restore (backup -> database) has copied `pages_done`
+    // of `pages_total` pages; called after each chunk, the last time with done == total. For a
+    // backup, `to` is the name it gets unless that name is taken by then.
+    virtual void on_backup_progress(std::string_view /*from*/, std::string_view /*to*/,
+                                    long long /*pages_done*/, long long /*pages_total*/) {}
     // The schema file was rewritten after a run that changed the database.
     virtual void on_schema_written(std::string_view) {}
 };

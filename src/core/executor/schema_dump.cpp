@@ -2,7 +2,7 @@
 #include "core/executor/schema_dump.hpp"
 
 #include "core/error.hpp"
-#include "core/state/state_store.hpp"
+#include "core/project/written_files.hpp"
 #include "util/file_writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -54,10 +54,10 @@ std::set<std::string> shadow_tables(SQLite::Database& db) {
 
 } // namespace
 
-std::string dump_schema(SQLite::Database& db) {
+std::string dump_schema(SQLite::Database& db, std::string_view state_table) {
     const std::set<std::string> shadows = shadow_tables(db);
     SQLite::Statement query(db, k_schema_query);
-    query.bind(1, std::string(StateStore::k_table));
+    query.bind(1, std::string(state_table));
     std::string out;
     while (query.executeStep()) {
         if (shadows.contains(query.getColumn(0).getString()))
@@ -70,8 +70,16 @@ std::string dump_schema(SQLite::Database& db) {
     return out;
 }
 
-void write_schema_file(SQLite::Database& db, const fs::path& path) {
-    const std::string schema = dump_schema(db);
+void write_schema_file(SQLite::Database& db, const fs::path& path, std::string_view state_table) {
+    // The last line of defence, where the write happens: whoever called, the schema never
+    // replaces the database it describes or a file SQLite keeps beside it.
+    Project own_files;
+    own_files.database = db.getFilename();
+    if (auto problem = written_file_problem(own_files, path))
+        throw Error(ErrorKind::Usage,
+                    "refusing to write the schema file " + path.string() + ": it " + *problem, {},
+                    written_file_hint("schema_file"));
+    const std::string schema = dump_schema(db, state_table);
     std::error_code error;
     if (path.has_parent_path()) {
         fs::create_directories(path.parent_path(), error);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/executor/sql_policy.hpp"
 
-#include "core/state/state_store.hpp"
-
 #include <sqlite3.h>
 #include <strings.h>
 
@@ -28,13 +26,20 @@
 //  - a /* comment never closed (runner), because SQLite would silently skip the rest.
 // In the migration proper, inside the transaction strata runs it in:
 //  - writing to, dropping or altering strata's state table, or indexing it or putting a
-//    trigger on it;
+//    trigger on it (a temp trigger too: it would fire on strata's own writes);
+//  - creating a table or view of the state table's name, even with IF NOT EXISTS (which
+//    would silently create nothing);
+//  - leaving behind a trigger or view whose body writes or reads the state table, a trigger
+//    that writes sqlite_sequence, or a changed sqlite_sequence row of the state table: SQLite
+//    authorizes trigger and view bodies only when they run, so state_table_guard.cpp checks
+//    these before COMMIT;
 //  - VACUUM (runner): it cannot run inside a transaction;
 //  - a statement that ended the transaction anyway (runner, checked after each statement).
 // In an after-commit section, which runs after the migration was recorded as applied:
 //  - changing data or schema in the main database (SQLite's statistics tables excepted, which
 //    ANALYZE writes), so that nothing changes what the recorded migration did.
-// Temp objects are the migration's own business and allowed, except a trigger on the state table.
+// Temp objects are the migration's own business and allowed, except a trigger on the state table
+// or one whose body reaches it; the executor drops them before the next migration.
 
 namespace strata {
 
@@ -43,10 +48,6 @@ namespace {
 bool equals_nocase(const char* a, std::string_view b) {
     return a != nullptr && std::string_view(a).size() == b.size() &&
            ::strncasecmp(a, b.data(), b.size()) == 0;
-}
-
-bool is_state_table(const char* table) {
-    return equals_nocase(table, StateStore::k_table);
 }
 
 bool is_internal(const char* table) {
@@ -220,6 +221,20 @@ const char* Authorizer::refusal_hint() const {
                  "and the like";
 }
 
+// A project whose own table has the state table's name (TypeORM, Laravel and others call theirs
+// "migrations") must rename it or move strata's record; the message says both.
+std::string Authorizer::name_clash(const char* verb) const {
+    return "a migration must not " + std::string(verb) + " a table named \"" + m_state_table +
+           "\": that is strata's state table, where it records applied migrations; rename the "
+           "project's table, or set state_table = \"...\" in strata.toml to keep strata's "
+           "record under another name";
+}
+
+// SQLite compares table names without regard to letter case, and so does this.
+bool Authorizer::is_state_table(const char* table) const {
+    return equals_nocase(table, m_state_table);
+}
+
 // SQLite asks about every action a statement would take while preparing it, including the
 // actions of the triggers it would fire.
 int Authorizer::decide(int action, const char* a1, const char* a2, const char* database) {
@@ -275,30 +290,44 @@ int Authorizer::decide_in_transaction(int action, const char* a1, const char* a2
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:
-    case SQLITE_DROP_TABLE:
         if (main_db && is_state_table(a1))
-            return deny("a migration must not write to strata's state table \"migrations\"");
+            return deny("a migration must not write to strata's state table \"" + m_state_table +
+                        "\"");
         if (main_db)
             // Every write may remove keys: an INSERT or UPDATE with REPLACE conflict
             // resolution deletes the rows it collides with.
-            touch(a1, action != SQLITE_DELETE && action != SQLITE_DROP_TABLE, true);
+            touch(a1, action != SQLITE_DELETE, true);
+        break;
+    case SQLITE_DROP_TABLE:
+        if (main_db && is_state_table(a1))
+            return deny(name_clash("drop"));
+        if (main_db)
+            touch(a1, false, true);
         break;
     case SQLITE_CREATE_TABLE:
-        if (main_db)
+    case SQLITE_CREATE_VIEW:
+        // SQLite asks before it looks whether the name is taken, so this also catches CREATE
+        // ... IF NOT EXISTS, which would otherwise create nothing and leave the project's later
+        // statements working on strata's table (a project table named "migrations" is common).
+        // CREATE INDEX and CREATE VIRTUAL TABLE check the name first: the former fails loudly,
+        // the latter with IF NOT EXISTS does nothing, and then any write to it is refused.
+        if (main_db && is_state_table(a1))
+            return deny(name_clash("create"));
+        if (main_db && action == SQLITE_CREATE_TABLE)
             touch(a1, true, false);
         break;
     case SQLITE_ALTER_TABLE: // a1 is the database, a2 the table
         if (equals_nocase(a1, "main")) {
             if (is_state_table(a2))
-                return deny("a migration must not change strata's state table "
-                            "\"migrations\"");
+                return deny(name_clash("alter"));
             touch(a2, true, true);
         }
         break;
     case SQLITE_CREATE_INDEX:
     case SQLITE_CREATE_TRIGGER: // a2 is the table
         if (main_db && is_state_table(a2))
-            return deny("a migration must not change strata's state table \"migrations\"");
+            return deny("a migration must not change strata's state table \"" + m_state_table +
+                        "\"");
         break;
     default:
         break;
@@ -312,7 +341,8 @@ int Authorizer::decide_after_commit(int action, const char* a1, const char* a2, 
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:
-        // ANALYZE keeps its statistics in sqlite_stat tables; sqlite_sequence holds data.
+        // ANALYZE keeps its statistics in sqlite_stat tables. sqlite_sequence is not among
+        // them: it holds the next id of every AUTOINCREMENT table, the state table's too.
         if (main_db && (!is_internal(a1) || equals_nocase(a1, "sqlite_sequence")))
             return deny("an after-commit section must not change data (it runs outside the "
                         "migration's transaction)");
@@ -341,8 +371,9 @@ int Authorizer::decide_after_commit(int action, const char* a1, const char* a2, 
 
 // ---- the mechanics of being SQLite's authorizer ----
 
-Authorizer::Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched)
-    : m_db(db), m_phase(phase), m_touched(touched) {
+Authorizer::Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched,
+                       std::string_view state_table)
+    : m_db(db), m_phase(phase), m_touched(touched), m_state_table(state_table) {
     sqlite3_set_authorizer(m_db, &callback, this);
 }
 
@@ -376,7 +407,14 @@ void Authorizer::resume() {
 
 int Authorizer::callback(void* self, int action, const char* a1, const char* a2,
                          const char* database, const char*) {
-    return static_cast<Authorizer*>(self)->decide(action, a1, a2, database);
+    auto* authorizer = static_cast<Authorizer*>(self);
+    // Where each trigger and view was defined, so the check before COMMIT
+    // (state_table_guard.hpp) can point at the statement.
+    if ((action == SQLITE_CREATE_TRIGGER || action == SQLITE_CREATE_TEMP_TRIGGER ||
+         action == SQLITE_CREATE_VIEW || action == SQLITE_CREATE_TEMP_VIEW) &&
+        a1 != nullptr)
+        authorizer->m_defined.emplace_back(a1);
+    return authorizer->decide(action, a1, a2, database);
 }
 
 int Authorizer::deny(std::string why) {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -35,9 +36,10 @@ bool vacuum_writes_elsewhere(sqlite3* db, std::string_view statement);
 // SQLite's authorizer, installed on `db` for as long as it lives: while a migration's
 // statements are prepared it denies what strata refuses in `phase` (see sql_policy.cpp for the
 // rules) and records the tables each statement touches in `touched` (when not null).
+// `state_table` names strata's state table (Settings::state_table).
 class Authorizer {
   public:
-    Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched);
+    Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched, std::string_view state_table);
     ~Authorizer();
     Authorizer(const Authorizer&) = delete;
     Authorizer& operator=(const Authorizer&) = delete;
@@ -53,7 +55,12 @@ class Authorizer {
 
     // Why the last statement was denied, or "" when it was not; reset() clears it.
     const std::string& refusal() const { return m_refusal; }
-    void reset() { m_refusal.clear(); }
+    // The triggers and views the last statement creates (by name), for messages about them.
+    const std::vector<std::string>& defined() const { return m_defined; }
+    void reset() {
+        m_refusal.clear();
+        m_defined.clear();
+    }
     // What to tell the user about a denied statement in this phase.
     const char* refusal_hint() const;
 
@@ -64,13 +71,17 @@ class Authorizer {
     int decide_in_transaction(int action, const char* a1, const char* a2, bool main_db);
     int decide_after_commit(int action, const char* a1, const char* a2, bool main_db);
     int deny(std::string why);
+    bool is_state_table(const char* table) const;
+    std::string name_clash(const char* verb) const;
     void touch(const char* table, bool rows_written, bool keys_removed);
 
     sqlite3* m_db;
     SqlPhase m_phase;
     TouchedTables* m_touched;
+    std::string m_state_table;
     std::string m_refusal;
     long m_questions = 0;
+    std::vector<std::string> m_defined;
 };
 
 } // namespace strata

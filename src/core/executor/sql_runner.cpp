@@ -28,7 +28,7 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const s
 
 void run_migration_sql(SQLite::Database& database, std::string_view sql, const SqlRun& run) {
     sqlite3* db = database.getHandle();
-    Authorizer authorizer(db, run.phase, run.touched);
+    Authorizer authorizer(db, run.phase, run.touched, run.state_table);
     const bool in_transaction = run.phase == SqlPhase::InTransaction;
     const std::string& path = run.path;
     const char* const begin = sql.data();
@@ -62,7 +62,8 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                                               failure_hint
                                         : failure_hint,
                             .busy_hint = "",
-                            .where = {path, position.line(), position.column()}});
+                            .where = {path, position.line(), position.column()},
+                            .database = database.getFilename()});
     };
 
     auto refuse = [&](const RunnerRefusal& refusal) {
@@ -98,6 +99,9 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                      prepared);
             fail_statement();
         }
+        if (run.defined != nullptr)
+            for (const std::string& name : authorizer.defined())
+                run.defined->push_back({name, {path, position.line(), position.column()}});
         if (statement == nullptr) { // a lone ';' (or only a comment) was there
             if (tail == nullptr || tail <= at)
                 break;

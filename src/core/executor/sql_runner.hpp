@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/error.hpp"
+#include "core/project/settings.hpp"
+
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace SQLite {
 class Database;
@@ -27,11 +31,19 @@ struct TouchedTables {
     std::set<std::string> keys_removed;
 };
 
+// A trigger or view the SQL created, and where its CREATE statement starts.
+struct DefinedObject {
+    std::string name;
+    SourceLocation where;
+};
+
 struct SqlRun {
     std::string path;   // for messages: the file the SQL came from
     int first_line = 1; // the line of `path` the SQL starts on
     SqlPhase phase = SqlPhase::InTransaction;
     TouchedTables* touched = nullptr; // when set, filled as statements are prepared
+    std::string_view state_table = k_default_state_table; // the table the policy protects
+    std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
 };
 
 // Runs a migration's SQL statement by statement with SQLite's own parser. In both phases it

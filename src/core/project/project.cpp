@@ -3,6 +3,7 @@
 
 #include "core/project/database_path.hpp"
 #include "core/project/toml_workaround.hpp"
+#include "core/project/written_files.hpp"
 
 // toml++ is used header-only (this is the one file that includes it), so the binary does not
 // need libtomlplusplus.so at run time.
@@ -124,6 +125,7 @@ struct Document {
     Project project;
     std::vector<ParsedApp> apps;
     std::unordered_map<std::string, std::size_t> app_index; // name -> position in apps
+    SourceLocation schema_file_at;                          // the schema_file value, if any
 };
 
 [[noreturn]] void wrong_type(std::string_view key, std::string_view expected,
@@ -370,6 +372,29 @@ void apply_keep_backups(const toml::node& value, const Context& context, Documen
 
 void apply_schema_file(const toml::node& value, const Context& context, Document& document) {
     document.project.settings.schema_file = path_value("schema_file", value, context);
+    document.schema_file_at = context.at(value);
+}
+
+// Run once every key is read (the database may come after schema_file) and the folders are
+// known to exist, so that links and ".." are resolved as the run will see them. The library
+// checks again before it writes, for a Project built in code or a --database override.
+void check_schema_file(const Document& document) {
+    const Project& project = document.project;
+    const std::filesystem::path& schema_file = project.settings.schema_file;
+    if (schema_file.empty())
+        return;
+    if (auto problem = written_file_problem(project, schema_file))
+        throw Error(ErrorKind::ProjectFile,
+                    "`schema_file` " + in_quotes(schema_file.string()) + " " + *problem,
+                    document.schema_file_at, written_file_hint("schema_file"));
+}
+
+void apply_state_table(const toml::node& value, const Context& context, Document& document) {
+    const std::string& name = require_string("state_table", value, context);
+    if (auto problem = state_table_problem(name))
+        throw Error(ErrorKind::ProjectFile, std::move(*problem), context.at(value),
+                    "for example state_table = \"strata_migrations\"");
+    document.project.settings.state_table = name;
 }
 
 constexpr KeyRule<Document> k_top_level_keys[] = {
@@ -384,6 +409,7 @@ constexpr KeyRule<Document> k_top_level_keys[] = {
     {"backup", &apply_backup, {}, {}},
     {"keep_backups", &apply_keep_backups, {}, {}},
     {"schema_file", &apply_schema_file, {}, {}},
+    {"state_table", &apply_state_table, {}, {}},
     {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
      "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
 };
@@ -642,6 +668,7 @@ Project load_project(const std::filesystem::path& file, const EnvLookup& env) {
             throw Error(ErrorKind::ProjectFile, subject + " is not a directory", app.migrations_at,
                         "`migrations` must name a folder of .up.sql/.down.sql files");
     }
+    check_schema_file(document);
     return document.project;
 }
 

@@ -3,6 +3,9 @@
 
 #include "core/error.hpp"
 
+#include <strings.h>
+
+#include <algorithm>
 #include <limits>
 #include <span>
 
@@ -188,6 +191,28 @@ std::optional<std::string> busy_timeout_ms_problem(std::int64_t value) {
            std::to_string(value);
 }
 
+// Only a plain identifier: the name goes into the SQL of the state store (quoted, but never
+// holding a quote to escape), into messages and into the authorizer's comparisons. SQLite
+// reserves names starting with sqlite_ for itself.
+std::optional<std::string> state_table_problem(std::string_view name) {
+    auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const bool plain =
+        !name.empty() && letter(name.front()) &&
+        std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || digit(c); });
+    if (!plain)
+        return "`state_table` must be a plain name (letters, digits and \"_\", not starting "
+               "with a digit), found \"" +
+               std::string(name) + "\"";
+    if (name.size() >= 7 && ::strncasecmp(name.data(), "sqlite_", 7) == 0)
+        return "`state_table` must not start with \"sqlite_\" (SQLite reserves those names), "
+               "found \"" +
+               std::string(name) + "\"";
+    return std::nullopt;
+}
+
 void check_settings(const Settings& settings) {
     check_enum<ForeignKeyMode>("foreign_keys", k_foreign_keys, settings.foreign_keys);
     check_enum<OutOfOrder>("out_of_order", k_out_of_order, settings.out_of_order);
@@ -196,6 +221,8 @@ void check_settings(const Settings& settings) {
         check_enum<JournalMode>("journal_mode", k_journal_mode, settings.journal_mode);
     check_enum<Synchronous>("synchronous", k_synchronous, settings.synchronous);
     if (auto problem = keep_backups_problem(settings.keep_backups))
+        throw Error(ErrorKind::Usage, std::move(*problem));
+    if (auto problem = state_table_problem(settings.state_table))
         throw Error(ErrorKind::Usage, std::move(*problem));
 }
 

@@ -37,6 +37,9 @@ enum class JournalMode {
 // no value here: a migration reported as applied must survive a power cut.
 enum class Synchronous { Full, Extra };
 
+// The name of strata's state table when strata.toml sets none (the name strata always used).
+inline constexpr std::string_view k_default_state_table = "migrations";
+
 // The safety settings of strata.toml (top-level keys); the CLI may override some.
 struct Settings {
     ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
@@ -47,6 +50,9 @@ struct Settings {
     bool backup = false;               // copy the database before the first change of a run
     int keep_backups = 3;              // backups kept per database (1..1000); older ones go
     std::filesystem::path schema_file; // "" = none; else written after every changing run
+    // The table strata records applied migrations in, in the main database: a plain
+    // identifier (see state_table_problem), so a project's own table can keep its name.
+    std::string state_table = std::string(k_default_state_table);
 };
 
 // What reading one setting's text gives: the value, or why there is none.
@@ -80,10 +86,13 @@ std::string_view name_of(Synchronous level);
 // when `value` is allowed, else the message saying why not ("`keep_backups` must be ...").
 std::optional<std::string> keep_backups_problem(std::int64_t value);
 std::optional<std::string> busy_timeout_ms_problem(std::int64_t value);
+// The rule for `state_table`: nullopt for a plain identifier ([A-Za-z_][A-Za-z0-9_]*) that
+// does not start with "sqlite_" (any case), else the message saying why not.
+std::optional<std::string> state_table_problem(std::string_view name);
 
 // Checks what strata.toml could never produce: an enum field holding a value outside its type
-// (a cast in a library caller) or keep_backups out of range. Throws Error(Usage) naming the
-// setting.
+// (a cast in a library caller), keep_backups out of range or a state_table name that is not a
+// plain identifier. Throws Error(Usage) naming the setting.
 void check_settings(const Settings& settings);
 
 } // namespace strata

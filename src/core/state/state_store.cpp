@@ -2,6 +2,7 @@
 #include "core/state/state_store.hpp"
 
 #include "core/error.hpp"
+#include "core/project/settings.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -15,9 +16,20 @@ namespace {
 // strata's table from another tool's and records the layout version without a second table.
 constexpr std::string_view k_marker = "-- strata state table v";
 
+// The table's name is the one piece of SQL text here that comes from the project file. It is
+// safe to put into SQL: state_table_problem (checked by the constructor, whoever built the
+// Settings) lets through only letters, digits and "_", so the name can hold no quote, and it
+// is quoted as an identifier, so a name that is also an SQL keyword ("order") still names a
+// table. Values, as everywhere, are bound.
+std::string qualified_name(std::string_view table) {
+    if (auto problem = state_table_problem(table))
+        throw Error(ErrorKind::Usage, std::move(*problem));
+    return "main.\"" + std::string(table) + "\"";
+}
+
 // Written exactly as stored; the marker comment must stay on the first line.
-std::string create_statement() {
-    return "CREATE TABLE IF NOT EXISTS main.migrations ( " + std::string(k_marker) +
+std::string create_statement(const std::string& qualified) {
+    return "CREATE TABLE IF NOT EXISTS " + qualified + " ( " + std::string(k_marker) +
            std::to_string(StateStore::k_current_version) +
            "\n"
            "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -32,10 +44,11 @@ std::string create_statement() {
 }
 
 constexpr const char* k_select_columns =
-    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM main.migrations";
+    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM ";
 
 // The table may have been edited by hand, so a row's id is checked like any untrusted input.
-AppliedMigration read_row(SQLite::Statement& query, const std::string& database) {
+AppliedMigration read_row(SQLite::Statement& query, const std::string& database,
+                          const std::string& table) {
     AppliedMigration row;
     row.row_id = query.getColumn(0).getInt64();
     row.app_name = query.getColumn(1).getString();
@@ -47,8 +60,8 @@ AppliedMigration read_row(SQLite::Statement& query, const std::string& database)
                         "\" (row id " + std::to_string(row.row_id) + ", app \"" + row.app_name +
                         "\")",
                     {},
-                    "strata records ids as ASCII digits; correct or delete that row of the "
-                    "migrations table");
+                    "strata records ids as ASCII digits; correct or delete that row of the " +
+                        table + " table");
     row.migration_id = std::move(*parsed);
     row.description = query.getColumn(3).getString();
     row.checksum = query.getColumn(4).getString();
@@ -59,22 +72,24 @@ AppliedMigration read_row(SQLite::Statement& query, const std::string& database)
 
 } // namespace
 
-StateStore::StateStore(SQLite::Database& db) : m_db(db) {}
+StateStore::StateStore(SQLite::Database& db, std::string_view table)
+    : m_db(db), m_table(table), m_qualified(qualified_name(table)) {}
 
 bool StateStore::exists() const {
     SQLite::Statement query(m_db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND "
-                                  "name = 'migrations' COLLATE NOCASE");
+                                  "name = ? COLLATE NOCASE");
+    query.bind(1, m_table);
     if (!query.executeStep())
         return false;
     const std::string sql = query.getColumn(0).getString();
     const auto marker = sql.find(k_marker);
     if (marker == std::string::npos)
         throw Error(ErrorKind::Database,
-                    "the database " + m_db.getFilename() +
-                        " already has a table \"migrations\" that strata did not create",
+                    "the database " + m_db.getFilename() + " already has a table \"" + m_table +
+                        "\" that strata did not create",
                     {},
-                    "another migration tool owns it; use a separate database, or rename that "
-                    "table if it is no longer used");
+                    "another migration tool (or the project) owns it; set state_table = "
+                    "\"...\" in strata.toml to keep strata's record in a table of another name");
     const int version = std::atoi(sql.c_str() + marker + k_marker.size());
     if (version > k_current_version)
         throw Error(ErrorKind::Database,
@@ -87,16 +102,16 @@ bool StateStore::exists() const {
 
 void StateStore::create_if_missing() const {
     if (!exists())
-        m_db.exec(create_statement());
+        m_db.exec(create_statement(m_qualified));
 }
 
 std::vector<AppliedMigration> StateStore::all_applied() const {
     std::vector<AppliedMigration> rows;
     if (!exists())
         return rows;
-    SQLite::Statement query(m_db, std::string(k_select_columns) + " ORDER BY id");
+    SQLite::Statement query(m_db, k_select_columns + m_qualified + " ORDER BY id");
     while (query.executeStep())
-        rows.push_back(read_row(query, m_db.getFilename()));
+        rows.push_back(read_row(query, m_db.getFilename(), m_table));
     return rows;
 }
 
@@ -105,24 +120,26 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
     if (!exists())
         return rows;
     SQLite::Statement query(m_db,
-                            std::string(k_select_columns) + " WHERE app_name = ? ORDER BY id");
+                            k_select_columns + m_qualified + " WHERE app_name = ? ORDER BY id");
     query.bind(1, std::string(app_name));
     while (query.executeStep())
-        rows.push_back(read_row(query, m_db.getFilename()));
+        rows.push_back(read_row(query, m_db.getFilename(), m_table));
     return rows;
 }
 
 bool StateStore::is_applied(std::string_view app_name, const MigrationId& migration_id) const {
-    SQLite::Statement query(m_db, "SELECT 1 FROM main.migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement query(m_db,
+                            "SELECT 1 FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
     query.bind(1, std::string(app_name));
     query.bind(2, migration_id.text());
     return query.executeStep();
 }
 
 void StateStore::record(const NewStateRow& row) const {
-    SQLite::Statement insert(m_db, "INSERT INTO main.migrations (app_name, name, description, "
-                                   "checksum, down_sql, ran_on) VALUES (?, ?, ?, ?, ?, "
-                                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+    SQLite::Statement insert(m_db, "INSERT INTO " + m_qualified +
+                                       " (app_name, name, description, checksum, down_sql, "
+                                       "ran_on) VALUES (?, ?, ?, ?, ?, "
+                                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
     insert.bind(1, row.app_name);
     insert.bind(2, row.migration_id.text());
     insert.bind(3, row.description);
@@ -132,7 +149,8 @@ void StateStore::record(const NewStateRow& row) const {
 }
 
 void StateStore::remove(std::string_view app_name, const MigrationId& migration_id) const {
-    SQLite::Statement erase(m_db, "DELETE FROM main.migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement erase(m_db,
+                            "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
     erase.bind(1, std::string(app_name));
     erase.bind(2, migration_id.text());
     erase.exec();
@@ -142,8 +160,9 @@ std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& upda
     if (updates.empty())
         return 0;
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement update(m_db, "UPDATE main.migrations SET checksum = ?, down_sql = ? WHERE "
-                                   "app_name = ? AND name = ? AND checksum = ?");
+    SQLite::Statement update(m_db, "UPDATE " + m_qualified +
+                                       " SET checksum = ?, down_sql = ? WHERE app_name = ? AND "
+                                       "name = ? AND checksum = ?");
     std::size_t changed = 0;
     for (const ChecksumUpdate& entry : updates) {
         update.bind(1, entry.checksum);
@@ -162,7 +181,8 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
     if (migrations.empty())
         return 0;
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement erase(m_db, "DELETE FROM main.migrations WHERE app_name = ? AND name = ?");
+    SQLite::Statement erase(m_db,
+                            "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
     std::size_t deleted = 0;
     for (const MigrationKey& key : migrations) {
         erase.bind(1, key.app_name);
@@ -172,6 +192,20 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
     }
     transaction.commit();
     return deleted;
+}
+
+// SQLite creates sqlite_sequence with the first AUTOINCREMENT table; before that there is
+// nothing to read. Letter case is ignored so that a planted row "MIGRATIONS" counts too.
+std::vector<SequenceRow> StateStore::sequence_rows() const {
+    std::vector<SequenceRow> rows;
+    if (!m_db.tableExists("sqlite_sequence"))
+        return rows;
+    SQLite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
+                                  "= ? COLLATE NOCASE ORDER BY rowid");
+    query.bind(1, m_table);
+    while (query.executeStep())
+        rows.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getString()});
+    return rows;
 }
 
 } // namespace strata

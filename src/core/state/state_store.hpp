@@ -5,6 +5,7 @@
 #include "core/state/applied_migration.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,17 +41,28 @@ struct MigrationKey {
     MigrationId migration_id;
 };
 
-// Owns every statement that touches strata's state table (`migrations`). Callers manage
-// transactions, except for the batch edits of repair and clean, which take the write lock
-// themselves; every read and delete is scoped by app.
+// One row of sqlite_sequence, the table where AUTOINCREMENT keeps each table's largest id.
+struct SequenceRow {
+    std::int64_t rowid = 0;
+    std::string seq; // as SQLite quotes it (quote(seq)), whatever type a writer gave it
+    bool operator==(const SequenceRow&) const = default;
+};
+
+// Owns every statement that touches strata's state table (Settings::state_table, by default
+// `migrations`). Callers manage transactions, except for the batch edits of repair and clean,
+// which take the write lock themselves; every read and delete is scoped by app.
 class StateStore {
   public:
-    static constexpr std::string_view k_table = "migrations";
     // Version of the table's layout, written into its CREATE statement so a later strata can
     // recognise and upgrade it.
     static constexpr int k_current_version = 1;
 
-    explicit StateStore(SQLite::Database& db);
+    // `table` is the state table's name (Settings::state_table). Throws Error(Usage) when it is
+    // not a plain identifier (state_table_problem).
+    StateStore(SQLite::Database& db, std::string_view table);
+
+    // The state table's name, as configured.
+    const std::string& table() const { return m_table; }
 
     // True when the state table exists. Throws Error(Database) when a table of that name exists
     // but was not created by strata (another tool's), or by a newer strata.
@@ -79,8 +91,15 @@ class StateStore {
     // theirs. Returns the number of rows deleted.
     std::size_t forget(const std::vector<MigrationKey>& migrations) const;
 
+    // The rows of sqlite_sequence that name the state table (any letter case), by rowid; empty
+    // when there are none. AUTOINCREMENT takes the table's next id from there, so the executor
+    // compares them before and after a migration's SQL.
+    std::vector<SequenceRow> sequence_rows() const;
+
   private:
     SQLite::Database& m_db;
+    std::string m_table;
+    std::string m_qualified; // main."<table>", for the SQL
 };
 
 } // namespace strata

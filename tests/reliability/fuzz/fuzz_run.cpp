@@ -210,7 +210,7 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
 
     std::vector<strata::AppliedMigration> applied;
     try {
-        applied = strata::StateStore(db).applied(k_app);
+        applied = strata::StateStore(db, strata::k_default_state_table).applied(k_app);
     } catch (const strata::Error&) {
         return; // the migrations left a state table strata refuses to read
     } catch (const SQLite::Exception&) {

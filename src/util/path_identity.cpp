@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include "util/path_identity.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+namespace strata::util {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Identity = std::pair<dev_t, ino_t>;
+
+// stat(), which follows links: a link to a file is that file.
+std::optional<Identity> identity_of(const fs::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0)
+        return std::nullopt;
+    return Identity{info.st_dev, info.st_ino};
+}
+
+} // namespace
+
+fs::path resolved_path(const fs::path& path) {
+    std::error_code error;
+    fs::path absolute = fs::absolute(path, error);
+    if (error)
+        absolute = path;
+    fs::path resolved = fs::weakly_canonical(absolute, error);
+    if (error)
+        resolved = absolute.lexically_normal();
+    // "dir/" and "dir" are one folder.
+    while (!resolved.has_filename() && resolved.has_relative_path())
+        resolved = resolved.parent_path();
+    return resolved;
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    if (resolved_path(a) == resolved_path(b))
+        return true;
+    const std::optional<Identity> first = identity_of(a);
+    return first && first == identity_of(b);
+}
+
+bool is_within(const fs::path& path, const fs::path& folder) {
+    const fs::path inner = resolved_path(path);
+    const fs::path outer = resolved_path(folder);
+    // Compared element by element, so that "/a/bc" is not inside "/a/b".
+    if (std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end()).first == outer.end())
+        return true;
+    const std::optional<Identity> folder_identity = identity_of(folder);
+    if (!folder_identity)
+        return false;
+    for (fs::path above = inner;; above = above.parent_path()) {
+        if (identity_of(above) == folder_identity)
+            return true;
+        if (above == above.parent_path())
+            return false;
+    }
+}
+
+} // namespace strata::util
