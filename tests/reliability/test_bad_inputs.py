@@ -142,6 +142,21 @@ def write_db(ctx, statements, rel="app.db"):
     con.close()
 
 
+def plant_state_row(down_sql):
+    """Adds to the k=1 database a state row for migration 0009 of core, which has no files, whose
+    stored down SQL is `down_sql` (str, or bytes stored as text whatever they hold): what anyone
+    who can write the database file can do."""
+    def setup(ctx):
+        con = sqlite3.connect(ctx.path("app.db"))
+        value = "CAST(? AS TEXT)" if isinstance(down_sql, bytes) else "?"
+        con.execute("INSERT INTO migrations (app_name, name, description, checksum, down_sql, "
+                    "ran_on) VALUES ('core', '0009', 'planted', 'x', " + value +
+                    ", '2024-01-01T00:00:00Z')", (down_sql,))
+        con.commit()
+        con.close()
+    return setup
+
+
 def copy_baseline(ctx):
     shutil.copyfile(ctx.baseline, ctx.path("app.db"))
 
@@ -602,6 +617,75 @@ def rows():
             set_up2(M2_UP + "INS\ufeffERT INTO items (name) VALUES ('c');\n"), 1, UP2 + ":2:",
             note="a BOM between statements is harmless (SQLite skips it); inside a word it is not"))
     add(Row("sql_release_unknown_savepoint", set_up2(M2_UP + "RELEASE nosuch;\n"), 1, UP2 + ":2:"))
+    # Trust boundaries (docs/security.md): nothing a migration runs may write outside the
+    # database, reach native code, or change the connection for the migrations after it.
+    add(Row("sql_fts3_tokenizer_pointer",
+            set_up2(M2_UP + "SELECT fts3_tokenizer('simple', x'4141414141414141');\n"), 1,
+            UP2 + ":2:", contains=["fts3_tokenizer"],
+            note="this SQLite accepts the two-argument form; strata crashed with SIGSEGV"))
+    add(Row("sql_fts3_tokenizer_address",
+            set_up2(M2_UP + "SELECT hex(fts3_tokenizer('simple'));\n"), 1, UP2 + ":2:",
+            contains=["fts3_tokenizer"], note="the one-argument form leaks a code address"))
+    add(Row("sql_fts3_tokenizer_in_trigger",
+            set_up2(M2_UP + "CREATE TABLE log (p);\nCREATE TRIGGER leak AFTER UPDATE ON items "
+                    "BEGIN INSERT INTO log VALUES (fts3_tokenizer('simple')); END;\n"
+                    "UPDATE items SET tags = 'x';\n"), 1, UP2 + ":4:",
+            contains=["fts3_tokenizer"]))
+    add(Row("sql_sqlite_log", set_up2(M2_UP + "SELECT sqlite_log(1, 'planted');\n"), 1,
+            UP2 + ":2:", contains=["sqlite_log"]))
+    add(Row("sql_vacuum_into", set_up2(M2_UP + "VACUUM INTO 'copy.db';\n"), 1, UP2 + ":2:",
+            contains=["VACUUM INTO"], extra_check=absent("copy.db")))
+    add(Row("sql_vacuum_schema_into",
+            set_up2(M2_UP + "VACUUM \"main\" /* a comment */ INTO 'copy.db';\n"), 1,
+            UP2 + ":2:", contains=["VACUUM INTO"], extra_check=absent("copy.db")))
+    add(Row("sql_ignore_check_constraints",
+            set_up2("PRAGMA ignore_check_constraints = ON;\n" + M2_UP +
+                    "CREATE TABLE c (x CHECK (x > 0));\nINSERT INTO c VALUES (-1);\n"), 1,
+            UP2 + ":1:", contains=["ignore_check_constraints"],
+            note="it let a migration commit rows that fail integrity_check"))
+    add(Row("sql_pragma_synchronous_off", set_up2(M2_UP + "PRAGMA synchronous = OFF;\n"), 1,
+            UP2 + ":2:", contains=["synchronous"]))
+    add(Row("sql_pragma_trusted_schema_on", set_up2("PRAGMA trusted_schema = ON;\n" + M2_UP), 1,
+            UP2 + ":1:", contains=["trusted_schema"]))
+    add(Row("sql_pragma_query_only", set_up2(M2_UP + "PRAGMA query_only = ON;\n"), 1,
+            UP2 + ":2:", contains=["query_only"]))
+    add(Row("sql_pragma_temp_store_directory",
+            set_up2(M2_UP + "PRAGMA temp_store_directory = '/tmp';\n"), 1, UP2 + ":2:",
+            contains=["temp_store_directory"]))
+    add(Row("sql_pragma_defer_foreign_keys",
+            set_up2("PRAGMA defer_foreign_keys = ON;\n" + M2_UP), 1, UP2 + ":1:",
+            contains=["foreign_keys"]))
+    add(Row("sql_pragma_unknown_with_value", set_up2(M2_UP + "PRAGMA no_such_pragma = 1;\n"), 1,
+            UP2 + ":2:", contains=["no_such_pragma"]))
+    add(Row("sql_savepoint", set_up2(M2_UP + "SAVEPOINT keep;\n"), 1, UP2 + ":2:",
+            contains=["SAVEPOINT"]))
+    add(Row("sql_savepoint_atomic", set_up2(M2_UP + "SAVEPOINT keep;\n"), 1, UP2 + ":2:",
+            args=["forwards", "--atomic"], contains=["SAVEPOINT"],
+            note="with --atomic a savepoint left open let a later migration erase strata's "
+                 "record of this one"))
+    add(Row("sql_rollback_to_savepoint", set_up2(M2_UP + "ROLLBACK TO keep;\n"), 1, UP2 + ":2:",
+            contains=["ROLLBACK TO"]))
+    # Down SQL stored in the database, run by `sync` when the migration's files are gone: the
+    # same guard as files, and no after-commit section at all.
+    stored = "core/0009 (stored down SQL)"
+    add(Row("stored_down_after_commit_vacuum_into",
+            plant_state_row("SELECT 1;\n-- strata:after-commit\nVACUUM INTO 'stolen.db';\n"), 1,
+            stored + ":2:", args=["sync", "--yes"], contains=["after-commit section"],
+            extra_check=absent("stolen.db"),
+            note="a planted row made `sync --yes` write any file"))
+    add(Row("stored_down_after_commit_backwards",
+            plant_state_row("SELECT 1;\n-- strata:after-commit\nANALYZE;\n"), 1, stored + ":2:",
+            args=["backwards", "core", "--yes"], contains=["after-commit section"]))
+    add(Row("stored_down_fts3_tokenizer",
+            plant_state_row("SELECT fts3_tokenizer('simple', x'4141414141414141');\n"), 1,
+            stored + ":1:", args=["sync", "--yes"], contains=["fts3_tokenizer"]))
+    add(Row("stored_down_attach", plant_state_row("ATTACH 'other.db' AS other;\n"), 1,
+            stored + ":1:", args=["sync", "--yes"], contains=["ATTACH"],
+            extra_check=absent("other.db")))
+    add(Row("stored_down_nul_byte", plant_state_row("SELECT 1;\n\x00DELETE FROM items;\n"), 1,
+            stored + ":2:", args=["sync", "--yes"], contains=["NUL byte"]))
+    add(Row("stored_down_not_utf8", plant_state_row(b"SELECT 1; -- caf\xe9\n"), 1,
+            stored + ":1:", args=["sync", "--yes"], contains=["not valid UTF-8"]))
     add(Row("huge_file_failing_last_statement", big_failing, 1, UP2 + ":3:",
             note="a big string spills the transaction into the database file before it fails"))
 

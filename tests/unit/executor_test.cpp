@@ -68,6 +68,7 @@ bool has_table(SQLite::Database& db, const std::string& name) {
 TEST_SUITE("executor") {
     TEST_CASE("applies steps in order, each with its state row") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
@@ -83,6 +84,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("a failure rolls back that step only and stops the run") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);"),
@@ -107,6 +109,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("a step another run already did is skipped inside the lock") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         StateStore(db, k_default_state_table).create_if_missing();
         StateStore(db, k_default_state_table).record(row_of(forwards("1", "")));
         Recorder recorder;
@@ -121,6 +124,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("backwards runs the down SQL and forgets the state row") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         Plan up;
         up.steps = {forwards("1", "CREATE TABLE t1 (x);")};
@@ -136,6 +140,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("fake records without running the SQL") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
@@ -150,6 +155,7 @@ TEST_SUITE("executor") {
         SQLite::Database holder(path,
                                 SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_URI);
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_URI);
+        secure_connection(db);
         holder.exec("BEGIN IMMEDIATE; CREATE TABLE held (x);");
         Recorder recorder;
         Plan plan;
@@ -165,6 +171,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("transaction all: a failure rolls back every step of the run") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         ExecutorOptions options;
         options.transaction = TransactionScope::All;
@@ -184,6 +191,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("an after-commit section runs once the migration has committed") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);\n-- strata:after-commit\nVACUUM;\n")};
@@ -210,6 +218,7 @@ TEST_SUITE("executor") {
 
     TEST_CASE("a raised cancel flag rolls back the migration in flight") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
         std::atomic<bool> cancel{false};
         // Raises the flag as soon as the second step starts.
         struct Canceller : RunObserver {
@@ -247,6 +256,7 @@ TEST_SUITE("executor") {
         strata::test::TempDir dir;
         const std::string path = (dir / "app.db").string();
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        secure_connection(db);
         Recorder recorder;
         Plan first;
         first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
@@ -295,6 +305,114 @@ TEST_SUITE("executor") {
             CHECK(executor.progress().done == 1);
             CHECK_FALSE(has_table(db, "t3"));
         }
+    }
+
+    TEST_CASE("stored down SQL is refused before any step runs when it is not plain SQL") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
+        Recorder recorder;
+        Plan up;
+        up.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
+        Executor(db, recorder, {}).run(up);
+        recorder.events.clear();
+
+        Plan down;
+        down.steps = {backwards("2"), backwards("1")};
+        std::string expected;
+        int line = 0;
+        SUBCASE("an after-commit section") {
+            down.steps[1].sql = "DROP TABLE t1;\n-- strata:after-commit\nVACUUM;\n";
+            expected = "reversing core 1 (m1) refused: the down SQL stored in the database has an "
+                       "after-commit section; strata never runs one that was read back from the "
+                       "database";
+            line = 2;
+        }
+        SUBCASE("a NUL byte") {
+            down.steps[1].sql = std::string("DROP TABLE t1;\n\0DELETE FROM t2;\n", 32);
+            expected = "reversing core 1 (m1) refused: the down SQL stored in the database "
+                       "contains a NUL byte";
+            line = 2;
+        }
+        SUBCASE("text that is not UTF-8") {
+            down.steps[1].sql = "DROP TABLE t1; -- \xff\n";
+            expected = "reversing core 1 (m1) refused: the down SQL stored in the database is not "
+                       "valid UTF-8 (byte 0xFF)";
+            line = 1;
+        }
+        try {
+            Executor(db, recorder, {}).run(down);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Refused);
+            CHECK(e.message() == expected);
+            CHECK(e.where().path == "core/1 (stored down SQL)");
+            CHECK(e.where().line == line);
+        }
+        CHECK(recorder.events.empty()); // not even step 2, which was fine, ran
+        CHECK(has_table(db, "t2"));
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
+
+        // --fake runs no SQL, so it can forget such a migration.
+        CHECK(Executor(db, recorder, ExecutorOptions{true}).run(down).done == 2);
+    }
+
+    TEST_CASE("a step does not run on a connection that is no longer in strata's state") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
+        // Changes the connection once step 1 has committed, as a hostile statement strata failed
+        // to refuse would.
+        struct Meddler : RunObserver {
+            SQLite::Database* db = nullptr;
+            void on_step_finished(const Step& s, std::chrono::microseconds) override {
+                if (s.migration_id.text() == "1")
+                    db->exec("PRAGMA synchronous = OFF");
+            }
+        } meddler;
+        meddler.db = &db;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
+        Executor executor(db, meddler, {});
+        try {
+            executor.run(plan);
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Refused);
+            CHECK(e.message() == "internal state error before applying core 2 (m2): the "
+                                 "connection is not as strata set it up (synchronous is OFF, not "
+                                 "FULL)");
+        }
+        CHECK(executor.progress().done == 1);
+        CHECK_FALSE(has_table(db, "t2"));
+    }
+
+    TEST_CASE("a temp table one migration leaves does not hide a main table from the next") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db);
+        db.exec("CREATE TABLE t (x)");
+        Recorder recorder;
+        for (TransactionScope scope : {TransactionScope::Each, TransactionScope::All}) {
+            CAPTURE(static_cast<int>(scope));
+            ExecutorOptions options;
+            options.transaction = scope;
+            Plan plan;
+            const std::string one = scope == TransactionScope::Each ? "1" : "3";
+            const std::string two = scope == TransactionScope::Each ? "2" : "4";
+            plan.steps = {forwards(one, "CREATE TEMP TABLE t (x);\nINSERT INTO t VALUES (0);"),
+                          forwards(two, "INSERT INTO t VALUES (1);")};
+            Executor(db, recorder, options).run(plan);
+            CHECK(db.execAndGet("SELECT count(*) FROM temp.sqlite_schema").getInt() == 0);
+        }
+        CHECK(db.execAndGet("SELECT count(*) FROM main.t").getInt() == 2);
+    }
+
+    TEST_CASE("a connection without strata's settings runs no step") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE); // not secured
+        Recorder recorder;
+        Plan plan;
+        plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        CHECK_THROWS_WITH_AS(Executor(db, recorder, {}).run(plan),
+                             doctest::Contains("(defensive mode is off, not on)"), Error);
+        CHECK_FALSE(has_table(db, "t1"));
     }
 
     TEST_CASE("strata's connections are defensive: SQL cannot rewrite sqlite_schema") {

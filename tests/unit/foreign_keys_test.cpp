@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
 #include "core/executor/foreign_keys.hpp"
 #include "core/project/settings.hpp"
@@ -44,6 +45,7 @@ ExecutionReport run(SQLite::Database& db, std::vector<Step> steps, ForeignKeyMod
     options.foreign_keys = mode;
     Plan plan;
     plan.steps = std::move(steps);
+    secure_connection(db); // as every connection strata opens
     return Executor(db, silent, options).run(plan);
 }
 

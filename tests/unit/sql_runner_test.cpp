@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/executor/sql_runner.hpp"
 #include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 using namespace strata;
 
@@ -34,6 +37,24 @@ std::string error_of(SQLite::Database& db, const std::string& sql) {
         return e.what();
     }
     return "(no error)";
+}
+
+// The full message of the error `sql` raises in `phase` (with a transaction open for the
+// migration proper), or "(no error)".
+std::string error_in(SQLite::Database& db, const std::string& sql, SqlPhase phase) {
+    if (phase == SqlPhase::InTransaction)
+        return error_of(db, sql);
+    try {
+        run_migration_sql(db, sql, SqlRun{"m.up.sql", 1, SqlPhase::AfterCommit});
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::MigrationFailed);
+        return e.what();
+    }
+    return "(no error)";
+}
+
+const char* name_of(SqlPhase phase) {
+    return phase == SqlPhase::InTransaction ? "in transaction" : "after commit";
 }
 
 } // namespace
@@ -106,12 +127,14 @@ TEST_SUITE("sql_runner") {
     TEST_CASE("creating anything of the state table's name is refused, IF NOT EXISTS too") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
-        CHECK(error_of(db, "CREATE TABLE t (x);\nCREATE TABLE IF NOT EXISTS migrations (x);") ==
-              "m.up.sql:2:1: statement refused: a migration must not create a table named "
-              "\"migrations\": that is strata's state table, where it records applied migrations; "
-              "rename the project's table, or set state_table = \"...\" in strata.toml to keep "
-              "strata's record under another name\n"
-              "  hint: remove the statement; strata manages the transaction and its state table");
+        CHECK(
+            error_of(db, "CREATE TABLE t (x);\nCREATE TABLE IF NOT EXISTS migrations (x);") ==
+            "m.up.sql:2:1: statement refused: a migration must not create a table named "
+            "\"migrations\": that is strata's state table, where it records applied migrations; "
+            "rename the project's table, or set state_table = \"...\" in strata.toml to keep "
+            "strata's record under another name\n"
+            "  hint: remove the statement; strata manages the transaction, the connection and its "
+            "state table (docs/security.md lists what a migration may not do)");
         for (const char* sql :
              {"CREATE TABLE Migrations (x);", "CREATE VIEW IF NOT EXISTS migrations AS SELECT 1;",
               "DROP TABLE IF EXISTS migrations;", "ALTER TABLE migrations RENAME TO old;"}) {
@@ -229,5 +252,175 @@ TEST_SUITE("sql_runner") {
         CHECK(error_of(db, "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations BEGIN "
                            "DELETE FROM migrations; END;")
                   .find("trigger on strata's state table") != std::string::npos);
+    }
+
+    TEST_CASE("setting a PRAGMA: only those on the allow-list, each in its phase") {
+        using P = SqlPhase;
+        struct Row {
+            const char* sql;
+            P phase;
+            const char* refusal; // nullptr: allowed
+        };
+        const Row rows[] = {
+            // Reading is always fine, setting what strata or the project manages is not.
+            {"PRAGMA synchronous;", P::AfterCommit, nullptr},
+            {"PRAGMA journal_mode;", P::InTransaction, nullptr},
+            {"PRAGMA synchronous = OFF;", P::InTransaction, "set synchronous in strata.toml"},
+            {"PRAGMA synchronous = OFF;", P::AfterCommit, "set synchronous in strata.toml"},
+            {"PRAGMA journal_mode = MEMORY;", P::AfterCommit, "set journal_mode in strata.toml"},
+            {"PRAGMA foreign_keys = OFF;", P::AfterCommit, "foreign_keys = \"deferred\""},
+            {"PRAGMA defer_foreign_keys = ON;", P::InTransaction, "foreign_keys = \"deferred\""},
+            {"PRAGMA writable_schema = ON;", P::AfterCommit, "can corrupt the database"},
+            {"PRAGMA ignore_check_constraints = ON;", P::InTransaction,
+             "fail their CHECK constraints"},
+            {"pragma Ignore_Check_Constraints=1;", P::AfterCommit, "fail their CHECK constraints"},
+            // Everything else that changes the connection for later migrations.
+            {"PRAGMA trusted_schema = ON;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA query_only = ON;", P::AfterCommit, "docs/security.md"},
+            {"PRAGMA recursive_triggers = OFF;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA legacy_alter_table = ON;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA locking_mode = EXCLUSIVE;", P::AfterCommit, "docs/security.md"},
+            {"PRAGMA temp_store_directory = '/tmp';", P::AfterCommit, "docs/security.md"},
+            {"PRAGMA cache_size = 10;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA max_page_count = 10;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA schema_version = 99;", P::InTransaction, "docs/security.md"},
+            {"PRAGMA no_such_pragma = 1;", P::InTransaction, "docs/security.md"},
+            // The allow-list.
+            {"PRAGMA user_version = 7;", P::InTransaction, nullptr},
+            {"PRAGMA main.application_id = 7;", P::InTransaction, nullptr},
+            {"PRAGMA user_version = 7;", P::AfterCommit, "above the -- strata:after-commit line"},
+            {"PRAGMA page_size = 8192;", P::InTransaction, "after-commit"},
+            {"PRAGMA page_size = 8192;", P::AfterCommit, nullptr},
+            {"PRAGMA auto_vacuum = INCREMENTAL;", P::AfterCommit, nullptr},
+            {"PRAGMA wal_checkpoint(TRUNCATE);", P::InTransaction, "after-commit"},
+            {"PRAGMA wal_checkpoint(TRUNCATE);", P::AfterCommit, nullptr},
+            {"PRAGMA optimize(0x02);", P::InTransaction, nullptr},
+            {"PRAGMA incremental_vacuum(1);", P::AfterCommit, nullptr},
+            {"PRAGMA table_info(t);", P::InTransaction, nullptr},
+            {"SELECT * FROM pragma_table_info('t');", P::AfterCommit, nullptr},
+            {"PRAGMA integrity_check(5);", P::AfterCommit, nullptr},
+            {"PRAGMA foreign_key_check(t);", P::InTransaction, nullptr},
+        };
+        for (const Row& row : rows) {
+            CAPTURE(row.sql);
+            CAPTURE(name_of(row.phase));
+            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            db.exec("CREATE TABLE t (x)");
+            const std::string message = error_in(db, row.sql, row.phase);
+            if (row.refusal == nullptr) {
+                CHECK(message == "(no error)");
+                continue;
+            }
+            CHECK(message.rfind("m.up.sql:1:1: statement refused: PRAGMA ", 0) == 0);
+            CHECK(message.find(row.refusal) != std::string::npos);
+        }
+    }
+
+    TEST_CASE("ignore_check_constraints cannot let a row that fails its CHECK be committed") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE c (x CHECK (x > 0))");
+        CHECK(error_of(db, "PRAGMA ignore_check_constraints = ON;\nINSERT INTO c VALUES (-1);")
+                  .rfind("m.up.sql:1:1: statement refused", 0) == 0);
+        CHECK(db.execAndGet("SELECT count(*) FROM c").getInt() == 0);
+        CHECK(db.execAndGet("PRAGMA ignore_check_constraints").getInt() == 0);
+    }
+
+    TEST_CASE("functions with effects outside the database are refused, in triggers too") {
+        for (SqlPhase phase : {SqlPhase::InTransaction, SqlPhase::AfterCommit}) {
+            CAPTURE(name_of(phase));
+            for (const char* sql :
+                 {"SELECT fts3_tokenizer('simple', x'4141414141414141');",
+                  "SELECT hex(fts3_tokenizer('simple'));", "SELECT FTS3_TOKENIZER('porter');",
+                  "SELECT load_extension('/nonexistent');", "SELECT sqlite_log(1, 'hello');",
+                  "SELECT 1 WHERE (SELECT fts3_tokenizer('simple')) IS NULL;"}) {
+                CAPTURE(sql);
+                SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+                const std::string message = error_in(db, sql, phase);
+                CHECK(message.rfind("m.up.sql:1:1: statement refused: ", 0) == 0);
+                CHECK(message.find("strata refuses it") != std::string::npos);
+            }
+        }
+        // SQLite authorizes a trigger's body when a statement that fires it is prepared.
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        CHECK(error_of(db, "CREATE TABLE t (x);\nCREATE TABLE log (p);\n"
+                           "CREATE TRIGGER leak AFTER INSERT ON t BEGIN\n"
+                           "  INSERT INTO log VALUES (fts3_tokenizer('simple'));\nEND;\n"
+                           "INSERT INTO t VALUES (1);")
+                  .rfind("m.up.sql:6:1: statement refused: fts3_tokenizer()", 0) == 0);
+    }
+
+    TEST_CASE("savepoints are refused in the migration proper too") {
+        for (const char* sql : {"SAVEPOINT s;", "CREATE TABLE a (x);\nRELEASE s;", "ROLLBACK TO s;",
+                                "ROLLBACK TRANSACTION TO SAVEPOINT s;", "release savepoint s;"}) {
+            CAPTURE(sql);
+            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            const std::string message = error_of(db, sql);
+            CHECK(message.find("statement refused: ") != std::string::npos);
+            CHECK(message.find("strata owns transaction control") != std::string::npos);
+            CHECK(count_tables(db) == 0);
+        }
+    }
+
+    TEST_CASE("VACUUM INTO is refused in both phases, however it is written") {
+        strata::test::TempDir dir;
+        const std::string copy = (dir / "copy.db").string();
+        for (SqlPhase phase : {SqlPhase::InTransaction, SqlPhase::AfterCommit}) {
+            for (const std::string& sql :
+                 {"VACUUM INTO '" + copy + "';", "vacuum main into '" + copy + "';",
+                  "VACUUM \"main\" /* note */ INTO '" + copy + "';",
+                  "VACUUM [main]\n  INTO '" + copy + "';",
+                  "VACUUM 'main' INTO '" + copy.substr(0, 3) + "' || '" + copy.substr(3) + "';",
+                  std::string("VACUUM INTO ?;")}) {
+                CAPTURE(sql);
+                CAPTURE(name_of(phase));
+                Connection connection(dir / "app.db", OpenMode::Create, {});
+                const std::string message = error_in(connection.db(), sql, phase);
+                CHECK(message.rfind("m.up.sql:1:1: VACUUM INTO writes a copy of the database to "
+                                    "another file",
+                                    0) == 0);
+                CHECK_FALSE(std::filesystem::exists(copy));
+            }
+        }
+    }
+
+    TEST_CASE("a plain VACUUM after commit runs on a connection that allows no ATTACH") {
+        strata::test::TempDir dir;
+        Connection connection(dir / "app.db", OpenMode::Create, {});
+        SQLite::Database& db = connection.db();
+        db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        CHECK_NOTHROW(run_migration_sql(db, "PRAGMA page_size = 8192;\nVACUUM;\nVACUUM main;",
+                                        SqlRun{"m.up.sql", 1, SqlPhase::AfterCommit}));
+        CHECK(db.execAndGet("PRAGMA page_size").getInt() == 8192);
+        // The limit is back at 0, and the authorizer is back on for the next statement.
+        CHECK(sqlite3_limit(db.getHandle(), SQLITE_LIMIT_ATTACHED, -1) == 0);
+        CHECK(error_in(db, "VACUUM;\nDELETE FROM t;", SqlPhase::AfterCommit)
+                  .rfind("m.up.sql:2:1: statement refused", 0) == 0);
+    }
+
+    TEST_CASE("after commit, SQLite's sequence table is data like any other") {
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO t DEFAULT "
+                "VALUES;");
+        CHECK(error_in(db, "UPDATE sqlite_sequence SET seq = 9223372036854775807;",
+                       SqlPhase::AfterCommit)
+                  .find("must not change data") != std::string::npos);
+        CHECK_NOTHROW(
+            run_migration_sql(db, "ANALYZE;", SqlRun{"m.up.sql", 1, SqlPhase::AfterCommit}));
+    }
+
+    TEST_CASE("a view or trigger refused by the untrusted schema gets a hint that says why") {
+        strata::test::TempDir dir;
+        Connection connection(dir / "app.db", OpenMode::Create, {});
+        SQLite::Database& db = connection.db();
+        auto one = [](sqlite3_context* context, int, sqlite3_value**) {
+            sqlite3_result_int(context, 1);
+        };
+        REQUIRE(sqlite3_create_function(db.getHandle(), "app_effect", 0, SQLITE_UTF8, nullptr, one,
+                                        nullptr, nullptr) == SQLITE_OK);
+        const std::string message =
+            error_of(db, "CREATE VIEW v AS SELECT app_effect() AS x;\nSELECT x FROM v;");
+        CHECK(message.rfind("m.up.sql:2:1: statement failed: unsafe use of app_effect()", 0) == 0);
+        CHECK(message.find("hint: strata runs migrations with trusted_schema off") !=
+              std::string::npos);
     }
 }

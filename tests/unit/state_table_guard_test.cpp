@@ -2,6 +2,7 @@
 // What a migration leaves behind may not reach strata's state table later: triggers and views
 // whose bodies use it, and its row of sqlite_sequence.
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
 #include "core/project/settings.hpp"
 #include "core/state/state_store.hpp"
@@ -35,6 +36,7 @@ void set_up(SQLite::Database& db, std::string_view state_table = k_default_state
     ExecutorOptions options;
     options.state_table = std::string(state_table);
     Plan plan;
+    secure_connection(db); // as every connection strata opens
     plan.steps.push_back(forwards("1", "CREATE TABLE users (id INTEGER PRIMARY KEY "
                                        "AUTOINCREMENT, name TEXT);\n"
                                        "INSERT INTO users (name) VALUES ('a');\n"));
@@ -51,6 +53,7 @@ std::string run_second(SQLite::Database& db, const std::string& sql,
     options.state_table = std::string(state_table);
     Plan plan;
     plan.steps.push_back(forwards(id, sql));
+    secure_connection(db);
     try {
         Executor(db, silent, options).run(plan);
     } catch (const Error& e) {

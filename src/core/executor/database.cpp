@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace strata {
 
@@ -79,16 +81,236 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
                                                   recovering ? SQLite::OPEN_READWRITE
                                                              : open_flags(mode),
                                                   options.busy_timeout_ms, options.vfs);
-        if (recovering)
-            m_db->exec("PRAGMA query_only = ON");
         // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
         sqlite3_extended_result_codes(m_db->getHandle(), 1);
-        // Defensive mode: no SQL, however crafted, can corrupt the file (writable_schema,
-        // shadow-table writes, journal_mode=OFF are refused).
-        sqlite3_db_config(m_db->getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+        // Before the first statement: the schema SQLite reads for it is untrusted input.
+        secure_connection(*m_db);
+        if (recovering)
+            m_db->exec("PRAGMA query_only = ON");
     } catch (...) {
         rethrow_as_error(path, "opening the database");
     }
+}
+
+namespace {
+
+// One sqlite3_db_config flag and the value strata gives it on every connection.
+struct DbConfigFlag {
+    int option;
+    int value;
+    const char* name;
+};
+
+// Why each: docs/security.md, "Connection settings".
+constexpr DbConfigFlag k_secure_flags[] = {
+    // No SQL, however crafted, can corrupt the file: writable_schema edits of sqlite_schema,
+    // writes to shadow tables and journal_mode=OFF are refused.
+    {SQLITE_DBCONFIG_DEFENSIVE, 1, "defensive mode"},
+    // Views, triggers, CHECK and DEFAULT expressions, generated columns and indexes of a database
+    // someone else wrote may only call functions and virtual tables SQLite marks innocuous.
+    {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "trusted_schema"},
+    // fts3_tokenizer(name, pointer) makes SQLite call through a pointer given as SQL text.
+    {SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, "the two-argument fts3_tokenizer"},
+    // load_extension() runs native code from any file.
+    {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "extension loading"},
+};
+
+bool db_config_flag(sqlite3* db, int option) {
+    int value = -1;
+    if (sqlite3_db_config(db, option, -1, &value) != SQLITE_OK)
+        throw Error(ErrorKind::Database,
+                    "SQLite cannot report its configuration option " + std::to_string(option));
+    return value != 0;
+}
+
+} // namespace
+
+void secure_connection(SQLite::Database& database) {
+    sqlite3* db = database.getHandle();
+    for (const DbConfigFlag& flag : k_secure_flags) {
+        int now = -1;
+        if (sqlite3_db_config(db, flag.option, flag.value, &now) != SQLITE_OK || now != flag.value)
+            throw Error(ErrorKind::Database,
+                        std::string("this SQLite does not let strata turn ") +
+                            (flag.value ? "on " : "off ") + flag.name,
+                        {}, "build strata with SQLite 3.31 or later");
+    }
+    // ATTACH (and VACUUM INTO, which attaches its target) would let SQL open or create any
+    // file. A plain after-commit VACUUM needs one attached database for a moment:
+    // sql_runner.cpp lifts the limit to 1 for exactly that statement.
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    if (sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1) != 0)
+        throw Error(ErrorKind::Database, "this SQLite does not let strata forbid ATTACH");
+}
+
+ConnectionState read_connection_state(SQLite::Database& database) {
+    sqlite3* db = database.getHandle();
+    ConnectionState state;
+    state.defensive = db_config_flag(db, SQLITE_DBCONFIG_DEFENSIVE);
+    state.trusted_schema = db_config_flag(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA);
+    state.fts3_tokenizer = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER);
+    state.load_extension = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION);
+    state.writable_schema = db_config_flag(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA);
+    state.legacy_alter_table = db_config_flag(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE);
+    state.foreign_keys = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_FKEY);
+    state.attached_limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
+    try {
+        // Plain PRAGMA statements: preparing each costs less than one join of the pragma
+        // table-valued functions, and the check runs before every step.
+        auto first_column = [&](SQLite::Statement& query, const char* sql) {
+            if (!query.executeStep())
+                throw Error(ErrorKind::Database, std::string("SQLite returned nothing for ") + sql);
+            return query.getColumn(0);
+        };
+        auto integer = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            return first_column(query, sql).getInt();
+        };
+        // journal_mode and locking_mode are never empty; SQLite gives "" when it could not
+        // allocate the text, which must not read as a changed setting.
+        auto text = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            std::string value = first_column(query, sql).getString();
+            if (value.empty())
+                throw SQLite::Exception(database.getHandle(),
+                                        sqlite3_errcode(database.getHandle()));
+            return value;
+        };
+        state.query_only = integer("PRAGMA query_only") != 0;
+        state.ignore_check_constraints = integer("PRAGMA ignore_check_constraints") != 0;
+        state.defer_foreign_keys = integer("PRAGMA defer_foreign_keys") != 0;
+        state.recursive_triggers = integer("PRAGMA recursive_triggers") != 0;
+        state.synchronous = integer("PRAGMA synchronous");
+        state.journal_mode = text("PRAGMA journal_mode");
+        state.locking_mode = text("PRAGMA locking_mode");
+        state.temp_objects = integer("SELECT count(*) FROM temp.sqlite_schema");
+    } catch (...) {
+        rethrow_as_error(database.getFilename(), "reading the connection's settings");
+    }
+    return state;
+}
+
+ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreign_keys) {
+    const ConnectionState fixed; // the defaults of ConnectionState are strata's values
+    current.defensive = fixed.defensive;
+    current.trusted_schema = fixed.trusted_schema;
+    current.fts3_tokenizer = fixed.fts3_tokenizer;
+    current.load_extension = fixed.load_extension;
+    current.writable_schema = fixed.writable_schema;
+    current.legacy_alter_table = fixed.legacy_alter_table;
+    current.attached_limit = fixed.attached_limit;
+    current.query_only = fixed.query_only;
+    current.ignore_check_constraints = fixed.ignore_check_constraints;
+    current.defer_foreign_keys = fixed.defer_foreign_keys;
+    current.foreign_keys = enforce_foreign_keys;
+    current.temp_objects = fixed.temp_objects;
+    // configure_for_migrating sets FULL or EXTRA; less is never what strata runs with.
+    if (current.synchronous < fixed.synchronous)
+        current.synchronous = fixed.synchronous;
+    return current;
+}
+
+namespace {
+
+std::string on_off(bool value) {
+    return value ? "on" : "off";
+}
+
+std::string synchronous_name(int level) {
+    switch (level) {
+    case 0:
+        return "OFF";
+    case 1:
+        return "NORMAL";
+    case 2:
+        return "FULL";
+    case 3:
+        return "EXTRA";
+    }
+    return std::to_string(level);
+}
+
+// Names the first setting that differs, as "<setting> is <actual>, not <expected>".
+std::string first_difference(const ConnectionState& actual, const ConnectionState& expected) {
+    struct Flag {
+        const char* name;
+        bool ConnectionState::*member;
+    };
+    static constexpr Flag k_flags[] = {
+        {"defensive mode", &ConnectionState::defensive},
+        {"trusted_schema", &ConnectionState::trusted_schema},
+        {"the two-argument fts3_tokenizer", &ConnectionState::fts3_tokenizer},
+        {"extension loading", &ConnectionState::load_extension},
+        {"writable_schema", &ConnectionState::writable_schema},
+        {"legacy_alter_table", &ConnectionState::legacy_alter_table},
+        {"foreign_keys", &ConnectionState::foreign_keys},
+        {"query_only", &ConnectionState::query_only},
+        {"ignore_check_constraints", &ConnectionState::ignore_check_constraints},
+        {"defer_foreign_keys", &ConnectionState::defer_foreign_keys},
+        {"recursive_triggers", &ConnectionState::recursive_triggers},
+    };
+    for (const Flag& flag : k_flags)
+        if (actual.*flag.member != expected.*flag.member)
+            return std::string(flag.name) + " is " + on_off(actual.*flag.member) + ", not " +
+                   on_off(expected.*flag.member);
+    if (actual.attached_limit != expected.attached_limit)
+        return "the limit on attached databases is " + std::to_string(actual.attached_limit) +
+               ", not " + std::to_string(expected.attached_limit);
+    if (actual.synchronous != expected.synchronous)
+        return "synchronous is " + synchronous_name(actual.synchronous) + ", not " +
+               synchronous_name(expected.synchronous);
+    if (actual.journal_mode != expected.journal_mode)
+        return "journal_mode is " + actual.journal_mode + ", not " + expected.journal_mode;
+    if (actual.locking_mode != expected.locking_mode)
+        return "locking_mode is " + actual.locking_mode + ", not " + expected.locking_mode;
+    return "the temp schema holds " + std::to_string(actual.temp_objects) + " object(s), not " +
+           std::to_string(expected.temp_objects);
+}
+
+} // namespace
+
+void drop_temp_objects(SQLite::Database& db) {
+    try {
+        // Triggers first (a temp trigger may sit on a main table), then views, then tables.
+        SQLite::Statement query(db, "SELECT type, name FROM temp.sqlite_schema "
+                                    "WHERE type IN ('trigger', 'view', 'table') "
+                                    "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' "
+                                    "THEN 1 ELSE 2 END");
+        std::vector<std::pair<std::string, std::string>> objects;
+        while (query.executeStep())
+            objects.emplace_back(query.getColumn(0).getString(), query.getColumn(1).getString());
+        query.reset();
+        for (const auto& [type, name] : objects) {
+            // DROP takes no bound parameter; SQLite's own %w quotes the name as an identifier,
+            // so no name can end the statement or start another.
+            const char* format = type == "trigger" ? "DROP TRIGGER IF EXISTS temp.\"%w\""
+                                 : type == "view"  ? "DROP VIEW IF EXISTS temp.\"%w\""
+                                                   : "DROP TABLE IF EXISTS temp.\"%w\"";
+            char* sql = sqlite3_mprintf(format, name.c_str());
+            if (sql == nullptr)
+                throw SQLite::Exception("out of memory", SQLITE_NOMEM);
+            const std::string statement(sql);
+            sqlite3_free(sql);
+            db.exec(statement);
+        }
+    } catch (...) {
+        rethrow_as_error(db.getFilename(), "dropping the temp objects of a migration");
+    }
+}
+
+void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
+                            const std::string& before) {
+    const ConnectionState actual = read_connection_state(db);
+    if (actual == expected)
+        return;
+    throw Error(ErrorKind::Refused,
+                "internal state error before " + before +
+                    ": the connection is not as strata set "
+                    "it up (" +
+                    first_difference(actual, expected) + ")",
+                {},
+                "nothing of that step ran; an earlier statement or the program embedding strata "
+                "changed the connection. Please report it, with the migrations run before it");
 }
 
 Connection::~Connection() = default;

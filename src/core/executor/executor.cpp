@@ -4,10 +4,12 @@
 #include "core/error.hpp"
 #include "core/executor/database.hpp"
 #include "core/executor/foreign_keys.hpp"
+#include "core/executor/sql_policy.hpp"
 #include "core/executor/sql_runner.hpp"
 #include "core/executor/state_table_guard.hpp"
 #include "core/loader/loader.hpp"
 #include "core/state/state_store.hpp"
+#include "util/text.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -53,6 +55,32 @@ std::string describe(const std::vector<ForeignKeyViolation>& violations) {
     if (violations.size() > k_shown)
         out += "; and " + std::to_string(violations.size() - k_shown) + " more";
     return out;
+}
+
+// Down SQL read back from the state table is untrusted: whoever can write the database file
+// wrote it. It runs under the same authorizer as a migration file, after the same text checks
+// (a NUL byte would make SQLite skip the rest), and never with an after-commit section, whose
+// VACUUM runs with the authorizer stepped aside. Checked for every step before any runs, so a
+// refusal leaves the database as it was.
+void check_stored_sql(const Step& step) {
+    if (!step.sql_path.empty())
+        return;
+    auto refuse = [&](std::string message, int line, int column, std::string hint, int code) {
+        throw Error(ErrorKind::Refused,
+                    "reversing " + step.label() + " refused: " + std::move(message),
+                    SourceLocation{source_name(step), line, column}, std::move(hint))
+            .with_sqlite_code(code);
+    };
+    if (const auto problem = util::find_text_problem(step.sql))
+        refuse(problem->kind == util::TextProblem::Kind::NulByte
+                   ? std::string("the down SQL stored in the database contains a NUL byte")
+                   : "the down SQL stored in the database is not valid UTF-8 (byte " +
+                         util::hex_byte(problem->byte) + ")",
+               problem->line, problem->column, k_stored_after_commit.hint, SQLITE_AUTH);
+    const SqlSections sections = split_after_commit(step.sql);
+    if (sections.after_commit_line != 0)
+        refuse(k_stored_after_commit.message, sections.after_commit_line - 1, 1,
+               k_stored_after_commit.hint, k_stored_after_commit.sqlite_code);
 }
 
 // While set, SQLite's progress handler aborts the running statement when the cancel flag is
@@ -139,9 +167,17 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     m_checked.insert(step.app_name);
 }
 
+// A migration's temp objects end with its transaction part; every other setting it could
+// have changed is refused by sql_policy, and verified here rather than assumed.
+void Executor::reset_connection(const std::string& before) {
+    drop_temp_objects(m_db);
+    check_connection_state(m_db, m_connection_state, before);
+}
+
 bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
     const bool forwards = step.direction == Direction::Forwards;
+    reset_connection(std::string(verb_of(step)) + " " + step.label());
     if (forwards)
         state.create_if_missing();
     if (m_checking)
@@ -204,6 +240,7 @@ void Executor::run_after_commit(const Step& step) {
     const SqlSections sections = split_after_commit(step.sql);
     if (sections.after_commit_line == 0)
         return;
+    reset_connection("the after-commit section of " + step.label());
     try {
         run_migration_sql(m_db, sections.after_commit,
                           SqlRun{source_name(step), sections.after_commit_line,
@@ -269,10 +306,15 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
                 m_expected[app].insert(row.migration_id);
     if (plan.empty())
         return m_progress;
+    if (!m_options.fake)
+        for (const Step& step : plan.steps)
+            check_stored_sql(step);
     try {
         // PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN.
-        ForeignKeyEnforcement enforcement(m_db,
-                                          m_options.foreign_keys == ForeignKeyMode::Immediate);
+        const bool enforce = m_options.foreign_keys == ForeignKeyMode::Immediate;
+        ForeignKeyEnforcement enforcement(m_db, enforce);
+        // What every step starts from; check_connection_state verifies it before each one.
+        m_connection_state = state_for_migrating(read_connection_state(m_db), enforce);
         CancelHook hook(m_db.getHandle(), m_options.cancel);
         if (m_options.transaction == TransactionScope::All)
             run_as_one(plan);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/executor/database.hpp"
 #include "core/executor/foreign_keys.hpp"
 #include "core/executor/observer.hpp"
 #include "core/migration_id.hpp"
@@ -43,6 +44,9 @@ struct ExecutionReport {
 // are checked before COMMIT: each step's with TransactionScope::Each, the whole run's once with
 // TransactionScope::All (a rebuild may span several migrations). A foreign key SQLite cannot
 // check (its parent is not unique) is skipped with a warning to the observer.
+// Before anything runs, down SQL stored in the database (a step without sql_path) must be
+// valid text without an after-commit section, or the run stops with Error(Refused); before
+// each step, the connection must be in the state strata set up (check_connection_state).
 class Executor {
   public:
     Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
@@ -68,6 +72,9 @@ class Executor {
     // when it is null.
     void check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
                              const Step* step);
+    // Drops the previous migration's temp objects and checks the connection is in
+    // m_connection_state before `before` (a step or an after-commit section) runs.
+    void reset_connection(const std::string& before);
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
 
@@ -88,6 +95,8 @@ class Executor {
     TouchedTables m_run_touched;
     // Foreign keys already reported as not checkable in this run.
     std::set<std::string> m_warned_keys;
+    // The connection's settings every step must start from (set when a run starts).
+    ConnectionState m_connection_state;
 };
 
 } // namespace strata

@@ -23,8 +23,15 @@ struct RunnerRefusal {
 extern const RunnerRefusal k_unclosed_comment;
 // A statement that left the connection in autocommit mode in the transaction phase.
 extern const RunnerRefusal k_transaction_ended;
+// A VACUUM INTO, refused in every phase (see vacuum_writes_elsewhere).
+extern const RunnerRefusal k_vacuum_into;
+// Down SQL read back from the database that has an after-commit section.
+extern const RunnerRefusal k_stored_after_commit;
 // Why a VACUUM (see is_vacuum) may not run in `phase`, or nullptr when it may.
 const RunnerRefusal* vacuum_refusal(SqlPhase phase);
+// Whether `statement`, one VACUUM statement, writes to a file (VACUUM ... INTO), as SQLite's own
+// compilation of it says; also true when SQLite cannot compile it.
+bool vacuum_writes_elsewhere(sqlite3* db, std::string_view statement);
 
 // SQLite's authorizer, installed on `db` for as long as it lives: while a migration's
 // statements are prepared it denies what strata refuses in `phase` (see sql_policy.cpp for the
@@ -36,6 +43,10 @@ class Authorizer {
     ~Authorizer();
     Authorizer(const Authorizer&) = delete;
     Authorizer& operator=(const Authorizer&) = delete;
+
+    // Whether SQLite asks this authorizer about a statement (it asks nothing when SQLite was
+    // built without authorizer support). Call right after construction.
+    bool answering();
 
     // Stops and restarts the checks, for an after-commit VACUUM (its internal statements are
     // not the migration's).
@@ -69,6 +80,7 @@ class Authorizer {
     TouchedTables* m_touched;
     std::string m_state_table;
     std::string m_refusal;
+    long m_questions = 0;
     std::vector<std::string> m_defined;
 };
 

@@ -48,10 +48,19 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
     // A statement that fails because of the file itself (read-only, I/O error, disk full, ...)
     // is not the migration's fault: it gets the database's error kind and hint.
     auto fail_statement = [&] {
+        const std::string_view message = sqlite3_errmsg(db);
+        // SQLite's words when a view, trigger or index of the schema uses a function or virtual
+        // table it does not mark innocuous: strata's connections do not trust the schema.
+        const bool untrusted = message.starts_with("unsafe use of");
         throw sqlite_error(sqlite3_extended_errcode(db),
-                           {.message = std::string("statement failed: ") + sqlite3_errmsg(db),
+                           {.message = "statement failed: " + std::string(message),
                             .otherwise = ErrorKind::MigrationFailed,
-                            .hint = failure_hint,
+                            .hint = untrusted
+                                        ? "strata runs migrations with trusted_schema off, so "
+                                          "a view or trigger may not use that function or "
+                                          "virtual table (docs/security.md); " +
+                                              failure_hint
+                                        : failure_hint,
                             .busy_hint = "",
                             .where = {path, position.line(), position.column()},
                             .database = database.getFilename()});
@@ -60,6 +69,12 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
     auto refuse = [&](const RunnerRefusal& refusal) {
         fail(refusal.message, refusal.hint, refusal.sqlite_code);
     };
+
+    if (!authorizer.answering())
+        throw Error(ErrorKind::Refused,
+                    "internal state error: this SQLite does not consult strata's authorizer, so "
+                    "strata cannot check what a migration's SQL does",
+                    SourceLocation{path}, "build strata with a SQLite that has authorizer support");
 
     if (const char* comment = unterminated_comment(begin, end)) {
         position.advance_to(comment);
@@ -72,8 +87,6 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
             break;
         position.advance_to(at);
         const bool vacuum = is_vacuum(at, end);
-        if (const RunnerRefusal* refusal = vacuum ? vacuum_refusal(run.phase) : nullptr)
-            refuse(*refusal);
 
         sqlite3_stmt* raw = nullptr;
         const char* tail = nullptr;
@@ -95,17 +108,37 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
             at = tail;
             continue;
         }
+        if (vacuum) {
+            // INTO first: moving the statement to an after-commit section would not help.
+            if (vacuum_writes_elsewhere(db,
+                                        std::string_view(at, static_cast<std::size_t>(tail - at))))
+                refuse(k_vacuum_into);
+            if (const RunnerRefusal* refusal = vacuum_refusal(run.phase))
+                refuse(*refusal);
+        }
 
-        // An after-commit VACUUM runs statements of its own, which are not the migration's.
-        if (vacuum)
+        // An after-commit VACUUM (checked above to write nowhere else) runs statements of its
+        // own, which are not the migration's: an ATTACH of a temporary file among them. For that
+        // one statement the authorizer steps aside and one attached database is allowed.
+        int attach_limit = -1;
+        if (vacuum) {
             authorizer.suspend();
+            attach_limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 1);
+        }
         int stepped;
         while ((stepped = sqlite3_step(statement.get())) == SQLITE_ROW) {
         }
-        if (vacuum)
+        if (vacuum) {
+            sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, attach_limit);
             authorizer.resume();
-        if (stepped != SQLITE_DONE)
+        }
+        if (stepped != SQLITE_DONE) {
+            // Table-valued PRAGMA functions ask the authorizer when they run, not when prepared.
+            if (!authorizer.refusal().empty())
+                fail("statement refused: " + authorizer.refusal(), authorizer.refusal_hint(),
+                     stepped);
             fail_statement();
+        }
         // Belt and braces: whatever a statement did, the transaction must still be open.
         if (in_transaction && sqlite3_get_autocommit(db) != 0)
             refuse(k_transaction_ended);

@@ -46,12 +46,13 @@ struct SqlRun {
     std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
 };
 
-// Runs a migration's SQL statement by statement with SQLite's own parser. In the transaction
-// phase it refuses statements that would control or escape the transaction (BEGIN, COMMIT,
-// ROLLBACK, ATTACH, DETACH, VACUUM), PRAGMAs that cannot take effect there (foreign_keys,
-// journal_mode, ...) and writes to strata's state table. After commit it refuses anything that
+// Runs a migration's SQL statement by statement with SQLite's own parser. In both phases it
+// refuses transaction control and savepoints, ATTACH, DETACH and VACUUM INTO, setting a PRAGMA
+// that is not on strata's allow-list and functions with effects outside the database; in the
+// transaction phase also VACUUM and writes to strata's state table; after commit anything that
 // changes the schema or the data (the rules and their reasons: sql_policy.cpp). Throws
-// Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message.
+// Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message,
+// Error(Refused) when SQLite does not consult strata's authorizer.
 void run_migration_sql(SQLite::Database& db, std::string_view sql, const SqlRun& run);
 
 // The same for the transaction phase, without collecting touched tables.

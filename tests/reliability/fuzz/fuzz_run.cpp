@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: forwards then backwards on an in-memory database. The input decodes into
 // up to 4 migrations, loaded through strata::MemorySource, planned with plan_forwards /
-// plan_backwards and run by strata::Executor on SQLite::Database(":memory:").
+// plan_backwards and run by strata::Executor on SQLite::Database(":memory:"), secured as strata's
+// own connections are.
 //
 // Input: 1 option byte (bits 0-1: foreign keys deferred / immediate / off / deferred; bit 2:
 // transaction = "all"), then the SQL texts up1, down1, up2, down2, ... separated by NUL bytes
@@ -13,6 +14,7 @@
 // per migration, or none with transaction = "all"); no transaction is left open; the database
 // passes integrity_check; and, unless foreign keys are off, no foreign key points nowhere.
 #include "core/error.hpp"
+#include "core/executor/database.hpp"
 #include "core/executor/executor.hpp"
 #include "core/executor/observer.hpp"
 #include "core/loader/loader.hpp"
@@ -197,9 +199,10 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
     sqlite3_extended_result_codes(handle, 1);
     sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, k_max_length);
     sqlite3_limit(handle, SQLITE_LIMIT_SQL_LENGTH, k_max_length);
-    // Defensive mode turns off writable_schema and the like: SQL that corrupts the schema on
-    // purpose would otherwise drown the findings that are strata's.
-    sqlite3_db_config(handle, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    // The settings of every connection strata opens (defensive mode, an untrusted schema, no
+    // ATTACH, ...), which the executor checks before each step: a run that ends in an
+    // internal-state error (Error(Refused)) is a statement the SQL policy let through.
+    strata::secure_connection(db);
 
     // Forwards from an empty database: every migration, then back to nothing.
     const strata::Plan up = strata::plan_forwards(set, {}, "all");

@@ -131,6 +131,8 @@ inline const char* kind_name(ErrorKind kind) {
         return "Drift";
     case ErrorKind::Interrupted:
         return "Interrupted";
+    case ErrorKind::Output:
+        return "Output";
     }
     return "?";
 }
