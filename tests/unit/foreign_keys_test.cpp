@@ -58,6 +58,7 @@ int count(SQLite::Database& db, const std::string& table) {
 TEST_SUITE("foreign_keys") {
     TEST_CASE("a rebuild of a parent table keeps every child row (deferred, the default)") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         db.exec("PRAGMA foreign_keys = ON");
         create_parent_and_children(db);
         run(db, {forwards("1", k_rebuild_users)}, ForeignKeyMode::Deferred);
@@ -69,6 +70,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("the same rebuild with enforcement on cascades the DROP into the children") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         run(db, {forwards("1", k_rebuild_users)}, ForeignKeyMode::Immediate);
         CHECK(count(db, "notes") == 0); // why deferred is the default
@@ -77,6 +79,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("a migration that leaves an orphan is rolled back and reported") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         try {
             run(db, {forwards("1", "DELETE FROM users WHERE id = 2;")}, ForeignKeyMode::Deferred);
@@ -94,6 +97,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("an orphan inserted into a child table is found") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         CHECK_THROWS_WITH_AS(
             run(db, {forwards("1", "INSERT INTO notes VALUES (9, 42);")}, ForeignKeyMode::Deferred),
@@ -103,6 +107,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("only touched tables and the children of changed parents are checked") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // An orphan that predates the migration, in a table the migration does not touch.
         db.exec("CREATE TABLE old (u INTEGER REFERENCES users (id)); INSERT INTO old VALUES (99);"
@@ -127,6 +132,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("rows written under a name the table was renamed from are checked") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         CHECK_THROWS_WITH_AS(
             run(db,
@@ -152,6 +158,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("transaction = all checks once, before COMMIT, what the whole run touched") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // A rebuild of users split over three migrations: between them, notes point nowhere.
         const std::vector<Step> rebuild = {
@@ -179,6 +186,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("transaction = all refuses a run that ends with orphans, rolling it all back") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         RunObserver silent;
         ExecutorOptions options;
@@ -210,6 +218,7 @@ TEST_SUITE("foreign_keys") {
             void on_warning(std::string_view text) override { seen.emplace_back(text); }
         };
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // notes.author refers to users.name, which is not unique: "foreign key mismatch".
         const Step mismatch = forwards(
@@ -238,6 +247,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("keys SQLite can check are told from those it cannot, as SQLite tells them") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT, c TEXT, "
                 "  a INTEGER, b INTEGER, UNIQUE (a, b));"
                 "CREATE UNIQUE INDEX p_c_nocase ON p (c COLLATE NOCASE);"
@@ -291,6 +301,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("enforcement is set for the run and restored afterwards") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         {
             ForeignKeyEnforcement on(db, true);
             CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
@@ -300,6 +311,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("INSERT OR REPLACE that deletes a parent row is caught") {
         SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        secure_connection(db); // as every connection strata opens is
         db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, code UNIQUE);"
                 "CREATE TABLE c (code REFERENCES p (code));"
                 "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES ('a');");

@@ -25,6 +25,9 @@ common_flags=(
     -std=c++20 -g -O1 -fno-omit-frame-pointer
     -fsanitize=address,undefined -fno-sanitize-recover=all
     -I"$repo_root/src" -I"$here"
+    # meson.build passes these to every target; the version is read from it.
+    "-DSTRATA_VERSION=\"$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$repo_root/meson.build")\""
+    '-DSTRATA_BUILD_TYPE="fuzz"'
 )
 # The library is held to -Werror by its gcc build; clang's warnings differ, so they are off
 # here rather than able to break the fuzzing stage. The targets are held to the project's flags.
