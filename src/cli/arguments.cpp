@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/arguments.hpp"
 
-#include "core/error.hpp"
+#include "strata/error.hpp"
 #include "util/suggest.hpp"
 
 #include <charconv>

@@ -3,7 +3,7 @@
 
 #include "cli/command_table.hpp"
 #include "cli/help.hpp" // callers that parse usually show help too
-#include "core/project/settings.hpp"
+#include "strata/project/settings.hpp"
 
 #include <cstddef>
 #include <optional>

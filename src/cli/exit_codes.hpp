@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/api/managers.hpp"
-#include "core/error.hpp"
+#include "strata/api/managers.hpp"
+#include "strata/error.hpp"
 
 namespace strata::cli {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/help.hpp"
 
-#include "core/api/version.hpp"
+#include "strata/api/version.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/error.hpp"
+#include "strata/error.hpp"
 
 #include <atomic>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/terminal.hpp"
 
-#include "core/error.hpp"
+#include "strata/error.hpp"
 #include "util/printable.hpp"
 
 #include <sys/ioctl.h>

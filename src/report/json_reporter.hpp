@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/api/managers.hpp"
+#include "strata/api/managers.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "report/text_reporter.hpp"
 
-#include "core/error.hpp"
-#include "core/plan/plan.hpp"
+#include "strata/error.hpp"
+#include "strata/plan/plan.hpp"
 #include "util/printable.hpp"
 #include "util/time_format.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/executor/observer.hpp"
+#include "strata/executor/observer.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The database is the file named, opened exactly as named: never in memory, never a temporary
 // database, never a URI, never a FIFO or device. Each refusal names where the path came from.
-#include "core/project/database_path.hpp"
+#include "strata/project/database_path.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_probe.hpp"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Edited, missing and out-of-order migrations, and the commands that resolve them (repair,
 // clean), run as a real process on real SQLite files.
-#include "core/loader/loader.hpp"
+#include "strata/loader/loader.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_probe.hpp"

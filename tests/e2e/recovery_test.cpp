@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Read-only commands after a crash: a hot journal is rolled back, not blamed on permissions.
-#include "core/api/managers.hpp"
-#include "core/project/project.hpp"
+#include "strata/api/managers.hpp"
+#include "strata/project/project.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_probe.hpp"

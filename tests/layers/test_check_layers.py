@@ -12,27 +12,27 @@ SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "check-layers
 
 # One file per rule, each breaking it once: (path under src/, content, expected message part).
 VIOLATIONS = [
-    ("util/text.cpp", '#include "core/error.hpp"\n', "util/ must not include"),
-    ("core/state/store.cpp", '#include "core/plan/plan.hpp"\n', "core/state must not include core/plan"),
-    ("core/loader/l.cpp", '#include "core/executor/x.hpp"\n', "core/loader must not include core/executor"),
-    ("core/project/p.cpp", '#include "report/r.hpp"\n', "core must not include report"),
-    ("report/r.cpp", '#include "core/executor/backup.hpp"\n', "report sees only"),
-    ("cli/c.cpp", '#include "core/loader/loader.hpp"\n', "cli sees only"),
+    ("util/text.cpp", '#include "strata/error.hpp"\n', "util/ must not include"),
+    ("strata/state/store.cpp", '#include "strata/plan/plan.hpp"\n', "strata/state must not include strata/plan"),
+    ("strata/loader/l.cpp", '#include "strata/executor/x.hpp"\n', "strata/loader must not include strata/executor"),
+    ("strata/project/p.cpp", '#include "report/r.hpp"\n', "strata must not include report"),
+    ("report/r.cpp", '#include "strata/executor/backup.hpp"\n', "report sees only"),
+    ("cli/c.cpp", '#include "strata/loader/loader.hpp"\n', "cli sees only"),
     ("cli/d.cpp", "void f() { fs::current_path(dir); }\n", "no file-system work"),
     ("cli/e.cpp", "void f() { ::chdir(dir); }\n", "no file-system work"),
-    ("core/api/a.cpp", "#include <sqlite3.h>\n", "SQLite only in state/ and executor/"),
-    ("core/loader/t.cpp", "#include <toml++/toml.h>\n", "toml++ only"),
-    ("core/executor/s.cpp", 'auto q = "SELECT * FROM main.migrations";\n', "only core/state/ names"),
+    ("strata/api/a.cpp", "#include <sqlite3.h>\n", "SQLite only in state/ and executor/"),
+    ("strata/loader/t.cpp", "#include <toml++/toml.h>\n", "toml++ only"),
+    ("strata/executor/s.cpp", 'auto q = "SELECT * FROM main.migrations";\n', "only strata/state/ names"),
 ]
 
 ALLOWED = [
     ("util/text.cpp", "#include <string>\n"),
-    ("core/plan/plan.cpp", '#include "core/state/applied_migration.hpp"\n#include "core/loader/migration.hpp"\n'),
-    ("core/state/store.cpp", '#include <sqlite3.h>\nauto q = "SELECT * FROM main.migrations";\n'),
-    ("core/api/a.cpp", '#include "core/executor/executor.hpp"\n#include "util/file.hpp"\n'),
-    ("report/r.cpp", '#include "core/plan/plan.hpp"\n'),
-    ("cli/c.cpp", '#include "report/r.hpp"\n#include "core/api/managers.hpp"\n// fs::exists in a comment\n'),
-    ("core/project/project.cpp", "#include <toml++/toml.h>\n"),
+    ("strata/plan/plan.cpp", '#include "strata/state/applied_migration.hpp"\n#include "strata/loader/migration.hpp"\n'),
+    ("strata/state/store.cpp", '#include <sqlite3.h>\nauto q = "SELECT * FROM main.migrations";\n'),
+    ("strata/api/a.cpp", '#include "strata/executor/executor.hpp"\n#include "util/file.hpp"\n'),
+    ("report/r.cpp", '#include "strata/plan/plan.hpp"\n'),
+    ("cli/c.cpp", '#include "report/r.hpp"\n#include "strata/api/managers.hpp"\n// fs::exists in a comment\n'),
+    ("strata/project/project.cpp", "#include <toml++/toml.h>\n"),
 ]
 
 

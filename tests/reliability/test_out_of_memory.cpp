@@ -24,10 +24,10 @@
 // and every failure, the database after backwards (DIR/<mode>-<n>/app.db, with the k found in
 // expected_k), so that oracle.py can check them too.
 // Ends with "N passed, N failed"; exits 1 on any failure.
-#include "core/api/managers.hpp"
-#include "core/error.hpp"
-#include "core/loader/loader.hpp"
-#include "core/project/project.hpp"
+#include "strata/api/managers.hpp"
+#include "strata/error.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/project/project.hpp"
 
 #include <sqlite3.h>
 #include <unistd.h>

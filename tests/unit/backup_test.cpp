@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Backups before a run changes the database, their names and pruning, and putting one back.
-#include "core/api/database_tools.hpp"
-#include "core/error.hpp"
-#include "core/executor/backup.hpp"
 #include "report/text_reporter.hpp"
+#include "strata/api/database_tools.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/backup.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
 #include "util/file_writer.hpp"

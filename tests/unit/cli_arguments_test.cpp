@@ -5,8 +5,8 @@
 #include "cli/exit_codes.hpp"
 #include "cli/help.hpp"
 #include "cli/terminal.hpp"
-#include "core/api/version.hpp"
-#include "core/error.hpp"
+#include "strata/api/version.hpp"
+#include "strata/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>

@@ -4,7 +4,7 @@
 #include "cli/arguments.hpp"
 #include "cli/command_table.hpp"
 #include "cli/help.hpp"
-#include "core/error.hpp"
+#include "strata/error.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The settings every connection strata opens has, read back from SQLite, and the check that a
 // connection is still in that state before each migration step.
-#include "core/error.hpp"
-#include "core/executor/database.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

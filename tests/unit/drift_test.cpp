@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // drift.hpp: pairing files with state rows, modified/missing/out-of-order detection, and the
 // refusal message. All pure: no files, no database.
-#include "core/error.hpp"
-#include "core/loader/loader.hpp"
-#include "core/loader/migration_source.hpp"
-#include "core/plan/drift.hpp"
+#include "strata/error.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/loader/migration_source.hpp"
+#include "strata/plan/drift.hpp"
 
 #include <doctest/doctest.h>
 

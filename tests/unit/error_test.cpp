@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
+#include "strata/error.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/executor/database.hpp"
-#include "core/executor/executor.hpp"
-#include "core/executor/foreign_keys.hpp"
-#include "core/project/settings.hpp"
-#include "core/state/state_store.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/executor.hpp"
+#include "strata/executor/foreign_keys.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/loader/loader.hpp"
-#include "core/loader/migration.hpp"
-#include "core/loader/migration_source.hpp"
+#include "strata/error.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/loader/migration.hpp"
+#include "strata/loader/migration_source.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/loader/loader.hpp"
-#include "core/strata.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/strata.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/migration_id.hpp"
+#include "strata/error.hpp"
+#include "strata/migration_id.hpp"
 
 #include <doctest/doctest.h>
 

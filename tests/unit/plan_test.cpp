@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/plan/plan.hpp"
+#include "strata/error.hpp"
+#include "strata/plan/plan.hpp"
 
 #include <doctest/doctest.h>
 

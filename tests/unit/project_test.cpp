@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/project/project.hpp"
+#include "strata/project/project.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>

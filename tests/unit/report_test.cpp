@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The renderers: status table, JSON and the text progress reporter, all on strings.
-#include "core/plan/plan.hpp"
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
+#include "strata/plan/plan.hpp"
 
 #include <doctest/doctest.h>
 

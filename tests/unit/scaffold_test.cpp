@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `strata new` and `strata init` as library calls: file names, contents, and refusals.
-#include "core/api/scaffold.hpp"
-#include "core/error.hpp"
-#include "core/project/project.hpp"
+#include "strata/api/scaffold.hpp"
+#include "strata/error.hpp"
+#include "strata/project/project.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>

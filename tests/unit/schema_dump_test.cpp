@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The schema as SQL: order, exclusions, and the schema file.
-#include "core/api/database_tools.hpp"
-#include "core/api/managers.hpp"
-#include "core/error.hpp"
-#include "core/executor/schema_dump.hpp"
-#include "core/project/settings.hpp"
-#include "core/state/state_store.hpp"
 #include "report/text_reporter.hpp"
+#include "strata/api/database_tools.hpp"
+#include "strata/api/managers.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/schema_dump.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/state/state_store.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
 #include "util/file_writer.hpp"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The settings' one parser each, their limits, and what a connection makes of them.
-#include "core/executor/database.hpp"
-#include "core/project/settings.hpp"
-#include "core/strata.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/strata.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

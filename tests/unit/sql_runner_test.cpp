@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/executor/database.hpp"
-#include "core/executor/sql_runner.hpp"
-#include "core/project/settings.hpp"
-#include "core/state/state_store.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/sql_runner.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

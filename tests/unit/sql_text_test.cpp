@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/executor/sql_text.hpp"
+#include "strata/executor/sql_text.hpp"
 
 #include <doctest/doctest.h>
 

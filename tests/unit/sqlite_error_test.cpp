@@ -2,8 +2,8 @@
 // The one translation of SQLite's codes: which kind and hint, and, for read-only and
 // cannot-open codes on a database, what the files on disk say is wrong. Root passes every
 // permission check, so the situations are described to sqlite_error rather than made on disk.
-#include "core/error.hpp"
-#include "core/executor/sqlite_error.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/sqlite_error.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
 

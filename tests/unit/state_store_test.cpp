@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/plan/plan.hpp"
-#include "core/project/settings.hpp"
-#include "core/state/state_store.hpp"
+#include "strata/error.hpp"
+#include "strata/plan/plan.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

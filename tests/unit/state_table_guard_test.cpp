@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // What a migration leaves behind may not reach strata's state table later: triggers and views
 // whose bodies use it, and its row of sqlite_sequence.
-#include "core/error.hpp"
-#include "core/executor/database.hpp"
-#include "core/executor/executor.hpp"
-#include "core/project/settings.hpp"
-#include "core/state/state_store.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/executor.hpp"
+#include "strata/project/settings.hpp"
+#include "strata/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/error.hpp"
-#include "core/project/toml_workaround.hpp"
+#include "strata/error.hpp"
+#include "strata/project/toml_workaround.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Builds the libFuzzer targets with clang: the library sources (src/core, src/util) are compiled
+# Builds the libFuzzer targets with clang: the library sources (src/strata, src/util) are compiled
 # directly with coverage, ASan and UBSan; SQLiteCpp and SQLite come from Debian's static archives
 # (built with gcc, uninstrumented: the fuzzing is aimed at strata's code, and they link fine).
 #
@@ -57,7 +57,7 @@ while IFS= read -r source; do
     if stale "$source" "$object"; then
         compile_list+=("$source" "$object")
     fi
-done < <(find "$repo_root/src/core" "$repo_root/src/util" -name '*.cpp' | sort)
+done < <(find "$repo_root/src/strata" "$repo_root/src/util" -name '*.cpp' | sort)
 
 if ((${#compile_list[@]} > 0)); then
     printf 'fuzz build: compiling %d library source(s) with %s\n' $((${#compile_list[@]} / 2)) "$cxx"

@@ -4,12 +4,12 @@
 // fuzz_support.hpp. Error(MigrationFiles) is the expected answer to a bad set; a crash, a
 // sanitizer report, another exception or an accepted set that breaks the loader's guarantees
 // is a bug.
-#include "core/error.hpp"
-#include "core/loader/loader.hpp"
-#include "core/loader/migration.hpp"
-#include "core/loader/migration_source.hpp"
-#include "core/plan/plan.hpp"
 #include "fuzz_support.hpp"
+#include "strata/error.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/loader/migration.hpp"
+#include "strata/loader/migration_source.hpp"
+#include "strata/plan/plan.hpp"
 
 #include <cstddef>
 #include <cstdint>

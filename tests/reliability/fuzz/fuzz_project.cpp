@@ -3,9 +3,9 @@
 // environment. A strata::Error(ProjectFile) is the expected answer to bad text; a crash, a
 // sanitizer report, another exception or an accepted project that breaks the documented
 // guarantees is a bug.
-#include "core/error.hpp"
-#include "core/project/project.hpp"
 #include "fuzz_support.hpp"
+#include "strata/error.hpp"
+#include "strata/project/project.hpp"
 
 #include <cstddef>
 #include <cstdint>

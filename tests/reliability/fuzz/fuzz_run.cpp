@@ -13,15 +13,15 @@
 // every step; a run that throws has kept exactly the steps it reports as done (one transaction
 // per migration, or none with transaction = "all"); no transaction is left open; the database
 // passes integrity_check; and, unless foreign keys are off, no foreign key points nowhere.
-#include "core/error.hpp"
-#include "core/executor/database.hpp"
-#include "core/executor/executor.hpp"
-#include "core/executor/observer.hpp"
-#include "core/loader/loader.hpp"
-#include "core/loader/migration_source.hpp"
-#include "core/plan/plan.hpp"
-#include "core/state/state_store.hpp"
 #include "fuzz_support.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/executor.hpp"
+#include "strata/executor/observer.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/loader/migration_source.hpp"
+#include "strata/plan/plan.hpp"
+#include "strata/state/state_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>

@@ -3,8 +3,8 @@
 // invariant as a crash, and keeping SQLite away from the file system.
 #pragma once
 
-#include "core/error.hpp"
-#include "core/loader/migration_source.hpp"
+#include "strata/error.hpp"
+#include "strata/loader/migration_source.hpp"
 
 #include <sqlite3.h>
 

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include "strata/api/managers.hpp"
+#include "strata/api/run_support.hpp"
+#include "strata/error.hpp"
+#include "strata/plan/drift.hpp"
+
+#include <algorithm>
+
+namespace strata {
+
+using namespace detail;
+
+GotoMigrationManager::GotoMigrationManager(Context context, std::string app_name,
+                                           std::string migration_id, bool auto_agree, bool preview)
+    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
+      m_auto_agree(auto_agree), m_preview(preview) {}
+
+MigrationResult GotoMigrationManager::run() {
+    if (m_app_name == "all")
+        throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
+    auto apps = m_context.project.select_apps(m_app_name);
+    auto sets = load_sets(apps);
+    auto connection =
+        open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
+
+    const auto& rows = applied_of(applied, sets.front().app_name);
+    Plan plan = plan_goto(sets.front(), rows, m_migration_id);
+    // Moving forwards must not build on edited history nor slip a migration under
+    // newer ones. Reversing alone is always allowed; missing migrations are
+    // reversed with their stored SQL.
+    if (plan.steps.size() > backwards_count(plan)) {
+        const Drift drift = find_drift(sets.front(), rows);
+        refuse_drift({drift}, out_of_order_steps(plan, rows, drift),
+                     {m_context.allow_modified, true, m_context.project.settings.out_of_order});
+    }
+    if (plan.empty())
+        return {true, plan.note};
+    observer_of(m_context).on_plan(plan);
+    if (m_preview) {
+        preview(m_context, plan);
+        return {true, ""};
+    }
+    if (plan.reverses_anything() &&
+        !confirmed(m_context, m_auto_agree, "Reverse " + count_of(backwards_count(plan)) + "?"))
+        return declined();
+    const ExecutionReport report = execute(m_context, connection, plan, applied, false);
+    return {true, summary(plan, report)};
+}
+
+} // namespace strata

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "strata/api/run_support.hpp"
+
+#include "strata/error.hpp"
+#include "strata/executor/backup.hpp"
+#include "strata/executor/schema_dump.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/project/written_files.hpp"
+#include "strata/state/state_store.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace strata::detail {
+
+RunObserver& observer_of(const Context& context) {
+    static RunObserver silent;
+    return context.observer ? *context.observer : silent;
+}
+
+// Every connection of a run opens here, so a Project built in code gets the project file's
+// limit on the busy timeout too.
+DatabaseOptions database_options(const Project& project) {
+    if (auto problem = busy_timeout_ms_problem(project.busy_timeout_ms))
+        throw Error(ErrorKind::Usage, std::move(*problem));
+    DatabaseOptions options;
+    options.busy_timeout_ms = project.busy_timeout_ms;
+    return options;
+}
+
+// Opens the database when it exists. Reading never creates it: bad input, a preview or a
+// declined prompt must leave no file behind.
+std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode) {
+    std::error_code ignored;
+    if (!std::filesystem::exists(project.database, ignored))
+        return nullptr;
+    return std::make_unique<Connection>(project.database, mode, database_options(project));
+}
+
+// One read of the state table for every app: the whole cost of a run with nothing to do.
+AppliedByApp read_applied(const Connection* connection, const Project& project) {
+    AppliedByApp by_app;
+    if (connection == nullptr)
+        return by_app;
+    try {
+        for (auto& row : StateStore(connection->db(), project.settings.state_table).all_applied())
+            by_app[row.app_name].push_back(std::move(row));
+    } catch (...) {
+        rethrow_as_error(connection->path(), "reading the state table");
+    }
+    return by_app;
+}
+
+const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
+                                                const std::string& app) {
+    static const std::vector<AppliedMigration> none;
+    auto found = by_app.find(app);
+    return found == by_app.end() ? none : found->second;
+}
+
+std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps) {
+    std::vector<MigrationSet> sets;
+    sets.reserve(apps.size());
+    for (const AppConfig* app : apps)
+        sets.push_back(load_migrations(*app));
+    return sets;
+}
+
+MigrationResult declined() {
+    return {false, "Not proceeding."};
+}
+
+// Asks before a plan that needs consent; false means the user said no.
+bool confirmed(const Context& context, bool auto_agree, const std::string& question) {
+    if (auto_agree)
+        return true;
+    if (context.prompter == nullptr)
+        throw Error(ErrorKind::Refused, "this operation needs confirmation and no one can be asked",
+                    {}, "pass auto_agree (--yes) to proceed");
+    return context.prompter->confirm(question);
+}
+
+void preview(const Context& context, const Plan& plan) {
+    for (const Step& step : plan.steps)
+        observer_of(context).on_preview(step);
+}
+
+std::string count_of(std::size_t n) {
+    return std::to_string(n) + " migration(s)";
+}
+
+std::size_t backwards_count(const Plan& plan) {
+    return static_cast<std::size_t>(
+        std::count_if(plan.steps.begin(), plan.steps.end(),
+                      [](const Step& s) { return s.direction == Direction::Backwards; }));
+}
+
+std::string summary(const Plan& plan, const ExecutionReport& report) {
+    const std::size_t forwards = plan.steps.size() - backwards_count(plan);
+    std::string verb = forwards == plan.steps.size() ? "Applied"
+                       : forwards == 0               ? "Reversed"
+                                                     : "Moved";
+    if (report.done == 0 && report.skipped > 0)
+        return "No migrations need to be run (another run did them first).";
+    std::string out = verb + " " + count_of(report.done) + ".";
+    if (report.skipped > 0) {
+        // Appended piecewise: GCC 12 at -O3 warns falsely (-Wrestrict) on chained operator+.
+        out += ' ';
+        out += std::to_string(report.skipped);
+        out += " were already done by another run.";
+    }
+    return out;
+}
+
+namespace {
+
+// strata.toml's schema_file was checked when the project was loaded; a Project built in code,
+// or a --database override, gets the same rule here, before anything changes.
+void check_schema_file(const Project& project) {
+    const std::filesystem::path& schema_file = project.settings.schema_file;
+    if (schema_file.empty())
+        return;
+    if (auto problem = written_file_problem(project, schema_file))
+        throw Error(ErrorKind::Usage, "schema_file " + schema_file.string() + " " + *problem, {},
+                    written_file_hint("schema_file"));
+}
+
+// Rewrites the schema file when the run changed the database, even a run that then failed:
+// the file must describe the database as it is.
+void write_schema_if_changed(const Context& context, Connection& connection,
+                             const ExecutionReport& report) {
+    const auto& schema_file = context.project.settings.schema_file;
+    if (schema_file.empty() || report.done == 0)
+        return;
+    try {
+        write_schema_file(connection.db(), schema_file, context.project.settings.state_table);
+    } catch (...) {
+        rethrow_as_error(connection.path(), "writing the schema file " + schema_file.string());
+    }
+    observer_of(context).on_schema_written(schema_file.string());
+}
+
+ExecutionReport execute_on(const Context& context, Connection& connection, bool existed,
+                           const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+    const Settings& settings = context.project.settings;
+    configure_for_migrating(connection, settings);
+    // Held until the run ends, so that no concurrent run prunes this run's backup meanwhile.
+    std::optional<WrittenBackup> backup;
+    if (settings.backup && existed) {
+        backup.emplace(backup_database(
+            connection, settings.keep_backups,
+            CopyOptions{.cancel = context.cancel, .observer = &observer_of(context)}));
+        observer_of(context).on_backup_created(connection.path().string(), backup->path().string());
+    }
+
+    ExecutorOptions options;
+    options.fake = fake;
+    options.foreign_keys = settings.foreign_keys;
+    options.transaction = settings.transaction;
+    options.cancel = context.cancel;
+    options.state_table = settings.state_table;
+    Executor executor(connection.db(), observer_of(context), options);
+    try {
+        executor.run(plan, &planned_from);
+    } catch (...) {
+        write_schema_if_changed(context, connection, executor.progress());
+        throw;
+    }
+    write_schema_if_changed(context, connection, executor.progress());
+    return executor.progress();
+}
+
+} // namespace
+
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
+                        const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+    const bool existed = connection != nullptr;
+    // configure_for_migrating checks too, but only after the file exists: refused settings
+    // must leave no empty database behind.
+    check_settings(context.project.settings);
+    check_schema_file(context.project);
+    if (!existed)
+        connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
+                                                  database_options(context.project));
+    try {
+        return execute_on(context, *connection, existed, plan, planned_from, fake);
+    } catch (...) {
+        // A run that fails on a database it created, before committing anything to it, leaves
+        // no file behind, as if it had not started.
+        if (!existed)
+            discard_new_database(connection);
+        throw;
+    }
+}
+
+} // namespace strata::detail

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// What the managers share: opening the database without creating it, reading the state table
+// once, asking for consent, and executing a plan with the project's safety settings.
+#pragma once
+
+#include "strata/api/managers.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/executor.hpp"
+#include "strata/loader/migration.hpp"
+#include "strata/plan/plan.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+RunObserver& observer_of(const Context& context);
+// The connection options of `project`. Throws Error(Usage) when busy_timeout_ms is outside
+// the range strata.toml allows.
+DatabaseOptions database_options(const Project& project);
+
+// The database when its file exists, else nullptr: reading never creates it, so bad input, a
+// preview or a declined prompt leave no file behind.
+std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode);
+
+// Every app's applied migrations from one read of the project's state table (empty without a
+// database).
+AppliedByApp read_applied(const Connection* connection, const Project& project);
+const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, const std::string& app);
+
+// Reads, checks and hashes every app's files before the database is touched.
+std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps);
+
+// Asks before a plan that needs consent; false means the user said no. Throws Error(Refused)
+// when consent is needed and there is no one to ask.
+bool confirmed(const Context& context, bool auto_agree, const std::string& question);
+MigrationResult declined();
+
+// Hands every step to the observer's on_preview.
+void preview(const Context& context, const Plan& plan);
+
+std::string count_of(std::size_t n);
+std::size_t backwards_count(const Plan& plan);
+// "Applied 2 migration(s)." and the like.
+std::string summary(const Plan& plan, const ExecutionReport& report);
+
+// Runs `plan` with the project's settings: creates the database if needed, applies
+// journal_mode and synchronous, backs the database up first when asked, and rewrites the
+// schema file afterwards when anything changed.
+// `planned_from` is the state the plan was made from: the executor stops with Error(Busy) when
+// another run changes it in a way the plan did not foresee.
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
+                        const Plan& plan, const AppliedByApp& planned_from, bool fake);
+
+} // namespace strata::detail

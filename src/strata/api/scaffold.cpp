@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include "strata/api/scaffold.hpp"
+
+#include "strata/error.hpp"
+#include "strata/loader/loader.hpp"
+#include "util/file_writer.hpp"
+#include "util/slug.hpp"
+#include "util/time_format.hpp"
+
+#include <system_error>
+
+namespace strata {
+namespace {
+
+// What follows the template marker on the first line of a file `strata new` writes.
+constexpr const char* k_template_marker_note = " (delete this line when you write the migration)\n";
+
+// The description as it appears in a comment: on one line.
+std::string one_line(std::string_view text) {
+    std::string line(text);
+    for (char& c : line)
+        if (static_cast<unsigned char>(c) < 0x20)
+            c = ' ';
+    return line;
+}
+
+std::string with_final_newline(std::string_view text) {
+    std::string out(text);
+    if (out.empty() || out.back() != '\n')
+        out += '\n';
+    return out;
+}
+
+// Creates `path` with `content`, never replacing a file: the name is taken only once the
+// content is complete and durable, and a file that appeared since any earlier check stays.
+void write_new_file(const std::filesystem::path& path, std::string_view content,
+                    ErrorKind write_error_kind) {
+    try {
+        util::write_file_atomically(path, content, util::WriteMode::CreateNew);
+    } catch (const util::FileError& error) {
+        if (error.problem == util::FileProblem::Exists)
+            throw Error(ErrorKind::Usage, "file already exists", {path.string()},
+                        "strata never overwrites a file; remove or rename it first");
+        const char* what = error.problem == util::FileProblem::CannotCreate ? "cannot create file: "
+                                                                            : "cannot write file: ";
+        throw Error(write_error_kind, what + error.reason(), {path.string()});
+    }
+}
+
+void create_folder(const std::filesystem::path& dir, ErrorKind error_kind) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error)
+        throw Error(error_kind, "cannot create folder: " + error.message(), {dir.string()});
+}
+
+bool is_valid_app_name(std::string_view name) {
+    if (name.empty() || name == "all")
+        return false;
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+std::string project_file_text(std::string_view app_name) {
+    std::string app(app_name);
+    return "# strata project file. Paths are relative to this file's folder, and ${VAR} or\n"
+           "# ${VAR:-default} in a value is replaced by the environment variable VAR.\n"
+           "\n"
+           "# The SQLite database to migrate (--database PATH or STRATA_DATABASE override it).\n"
+           "database = \"app.db\"\n"
+           "\n"
+           "# How long to wait for another process's write lock, in milliseconds.\n"
+           "# busy_timeout_ms = 5000\n"
+           "\n"
+           "# One [[apps]] table per set of migrations. Create migrations with\n"
+           "#   strata new " +
+           app +
+           " create users\n"
+           "[[apps]]\n"
+           "name = \"" +
+           app +
+           "\"\n"
+           "migrations = \"migrations/" +
+           app +
+           "\"\n"
+           "# depends_on = [\"other_app\"]  # apps whose migrations must run before these\n";
+}
+
+} // namespace
+
+std::string timestamp_id(std::chrono::system_clock::time_point now) {
+    return util::utc_digits(now);
+}
+
+NewMigrationFiles create_migration(const AppConfig& app, std::string_view description,
+                                   std::string_view up_sql, std::string_view down_sql,
+                                   std::chrono::system_clock::time_point now) {
+    std::string slug = util::slugify(description);
+    if (slug.empty())
+        throw Error(ErrorKind::Usage,
+                    "the description \"" + one_line(description) +
+                        "\" has no letters or digits to name the migration files with",
+                    {},
+                    "describe the migration in a few words, e.g. strata new " + app.name +
+                        " create users");
+
+    NewMigrationFiles files;
+    files.id = timestamp_id(now);
+    files.name = files.id + "_" + slug;
+    create_folder(app.migrations_dir, ErrorKind::MigrationFiles);
+
+    // Two migrations created within one second would share an id, which the loader refuses.
+    std::string id_prefix = files.id + "_";
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(app.migrations_dir, error)) {
+        std::string existing = entry.path().filename().string();
+        if (existing.starts_with(id_prefix))
+            throw Error(ErrorKind::Usage, "a migration with the id " + files.id + " already exists",
+                        {entry.path().string()},
+                        "ids are the current UTC time to the second; wait a second and run "
+                        "strata new again");
+    }
+    if (error)
+        throw Error(ErrorKind::MigrationFiles, "cannot read folder: " + error.message(),
+                    {app.migrations_dir.string()});
+
+    files.up_path = app.migrations_dir / (files.name + ".up.sql");
+    files.down_path = app.migrations_dir / (files.name + ".down.sql");
+    // The marker line makes the loader refuse a file nobody has written yet (loader.hpp).
+    std::string text = one_line(description);
+    const std::string marker = std::string(k_template_marker) + k_template_marker_note;
+    std::string up = up_sql.empty() ? marker + "-- " + text + ": write the SQL to apply here\n"
+                                    : with_final_newline(up_sql);
+    std::string down = down_sql.empty()
+                           ? marker + "-- " + text + ": write the SQL that undoes it here\n"
+                           : with_final_newline(down_sql);
+
+    write_new_file(files.up_path, up, ErrorKind::MigrationFiles);
+    try {
+        write_new_file(files.down_path, down, ErrorKind::MigrationFiles);
+    } catch (...) {
+        // Half a pair would make the whole set unloadable.
+        std::error_code ignored;
+        std::filesystem::remove(files.up_path, ignored);
+        throw;
+    }
+    return files;
+}
+
+InitFiles init_project(const std::filesystem::path& dir, std::string_view app_name) {
+    if (!is_valid_app_name(app_name))
+        throw Error(ErrorKind::Usage, "\"" + one_line(app_name) + "\" is not a valid app name", {},
+                    "app names use letters, digits, '_' and '-', and cannot be \"all\"");
+
+    InitFiles files;
+    files.project_file = dir / "strata.toml";
+    files.migrations_dir = dir / "migrations" / std::string(app_name);
+    std::error_code error;
+    if (std::filesystem::exists(files.project_file, error))
+        throw Error(ErrorKind::Usage, "a project file already exists here",
+                    {files.project_file.string()},
+                    "strata init never overwrites it; edit it, or run strata init in another "
+                    "folder (-C DIR)");
+
+    create_folder(files.migrations_dir, ErrorKind::ProjectFile);
+    write_new_file(files.project_file, project_file_text(app_name), ErrorKind::ProjectFile);
+    return files;
+}
+
+} // namespace strata

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: MIT
+#include "strata/executor/backup.hpp"
+
+#include "strata/error.hpp"
+#include "strata/executor/observer.hpp"
+#include "strata/executor/sqlite_error.hpp"
+#include "util/file_writer.hpp"
+#include "util/time_format.hpp"
+
+#include <SQLiteCpp/Backup.h>
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+
+namespace strata {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_extension = ".bak";
+// "YYYYMMDDTHHMMSS.mmmZ": a digit where the pattern has 'D', the character itself elsewhere.
+constexpr std::string_view k_timestamp_pattern = "DDDDDDDDTDDDDDD.DDDZ";
+// A run that finds this many names of one millisecond taken gives up.
+constexpr unsigned k_max_name_attempts = 1000;
+
+bool is_timestamp(std::string_view text) {
+    if (text.size() != k_timestamp_pattern.size())
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char expected = k_timestamp_pattern[i];
+        if (expected == 'D' ? (text[i] < '0' || text[i] > '9') : text[i] != expected)
+            return false;
+    }
+    return true;
+}
+
+// A backup's file name taken apart: "<database>.<timestamp>[_<attempt>].bak".
+struct BackupName {
+    std::string_view database;
+    std::string_view timestamp;
+    unsigned attempt = 0;
+};
+
+std::optional<BackupName> parse_backup_name(std::string_view name) {
+    if (!name.ends_with(k_extension))
+        return std::nullopt;
+    name.remove_suffix(k_extension.size());
+    BackupName parsed;
+    // "_<n>": digits without a leading zero, n >= 1, right after the timestamp's 'Z'.
+    const std::size_t underscore = name.rfind('_');
+    if (underscore != std::string_view::npos && underscore > 0 && name[underscore - 1] == 'Z') {
+        const std::string_view digits = name.substr(underscore + 1);
+        if (!digits.empty() && digits.size() <= 3 && digits.front() != '0' &&
+            digits.find_first_not_of("0123456789") == std::string_view::npos) {
+            parsed.attempt = static_cast<unsigned>(std::stoul(std::string(digits)));
+            name = name.substr(0, underscore);
+        }
+    }
+    const std::size_t size = k_timestamp_pattern.size();
+    if (name.size() < size + 2 || name[name.size() - size - 1] != '.')
+        return std::nullopt;
+    parsed.timestamp = name.substr(name.size() - size);
+    parsed.database = name.substr(0, name.size() - size - 1);
+    if (!is_timestamp(parsed.timestamp))
+        return std::nullopt;
+    return parsed;
+}
+
+// Whether `name` is one of `database_name`'s backups.
+bool is_backup_name(std::string_view name, std::string_view database_name) {
+    const std::optional<BackupName> parsed = parse_backup_name(name);
+    return parsed && parsed->database == database_name;
+}
+
+// Time order, then attempt order: "_10" comes after "_9" although it sorts before it as text.
+bool older_backup(const fs::path& a, const fs::path& b) {
+    const std::string first = a.filename().string();
+    const std::string second = b.filename().string();
+    const auto ka = parse_backup_name(first);
+    const auto kb = parse_backup_name(second);
+    if (!ka || !kb)
+        return first < second;
+    return std::tie(ka->timestamp, ka->attempt) < std::tie(kb->timestamp, kb->attempt);
+}
+
+using util::folder_of;
+
+// Removes the files SQLite may leave beside the copy it writes (a journal, or a WAL and its
+// index when the copied database is in WAL mode) on every way out.
+class SqliteSideFiles {
+  public:
+    explicit SqliteSideFiles(fs::path database) : m_database(std::move(database)) {}
+    ~SqliteSideFiles() {
+        std::error_code ignored;
+        for (const char* suffix : {"-journal", "-wal", "-shm"})
+            fs::remove(m_database.string() + suffix, ignored);
+    }
+    SqliteSideFiles(const SqliteSideFiles&) = delete;
+    SqliteSideFiles& operator=(const SqliteSideFiles&) = delete;
+
+  private:
+    fs::path m_database;
+};
+
+// Builds the errors of one backup, all naming the database and the backup file.
+class BackupFailure {
+  public:
+    BackupFailure(const fs::path& database, const fs::path& backup)
+        : m_database(database), m_backup(backup) {}
+
+    [[noreturn]] void raise(const std::string& detail, std::string hint = {}) const {
+        throw Error(ErrorKind::Database,
+                    "cannot back up " + m_database.string() + " to " + m_backup.string() + ": " +
+                        detail,
+                    {}, hint.empty() ? default_hint() : std::move(hint));
+    }
+
+    [[noreturn]] void raise_sqlite(int code, const std::string& detail) const {
+        throw sqlite_error(code,
+                           {.message = "cannot back up " + m_database.string() + " to " +
+                                       m_backup.string() + ": " + detail,
+                            .busy_message = "cannot back up " + m_database.string() +
+                                            ": it is locked by another connection (" + detail + ")",
+                            .hint = default_hint(),
+                            .full_hint = "free some disk space beside the database; nothing "
+                                         "was migrated"});
+    }
+
+    [[noreturn]] void raise_file(const util::FileError& error) const {
+        switch (error.problem) {
+        case util::FileProblem::Exists:
+            raise("a file of that name already exists",
+                  "strata never overwrites a backup; run again in a moment");
+        case util::FileProblem::CannotCreate:
+            raise("cannot create " + error.path + ": " + error.reason());
+        case util::FileProblem::CannotSync:
+            raise("fsync failed: " + error.reason());
+        case util::FileProblem::CannotSyncFolder:
+            raise("fsync of the folder failed: " + error.reason());
+        default:
+            raise(error.reason());
+        }
+    }
+
+  private:
+    std::string default_hint() const {
+        return "check the free disk space and that " + folder_of(m_backup).string() +
+               " is writable; nothing was migrated";
+    }
+
+    fs::path m_database;
+    fs::path m_backup;
+};
+
+std::string quick_check(SQLite::Database& db) {
+    SQLite::Statement check(db, "PRAGMA quick_check");
+    std::string first;
+    if (check.executeStep())
+        first = check.getColumn(0).getString();
+    return first;
+}
+
+[[noreturn]] void unusable_backup(const fs::path& backup, const std::string& detail) {
+    throw Error(ErrorKind::Database,
+                "cannot restore from " + backup.string() +
+                    ": it is not a healthy SQLite database (" + detail + ")",
+                {}, "choose another backup; nothing was changed");
+}
+
+// Opens a backup read-only after checking that it is a complete, healthy database.
+Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& options) {
+    std::error_code error;
+    const fs::file_status status = fs::status(backup, error);
+    if (!fs::exists(status))
+        throw Error(ErrorKind::Database, "backup " + backup.string() + " not found", {},
+                    "give the path of a file written by --backup, e.g. "
+                    "app.db.20261121T093000.123Z.bak");
+    if (!fs::is_regular_file(status))
+        unusable_backup(backup, "it is not a file");
+    // SQLite treats an empty file as an empty database; "restoring" it would wipe the data.
+    if (fs::file_size(backup, error) == 0)
+        unusable_backup(backup, "the file is empty");
+    std::optional<Connection> source;
+    std::string verdict;
+    try {
+        source.emplace(backup, OpenMode::ReadOnly, options);
+        verdict = quick_check(source->db());
+    } catch (const SQLite::Exception& e) {
+        if (kind_for_sqlite_code(sqlite_code_of(e), ErrorKind::Database) == ErrorKind::Busy)
+            rethrow_as_error(backup, "checking the backup");
+        unusable_backup(backup, e.what());
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Busy)
+            throw;
+        unusable_backup(backup, e.message());
+    }
+    if (verdict != "ok")
+        unusable_backup(backup, verdict.empty() ? "quick_check gave no answer" : verdict);
+    return std::move(*source);
+}
+
+// Keeps one read transaction open on `db` for its lifetime. The backup API would otherwise
+// take and drop a read lock for each chunk, and a write by another connection in between
+// would make it start over; inside one transaction every chunk copies the same moment. A
+// caller's own open transaction is left alone.
+class ReadSnapshot {
+  public:
+    explicit ReadSnapshot(SQLite::Database& db) : m_db(db) {
+        if (sqlite3_get_autocommit(m_db.getHandle()) == 0)
+            return;
+        m_owned = true;
+        m_db.exec("BEGIN");
+        try {
+            // BEGIN is deferred: the first read takes the lock (or the WAL snapshot).
+            m_db.execAndGet("SELECT count(*) FROM sqlite_master");
+        } catch (...) {
+            end();
+            throw;
+        }
+    }
+    ~ReadSnapshot() { end(); }
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+  private:
+    void end() noexcept {
+        if (!m_owned)
+            return;
+        m_owned = false;
+        try {
+            m_db.exec("ROLLBACK");
+        } catch (...) {
+            // Nothing was written in it; closing the connection ends it too.
+        }
+    }
+    SQLite::Database& m_db;
+    bool m_owned = false;
+};
+
+bool cancelled(const CopyOptions& copy) {
+    return copy.cancel != nullptr && copy.cancel->load();
+}
+
+// Copies with `job` chunk by chunk, reporting progress after each chunk and stopping before
+// the next one when the copy is cancelled. Returns SQLITE_DONE, the code of a chunk that
+// could not get its lock (BUSY, LOCKED), or SQLITE_INTERRUPT when cancelled; other failures
+// are thrown by SQLiteCpp as SQLite::Exception.
+int copy_in_chunks(SQLite::Backup& job, const CopyOptions& copy, const std::string& from,
+                   const std::string& to) {
+    const int pages = copy.pages_per_step > 0 ? copy.pages_per_step : k_copy_pages_per_step;
+    while (true) {
+        if (cancelled(copy))
+            return SQLITE_INTERRUPT;
+        const int step = job.executeStep(pages);
+        if (step != SQLITE_OK && step != SQLITE_DONE)
+            return step;
+        if (copy.observer != nullptr) {
+            const long long total = job.getTotalPageCount();
+            copy.observer->on_backup_progress(from, to, total - job.getRemainingPageCount(), total);
+        }
+        if (step == SQLITE_DONE)
+            return step;
+    }
+}
+
+// A shared flock on the finished copy, taken before it has its backup name, so that there is
+// no moment when another run could see it as a backup and prune it. A file system without
+// flock gives no lock; the backup then has the protection it had before locks existed.
+util::FileDescriptor hold_backup(const fs::path& copy) {
+    util::FileDescriptor fd(::open(copy.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.valid() && ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0)
+        fd.reset();
+    return fd;
+}
+
+[[noreturn]] void cannot_prune(const fs::path& backup, const std::string& reason) {
+    throw Error(ErrorKind::Database,
+                "cannot delete the old backup " + backup.string() + ": " + reason, {},
+                "check the permissions of its folder, or delete it yourself");
+}
+
+// Deletes an old backup unless a run that is still going holds it (hold_backup); true when it
+// is gone. The exclusive lock is held while the name is removed, so the file cannot be taken
+// up meanwhile.
+bool prune(const fs::path& backup) {
+    util::FileDescriptor fd(::open(backup.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
+        if (errno == ENOENT) // another run pruned it first
+            return true;
+        cannot_prune(backup, std::string("cannot open it to see whether a run still uses it: ") +
+                                 std::strerror(errno));
+    }
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        return false; // its run is still going: it stays, and a later run prunes it
+    // (Any other flock failure means no locks on this file system: pruned as before locks.)
+    struct stat opened {};
+    struct stat named {};
+    if (::fstat(fd.get(), &opened) != 0 || ::lstat(backup.c_str(), &named) != 0 ||
+        opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)
+        return false; // the name no longer leads to the file that was checked
+    if (::unlink(backup.c_str()) != 0 && errno != ENOENT)
+        cannot_prune(backup, std::strerror(errno));
+    return true;
+}
+
+} // namespace
+
+fs::path backup_path_for(const fs::path& database, std::chrono::system_clock::time_point now,
+                         unsigned attempt) {
+    std::string name = database.string() + "." + util::utc_basic_millis(now);
+    if (attempt > 0)
+        name += "_" + std::to_string(attempt);
+    return fs::path(name + std::string(k_extension));
+}
+
+fs::path database_of_backup(const fs::path& backup) {
+    const std::string name = backup.filename().string();
+    const std::optional<BackupName> parsed = parse_backup_name(name);
+    if (!parsed || parsed->database.empty())
+        return {};
+    return backup.parent_path() / std::string(parsed->database);
+}
+
+std::vector<fs::path> list_backups(const fs::path& database) {
+    const std::string database_name = database.filename().string();
+    std::vector<fs::path> backups;
+    std::error_code error;
+    fs::directory_iterator entries(folder_of(database), error);
+    for (; !error && entries != fs::directory_iterator(); entries.increment(error)) {
+        const std::string name = entries->path().filename().string();
+        std::error_code ignored;
+        if (is_backup_name(name, database_name) && entries->is_regular_file(ignored))
+            backups.push_back(database.parent_path() / name);
+    }
+    if (error)
+        throw Error(ErrorKind::Database,
+                    "cannot list the backups of " + database.string() + ": " + error.message(), {},
+                    "check that " + folder_of(database).string() + " is readable");
+    std::sort(backups.begin(), backups.end(), older_backup);
+    return backups;
+}
+
+WrittenBackup backup_database(Connection& connection, int keep, const CopyOptions& copy) {
+    return backup_database(connection, keep, std::chrono::system_clock::now(), copy);
+}
+
+WrittenBackup backup_database(Connection& connection, int keep,
+                              std::chrono::system_clock::time_point now, const CopyOptions& copy) {
+    const fs::path& database = connection.path();
+    const fs::path first_choice = backup_path_for(database, now);
+    const BackupFailure failure(database, first_choice);
+    if (cancelled(copy))
+        throw Error(ErrorKind::Interrupted,
+                    "interrupted before backing up " + database.string() + "; nothing was migrated",
+                    {}, "run the command again");
+
+    // SQLite fills a file created beside the backup exclusively, so that a link planted at the
+    // temporary name is never followed; 0644 is what SQLite gives a database it creates. The
+    // temporary name never matches the backup pattern, so nobody mistakes it for a backup.
+    std::optional<util::TemporaryFile> temporary;
+    try {
+        temporary.emplace(util::TemporaryFile::create_beside(first_choice, 0644));
+    } catch (const util::FileError& e) {
+        failure.raise_file(e);
+    }
+    temporary->close();
+    const SqliteSideFiles side_files(temporary->path());
+
+    sqlite3* source = connection.db().getHandle();
+    // The copy goes through the same VFS as the database, so a test's VFS sees every write.
+    DatabaseOptions options;
+    sqlite3_vfs* vfs = nullptr;
+    if (sqlite3_file_control(source, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) == SQLITE_OK &&
+        vfs != nullptr)
+        options.vfs = vfs->zName;
+
+    std::optional<Connection> target;
+    try {
+        target.emplace(temporary->path(), OpenMode::ReadWrite, options);
+    } catch (const Error& e) {
+        failure.raise(e.message());
+    }
+    try {
+        // FULL: the copy's commit reaches the disk before the migration may start.
+        target->db().exec("PRAGMA synchronous = FULL");
+        int step = SQLITE_OK;
+        {
+            const ReadSnapshot snapshot(connection.db());
+            SQLite::Backup job(target->db(), connection.db());
+            step = copy_in_chunks(job, copy, database.string(), first_choice.string());
+        }
+        if (step == SQLITE_INTERRUPT)
+            throw Error(ErrorKind::Interrupted,
+                        "interrupted while backing up " + database.string() +
+                            "; nothing was migrated and no backup was kept",
+                        {}, "run the command again");
+        if (step != SQLITE_DONE)
+            failure.raise_sqlite(step, sqlite3_errstr(step));
+        // A copy of an empty file would itself be empty, which restore rightly refuses:
+        // writing the header makes it a real (empty) database.
+        if (target->db().execAndGet("PRAGMA page_count").getInt() == 0)
+            target->db().exec("PRAGMA user_version = 0");
+        // A copy of a WAL database is marked WAL; as a self-contained file it should not need
+        // -wal and -shm files beside it.
+        target->db().exec("PRAGMA journal_mode = DELETE");
+    } catch (const SQLite::Exception& e) {
+        failure.raise_sqlite(sqlite_code_of(e), e.what());
+    }
+    target.reset(); // closed before it is synced and named
+
+    // Durable before it gets its name, and never in place of a file of that name: a name
+    // taken (by a run in the same millisecond, or anything else) moves on to the next attempt.
+    fs::path backup;
+    util::FileDescriptor hold;
+    try {
+        util::sync_file(temporary->path());
+        hold = hold_backup(temporary->path());
+        for (unsigned attempt = 0; backup.empty(); ++attempt) {
+            const fs::path candidate = backup_path_for(database, now, attempt);
+            try {
+                util::publish(temporary->path(), candidate, util::WriteMode::CreateNew);
+                backup = candidate;
+            } catch (const util::FileError& e) {
+                if (e.problem != util::FileProblem::Exists || attempt + 1 == k_max_name_attempts)
+                    throw;
+            }
+        }
+        temporary->release();
+        util::sync_folder(folder_of(backup));
+    } catch (const util::FileError& e) {
+        failure.raise_file(e);
+    }
+
+    // Pruning: the oldest backups go until `keep` are left, but only backups older than the
+    // new one (a run that started earlier may publish later: its backup is not the newest, and
+    // the newer ones are not its to delete; a clock set back keeps the "future" ones), and
+    // never one another run still holds (prune()). Runs that overlap can therefore leave more
+    // than `keep` backups; a later run prunes them once those runs are over.
+    const std::vector<fs::path> all = list_backups(database);
+    const auto own = std::find_if(all.begin(), all.end(), [&](const fs::path& path) {
+        return path.filename() == backup.filename();
+    });
+    std::size_t left = all.size();
+    for (auto older = all.begin(); older != own && left > static_cast<std::size_t>(keep); ++older) {
+        if (prune(*older))
+            --left;
+    }
+    return WrittenBackup(backup, std::move(hold));
+}
+
+void check_backup(const fs::path& backup, const DatabaseOptions& options) {
+    open_checked_backup(backup, options);
+}
+
+namespace {
+
+// SQLite cannot change the page size of a database in WAL mode, so its backup API refuses
+// (SQLITE_READONLY) to copy a backup with other pages into one: a cause worth naming, since
+// "read-only" would send the user to the permissions.
+std::optional<std::string> wal_page_size_mismatch(Connection& target, Connection& source) {
+    try {
+        const std::string mode = target.db().execAndGet("PRAGMA journal_mode").getString();
+        const int target_size = target.db().execAndGet("PRAGMA page_size").getInt();
+        const int source_size = source.db().execAndGet("PRAGMA page_size").getInt();
+        if (mode != "wal" || target_size == source_size)
+            return std::nullopt;
+        return "the database is in WAL mode with pages of " + std::to_string(target_size) +
+               " bytes and the backup has pages of " + std::to_string(source_size) +
+               " bytes; SQLite cannot change the page size of a WAL database";
+    } catch (const SQLite::Exception&) {
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
+void restore_database(const fs::path& database, const fs::path& backup,
+                      const DatabaseOptions& options, const CopyOptions& copy) {
+    std::error_code error;
+    const bool existed = fs::exists(database, error);
+    if (existed && fs::equivalent(database, backup, error))
+        throw Error(ErrorKind::Usage,
+                    "cannot restore " + database.string() + " from itself (" + backup.string() +
+                        ")",
+                    {}, "give the path of a backup file, e.g. app.db.20261121T093000.123Z.bak");
+    Connection source = open_checked_backup(backup, options);
+
+    // A restore is run by hand: refuse at once rather than wait out a long-running writer.
+    DatabaseOptions target_options = options;
+    target_options.busy_timeout_ms = std::min(options.busy_timeout_ms, k_restore_busy_timeout_ms);
+    int code = SQLITE_OK;
+    std::optional<std::string> cause;
+    {
+        Connection target(database, OpenMode::Create, target_options);
+        try {
+            // Exclusive: in WAL mode every open connection holds a shared lock on the file, so
+            // this also refuses while another program merely has the database open. (Setting
+            // synchronous reads the schema, which already takes that lock.)
+            target.db().exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = FULL");
+            const ReadSnapshot snapshot(source.db());
+            // The chunks share one write transaction on the database, committed by the last
+            // one; a copy that stops earlier is rolled back when `job` is destroyed (SQLite's
+            // backup_finish), so the database is either replaced or as it was.
+            SQLite::Backup job(target.db(), source.db());
+            const int step = copy_in_chunks(job, copy, backup.string(), database.string());
+            code = step == SQLITE_DONE ? SQLITE_OK : step;
+        } catch (const SQLite::Exception& e) {
+            code = sqlite_code_of(e);
+        }
+        if ((code & 0xff) == SQLITE_READONLY)
+            cause = wal_page_size_mismatch(target, source);
+    }
+    if (code == SQLITE_OK)
+        return;
+    if (!existed) // do not leave behind an empty database that the restore created
+        fs::remove(database, error);
+    if (code == SQLITE_INTERRUPT)
+        throw Error(ErrorKind::Interrupted,
+                    "interrupted: the restore from " + backup.string() + " was abandoned; " +
+                        database.string() + (existed ? " is as it was" : " was not created"),
+                    {}, "run strata restore again");
+    if (cause)
+        throw Error(
+            ErrorKind::Database,
+            "cannot restore " + database.string() + " from " + backup.string() + ": " + *cause, {},
+            "take the database out of WAL mode first (sqlite3 " + database.string() +
+                " \"PRAGMA journal_mode = DELETE\"), or move it and its -wal and -shm "
+                "files away so that restore creates it; nothing was changed")
+            .with_sqlite_code(code);
+    throw sqlite_error(
+        code,
+        {.message = "cannot restore " + database.string() + " from " + backup.string() + ": " +
+                    sqlite3_errstr(code),
+         .busy_message =
+             "cannot restore " + database.string() + " while another connection holds it",
+         .busy_hint = "stop the programs that use the database, then run strata restore again",
+         .full_hint = "free some disk space and run strata restore again",
+         .database = database});
+}
+
+} // namespace strata

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: MIT
+#include "strata/executor/database.hpp"
+
+#include "strata/error.hpp"
+#include "strata/project/database_path.hpp"
+#include "strata/project/project.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace strata {
+
+namespace {
+
+const char* special_kind(mode_t mode) {
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+// Opening a FIFO blocks (with no way to interrupt it) and opening a device can have effects of
+// its own, so anything but a regular file (or nothing yet) is refused before SQLite opens it.
+void refuse_special_file(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode))
+        return;
+    throw Error(ErrorKind::Database,
+                "the database path " + path.string() + " is " + special_kind(info.st_mode) +
+                    ", not a database file",
+                {},
+                S_ISDIR(info.st_mode)
+                    ? "point `database` (or --database) at a file inside it, e.g. app.db"
+                    : "point `database` (or --database) at a regular file");
+}
+
+bool may_write(const std::filesystem::path& path) {
+    const std::filesystem::path absolute = std::filesystem::absolute(path);
+    return ::access(absolute.c_str(), W_OK) == 0 &&
+           ::access(absolute.parent_path().c_str(), W_OK) == 0;
+}
+
+int open_flags(OpenMode mode) {
+    switch (mode) {
+    case OpenMode::ReadOnly:
+        return SQLite::OPEN_READONLY;
+    case OpenMode::ReadWrite:
+        return SQLite::OPEN_READWRITE;
+    case OpenMode::Create:
+        return SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    }
+    return SQLite::OPEN_READONLY;
+}
+} // namespace
+
+Connection::Connection(const std::filesystem::path& path, OpenMode mode,
+                       const DatabaseOptions& options)
+    : m_path(path) {
+    if (auto problem = database_path_problem(path.native()))
+        throw Error(ErrorKind::Usage, "the database path \"" + path.string() + "\" " + *problem, {},
+                    database_path_hint(path.native()));
+    refuse_special_file(path);
+    // A read-only command must work after a crash: SQLite rolls a hot journal back on the first
+    // read, which needs write access. So a database this process may write is opened
+    // read-write with PRAGMA query_only, which refuses every write but that recovery.
+    const bool recovering = mode == OpenMode::ReadOnly && may_write(path);
+    try {
+        // An absolute name is never read as a URI, whatever SQLite was compiled with.
+        m_db = std::make_unique<SQLite::Database>(std::filesystem::absolute(path).string(),
+                                                  recovering ? SQLite::OPEN_READWRITE
+                                                             : open_flags(mode),
+                                                  options.busy_timeout_ms, options.vfs);
+        // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
+        sqlite3_extended_result_codes(m_db->getHandle(), 1);
+        // Before the first statement: the schema SQLite reads for it is untrusted input.
+        secure_connection(*m_db);
+        if (recovering)
+            m_db->exec("PRAGMA query_only = ON");
+    } catch (...) {
+        rethrow_as_error(path, "opening the database");
+    }
+}
+
+namespace {
+
+// One sqlite3_db_config flag and the value strata gives it on every connection.
+struct DbConfigFlag {
+    int option;
+    int value;
+    const char* name;
+};
+
+// Why each: docs/security.md, "Connection settings".
+constexpr DbConfigFlag k_secure_flags[] = {
+    // No SQL, however crafted, can corrupt the file: writable_schema edits of sqlite_schema,
+    // writes to shadow tables and journal_mode=OFF are refused.
+    {SQLITE_DBCONFIG_DEFENSIVE, 1, "defensive mode"},
+    // Views, triggers, CHECK and DEFAULT expressions, generated columns and indexes of a database
+    // someone else wrote may only call functions and virtual tables SQLite marks innocuous.
+    {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "trusted_schema"},
+    // fts3_tokenizer(name, pointer) makes SQLite call through a pointer given as SQL text.
+    {SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, "the two-argument fts3_tokenizer"},
+    // load_extension() runs native code from any file.
+    {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "extension loading"},
+};
+
+bool db_config_flag(sqlite3* db, int option) {
+    int value = -1;
+    if (sqlite3_db_config(db, option, -1, &value) != SQLITE_OK)
+        throw Error(ErrorKind::Database,
+                    "SQLite cannot report its configuration option " + std::to_string(option));
+    return value != 0;
+}
+
+} // namespace
+
+void secure_connection(SQLite::Database& database) {
+    sqlite3* db = database.getHandle();
+    for (const DbConfigFlag& flag : k_secure_flags) {
+        int now = -1;
+        if (sqlite3_db_config(db, flag.option, flag.value, &now) != SQLITE_OK || now != flag.value)
+            throw Error(ErrorKind::Database,
+                        std::string("this SQLite does not let strata turn ") +
+                            (flag.value ? "on " : "off ") + flag.name,
+                        {}, "build strata with SQLite 3.31 or later");
+    }
+    // ATTACH (and VACUUM INTO, which attaches its target) would let SQL open or create any
+    // file. A plain after-commit VACUUM needs one attached database for a moment:
+    // sql_runner.cpp lifts the limit to 1 for exactly that statement.
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    if (sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1) != 0)
+        throw Error(ErrorKind::Database, "this SQLite does not let strata forbid ATTACH");
+}
+
+ConnectionState read_connection_state(SQLite::Database& database) {
+    sqlite3* db = database.getHandle();
+    ConnectionState state;
+    state.defensive = db_config_flag(db, SQLITE_DBCONFIG_DEFENSIVE);
+    state.trusted_schema = db_config_flag(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA);
+    state.fts3_tokenizer = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER);
+    state.load_extension = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION);
+    state.writable_schema = db_config_flag(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA);
+    state.legacy_alter_table = db_config_flag(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE);
+    state.foreign_keys = db_config_flag(db, SQLITE_DBCONFIG_ENABLE_FKEY);
+    state.attached_limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
+    try {
+        // Plain PRAGMA statements: preparing each costs less than one join of the pragma
+        // table-valued functions, and the check runs before every step.
+        auto first_column = [&](SQLite::Statement& query, const char* sql) {
+            if (!query.executeStep())
+                throw Error(ErrorKind::Database, std::string("SQLite returned nothing for ") + sql);
+            return query.getColumn(0);
+        };
+        auto integer = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            return first_column(query, sql).getInt();
+        };
+        // journal_mode and locking_mode are never empty; SQLite gives "" when it could not
+        // allocate the text, which must not read as a changed setting.
+        auto text = [&](const char* sql) {
+            SQLite::Statement query(database, sql);
+            std::string value = first_column(query, sql).getString();
+            if (value.empty())
+                throw SQLite::Exception(database.getHandle(),
+                                        sqlite3_errcode(database.getHandle()));
+            return value;
+        };
+        state.query_only = integer("PRAGMA query_only") != 0;
+        state.ignore_check_constraints = integer("PRAGMA ignore_check_constraints") != 0;
+        state.defer_foreign_keys = integer("PRAGMA defer_foreign_keys") != 0;
+        state.recursive_triggers = integer("PRAGMA recursive_triggers") != 0;
+        state.synchronous = integer("PRAGMA synchronous");
+        state.journal_mode = text("PRAGMA journal_mode");
+        state.locking_mode = text("PRAGMA locking_mode");
+        state.temp_objects = integer("SELECT count(*) FROM temp.sqlite_schema");
+    } catch (...) {
+        rethrow_as_error(database.getFilename(), "reading the connection's settings");
+    }
+    return state;
+}
+
+ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreign_keys) {
+    const ConnectionState fixed; // the defaults of ConnectionState are strata's values
+    current.defensive = fixed.defensive;
+    current.trusted_schema = fixed.trusted_schema;
+    current.fts3_tokenizer = fixed.fts3_tokenizer;
+    current.load_extension = fixed.load_extension;
+    current.writable_schema = fixed.writable_schema;
+    current.legacy_alter_table = fixed.legacy_alter_table;
+    current.attached_limit = fixed.attached_limit;
+    current.query_only = fixed.query_only;
+    current.ignore_check_constraints = fixed.ignore_check_constraints;
+    current.defer_foreign_keys = fixed.defer_foreign_keys;
+    current.foreign_keys = enforce_foreign_keys;
+    current.temp_objects = fixed.temp_objects;
+    // configure_for_migrating sets FULL or EXTRA; less is never what strata runs with.
+    if (current.synchronous < fixed.synchronous)
+        current.synchronous = fixed.synchronous;
+    return current;
+}
+
+namespace {
+
+std::string on_off(bool value) {
+    return value ? "on" : "off";
+}
+
+std::string synchronous_name(int level) {
+    switch (level) {
+    case 0:
+        return "OFF";
+    case 1:
+        return "NORMAL";
+    case 2:
+        return "FULL";
+    case 3:
+        return "EXTRA";
+    }
+    return std::to_string(level);
+}
+
+// Names the first setting that differs, as "<setting> is <actual>, not <expected>".
+std::string first_difference(const ConnectionState& actual, const ConnectionState& expected) {
+    struct Flag {
+        const char* name;
+        bool ConnectionState::*member;
+    };
+    static constexpr Flag k_flags[] = {
+        {"defensive mode", &ConnectionState::defensive},
+        {"trusted_schema", &ConnectionState::trusted_schema},
+        {"the two-argument fts3_tokenizer", &ConnectionState::fts3_tokenizer},
+        {"extension loading", &ConnectionState::load_extension},
+        {"writable_schema", &ConnectionState::writable_schema},
+        {"legacy_alter_table", &ConnectionState::legacy_alter_table},
+        {"foreign_keys", &ConnectionState::foreign_keys},
+        {"query_only", &ConnectionState::query_only},
+        {"ignore_check_constraints", &ConnectionState::ignore_check_constraints},
+        {"defer_foreign_keys", &ConnectionState::defer_foreign_keys},
+        {"recursive_triggers", &ConnectionState::recursive_triggers},
+    };
+    for (const Flag& flag : k_flags)
+        if (actual.*flag.member != expected.*flag.member)
+            return std::string(flag.name) + " is " + on_off(actual.*flag.member) + ", not " +
+                   on_off(expected.*flag.member);
+    if (actual.attached_limit != expected.attached_limit)
+        return "the limit on attached databases is " + std::to_string(actual.attached_limit) +
+               ", not " + std::to_string(expected.attached_limit);
+    if (actual.synchronous != expected.synchronous)
+        return "synchronous is " + synchronous_name(actual.synchronous) + ", not " +
+               synchronous_name(expected.synchronous);
+    if (actual.journal_mode != expected.journal_mode)
+        return "journal_mode is " + actual.journal_mode + ", not " + expected.journal_mode;
+    if (actual.locking_mode != expected.locking_mode)
+        return "locking_mode is " + actual.locking_mode + ", not " + expected.locking_mode;
+    return "the temp schema holds " + std::to_string(actual.temp_objects) + " object(s), not " +
+           std::to_string(expected.temp_objects);
+}
+
+} // namespace
+
+void drop_temp_objects(SQLite::Database& db) {
+    try {
+        // Triggers first (a temp trigger may sit on a main table), then views, then tables.
+        SQLite::Statement query(db, "SELECT type, name FROM temp.sqlite_schema "
+                                    "WHERE type IN ('trigger', 'view', 'table') "
+                                    "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' "
+                                    "THEN 1 ELSE 2 END");
+        std::vector<std::pair<std::string, std::string>> objects;
+        while (query.executeStep())
+            objects.emplace_back(query.getColumn(0).getString(), query.getColumn(1).getString());
+        query.reset();
+        for (const auto& [type, name] : objects) {
+            // DROP takes no bound parameter; SQLite's own %w quotes the name as an identifier,
+            // so no name can end the statement or start another.
+            const char* format = type == "trigger" ? "DROP TRIGGER IF EXISTS temp.\"%w\""
+                                 : type == "view"  ? "DROP VIEW IF EXISTS temp.\"%w\""
+                                                   : "DROP TABLE IF EXISTS temp.\"%w\"";
+            char* sql = sqlite3_mprintf(format, name.c_str());
+            if (sql == nullptr)
+                throw SQLite::Exception("out of memory", SQLITE_NOMEM);
+            const std::string statement(sql);
+            sqlite3_free(sql);
+            db.exec(statement);
+        }
+    } catch (...) {
+        rethrow_as_error(db.getFilename(), "dropping the temp objects of a migration");
+    }
+}
+
+void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
+                            const std::string& before) {
+    const ConnectionState actual = read_connection_state(db);
+    if (actual == expected)
+        return;
+    throw Error(ErrorKind::Refused,
+                "internal state error before " + before +
+                    ": the connection is not as strata set "
+                    "it up (" +
+                    first_difference(actual, expected) + ")",
+                {},
+                "nothing of that step ran; an earlier statement or the program embedding strata "
+                "changed the connection. Please report it, with the migrations run before it");
+}
+
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
+bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
+    if (connection == nullptr)
+        return false;
+    bool removed = false;
+    try {
+        SQLite::Database& db = connection->db();
+        sqlite3* handle = db.getHandle();
+        // The name SQLite opened (absolute), so the file removed is the one checked.
+        const std::string path = sqlite3_db_filename(handle, "main");
+        // Another process may have opened the new file meanwhile; it must not be left writing
+        // to a deleted one. Leaving WAL mode fails while another connection uses the WAL, and
+        // in rollback mode SQLite refuses writes to a file deleted under it (READONLY_DBMOVED).
+        // Each query's statement ends with its line: a statement left open would hold a read
+        // transaction, in which the journal mode cannot change.
+        auto empty = [&db] {
+            return db.execAndGet("SELECT count(*) FROM main.sqlite_schema").getInt() == 0;
+        };
+        auto journal_mode = [&db](const char* pragma) { return db.execAndGet(pragma).getString(); };
+        // A table means a run committed something to the file: it stays, journal mode and all.
+        bool alone = empty();
+        if (alone && journal_mode("PRAGMA main.journal_mode") == "wal")
+            alone = journal_mode("PRAGMA main.journal_mode = DELETE") == "delete";
+        if (alone) {
+            sqlite3_busy_timeout(handle, 0); // a lock held elsewhere means someone is using it
+            alone = db.tryExec("BEGIN EXCLUSIVE") == SQLITE_OK;
+        }
+        if (alone) {
+            int moved = 1;
+            sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+            // Checked again under the lock: another run may have committed meanwhile.
+            if (moved == 0 && empty() && ::unlink(path.c_str()) == 0) {
+                removed = true;
+                for (const char* suffix : {"-journal", "-wal", "-shm"})
+                    ::unlink((path + suffix).c_str());
+            }
+            db.tryExec("ROLLBACK");
+        }
+    } catch (...) {
+        // Best effort: the run's own error is what the caller reports.
+    }
+    connection.reset();
+    return removed;
+}
+
+namespace {
+
+// Each setting maps to fixed SQL text, so nothing a caller puts in Settings reaches SQLite.
+// check_settings has refused values outside the enums; the fallbacks only keep the compiler
+// sure every path returns.
+const char* journal_mode_pragma(JournalMode mode) {
+    switch (mode) {
+    case JournalMode::Unchanged:
+        return nullptr;
+    case JournalMode::Delete:
+        return "PRAGMA journal_mode = DELETE";
+    case JournalMode::Truncate:
+        return "PRAGMA journal_mode = TRUNCATE";
+    case JournalMode::Persist:
+        return "PRAGMA journal_mode = PERSIST";
+    case JournalMode::Wal:
+        return "PRAGMA journal_mode = WAL";
+    }
+    return nullptr;
+}
+
+const char* synchronous_pragma(Synchronous level) {
+    switch (level) {
+    case Synchronous::Full:
+        return "PRAGMA synchronous = FULL";
+    case Synchronous::Extra:
+        return "PRAGMA synchronous = EXTRA";
+    }
+    return "PRAGMA synchronous = FULL";
+}
+
+} // namespace
+
+void configure_for_migrating(Connection& connection, const Settings& settings) {
+    // Before any statement: a library caller's Settings may hold what strata.toml refuses.
+    check_settings(settings);
+    SQLite::Database& db = connection.db();
+    // SQLite opens a write-protected file read-only without a word; say so before any step.
+    if (sqlite3_db_readonly(db.getHandle(), "main") == 1)
+        throw Error(ErrorKind::Database,
+                    "the database " + connection.path().string() + " is read-only", {},
+                    "check the permissions of the database file and its folder");
+    try {
+        if (const char* pragma = journal_mode_pragma(settings.journal_mode)) {
+            // SQLite answers with the mode in force, which differs when it cannot switch
+            // (e.g. WAL on a file system without shared memory).
+            const std::string wanted(name_of(settings.journal_mode));
+            const std::string mode = db.execAndGet(pragma).getString();
+            if (mode != wanted)
+                throw Error(ErrorKind::Database,
+                            "cannot set journal_mode to " + wanted + " on " +
+                                connection.path().string() + " (it stays " + mode + ")",
+                            {}, "choose another journal_mode in strata.toml");
+        }
+        db.exec(synchronous_pragma(settings.synchronous));
+    } catch (...) {
+        rethrow_as_error(connection.path(), "configuring the connection");
+    }
+}
+
+std::string_view linked_sqlite_version() {
+    return sqlite3_libversion();
+}
+
+} // namespace strata

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/error.hpp"
+#include "strata/executor/sqlite_error.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace SQLite {
+class Database;
+}
+
+namespace strata {
+
+enum class OpenMode {
+    ReadOnly,  // never writes (but rolls back a crash's hot journal when it may); fails when the
+               // file is missing
+    ReadWrite, // fails when the file is missing
+    Create,    // creates the file when it is missing
+};
+
+struct DatabaseOptions {
+    int busy_timeout_ms = 5000;
+    std::string vfs; // "" = SQLite's default; fault-injection tests register their own
+};
+
+// An open database. The one place strata opens one, so tests can route every open through
+// their own VFS.
+class Connection {
+  public:
+    // Throws Error(Database) naming the path when the file cannot be opened.
+    Connection(const std::filesystem::path& path, OpenMode mode, const DatabaseOptions& options);
+    ~Connection();
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+
+    SQLite::Database& db() const { return *m_db; }
+    const std::filesystem::path& path() const { return m_path; }
+
+  private:
+    std::filesystem::path m_path;
+    std::unique_ptr<SQLite::Database> m_db;
+};
+
+// Gives `db` the settings every connection strata opens has, and reads each back: defensive
+// mode on, trusted_schema off, the two-argument fts3_tokenizer and extension loading off, and no
+// attached database allowed (SQLITE_LIMIT_ATTACHED 0). The reasons: docs/security.md. Connection
+// calls it before any SQL runs. Throws Error(Database) when SQLite does not take one of them.
+void secure_connection(SQLite::Database& db);
+
+// The settings of a connection that decide what the next migration's SQL does and how safely it
+// is committed. Migrations may not change any of them (sql_policy.cpp); the executor checks
+// before each step that none changed anyway (check_connection_state).
+struct ConnectionState {
+    // sqlite3_db_config flags, which SQL cannot reach (foreign_keys and writable_schema aside)
+    bool defensive = true;
+    bool trusted_schema = false;
+    bool fts3_tokenizer = false;
+    bool load_extension = false;
+    bool writable_schema = false;
+    bool legacy_alter_table = false;
+    bool foreign_keys = false;
+    int attached_limit = 0; // sqlite3_limit(SQLITE_LIMIT_ATTACHED)
+    // PRAGMAs
+    bool query_only = false;
+    bool ignore_check_constraints = false;
+    bool defer_foreign_keys = false;
+    bool recursive_triggers = false;
+    int synchronous = 2; // 2 FULL, 3 EXTRA
+    std::string journal_mode;
+    std::string locking_mode;
+    // Tables, views, triggers and indexes in the temp schema: a temp table would hide a main
+    // table of the same name from the next migration, a temp trigger would fire in it.
+    int temp_objects = 0;
+
+    bool operator==(const ConnectionState&) const = default;
+};
+
+// Reads the state of `db`. Throws Error(Database) when SQLite cannot answer.
+ConnectionState read_connection_state(SQLite::Database& db);
+
+// The state a connection must be in before a migration step: `current` (as read at the start of
+// a run: journal_mode, locking_mode and recursive_triggers are the database's and the project's
+// business) with every setting strata fixes forced to strata's value, and foreign_keys on only
+// when `enforce_foreign_keys`.
+ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreign_keys);
+
+// Drops every table, view and trigger of the temp schema (indexes go with their tables), so
+// that nothing a migration created there reaches the next one. Throws Error(Database) when
+// SQLite refuses.
+void drop_temp_objects(SQLite::Database& db);
+
+// Throws Error(Refused), an internal-state error naming the first setting of `db` that differs
+// from `expected` and `before` (what was about to run), when the connection is not as expected.
+void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
+                            const std::string& before);
+
+struct Settings;
+
+// Deletes the database file `connection` created, when the run that created it committed
+// nothing to it, then closes the connection. Only when that is safe: the file holds no table,
+// it is still the file that was opened, and no other connection uses it (an exclusive lock is
+// had at once, and a WAL database can go back to a rollback journal). Returns whether the file
+// (and any -journal, -wal, -shm beside it) is gone. Never throws.
+bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept;
+
+// The version of the SQLite library in use (sqlite3_libversion), e.g. "3.40.1".
+std::string_view linked_sqlite_version();
+
+// Prepares a connection for migrating, outside any transaction: sets journal_mode when the
+// project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running
+// anything, when `settings` fails check_settings; Error(Database) when SQLite refuses the mode.
+void configure_for_migrating(Connection& connection, const Settings& settings);
+
+} // namespace strata

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+#include "strata/executor/executor.hpp"
+
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/foreign_keys.hpp"
+#include "strata/executor/sql_policy.hpp"
+#include "strata/executor/sql_runner.hpp"
+#include "strata/executor/state_table_guard.hpp"
+#include "strata/loader/loader.hpp"
+#include "strata/state/state_store.hpp"
+#include "util/text.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <optional>
+
+namespace strata {
+
+namespace {
+
+std::string source_name(const Step& step) {
+    return step.sql_path.empty()
+               ? step.app_name + "/" + step.migration_id.text() + " (stored down SQL)"
+               : step.sql_path;
+}
+
+const char* verb_of(const Step& step) {
+    return step.direction == Direction::Forwards ? "applying" : "reversing";
+}
+
+// Prefixes an error with the step it happened in. When the database itself failed (read-only,
+// I/O error, locked), the statement is not at fault: the message points at the database.
+Error in_step(const Step& step, const Error& e, const std::string& database) {
+    const bool file_level = e.kind() == ErrorKind::Database || e.kind() == ErrorKind::Busy;
+    std::string message =
+        std::string(verb_of(step)) + " " + step.label() + " failed: " + e.message();
+    if (file_level)
+        message = "database " + database + ": " + message;
+    Error out(e.kind(), message, file_level ? SourceLocation{} : e.where(), e.hint());
+    if (e.sqlite_code())
+        out.with_sqlite_code(*e.sqlite_code());
+    return out;
+}
+
+std::string describe(const std::vector<ForeignKeyViolation>& violations) {
+    std::string out;
+    constexpr std::size_t k_shown = 5;
+    for (std::size_t i = 0; i < violations.size() && i < k_shown; ++i) {
+        const auto& v = violations[i];
+        out += (i == 0 ? "" : "; ") + v.table + " rowid " + std::to_string(v.rowid) +
+               " refers to a missing row of " + v.parent;
+    }
+    if (violations.size() > k_shown)
+        out += "; and " + std::to_string(violations.size() - k_shown) + " more";
+    return out;
+}
+
+// Down SQL read back from the state table is untrusted: whoever can write the database file
+// wrote it. It runs under the same authorizer as a migration file, after the same text checks
+// (a NUL byte would make SQLite skip the rest), and never with an after-commit section, whose
+// VACUUM runs with the authorizer stepped aside. Checked for every step before any runs, so a
+// refusal leaves the database as it was.
+void check_stored_sql(const Step& step) {
+    if (!step.sql_path.empty())
+        return;
+    auto refuse = [&](std::string message, int line, int column, std::string hint, int code) {
+        throw Error(ErrorKind::Refused,
+                    "reversing " + step.label() + " refused: " + std::move(message),
+                    SourceLocation{source_name(step), line, column}, std::move(hint))
+            .with_sqlite_code(code);
+    };
+    if (const auto problem = util::find_text_problem(step.sql))
+        refuse(problem->kind == util::TextProblem::Kind::NulByte
+                   ? std::string("the down SQL stored in the database contains a NUL byte")
+                   : "the down SQL stored in the database is not valid UTF-8 (byte " +
+                         util::hex_byte(problem->byte) + ")",
+               problem->line, problem->column, k_stored_after_commit.hint, SQLITE_AUTH);
+    const SqlSections sections = split_after_commit(step.sql);
+    if (sections.after_commit_line != 0)
+        refuse(k_stored_after_commit.message, sections.after_commit_line - 1, 1,
+               k_stored_after_commit.hint, k_stored_after_commit.sqlite_code);
+}
+
+// While set, SQLite's progress handler aborts the running statement when the cancel flag is
+// raised (SQLITE_INTERRUPT), so a long statement stops promptly and is rolled back.
+class CancelHook {
+  public:
+    CancelHook(sqlite3* db, const std::atomic<bool>* cancel) : m_db(db) {
+        if (cancel != nullptr)
+            sqlite3_progress_handler(m_db, 1000, &check, const_cast<std::atomic<bool>*>(cancel));
+    }
+    ~CancelHook() { sqlite3_progress_handler(m_db, 0, nullptr, nullptr); }
+    CancelHook(const CancelHook&) = delete;
+    CancelHook& operator=(const CancelHook&) = delete;
+
+  private:
+    static int check(void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; }
+    sqlite3* m_db;
+};
+
+} // namespace
+
+Executor::Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options)
+    : m_db(db), m_observer(observer), m_options(options) {}
+
+bool Executor::cancelled() const {
+    return m_options.cancel != nullptr && m_options.cancel->load();
+}
+
+void Executor::throw_interrupted(const Step* in_flight) const {
+    std::string message = "interrupted";
+    if (in_flight != nullptr)
+        message += ": " + in_flight->label() + " was rolled back";
+    if (m_options.transaction == TransactionScope::All)
+        message += "; the whole run was rolled back (transaction = \"all\")";
+    else
+        message += "; " + std::to_string(m_progress.done) + " migration(s) completed before it";
+    throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
+}
+
+void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index) {
+    const Step& step = plan.steps[index];
+    const std::int64_t version = m_db.execAndGet("PRAGMA data_version").getInt64();
+    if (version != m_data_version) {
+        m_data_version = version;
+        m_checked.clear();
+    }
+    if (m_checked.count(step.app_name))
+        return;
+
+    // Ids compare by numeric value, so a row recorded as "1" is the step "0001".
+    std::set<MigrationId> current;
+    if (state.exists())
+        for (const AppliedMigration& row : state.applied(step.app_name))
+            current.insert(row.migration_id);
+    // Another runner may have done some of this plan's remaining steps; anything else means
+    // the plan no longer fits the database.
+    std::set<MigrationId> may_appear, may_vanish;
+    for (std::size_t i = index; i < plan.steps.size(); ++i) {
+        const Step& later = plan.steps[i];
+        if (later.app_name == step.app_name)
+            (later.direction == Direction::Forwards ? may_appear : may_vanish)
+                .insert(later.migration_id);
+    }
+    auto& expected = m_expected[step.app_name];
+    // The id is named by its numeric value: the sets hold it as either the files or the rows
+    // write it.
+    auto conflict = [&](const MigrationId& id, const char* what) {
+        throw Error(ErrorKind::Busy,
+                    "another run changed the database during this one: it " + std::string(what) +
+                        " " + step.app_name + " " + std::string(id.key()) +
+                        ", which this run's plan did not expect",
+                    {},
+                    std::to_string(m_progress.done) +
+                        " migration(s) of this run were done before it; run the command again "
+                        "to plan from the database as it is now");
+    };
+    for (const MigrationId& id : current)
+        if (!expected.count(id) && !may_appear.count(id))
+            conflict(id, "applied");
+    for (const MigrationId& id : expected)
+        if (!current.count(id) && !may_vanish.count(id))
+            conflict(id, "reversed");
+    expected = std::move(current);
+    m_checked.insert(step.app_name);
+}
+
+// A migration's temp objects end with its transaction part; every other setting it could
+// have changed is refused by sql_policy, and verified here rather than assumed.
+void Executor::reset_connection(const std::string& before) {
+    drop_temp_objects(m_db);
+    check_connection_state(m_db, m_connection_state, before);
+}
+
+bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t index) {
+    const Step& step = plan.steps[index];
+    const bool forwards = step.direction == Direction::Forwards;
+    reset_connection(std::string(verb_of(step)) + " " + step.label());
+    if (forwards)
+        state.create_if_missing();
+    if (m_checking)
+        check_state_unchanged(state, plan, index);
+    const bool recorded =
+        (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
+    if (recorded == forwards) {
+        m_observer.on_step_skipped(step, forwards ? "already applied by another run"
+                                                  : "already reversed by another run");
+        return false;
+    }
+    m_observer.on_step_started(step);
+    if (!m_options.fake) {
+        const SqlSections sections = split_after_commit(step.sql);
+        const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred;
+        // With one transaction for the run, run_as_one checks once before COMMIT what every
+        // step touched: a rebuild split over several migrations is consistent only at the end.
+        const bool check_now = deferred && m_options.transaction != TransactionScope::All;
+        TouchedTables touched;
+        std::optional<TableSnapshot> before;
+        if (check_now && may_rename_tables(sections.in_transaction))
+            before = TableSnapshot::take(m_db);
+        std::vector<DefinedObject> defined;
+        SqlRun run{
+            source_name(step),       1,
+            SqlPhase::InTransaction, !deferred ? nullptr : check_now ? &touched : &m_run_touched,
+            m_options.state_table,   &defined};
+        try {
+            // What the migration leaves behind for later (triggers, views, the sequence row)
+            // is checked before COMMIT, where it can still be rolled back.
+            const StateTableGuard guard(m_db, state);
+            run_migration_sql(m_db, sections.in_transaction, run);
+            guard.check(defined, SourceLocation{source_name(step)});
+        } catch (const Error& e) {
+            if (cancelled())
+                throw_interrupted(&step);
+            throw in_step(step, e, m_db.getFilename());
+        }
+        if (check_now)
+            check_deferred_keys(touched, before ? &*before : nullptr, &step);
+    }
+    if (forwards)
+        state.record(
+            {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql});
+    else
+        state.remove(step.app_name, step.migration_id);
+    if (m_checking) {
+        auto& expected = m_expected[step.app_name];
+        if (forwards)
+            expected.insert(step.migration_id);
+        else
+            expected.erase(step.migration_id);
+    }
+    return true;
+}
+
+void Executor::run_after_commit(const Step& step) {
+    if (m_options.fake)
+        return;
+    const SqlSections sections = split_after_commit(step.sql);
+    if (sections.after_commit_line == 0)
+        return;
+    reset_connection("the after-commit section of " + step.label());
+    try {
+        run_migration_sql(m_db, sections.after_commit,
+                          SqlRun{source_name(step), sections.after_commit_line,
+                                 SqlPhase::AfterCommit, nullptr, m_options.state_table});
+    } catch (const Error& e) {
+        // A file-level failure (I/O error, disk full, locked) keeps its kind and exit code; the
+        // message still says the migration itself stays done.
+        const bool file_level = e.kind() == ErrorKind::Database || e.kind() == ErrorKind::Busy;
+        std::string message = "after-commit section of " + step.label() + " failed: " + e.message();
+        if (file_level)
+            message = "database " + m_db.getFilename() + ": " + message;
+        std::string hint =
+            "the migration itself stays " +
+            std::string(step.direction == Direction::Forwards ? "applied" : "reversed") +
+            "; run the after-commit statements by hand";
+        if (file_level && !e.hint().empty())
+            hint = e.hint() + "; " + hint;
+        throw Error(file_level ? e.kind() : ErrorKind::MigrationFailed, message, e.where(), hint);
+    }
+}
+
+void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
+                                   const Step* step) {
+    const ForeignKeyCheck check = check_foreign_keys(m_db, touched, before);
+    for (const UncheckableForeignKey& key : check.unchecked) {
+        // Reported once per run, not at every migration that touches the table.
+        if (!m_warned_keys.insert(key.table + "\n" + key.columns + "\n" + key.parent).second)
+            continue;
+        const std::string parent =
+            key.parent +
+            (key.parent_columns.empty() ? " (its primary key)" : "(" + key.parent_columns + ")");
+        m_observer.on_warning(
+            (step != nullptr ? step->label() + ": " : std::string()) + "the foreign key " +
+            key.table + "(" + key.columns + ") -> " + parent +
+            " is not checked: the parent columns are neither the PRIMARY KEY nor UNIQUE, so "
+            "SQLite cannot look rows up by them (\"foreign key mismatch\"); give " +
+            key.parent + " a UNIQUE index on them, or drop the key");
+    }
+    if (check.violations.empty())
+        return;
+    const std::string orphans =
+        "leaves rows whose foreign keys point nowhere: " + describe(check.violations);
+    if (step == nullptr)
+        throw Error(ErrorKind::MigrationFailed, "the run " + orphans, {},
+                    "delete or fix those rows in one of the run's migrations (with foreign keys "
+                    "deferred, ON DELETE actions do not run)");
+    throw Error(ErrorKind::MigrationFailed,
+                std::string(verb_of(*step)) + " " + step->label() + " failed: it " + orphans,
+                SourceLocation{source_name(*step)},
+                "the migration was rolled back; delete or fix those rows in the migration (with "
+                "foreign keys deferred, ON DELETE actions do not run)");
+}
+
+ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from) {
+    m_progress = {};
+    m_checking = planned_from != nullptr;
+    m_expected.clear();
+    m_checked.clear();
+    m_data_version = -1;
+    if (planned_from != nullptr)
+        for (const auto& [app, rows] : *planned_from)
+            for (const AppliedMigration& row : rows)
+                m_expected[app].insert(row.migration_id);
+    if (plan.empty())
+        return m_progress;
+    if (!m_options.fake)
+        for (const Step& step : plan.steps)
+            check_stored_sql(step);
+    try {
+        // PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN.
+        const bool enforce = m_options.foreign_keys == ForeignKeyMode::Immediate;
+        ForeignKeyEnforcement enforcement(m_db, enforce);
+        // What every step starts from; check_connection_state verifies it before each one.
+        m_connection_state = state_for_migrating(read_connection_state(m_db), enforce);
+        CancelHook hook(m_db.getHandle(), m_options.cancel);
+        if (m_options.transaction == TransactionScope::All)
+            run_as_one(plan);
+        else
+            run_each(plan);
+    } catch (const Error& e) {
+        // A cancel can also abort strata's own statements (state table, foreign-key check).
+        if (e.kind() != ErrorKind::Interrupted && cancelled())
+            throw_interrupted(nullptr);
+        throw;
+    } catch (...) {
+        if (cancelled())
+            throw_interrupted(nullptr);
+        rethrow_as_error(m_db.getFilename(), "running migrations");
+    }
+    return m_progress;
+}
+
+void Executor::run_each(const Plan& plan) {
+    StateStore state(m_db, m_options.state_table);
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        const Step& step = plan.steps[i];
+        if (cancelled())
+            throw_interrupted(nullptr);
+        // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
+        // the work after it cannot interleave with another runner's.
+        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        const auto started = std::chrono::steady_clock::now();
+        if (!run_step(state, plan, i)) {
+            ++m_progress.skipped;
+            continue; // the transaction rolls back: nothing was written
+        }
+        transaction.commit();
+        ++m_progress.done;
+        m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started));
+        run_after_commit(step);
+    }
+}
+
+void Executor::run_as_one(const Plan& plan) {
+    StateStore state(m_db, m_options.state_table);
+    std::vector<const Step*> done;
+    try {
+        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred && !m_options.fake;
+        std::optional<TableSnapshot> before;
+        if (deferred)
+            before = TableSnapshot::take(m_db);
+        m_run_touched = {};
+        std::size_t skipped = 0;
+        for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+            const Step& step = plan.steps[i];
+            if (cancelled())
+                throw_interrupted(nullptr);
+            const auto started = std::chrono::steady_clock::now();
+            if (!run_step(state, plan, i)) {
+                ++skipped;
+                continue;
+            }
+            done.push_back(&step);
+            m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - started));
+        }
+        // One check for the whole run, over every table any step touched.
+        if (deferred && !done.empty())
+            check_deferred_keys(m_run_touched, &*before, nullptr);
+        transaction.commit();
+        m_progress.done = done.size();
+        m_progress.skipped = skipped;
+    } catch (...) {
+        // The transaction is gone by now: say that everything went with it. An interruption
+        // says so itself (throw_interrupted).
+        if (cancelled())
+            throw;
+        try {
+            rethrow_as_error(m_db.getFilename(), "running migrations");
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted)
+                throw;
+            Error whole(e.kind(),
+                        e.message() +
+                            "; the whole run was rolled back (transaction = \"all\"): 0 of " +
+                            std::to_string(plan.steps.size()) + " migration(s) kept",
+                        e.where(),
+                        e.kind() == ErrorKind::Output
+                            ? "run again with the output going somewhere that stays open"
+                            : e.hint());
+            if (e.sqlite_code())
+                whole.with_sqlite_code(*e.sqlite_code());
+            throw whole;
+        }
+    }
+    for (const Step* step : done)
+        run_after_commit(*step);
+}
+
+} // namespace strata

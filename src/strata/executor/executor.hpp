@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/executor/database.hpp"
+#include "strata/executor/foreign_keys.hpp"
+#include "strata/executor/observer.hpp"
+#include "strata/migration_id.hpp"
+#include "strata/plan/plan.hpp"
+#include "strata/project/project.hpp"
+#include "strata/state/applied_migration.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <set>
+
+namespace SQLite {
+class Database;
+}
+
+namespace strata {
+
+class StateStore;
+
+struct ExecutorOptions {
+    bool fake = false; // record (or forget) steps without running their SQL
+    ForeignKeyMode foreign_keys = ForeignKeyMode::Deferred;
+    TransactionScope transaction = TransactionScope::Each;
+    const std::atomic<bool>* cancel = nullptr; // when it becomes true, the run stops
+    std::string state_table = std::string(k_default_state_table); // Settings::state_table
+};
+
+struct ExecutionReport {
+    std::size_t done = 0;    // steps applied or reversed by this run
+    std::size_t skipped = 0; // steps another runner had already done
+};
+
+// Runs a plan. Each step runs in a BEGIN IMMEDIATE transaction that also records (or removes)
+// its state row, after checking inside the write lock that the step is still needed. With
+// TransactionScope::All the whole plan shares one transaction. A failure rolls back (that step,
+// or the whole plan, which the error then says) and stops: Error(MigrationFailed), Error(Busy)
+// when the write lock could not be had within the busy timeout, Error(Interrupted) on cancel.
+// With foreign keys deferred, enforcement is off while a step runs and the tables it touched
+// are checked before COMMIT: each step's with TransactionScope::Each, the whole run's once with
+// TransactionScope::All (a rebuild may span several migrations). A foreign key SQLite cannot
+// check (its parent is not unique) is skipped with a warning to the observer.
+// Before anything runs, down SQL stored in the database (a step without sql_path) must be
+// valid text without an after-commit section, or the run stops with Error(Refused); before
+// each step, the connection must be in the state strata set up (check_connection_state).
+class Executor {
+  public:
+    Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
+    // Returns what was done; throws as described above (progress() then tells what was kept).
+    // `planned_from`: the state the plan was computed from. When given, each step first checks
+    // inside the write lock that nothing but the plan's own steps changed that state (another
+    // runner doing the same steps is fine: they are skipped); any other change by a concurrent
+    // run stops this one with Error(Busy) before the step.
+    ExecutionReport run(const Plan& plan, const AppliedByApp* planned_from = nullptr);
+    // The steps committed so far by this executor.
+    const ExecutionReport& progress() const { return m_progress; }
+
+  private:
+    void run_each(const Plan& plan);
+    void run_as_one(const Plan& plan);
+    // Runs one step inside the caller's transaction; false when another run already did it.
+    bool run_step(const StateStore& state, const Plan& plan, std::size_t index);
+    // Checks the app's state against what the plan expects (see run()).
+    void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
+    void run_after_commit(const Step& step);
+    // Checks what `touched` could have broken since `before` (see check_foreign_keys); reports
+    // keys SQLite cannot check. Throws Error(MigrationFailed) naming `step`, or the whole run
+    // when it is null.
+    void check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
+                             const Step* step);
+    // Drops the previous migration's temp objects and checks the connection is in
+    // m_connection_state before `before` (a step or an after-commit section) runs.
+    void reset_connection(const std::string& before);
+    bool cancelled() const;
+    [[noreturn]] void throw_interrupted(const Step* in_flight) const;
+
+    SQLite::Database& m_db;
+    RunObserver& m_observer;
+    ExecutorOptions m_options;
+    ExecutionReport m_progress;
+
+    // What each app's applied ids are expected to be, when a snapshot was given.
+    std::map<std::string, std::set<MigrationId>, std::less<>> m_expected;
+    bool m_checking = false;
+    // PRAGMA data_version when the apps in m_checked were last checked: while it stays the same
+    // no other connection has committed, so the check costs nothing per step.
+    std::int64_t m_data_version = -1;
+    std::set<std::string, std::less<>> m_checked;
+
+    // TransactionScope::All with foreign keys deferred: the tables of every step so far.
+    TouchedTables m_run_touched;
+    // Foreign keys already reported as not checkable in this run.
+    std::set<std::string> m_warned_keys;
+    // The connection's settings every step must start from (set when a run starts).
+    ConnectionState m_connection_state;
+};
+
+} // namespace strata

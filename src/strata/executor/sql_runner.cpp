@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+#include "strata/executor/sql_runner.hpp"
+
+#include "strata/error.hpp"
+#include "strata/executor/database.hpp"
+#include "strata/executor/sql_policy.hpp"
+#include "strata/executor/sql_text.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <memory>
+
+namespace strata {
+
+namespace {
+
+struct StatementDeleter {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+} // namespace
+
+void run_migration_sql(SQLite::Database& database, std::string_view sql, const std::string& path) {
+    run_migration_sql(database, sql, SqlRun{path});
+}
+
+void run_migration_sql(SQLite::Database& database, std::string_view sql, const SqlRun& run) {
+    sqlite3* db = database.getHandle();
+    Authorizer authorizer(db, run.phase, run.touched, run.state_table);
+    const bool in_transaction = run.phase == SqlPhase::InTransaction;
+    const std::string& path = run.path;
+    const char* const begin = sql.data();
+    const char* const end = begin + sql.size();
+    const char* at = begin;
+    TextPosition position(begin, run.first_line);
+    const std::string failure_hint =
+        in_transaction ? "fix the statement and run again; nothing of this migration was kept"
+                       : "the statements before it in the section did run";
+
+    auto fail = [&](const std::string& message, const std::string& hint, int code,
+                    ErrorKind kind = ErrorKind::MigrationFailed) {
+        throw Error(kind, message, SourceLocation{path, position.line(), position.column()}, hint)
+            .with_sqlite_code(code);
+    };
+
+    // A statement that fails because of the file itself (read-only, I/O error, disk full, ...)
+    // is not the migration's fault: it gets the database's error kind and hint.
+    auto fail_statement = [&] {
+        const std::string_view message = sqlite3_errmsg(db);
+        // SQLite's words when a view, trigger or index of the schema uses a function or virtual
+        // table it does not mark innocuous: strata's connections do not trust the schema.
+        const bool untrusted = message.starts_with("unsafe use of");
+        throw sqlite_error(sqlite3_extended_errcode(db),
+                           {.message = "statement failed: " + std::string(message),
+                            .otherwise = ErrorKind::MigrationFailed,
+                            .hint = untrusted
+                                        ? "strata runs migrations with trusted_schema off, so "
+                                          "a view or trigger may not use that function or "
+                                          "virtual table (docs/security.md); " +
+                                              failure_hint
+                                        : failure_hint,
+                            .busy_hint = "",
+                            .where = {path, position.line(), position.column()},
+                            .database = database.getFilename()});
+    };
+
+    auto refuse = [&](const RunnerRefusal& refusal) {
+        fail(refusal.message, refusal.hint, refusal.sqlite_code);
+    };
+
+    if (!authorizer.answering())
+        throw Error(ErrorKind::Refused,
+                    "internal state error: this SQLite does not consult strata's authorizer, so "
+                    "strata cannot check what a migration's SQL does",
+                    SourceLocation{path}, "build strata with a SQLite that has authorizer support");
+
+    if (const char* comment = unterminated_comment(begin, end)) {
+        position.advance_to(comment);
+        refuse(k_unclosed_comment);
+    }
+
+    while (true) {
+        at = skip_blank(at, end);
+        if (at >= end)
+            break;
+        position.advance_to(at);
+        const bool vacuum = is_vacuum(at, end);
+
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        authorizer.reset();
+        const int prepared = sqlite3_prepare_v3(db, at, static_cast<int>(end - at), 0, &raw, &tail);
+        StatementPtr statement(raw);
+        if (prepared != SQLITE_OK) {
+            if (!authorizer.refusal().empty())
+                fail("statement refused: " + authorizer.refusal(), authorizer.refusal_hint(),
+                     prepared);
+            fail_statement();
+        }
+        if (run.defined != nullptr)
+            for (const std::string& name : authorizer.defined())
+                run.defined->push_back({name, {path, position.line(), position.column()}});
+        if (statement == nullptr) { // a lone ';' (or only a comment) was there
+            if (tail == nullptr || tail <= at)
+                break;
+            at = tail;
+            continue;
+        }
+        if (vacuum) {
+            // INTO first: moving the statement to an after-commit section would not help.
+            if (vacuum_writes_elsewhere(db,
+                                        std::string_view(at, static_cast<std::size_t>(tail - at))))
+                refuse(k_vacuum_into);
+            if (const RunnerRefusal* refusal = vacuum_refusal(run.phase))
+                refuse(*refusal);
+        }
+
+        // An after-commit VACUUM (checked above to write nowhere else) runs statements of its
+        // own, which are not the migration's: an ATTACH of a temporary file among them. For that
+        // one statement the authorizer steps aside and one attached database is allowed.
+        int attach_limit = -1;
+        if (vacuum) {
+            authorizer.suspend();
+            attach_limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 1);
+        }
+        int stepped;
+        while ((stepped = sqlite3_step(statement.get())) == SQLITE_ROW) {
+        }
+        if (vacuum) {
+            sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, attach_limit);
+            authorizer.resume();
+        }
+        if (stepped != SQLITE_DONE) {
+            // Table-valued PRAGMA functions ask the authorizer when they run, not when prepared.
+            if (!authorizer.refusal().empty())
+                fail("statement refused: " + authorizer.refusal(), authorizer.refusal_hint(),
+                     stepped);
+            fail_statement();
+        }
+        // Belt and braces: whatever a statement did, the transaction must still be open.
+        if (in_transaction && sqlite3_get_autocommit(db) != 0)
+            refuse(k_transaction_ended);
+        at = tail;
+    }
+}
+
+} // namespace strata

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/error.hpp"
+#include "strata/project/settings.hpp"
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace strata {
+
+// Which part of a migration file is running.
+enum class SqlPhase {
+    InTransaction, // the migration proper, inside strata's transaction
+    AfterCommit,   // the `-- strata:after-commit` section, after that transaction committed
+};
+
+// The tables a migration's statements touched (in the main database), as SQLite's authorizer
+// reported them while preparing each statement, including statements run by triggers.
+struct TouchedTables {
+    // Rows were inserted or updated: their own foreign keys may now point nowhere.
+    std::set<std::string> rows_written;
+    // Rows were deleted or updated, or the table was dropped or altered: rows of other tables
+    // referring to it may now point nowhere.
+    std::set<std::string> keys_removed;
+};
+
+// A trigger or view the SQL created, and where its CREATE statement starts.
+struct DefinedObject {
+    std::string name;
+    SourceLocation where;
+};
+
+struct SqlRun {
+    std::string path;   // for messages: the file the SQL came from
+    int first_line = 1; // the line of `path` the SQL starts on
+    SqlPhase phase = SqlPhase::InTransaction;
+    TouchedTables* touched = nullptr; // when set, filled as statements are prepared
+    std::string_view state_table = k_default_state_table; // the table the policy protects
+    std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
+};
+
+// Runs a migration's SQL statement by statement with SQLite's own parser. In both phases it
+// refuses transaction control and savepoints, ATTACH, DETACH and VACUUM INTO, setting a PRAGMA
+// that is not on strata's allow-list and functions with effects outside the database; in the
+// transaction phase also VACUUM and writes to strata's state table; after commit anything that
+// changes the schema or the data (the rules and their reasons: sql_policy.cpp). Throws
+// Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message,
+// Error(Refused) when SQLite does not consult strata's authorizer.
+void run_migration_sql(SQLite::Database& db, std::string_view sql, const SqlRun& run);
+
+// The same for the transaction phase, without collecting touched tables.
+void run_migration_sql(SQLite::Database& db, std::string_view sql, const std::string& path);
+
+} // namespace strata

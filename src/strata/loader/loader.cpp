@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+#include "strata/loader/loader.hpp"
+
+#include "strata/error.hpp"
+#include "util/slug.hpp"
+#include "util/text.hpp"
+
+#include <sha2.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+namespace strata {
+
+namespace {
+
+constexpr std::string_view k_up_suffix = ".up.sql";
+constexpr std::string_view k_down_suffix = ".down.sql";
+constexpr std::string_view k_name_hint =
+    "name migration files <id>_<slug>.up.sql and <id>_<slug>.down.sql, e.g. "
+    "0002_add_tags.up.sql and 0002_add_tags.down.sql";
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Which offered files are meant as migrations. Dotfiles (editor leftovers, macOS "._" files)
+// never are. ".SQL" counts as ".sql", so a mis-cased migration is reported by the name check
+// rather than silently skipped; anything else (README.md, notes.txt) is ignored.
+bool is_candidate(std::string_view name) {
+    if (name.size() < 4 || name.front() == '.')
+        return false;
+    std::string_view tail = name.substr(name.size() - 4);
+    return std::equal(tail.begin(), tail.end(), std::string_view(".sql").begin(),
+                      [](char a, char b) { return ascii_lower(a) == b; });
+}
+
+// A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
+struct ParsedFile {
+    MigrationId id;
+    std::string_view slug;
+    std::string_view stem; // "<id>_<slug>", the migration's full name
+    bool up = false;
+    const SourceFile* file = nullptr;
+};
+
+// Parses `file.name`; returns why it is not a migration file name when it is not.
+std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
+    std::string_view name = file.name;
+    if (name.ends_with(k_up_suffix)) {
+        out.up = true;
+        out.stem = name.substr(0, name.size() - k_up_suffix.size());
+    } else if (name.ends_with(k_down_suffix)) {
+        out.up = false;
+        out.stem = name.substr(0, name.size() - k_down_suffix.size());
+    } else {
+        return "it must end in .up.sql or .down.sql";
+    }
+    std::size_t digits = 0;
+    while (digits < out.stem.size() && is_digit(out.stem[digits]))
+        ++digits;
+    if (digits == 0)
+        return "it must start with the migration's numeric id";
+    if (digits + 1 >= out.stem.size() || out.stem[digits] != '_')
+        return "the id must be followed by '_' and a slug";
+    out.id = MigrationId(out.stem.substr(0, digits));
+    out.slug = out.stem.substr(digits + 1);
+    if (!util::is_slug(out.slug))
+        return "the slug may contain only ASCII letters, digits, '_' and '-'";
+    out.file = &file;
+    return std::nullopt;
+}
+
+// Where the other file of a pair is expected: next to `file` when its path ends in its name.
+std::string sibling_path(const SourceFile& file, std::string_view sibling_name) {
+    const std::string& path = file.path;
+    if (path.ends_with(file.name)) {
+        std::size_t prefix = path.size() - file.name.size();
+        if (prefix == 0 || path[prefix - 1] == '/')
+            return path.substr(0, prefix) + std::string(sibling_name);
+    }
+    return std::string(sibling_name);
+}
+
+// Checks normalised text: valid UTF-8 and no NUL byte. The position reported is 1-based, the
+// column counted in characters, as editors show it (the BOM is already gone).
+void check_encoding(std::string_view text, const std::string& path) {
+    const std::optional<util::TextProblem> problem = util::find_text_problem(text);
+    if (!problem)
+        return;
+    const SourceLocation where{path, problem->line, problem->column};
+    if (problem->kind == util::TextProblem::Kind::InvalidUtf8)
+        throw Error(ErrorKind::MigrationFiles,
+                    "file is not valid UTF-8 (byte " + util::hex_byte(problem->byte) + ")", where,
+                    "save the file as UTF-8 text");
+    throw Error(ErrorKind::MigrationFiles,
+                "file contains a NUL byte; SQLite would stop reading the SQL there and silently "
+                "skip the rest",
+                where, "remove it; a file with NUL bytes is often UTF-16: save it as UTF-8 text");
+}
+
+// Refuses a file that still carries the marker `strata new` writes: applied unedited, a template
+// is recorded as done, and the SQL written into it afterwards never runs (it reads as an edit).
+void check_not_template(std::string_view text, const std::string& path) {
+    int line = 1;
+    for (std::size_t start = 0; start < text.size(); ++line) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos)
+            end = text.size();
+        if (text.substr(start, end - start).starts_with(k_template_marker))
+            throw Error(ErrorKind::MigrationFiles,
+                        "this file is still the template `strata new` wrote",
+                        SourceLocation{path, line, 1},
+                        "write the migration's SQL in it and delete this line (a file with no "
+                        "statements is fine: it does nothing)");
+        start = end + 1;
+    }
+}
+
+// Orders parsed files by numeric id, then full name, then up before down, so that the files
+// of one migration are adjacent and numerically equal ids end up next to each other.
+bool file_order(const ParsedFile& a, const ParsedFile& b) {
+    if (a.id != b.id)
+        return a.id < b.id;
+    if (a.stem != b.stem)
+        return a.stem < b.stem;
+    return a.up && !b.up;
+}
+
+[[noreturn]] void throw_duplicate(const ParsedFile& first, const ParsedFile& second) {
+    throw Error(ErrorKind::MigrationFiles,
+                "migration id " + second.id.text() + " is also used by " + first.file->path,
+                SourceLocation{second.file->path},
+                "ids are compared as numbers (0001 and 1 are the same); give one of the two "
+                "migrations a new id");
+}
+
+// Builds one migration from the files of one id (`group`, already ordered by file_order).
+Migration build_migration(std::string_view app_name, const ParsedFile* group, std::size_t size) {
+    const ParsedFile& first = group[0];
+    for (std::size_t k = 1; k < size; ++k)
+        if (group[k].stem != first.stem || group[k].up == group[k - 1].up)
+            throw_duplicate(group[k].stem != first.stem ? first : group[k - 1], group[k]);
+
+    std::string stem(first.stem);
+    if (size == 1 && first.up)
+        throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its down file",
+                    SourceLocation{first.file->path},
+                    "create " + sibling_path(*first.file, stem + std::string(k_down_suffix)) +
+                        " (it may be empty when there is nothing to undo)");
+    if (size == 1)
+        throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its up file",
+                    SourceLocation{first.file->path},
+                    "create " + sibling_path(*first.file, stem + std::string(k_up_suffix)) +
+                        ", or delete this down file");
+
+    const SourceFile& up = *group[0].file;
+    const SourceFile& down = *group[1].file;
+    Migration migration;
+    migration.app_name = std::string(app_name);
+    migration.id = first.id;
+    migration.name = stem;
+    migration.description = describe_slug(first.slug);
+    // An up file without statements (empty, or comments only) is a deliberate no-op, as in
+    // other migration tools; only the unedited template of `strata new` is refused.
+    migration.up_sql = normalise_sql_text(up.content);
+    check_encoding(migration.up_sql, up.path);
+    check_not_template(migration.up_sql, up.path);
+    migration.down_sql = normalise_sql_text(down.content);
+    check_encoding(migration.down_sql, down.path);
+    check_not_template(migration.down_sql, down.path);
+    migration.checksum = sha256_hex(migration.up_sql);
+    migration.up_path = up.path;
+    migration.down_path = down.path;
+    return migration;
+}
+
+} // namespace
+
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source) {
+    const std::vector<SourceFile> files = source.list_sql_files();
+
+    std::vector<ParsedFile> parsed;
+    parsed.reserve(files.size());
+    // Of several badly named files the alphabetically first is reported, so the message does
+    // not depend on the order the source lists them in.
+    const SourceFile* bad_file = nullptr;
+    std::string bad_reason;
+    for (const SourceFile& file : files) {
+        if (!is_candidate(file.name))
+            continue;
+        ParsedFile entry;
+        if (auto problem = parse_name(file, entry)) {
+            if (bad_file == nullptr || file.name < bad_file->name) {
+                bad_file = &file;
+                bad_reason = std::move(*problem);
+            }
+            continue;
+        }
+        parsed.push_back(entry);
+    }
+    if (bad_file != nullptr)
+        throw Error(ErrorKind::MigrationFiles, "invalid migration file name: " + bad_reason,
+                    SourceLocation{bad_file->path}, std::string(k_name_hint));
+
+    std::sort(parsed.begin(), parsed.end(), file_order);
+
+    MigrationSet set;
+    set.app_name = std::string(app_name);
+    for (std::size_t i = 0; i < parsed.size();) {
+        std::size_t end = i + 1;
+        while (end < parsed.size() && parsed[i].id == parsed[end].id)
+            ++end;
+        set.migrations.push_back(build_migration(app_name, &parsed[i], end - i));
+        i = end;
+    }
+    return set;
+}
+
+MigrationSet load_migrations(const AppConfig& app) {
+    return load_migrations(app.name, FolderSource(app.migrations_dir));
+}
+
+std::string normalise_sql_text(std::string_view raw) {
+    raw = util::without_bom(raw);
+    std::string text;
+    text.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        // Only CR directly before LF goes: a lone CR is kept, since it may sit inside a string.
+        if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')
+            continue;
+        text.push_back(raw[i]);
+    }
+    return text;
+}
+
+std::string sha256_hex(std::string_view data) {
+    SHA2_CTX context;
+    SHA256Init(&context);
+    SHA256Update(&context, reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+    std::uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256Final(digest, &context);
+
+    static const char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(std::size_t{2} * SHA256_DIGEST_LENGTH);
+    for (std::uint8_t byte : digest) {
+        hex.push_back(digits[byte >> 4]);
+        hex.push_back(digits[byte & 0xF]);
+    }
+    return hex;
+}
+
+std::string describe_slug(std::string_view slug) {
+    std::string description(slug);
+    std::replace(description.begin(), description.end(), '_', ' ');
+    return description;
+}
+
+SqlSections split_after_commit(std::string_view sql) {
+    SqlSections sections{sql, {}, 0};
+    std::size_t line_start = 0;
+    int line = 1;
+    while (line_start <= sql.size()) {
+        std::size_t line_end = sql.find('\n', line_start);
+        if (line_end == std::string_view::npos)
+            line_end = sql.size();
+        std::string_view text = sql.substr(line_start, line_end - line_start);
+        // Trailing white space is forgiven; anything else on the line means it is not the marker.
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+            text.remove_suffix(1);
+        if (text == k_after_commit_marker) {
+            sections.in_transaction = sql.substr(0, line_start);
+            const std::size_t after = std::min(line_end + 1, sql.size());
+            sections.after_commit = sql.substr(after);
+            sections.after_commit_line = line + 1;
+            return sections;
+        }
+        if (line_end == sql.size())
+            break;
+        line_start = line_end + 1;
+        ++line;
+    }
+    return sections;
+}
+
+} // namespace strata

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/loader/migration.hpp"
+#include "strata/loader/migration_source.hpp"
+#include "strata/project/project.hpp"
+
+#include <string_view>
+
+namespace strata {
+
+// Builds an app's ordered migration set from its files: pairs each up with its down, checks
+// names, encoding (UTF-8, no NUL bytes), template markers and duplicate ids, strips a BOM, turns
+// CRLF into LF and hashes the up SQL. An up file without statements is a deliberate no-op.
+// Throws Error(MigrationFiles) naming the offending file.
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source);
+
+// The same for an app of a project, reading its migrations folder.
+MigrationSet load_migrations(const AppConfig& app);
+
+// Normalises file text as the checksum sees it: BOM removed, CRLF turned into LF.
+std::string normalise_sql_text(std::string_view raw);
+
+// A migration file's text split at a line `-- strata:after-commit`: the statements that run
+// inside the migration's transaction, and those that run after it commits (e.g. VACUUM).
+struct SqlSections {
+    std::string_view in_transaction;
+    std::string_view after_commit; // empty when the file has no such line
+    int after_commit_line = 0;     // 1-based line of the first after-commit line; 0 when none
+};
+inline constexpr std::string_view k_after_commit_marker = "-- strata:after-commit";
+SqlSections split_after_commit(std::string_view sql);
+
+// The first line of the files `strata new` writes. A file with a line starting with it is still
+// the template: the loader refuses it, so a migration cannot run before it is written.
+inline constexpr std::string_view k_template_marker = "-- strata:template";
+
+// Lower-case hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+// The description shown for a slug: '_' turned into spaces.
+std::string describe_slug(std::string_view slug);
+
+} // namespace strata

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/migration_id.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+// One migration as found in the project's files, already read, checked and hashed:
+// the SQL held here is exactly the text the checksum covers and the text that runs.
+struct Migration {
+    std::string app_name;
+    MigrationId id;          // the digits of the file name ("0001", "20261121093000")
+    std::string name;        // "<id>_<slug>", the file name without .up.sql / .down.sql
+    std::string description; // the slug with '_' turned into spaces
+    std::string up_sql;      // BOM removed, CRLF turned into LF
+    std::string down_sql;
+    std::string checksum; // lower-case hex SHA-256 of up_sql
+    std::string up_path;  // for messages and --clean
+    std::string down_path;
+};
+
+// An app's migrations, ordered by the numeric value of their ids.
+struct MigrationSet {
+    std::string app_name;
+    std::vector<Migration> migrations;
+
+    // The migration whose id or full name is `id_or_name` (ids compare numerically), or nullptr.
+    const Migration* find(std::string_view id_or_name) const;
+    // The migration with the id `id` (numerically equal), or nullptr.
+    const Migration* find(const MigrationId& id) const;
+};
+
+} // namespace strata

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+#include "strata/plan/drift.hpp"
+
+#include "strata/error.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace strata {
+
+namespace {
+
+bool by_run_order(const AppliedMigration* a, const AppliedMigration* b) {
+    return a->row_id < b->row_id;
+}
+
+std::string label_of(const AppliedMigration& row) {
+    return row.app_name + " " + row.migration_id.text() + " (" + row.description + ")";
+}
+
+std::string label_of(const Migration& m) {
+    return m.app_name + " " + m.id.text() + " (" + m.description + ")";
+}
+
+// "`strata sync core`" for one app, "`strata sync`" for several.
+std::string command_for(std::string_view command, const std::vector<std::string>& apps) {
+    if (apps.size() == 1)
+        return "`strata " + std::string(command) + " " + apps.front() + "`";
+    return "`strata " + std::string(command) + "`";
+}
+
+// "`strata repair core`" or "`strata repair APP` (for core, billing)".
+std::string per_app_command(std::string_view command, const std::vector<std::string>& apps) {
+    if (apps.size() == 1)
+        return command_for(command, apps);
+    std::string names;
+    for (const auto& app : apps)
+        names += (names.empty() ? "" : ", ") + app;
+    return "`strata " + std::string(command) + " APP` (for " + names + ")";
+}
+
+// One paragraph of the refusal: what is wrong, then one indented line per migration.
+struct Finding {
+    std::string title;
+    std::vector<std::string> lines;
+    std::vector<std::string> apps;
+    std::string hint;
+
+    void add(const std::string& app, std::string line) {
+        lines.push_back(std::move(line));
+        if (std::find(apps.begin(), apps.end(), app) == apps.end())
+            apps.push_back(app);
+    }
+};
+
+} // namespace
+
+std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
+                                           const std::vector<AppliedMigration>& applied) {
+    // Ids hash by numeric value, so "0002" meets the row recorded as "2".
+    std::unordered_map<MigrationId, std::size_t> row_of;
+    row_of.reserve(applied.size());
+    for (std::size_t i = 0; i < applied.size(); ++i)
+        row_of.emplace(applied[i].migration_id, i);
+
+    std::vector<bool> matched(applied.size(), false);
+    std::vector<MigrationPair> files;
+    files.reserve(set.migrations.size());
+    for (const Migration& m : set.migrations) {
+        MigrationPair pair;
+        pair.migration = &m;
+        if (auto found = row_of.find(m.id); found != row_of.end()) {
+            pair.applied = &applied[found->second];
+            matched[found->second] = true;
+        }
+        files.push_back(pair);
+    }
+
+    std::vector<const AppliedMigration*> missing;
+    for (std::size_t i = 0; i < applied.size(); ++i)
+        if (!matched[i])
+            missing.push_back(&applied[i]);
+    if (missing.empty())
+        return files;
+
+    // The set is already in id order; merge the (few) missing rows into it.
+    std::sort(missing.begin(), missing.end(),
+              [](const auto* a, const auto* b) { return a->migration_id < b->migration_id; });
+    std::vector<MigrationPair> pairs;
+    pairs.reserve(files.size() + missing.size());
+    auto next = missing.begin();
+    for (const MigrationPair& pair : files) {
+        for (; next != missing.end() && (*next)->migration_id < pair.migration->id; ++next)
+            pairs.push_back({nullptr, *next});
+        pairs.push_back(pair);
+    }
+    for (; next != missing.end(); ++next)
+        pairs.push_back({nullptr, *next});
+    return pairs;
+}
+
+Drift find_drift(const MigrationSet& set, const std::vector<AppliedMigration>& applied) {
+    Drift drift;
+    drift.app_name = set.app_name;
+    const auto newest = std::max_element(
+        applied.begin(), applied.end(),
+        [](const AppliedMigration& a, const AppliedMigration& b) { return a.row_id < b.row_id; });
+    for (const MigrationPair& pair : pair_migrations(set, applied)) {
+        if (pair.migration == nullptr)
+            drift.missing.push_back(pair.applied);
+        else if (pair.modified())
+            drift.modified.push_back({pair.migration, pair.applied, pair.applied == &*newest});
+    }
+    // Missing ones are reversed newest first by run order, so they are reported in that order.
+    std::sort(drift.missing.begin(), drift.missing.end(), by_run_order);
+    return drift;
+}
+
+std::vector<OutOfOrderStep> out_of_order_steps(const Plan& app_plan,
+                                               const std::vector<AppliedMigration>& applied,
+                                               const Drift& drift) {
+    std::vector<OutOfOrderStep> found;
+    if (app_plan.empty() || applied.empty())
+        return found; // the cheap path of a run with nothing to do
+
+    std::unordered_set<MigrationId> left_out;
+    for (const Step& step : app_plan.steps)
+        if (step.direction == Direction::Backwards)
+            left_out.insert(step.migration_id);
+    for (const AppliedMigration* row : drift.missing)
+        left_out.insert(row->migration_id);
+    const AppliedMigration* newest = nullptr;
+    for (const AppliedMigration& row : applied)
+        if (!left_out.count(row.migration_id) &&
+            (newest == nullptr || row.migration_id > newest->migration_id))
+            newest = &row;
+    if (newest == nullptr)
+        return found;
+
+    for (const Step& step : app_plan.steps)
+        if (step.direction == Direction::Forwards && step.migration_id < newest->migration_id)
+            found.push_back({&step, newest->migration_id});
+    return found;
+}
+
+void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrderStep>& out_of_order,
+                  const DriftPolicy& policy) {
+    Finding missing{"the database has applied migrations that this project does not have (a "
+                    "newer release may have applied them):",
+                    {},
+                    {},
+                    {}};
+    Finding modified{"applied migrations changed since they ran:", {}, {}, {}};
+    Finding early{
+        "pending migrations are older than the newest applied migration of their app:", {}, {}, {}};
+
+    // Apps whose edited migration is the newest applied one (reversing it and applying it again
+    // runs the edit) and apps with an older edited one (only repair or a restore fit).
+    std::vector<std::string> newest_apps;
+    std::vector<std::string> older_apps;
+    for (const Drift& drift : drifts) {
+        if (!policy.allow_missing)
+            for (const AppliedMigration* row : drift.missing)
+                missing.add(drift.app_name, "  " + label_of(*row) + ", applied " + row->ran_on);
+        if (!policy.allow_modified)
+            for (const ModifiedMigration& m : drift.modified) {
+                modified.add(drift.app_name, "  " + label_of(*m.migration) + ": " +
+                                                 m.migration->up_path + " (checksum " +
+                                                 short_checksum(m.applied->checksum) +
+                                                 " when applied, now " +
+                                                 short_checksum(m.migration->checksum) + ")");
+                auto& apps = m.newest_applied ? newest_apps : older_apps;
+                if (std::find(apps.begin(), apps.end(), drift.app_name) == apps.end())
+                    apps.push_back(drift.app_name);
+            }
+    }
+    if (policy.out_of_order == OutOfOrder::Error)
+        for (const OutOfOrderStep& entry : out_of_order)
+            early.add(entry.step->app_name,
+                      "  " + entry.step->label() + ": " + entry.step->sql_path +
+                          " (newest applied: " + entry.newest_applied_id.text() + ")");
+
+    missing.hint = command_for("sync", missing.apps) +
+                   " reverses them with the down SQL stored when they ran; " +
+                   per_app_command("clean", missing.apps) + " forgets them and keeps their changes";
+    // Recording an edit of the newest migration with repair would leave the database without
+    // what the edit adds; running it again does not.
+    if (!newest_apps.empty())
+        modified.hint = "to run the edited SQL, reverse the migration with " +
+                        per_app_command("backwards", newest_apps) +
+                        " (its down file must undo what ran) and apply it again with `strata "
+                        "forwards`; or restore the file as it was when it ran";
+    if (!older_apps.empty())
+        modified.hint += (modified.hint.empty() ? "" : "\n  hint: ") +
+                         std::string("restore the files as they were when they ran, or record an "
+                                     "intentional edit with ") +
+                         per_app_command("repair", older_apps);
+    modified.hint += "; --allow-modified runs anyway";
+    early.hint = "give them ids after the newest applied one (rename both files), or apply them "
+                 "anyway with --out-of-order (out_of_order = \"allow\" in strata.toml)";
+
+    std::string message;
+    std::string hint;
+    for (const Finding* finding : {&missing, &modified, &early}) {
+        if (finding->lines.empty())
+            continue;
+        message += (message.empty() ? "" : "\n") + finding->title;
+        for (const std::string& line : finding->lines)
+            message += "\n" + line;
+        // Each problem has its own way out; one hint line each.
+        hint += (hint.empty() ? "" : "\n  hint: ") + finding->hint;
+    }
+    if (!message.empty())
+        throw Error(ErrorKind::Drift, message, {}, hint);
+}
+
+std::string short_checksum(const std::string& checksum) {
+    if (checksum.empty())
+        return "(none)";
+    constexpr std::size_t k_shown = 8;
+    return checksum.size() <= k_shown ? checksum : checksum.substr(0, k_shown) + "…";
+}
+
+} // namespace strata

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+#include "strata/plan/plan.hpp"
+
+#include "strata/error.hpp"
+#include "strata/plan/drift.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+#include <utility>
+
+namespace strata {
+
+namespace {
+
+// The applied ids as a set; ids hash by numeric value, so "0001" and "1" meet.
+std::unordered_set<MigrationId> applied_keys(const std::vector<AppliedMigration>& applied) {
+    std::unordered_set<MigrationId> keys;
+    keys.reserve(applied.size());
+    for (const auto& row : applied)
+        keys.insert(row.migration_id);
+    return keys;
+}
+
+Step forwards_step(const Migration& m) {
+    Step step;
+    step.direction = Direction::Forwards;
+    step.app_name = m.app_name;
+    step.migration_id = m.id;
+    step.description = m.description;
+    step.sql = m.up_sql;
+    step.sql_path = m.up_path;
+    step.checksum = m.checksum;
+    step.down_sql = m.down_sql;
+    step.up_path = m.up_path;
+    step.down_path = m.down_path;
+    return step;
+}
+
+// Reversal prefers the down file when the migration still has its files (it may carry a fix
+// made since), and falls back to the down SQL stored when the migration ran.
+Step backwards_step(const MigrationSet& set, const AppliedMigration& row) {
+    Step step;
+    step.direction = Direction::Backwards;
+    step.app_name = row.app_name;
+    step.migration_id = row.migration_id;
+    step.description = row.description;
+    if (const Migration* m = set.find(row.migration_id)) {
+        step.sql = m->down_sql;
+        step.sql_path = m->down_path;
+        step.up_path = m->up_path;
+        step.down_path = m->down_path;
+    } else {
+        step.sql = row.down_sql;
+    }
+    return step;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) {
+        if (!out.empty())
+            out += ", ";
+        out += id;
+    }
+    return out.empty() ? "(none)" : out;
+}
+
+std::vector<std::string> file_ids(const MigrationSet& set) {
+    std::vector<std::string> ids;
+    ids.reserve(set.migrations.size());
+    for (const auto& m : set.migrations)
+        ids.push_back(m.name);
+    return ids;
+}
+
+std::vector<std::string> applied_ids(const std::vector<AppliedMigration>& applied) {
+    std::vector<std::string> ids;
+    ids.reserve(applied.size());
+    for (const auto& row : applied)
+        ids.push_back(row.migration_id.text());
+    return ids;
+}
+
+// The index in `applied` of the row whose id or full name is `target`, or npos.
+std::size_t find_applied(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                         std::string_view target) {
+    const std::optional<MigrationRef> ref = parse_migration_ref(target);
+    if (!ref)
+        return std::string::npos;
+    if (ref->name && set.find(target) == nullptr) {
+        // A full name must match the files when they exist; with files gone, the id decides.
+        if (set.find(ref->id) != nullptr)
+            return std::string::npos;
+    }
+    for (std::size_t i = 0; i < applied.size(); ++i)
+        if (applied[i].migration_id == ref->id)
+            return i;
+    return std::string::npos;
+}
+
+Plan reverse_from(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                  std::size_t first) {
+    Plan plan;
+    for (std::size_t i = applied.size(); i > first; --i)
+        plan.steps.push_back(backwards_step(set, applied[i - 1]));
+    return plan;
+}
+
+} // namespace
+
+std::string Step::label() const {
+    return app_name + " " + migration_id.text() + " (" + description + ")";
+}
+
+bool Plan::reverses_anything() const {
+    return std::any_of(steps.begin(), steps.end(),
+                       [](const Step& s) { return s.direction == Direction::Backwards; });
+}
+
+std::vector<const Migration*> pending_migrations(const MigrationSet& set,
+                                                 const std::vector<AppliedMigration>& applied) {
+    auto keys = applied_keys(applied);
+    std::vector<const Migration*> pending;
+    for (const auto& m : set.migrations)
+        if (!keys.count(m.id))
+            pending.push_back(&m);
+    return pending;
+}
+
+Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                   std::string_view target) {
+    auto pending = pending_migrations(set, applied);
+    Plan plan;
+    if (target == "all") {
+        for (const Migration* m : pending)
+            plan.steps.push_back(forwards_step(*m));
+    } else if (target == "1") {
+        if (!pending.empty())
+            plan.steps.push_back(forwards_step(*pending.front()));
+    } else {
+        const Migration* wanted = set.find(target);
+        if (wanted == nullptr)
+            throw Error(ErrorKind::UnknownMigration,
+                        "app \"" + set.app_name + "\" has no migration \"" + std::string(target) +
+                            "\"",
+                        {}, "valid ids: " + join_ids(file_ids(set)));
+        if (applied_keys(applied).count(wanted->id)) {
+            plan.note = "Migration " + set.app_name + " " + wanted->id.text() + " has already run";
+            return plan;
+        }
+        for (const Migration* m : pending) {
+            if (m->id > wanted->id)
+                break;
+            plan.steps.push_back(forwards_step(*m));
+        }
+    }
+    if (plan.empty())
+        plan.note = "No migrations need to be run";
+    return plan;
+}
+
+Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                    std::string_view target) {
+    Plan plan;
+    if (target == "all") {
+        plan = reverse_from(set, applied, 0);
+    } else if (target == "1") {
+        plan = reverse_from(set, applied, applied.empty() ? 0 : applied.size() - 1);
+    } else {
+        std::size_t index = find_applied(set, applied, target);
+        if (index == std::string::npos)
+            throw Error(ErrorKind::UnknownMigration,
+                        "app \"" + set.app_name + "\" has no applied migration \"" +
+                            std::string(target) + "\"",
+                        {}, "applied ids: " + join_ids(applied_ids(applied)));
+        plan = reverse_from(set, applied, index);
+    }
+    if (plan.empty())
+        plan.note = "No migrations to reverse!";
+    return plan;
+}
+
+Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                          std::size_t steps) {
+    std::size_t first = steps >= applied.size() ? 0 : applied.size() - steps;
+    Plan plan = reverse_from(set, applied, first);
+    if (plan.empty())
+        plan.note = "No migrations to reverse!";
+    return plan;
+}
+
+Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedByApp& applied,
+                           std::size_t steps) {
+    std::vector<std::pair<const MigrationSet*, const AppliedMigration*>> rows;
+    for (const MigrationSet& set : sets)
+        if (auto found = applied.find(set.app_name); found != applied.end())
+            for (const AppliedMigration& row : found->second)
+                rows.emplace_back(&set, &row);
+    // Run order across apps is the row id: apps interleave when they were migrated in turns.
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second->row_id > b.second->row_id; });
+    Plan plan;
+    for (std::size_t i = 0; i < rows.size() && i < steps; ++i)
+        plan.steps.push_back(backwards_step(*rows[i].first, *rows[i].second));
+    if (plan.empty())
+        plan.note = "No migrations to reverse!";
+    return plan;
+}
+
+Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+               std::string_view target) {
+    // "0" (written with any number of zeros) is the place before the first migration: a place
+    // of its own, not an id, so that a migration whose id is 0000 is reversed too. Such a
+    // migration is named by its full name ("0000_init").
+    const bool before_first = !target.empty() && std::all_of(target.begin(), target.end(),
+                                                             [](char c) { return c == '0'; });
+    std::optional<MigrationId> target_id; // nullopt: before the first
+    if (before_first) {
+        // nothing to look up
+    } else if (const Migration* m = set.find(target)) {
+        target_id = m->id;
+    } else if (std::size_t i = find_applied(set, applied, target); i != std::string::npos) {
+        target_id = applied[i].migration_id;
+    } else {
+        throw Error(ErrorKind::UnknownMigration,
+                    "app \"" + set.app_name + "\" has no migration \"" + std::string(target) + "\"",
+                    {}, "valid ids: 0 (before the first), " + join_ids(file_ids(set)));
+    }
+    auto beyond_target = [&](const MigrationId& id) { return !target_id || id > *target_id; };
+
+    Plan plan;
+    // Newest first, by run order, so each down sees the schema its up left.
+    for (std::size_t i = applied.size(); i > 0; --i)
+        if (beyond_target(applied[i - 1].migration_id))
+            plan.steps.push_back(backwards_step(set, applied[i - 1]));
+    for (const Migration* m : pending_migrations(set, applied)) {
+        if (beyond_target(m->id))
+            break;
+        plan.steps.push_back(forwards_step(*m));
+    }
+    if (plan.empty())
+        plan.note = target_id ? "App " + set.app_name + " is already at " + target_id->text()
+                              : "App " + set.app_name + " has no applied migrations";
+    return plan;
+}
+
+Plan plan_sync(const MigrationSet& set, const std::vector<AppliedMigration>& applied) {
+    const std::vector<MigrationPair> pairs = pair_migrations(set, applied);
+    std::vector<const AppliedMigration*> gone;
+    for (const MigrationPair& pair : pairs)
+        if (pair.migration == nullptr)
+            gone.push_back(pair.applied);
+    // Newest first by run order, so each down SQL sees the schema its up SQL left.
+    std::sort(gone.begin(), gone.end(),
+              [](const auto* a, const auto* b) { return a->row_id > b->row_id; });
+
+    Plan plan;
+    for (const AppliedMigration* row : gone)
+        plan.steps.push_back(backwards_step(set, *row));
+    for (const MigrationPair& pair : pairs)
+        if (pair.applied == nullptr)
+            plan.steps.push_back(forwards_step(*pair.migration));
+    if (plan.empty())
+        plan.note = "The database already matches the project.";
+    return plan;
+}
+
+void append_plan(Plan& plan, Plan more) {
+    plan.steps.insert(plan.steps.end(), std::make_move_iterator(more.steps.begin()),
+                      std::make_move_iterator(more.steps.end()));
+}
+
+} // namespace strata

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "strata/loader/migration.hpp"
+#include "strata/migration_id.hpp"
+#include "strata/state/applied_migration.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+enum class Direction { Forwards, Backwards };
+
+// One migration to apply or reverse. Owns its SQL so that a plan outlives the files it came from.
+struct Step {
+    Direction direction = Direction::Forwards;
+    std::string app_name;
+    MigrationId migration_id;
+    std::string description;
+    std::string sql;      // up SQL (forwards) or down SQL (backwards)
+    std::string sql_path; // the file `sql` came from, or "" when it is the stored down SQL
+    std::string checksum; // forwards: recorded in the state table
+    std::string down_sql; // forwards: recorded in the state table
+    std::string up_path;  // the migration's files, when it has them (for --clean)
+    std::string down_path;
+
+    // "<app> <id> (<description>)", for messages.
+    std::string label() const;
+};
+
+// What to run, in order. `note` explains an empty plan ("No migrations need to be run").
+struct Plan {
+    std::vector<Step> steps;
+    std::string note;
+
+    bool empty() const { return steps.empty(); }
+    bool reverses_anything() const;
+};
+
+// The migrations of one app that are not applied, in id order. Planning fills gaps: whether a
+// pending migration older than an applied one may run is decided by drift.hpp's checks.
+std::vector<const Migration*> pending_migrations(const MigrationSet& set,
+                                                 const std::vector<AppliedMigration>& applied);
+
+// Forwards for one app. `target`: "all" (every pending), "1" (the next pending one), or an id or
+// full name (pending ones up to and including it). Throws Error(Usage) for an unknown id,
+// listing the valid ones.
+Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                   std::string_view target);
+
+// Backwards for one app; `applied` is in run order. `target`: "1" (the most recent), "all", or
+// an id or full name (it and everything applied after it). Down SQL comes from the files when
+// they exist, otherwise from the state table. Throws Error(Usage) for an id that is not applied.
+Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                    std::string_view target);
+
+// Backwards by count: the `steps` most recently applied migrations of the app.
+Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                          std::size_t steps);
+
+// Backwards by count over several apps: the `steps` most recently applied migrations of all of
+// `sets`' apps together, newest first by run order (the state table's row id). A dependent
+// app's migrations ran after those they build on, so they are reversed first.
+Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedByApp& applied,
+                           std::size_t steps);
+
+// Moves an app to exactly `target`: reverses applied migrations with a higher id (newest first),
+// then applies pending ones up to it. "0" (any number of zeros) is the place before the first
+// migration, not an id: it reverses every applied migration, one whose id is 0000 included (name
+// that one by its full name). Throws Error(UnknownMigration) for an unknown id.
+Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+               std::string_view target);
+
+// Makes one app match its files exactly: reverses the applied migrations whose files are gone
+// (newest first by run order, with the down SQL stored when they ran), then applies every
+// pending one in id order. Backwards steps come first. Says nothing about modified migrations
+// or out-of-order ones: see drift.hpp.
+Plan plan_sync(const MigrationSet& set, const std::vector<AppliedMigration>& applied);
+
+// Appends `more` to `plan` (used to build one plan over several apps).
+void append_plan(Plan& plan, Plan more);
+
+} // namespace strata

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include "strata/state/state_store.hpp"
+
+#include "strata/error.hpp"
+#include "strata/project/settings.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <optional>
+
+namespace strata {
+
+namespace {
+
+// The marker in the table's CREATE statement (SQLite keeps the text in sqlite_schema) that tells
+// strata's table from another tool's and records the layout version without a second table.
+constexpr std::string_view k_marker = "-- strata state table v";
+
+// The table's name is the one piece of SQL text here that comes from the project file. It is
+// safe to put into SQL: state_table_problem (checked by the constructor, whoever built the
+// Settings) lets through only letters, digits and "_", so the name can hold no quote, and it
+// is quoted as an identifier, so a name that is also an SQL keyword ("order") still names a
+// table. Values, as everywhere, are bound.
+std::string qualified_name(std::string_view table) {
+    if (auto problem = state_table_problem(table))
+        throw Error(ErrorKind::Usage, std::move(*problem));
+    return "main.\"" + std::string(table) + "\"";
+}
+
+// Written exactly as stored; the marker comment must stay on the first line.
+std::string create_statement(const std::string& qualified) {
+    return "CREATE TABLE IF NOT EXISTS " + qualified + " ( " + std::string(k_marker) +
+           std::to_string(StateStore::k_current_version) +
+           "\n"
+           "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+           "    app_name TEXT NOT NULL,\n"
+           "    name TEXT NOT NULL,\n"
+           "    description TEXT NOT NULL,\n"
+           "    checksum TEXT NOT NULL,\n"
+           "    down_sql TEXT NOT NULL,\n"
+           "    ran_on TEXT NOT NULL,\n"
+           "    UNIQUE (app_name, name)\n"
+           ")";
+}
+
+constexpr const char* k_select_columns =
+    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM ";
+
+// The table may have been edited by hand, so a row's id is checked like any untrusted input.
+AppliedMigration read_row(SQLite::Statement& query, const std::string& database,
+                          const std::string& table) {
+    AppliedMigration row;
+    row.row_id = query.getColumn(0).getInt64();
+    row.app_name = query.getColumn(1).getString();
+    const std::string id = query.getColumn(2).getString();
+    std::optional<MigrationId> parsed = MigrationId::parse(id);
+    if (!parsed)
+        throw Error(ErrorKind::Database,
+                    "the state table of " + database + " holds an invalid migration id \"" + id +
+                        "\" (row id " + std::to_string(row.row_id) + ", app \"" + row.app_name +
+                        "\")",
+                    {},
+                    "strata records ids as ASCII digits; correct or delete that row of the " +
+                        table + " table");
+    row.migration_id = std::move(*parsed);
+    row.description = query.getColumn(3).getString();
+    row.checksum = query.getColumn(4).getString();
+    row.down_sql = query.getColumn(5).getString();
+    row.ran_on = query.getColumn(6).getString();
+    return row;
+}
+
+} // namespace
+
+StateStore::StateStore(SQLite::Database& db, std::string_view table)
+    : m_db(db), m_table(table), m_qualified(qualified_name(table)) {}
+
+bool StateStore::exists() const {
+    SQLite::Statement query(m_db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND "
+                                  "name = ? COLLATE NOCASE");
+    query.bind(1, m_table);
+    if (!query.executeStep())
+        return false;
+    const std::string sql = query.getColumn(0).getString();
+    const auto marker = sql.find(k_marker);
+    if (marker == std::string::npos)
+        throw Error(ErrorKind::Database,
+                    "the database " + m_db.getFilename() + " already has a table \"" + m_table +
+                        "\" that strata did not create",
+                    {},
+                    "another migration tool (or the project) owns it; set state_table = "
+                    "\"...\" in strata.toml to keep strata's record in a table of another name");
+    const int version = std::atoi(sql.c_str() + marker + k_marker.size());
+    if (version > k_current_version)
+        throw Error(ErrorKind::Database,
+                    "the state table of " + m_db.getFilename() + " has layout version " +
+                        std::to_string(version) + ", newer than this strata understands (" +
+                        std::to_string(k_current_version) + ")",
+                    {}, "upgrade strata to the release that migrated this database");
+    return true;
+}
+
+void StateStore::create_if_missing() const {
+    if (!exists())
+        m_db.exec(create_statement(m_qualified));
+}
+
+std::vector<AppliedMigration> StateStore::all_applied() const {
+    std::vector<AppliedMigration> rows;
+    if (!exists())
+        return rows;
+    SQLite::Statement query(m_db, k_select_columns + m_qualified + " ORDER BY id");
+    while (query.executeStep())
+        rows.push_back(read_row(query, m_db.getFilename(), m_table));
+    return rows;
+}
+
+std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) const {
+    std::vector<AppliedMigration> rows;
+    if (!exists())
+        return rows;
+    SQLite::Statement query(m_db,
+                            k_select_columns + m_qualified + " WHERE app_name = ? ORDER BY id");
+    query.bind(1, std::string(app_name));
+    while (query.executeStep())
+        rows.push_back(read_row(query, m_db.getFilename(), m_table));
+    return rows;
+}
+
+bool StateStore::is_applied(std::string_view app_name, const MigrationId& migration_id) const {
+    SQLite::Statement query(m_db,
+                            "SELECT 1 FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
+    query.bind(1, std::string(app_name));
+    query.bind(2, migration_id.text());
+    return query.executeStep();
+}
+
+void StateStore::record(const NewStateRow& row) const {
+    SQLite::Statement insert(m_db, "INSERT INTO " + m_qualified +
+                                       " (app_name, name, description, checksum, down_sql, "
+                                       "ran_on) VALUES (?, ?, ?, ?, ?, "
+                                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+    insert.bind(1, row.app_name);
+    insert.bind(2, row.migration_id.text());
+    insert.bind(3, row.description);
+    insert.bind(4, row.checksum);
+    insert.bind(5, row.down_sql);
+    insert.exec();
+}
+
+void StateStore::remove(std::string_view app_name, const MigrationId& migration_id) const {
+    SQLite::Statement erase(m_db,
+                            "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
+    erase.bind(1, std::string(app_name));
+    erase.bind(2, migration_id.text());
+    erase.exec();
+}
+
+std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& updates) const {
+    if (updates.empty())
+        return 0;
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(m_db, "UPDATE " + m_qualified +
+                                       " SET checksum = ?, down_sql = ? WHERE app_name = ? AND "
+                                       "name = ? AND checksum = ?");
+    std::size_t changed = 0;
+    for (const ChecksumUpdate& entry : updates) {
+        update.bind(1, entry.checksum);
+        update.bind(2, entry.down_sql);
+        update.bind(3, entry.app_name);
+        update.bind(4, entry.migration_id.text());
+        update.bind(5, entry.old_checksum);
+        changed += static_cast<std::size_t>(update.exec());
+        update.reset();
+    }
+    transaction.commit();
+    return changed;
+}
+
+std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) const {
+    if (migrations.empty())
+        return 0;
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement erase(m_db,
+                            "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
+    std::size_t deleted = 0;
+    for (const MigrationKey& key : migrations) {
+        erase.bind(1, key.app_name);
+        erase.bind(2, key.migration_id.text());
+        deleted += static_cast<std::size_t>(erase.exec());
+        erase.reset();
+    }
+    transaction.commit();
+    return deleted;
+}
+
+// SQLite creates sqlite_sequence with the first AUTOINCREMENT table; before that there is
+// nothing to read. Letter case is ignored so that a planted row "MIGRATIONS" counts too.
+std::vector<SequenceRow> StateStore::sequence_rows() const {
+    std::vector<SequenceRow> rows;
+    if (!m_db.tableExists("sqlite_sequence"))
+        return rows;
+    SQLite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
+                                  "= ? COLLATE NOCASE ORDER BY rowid");
+    query.bind(1, m_table);
+    while (query.executeStep())
+        rows.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getString()});
+    return rows;
+}
+
+} // namespace strata

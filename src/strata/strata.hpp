@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// The public interface of libstrata: load a project, then run one of the managers.
+#pragma once
+
+#include "strata/api/database_tools.hpp"
+#include "strata/api/managers.hpp"
+#include "strata/api/version.hpp"
+#include "strata/error.hpp"
+#include "strata/executor/observer.hpp"
+#include "strata/migration_id.hpp"
+#include "strata/plan/plan.hpp"
+#include "strata/project/project.hpp"

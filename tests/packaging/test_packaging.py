@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""strata consumed as a library, the three ways docs/library.md describes.
+
+    tests/packaging/test_packaging.py [--build DIR] [--only NAME ...] [--keep]
+
+Installs the build (`meson install --destdir` into a temp folder), then checks:
+  headers      the installed headers are exactly strata/strata.hpp and what it includes,
+               transitively, and each compiles on its own with only the installed include dir;
+  pkg-config   app.cpp built with `c++ $(pkg-config --cflags --libs --static strata)`;
+  cmake        app.cpp built with find_package(strata) and strata::strata;
+  subproject   app.cpp built by a Meson project with subprojects/strata (the repository) and
+               the documented strata.wrap, with dependency('strata').
+Each app migrates a copy of examples/basic; the test compares its output with the database.
+Ends with "N passed, N failed"; exits 1 when anything failed.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+HERE = pathlib.Path(__file__).resolve().parent
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
+CHECKS = ["headers", "pkg-config", "cmake", "subproject"]
+
+
+def run(command, **kwargs):
+    """Runs command; returns (ok, output) with stdout and stderr together."""
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            **kwargs)
+    if result.returncode != 0:
+        return False, "$ %s\n%s" % (" ".join(map(str, command)), result.stdout)
+    return True, result.stdout
+
+
+def public_closure():
+    """strata/strata.hpp and every header it includes, transitively (paths under src/)."""
+    seen, todo = set(), ["strata/strata.hpp"]
+    while todo:
+        header = todo.pop()
+        if header not in seen:
+            seen.add(header)
+            todo.extend(INCLUDE.findall((REPO / "src" / header).read_text(encoding="utf-8")))
+    return seen
+
+
+class Installed:
+    """The build installed under DESTDIR, and where its pieces are."""
+
+    def __init__(self, build, work):
+        options = json.loads(run(["meson", "introspect", "--buildoptions", str(build)])[1])
+        value = {o["name"]: o["value"] for o in options}
+        self.destdir = work / "dest"
+        self.prefix = self.destdir / value["prefix"].lstrip("/")
+        self.include = self.prefix / value["includedir"]
+        self.libdir = self.prefix / value["libdir"]
+        self.ok, self.output = run(["meson", "install", "-C", str(build), "--no-rebuild",
+                                    "--destdir", str(self.destdir)])
+
+
+def fresh_project(work, name):
+    """A copy of examples/basic with no database; returns its project file."""
+    project = work / ("project-" + name)
+    shutil.copytree(REPO / "examples" / "basic", project,
+                    ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+    return project / "strata.toml"
+
+
+def check_app(app, work, name, libdir=None):
+    """Runs app on a fresh project; None when its output and the database agree. libdir: where
+    a shared libstrata was installed."""
+    project_file = fresh_project(work, name)
+    env = dict(os.environ)
+    env.pop("STRATA_DATABASE", None)
+    if libdir:
+        env["LD_LIBRARY_PATH"] = str(libdir)
+    result = subprocess.run([str(app), str(project_file)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    expected = len(list(project_file.parent.glob("migrations/*/*.up.sql")))
+    if result.returncode != 0:
+        return "app exited with %d: %s" % (result.returncode, result.stderr)
+    want = "strata 0.1.0: %d of %d applied\n" % (expected, expected)
+    if result.stdout != want:
+        return "app printed %r, expected %r" % (result.stdout, want)
+    with sqlite3.connect(project_file.parent / "notes.db") as db:
+        rows = db.execute("SELECT count(*) FROM migrations").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    if rows != expected or not {"users", "notes"} <= tables:
+        return "database has %d state rows and tables %s" % (rows, sorted(tables))
+    return None
+
+
+def check_headers(installed, work):
+    found = {p.relative_to(installed.include).as_posix()
+             for p in installed.include.rglob("*") if p.is_file()}
+    wanted = public_closure()
+    if found != wanted:
+        return "installed headers differ from the public closure: extra %s, missing %s" % (
+            sorted(found - wanted), sorted(wanted - found))
+    for header in sorted(found):
+        source = work / "one_header.cpp"
+        source.write_text("#include <%s>\nint main() {}\n" % header, encoding="utf-8")
+        # Only the installed include dir: the source tree is nowhere on the search path.
+        ok, output = run(["c++", "-std=c++20", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+                          "-I", str(installed.include), str(source)])
+        if not ok:
+            return "%s does not compile on its own:\n%s" % (header, output)
+    return None
+
+
+def check_pkg_config(installed, work):
+    env = dict(os.environ, PKG_CONFIG_PATH=str(installed.libdir / "pkgconfig"),
+               PKG_CONFIG_SYSROOT_DIR=str(installed.destdir))
+    ok, flags = run(["pkg-config", "--cflags", "--libs", "--static", "strata"], env=env)
+    if not ok:
+        return flags
+    app = work / "pkg-config-app"
+    ok, output = run(["c++", "-std=c++20", str(HERE / "app.cpp"), "-o", str(app)] + flags.split())
+    return check_app(app, work, "pkg-config", installed.libdir) if ok else output
+
+
+def check_cmake(installed, work):
+    source, build = work / "cmake-src", work / "cmake-build"
+    source.mkdir()
+    shutil.copy(HERE / "cmake" / "CMakeLists.txt", source)
+    shutil.copy(HERE / "app.cpp", source)
+    ok, output = run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_CXX_STANDARD=20",
+                      "-DCMAKE_PREFIX_PATH=" + str(installed.prefix)])
+    if ok:
+        ok, output = run(["cmake", "--build", str(build)])
+    return check_app(build / "app", work, "cmake", installed.libdir) if ok else output
+
+
+def check_subproject(installed, work):
+    del installed  # built from the repository, not from the installation
+    source, build = work / "meson-src", work / "meson-build"
+    (source / "subprojects").mkdir(parents=True)
+    shutil.copy(HERE / "subproject" / "meson.build", source)
+    shutil.copy(HERE / "app.cpp", source)
+    shutil.copy(HERE / "subproject" / "strata.wrap", source / "subprojects")
+    (source / "subprojects" / "strata").symlink_to(REPO)
+    ok, output = run(["meson", "setup", str(build), str(source)])
+    if ok:
+        ok, output = run(["ninja", "-C", str(build)])
+    return check_app(build / "app", work, "subproject") if ok else output
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default="build", help="the Meson build folder (default build)")
+    parser.add_argument("--only", nargs="+", choices=CHECKS, default=CHECKS)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="strata-packaging."))
+    passed = failed = 0
+    try:
+        installed = Installed(pathlib.Path(args.build).resolve(), work)
+        if not installed.ok:
+            print("FAILED: meson install\n" + installed.output)
+            print("0 passed, 1 failed")
+            return 1
+        for name in args.only:
+            problem = globals()["check_" + name.replace("-", "_")](installed, work)
+            if problem:
+                failed += 1
+                print("FAILED: %s: %s" % (name, problem))
+            else:
+                passed += 1
+                print("ok: %s" % name)
+    finally:
+        if args.keep:
+            print("kept " + str(work))
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
