@@ -129,14 +129,14 @@ class BackupFailure {
     }
 
     [[noreturn]] void raise_sqlite(int code, const std::string& detail) const {
-        throw sqlite_error(code,
-                           {.message = "cannot back up " + m_database.string() + " to " +
-                                       m_backup.string() + ": " + detail,
-                            .busy_message = "cannot back up " + m_database.string() +
-                                            ": it is locked by another connection (" + detail + ")",
-                            .hint = default_hint(),
-                            .full_hint = "free some disk space beside the database; nothing "
-                                         "was migrated"});
+        SqliteFailure failure; // named: see rethrow_as_error on GCC 12
+        failure.message =
+            "cannot back up " + m_database.string() + " to " + m_backup.string() + ": " + detail;
+        failure.busy_message = "cannot back up " + m_database.string() +
+                               ": it is locked by another connection (" + detail + ")";
+        failure.hint = default_hint();
+        failure.full_hint = "free some disk space beside the database; nothing was migrated";
+        throw sqlite_error(code, std::move(failure));
     }
 
     [[noreturn]] void raise_file(const util::FileError& error) const {
@@ -540,15 +540,15 @@ void restore_database(const fs::path& database, const fs::path& backup,
                 " \"PRAGMA journal_mode = DELETE\"), or move it and its -wal and -shm "
                 "files away so that restore creates it; nothing was changed")
             .with_sqlite_code(code);
-    throw sqlite_error(
-        code,
-        {.message = "cannot restore " + database.string() + " from " + backup.string() + ": " +
-                    sqlite3_errstr(code),
-         .busy_message =
-             "cannot restore " + database.string() + " while another connection holds it",
-         .busy_hint = "stop the programs that use the database, then run strata restore again",
-         .full_hint = "free some disk space and run strata restore again",
-         .database = database});
+    SqliteFailure failure; // named: see rethrow_as_error on GCC 12
+    failure.message = "cannot restore " + database.string() + " from " + backup.string() + ": " +
+                      sqlite3_errstr(code);
+    failure.busy_message =
+        "cannot restore " + database.string() + " while another connection holds it";
+    failure.busy_hint = "stop the programs that use the database, then run strata restore again";
+    failure.full_hint = "free some disk space and run strata restore again";
+    failure.database = database;
+    throw sqlite_error(code, std::move(failure));
 }
 
 } // namespace strata

@@ -52,18 +52,18 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
         // SQLite's words when a view, trigger or index of the schema uses a function or virtual
         // table it does not mark innocuous: strata's connections do not trust the schema.
         const bool untrusted = message.starts_with("unsafe use of");
-        throw sqlite_error(sqlite3_extended_errcode(db),
-                           {.message = "statement failed: " + std::string(message),
-                            .otherwise = ErrorKind::MigrationFailed,
-                            .hint = untrusted
-                                        ? "strata runs migrations with trusted_schema off, so "
-                                          "a view or trigger may not use that function or "
-                                          "virtual table (docs/security.md); " +
-                                              failure_hint
-                                        : failure_hint,
-                            .busy_hint = "",
-                            .where = {path, position.line(), position.column()},
-                            .database = database.getFilename()});
+        SqliteFailure failure; // named: see rethrow_as_error on GCC 12
+        failure.message = "statement failed: " + std::string(message);
+        failure.otherwise = ErrorKind::MigrationFailed;
+        failure.hint = untrusted ? "strata runs migrations with trusted_schema off, so a view or "
+                                   "trigger may not use that function or virtual table "
+                                   "(docs/security.md); " +
+                                       failure_hint
+                                 : failure_hint;
+        failure.busy_hint = "";
+        failure.where = {path, position.line(), position.column()};
+        failure.database = database.getFilename();
+        throw sqlite_error(sqlite3_extended_errcode(db), std::move(failure));
     };
 
     auto refuse = [&](const RunnerRefusal& refusal) {

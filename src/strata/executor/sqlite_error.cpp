@@ -324,12 +324,14 @@ void rethrow_as_error(const std::filesystem::path& path, const std::string& doin
     } catch (const Error&) {
         throw;
     } catch (const SQLite::Exception& e) {
-        throw sqlite_error(
-            sqlite_code_of(e),
-            {.message = "database " + path.string() + ": " + doing + " failed: " + e.what(),
-             .busy_message = "the database " + path.string() +
-                             " is locked by another connection (" + e.what() + ")",
-             .database = path});
+        // A named object, not a designated-initialiser temporary: GCC 12 at -O3 warns falsely
+        // (-Wmaybe-uninitialized) about the temporary's unnamed members.
+        SqliteFailure failure;
+        failure.message = "database " + path.string() + ": " + doing + " failed: " + e.what();
+        failure.busy_message =
+            "the database " + path.string() + " is locked by another connection (" + e.what() + ")";
+        failure.database = path;
+        throw sqlite_error(sqlite_code_of(e), std::move(failure));
     }
 }
 
