@@ -201,7 +201,7 @@ const std::array<CommandSpec, 13>& command_table() {
          0,
          1,
          "strata embed [APP|all] -o FILE.cpp [options]",
-         "write C++ source holding the migrations, to compile into an application",
+         "write C++ source that compiles the migrations into an app",
          {"Reads and checks APP's migration files (default: all apps) as forwards would, and "
           "writes FILE.cpp holding each file's exact bytes, ordered by id, with the functions "
           "NAME::migration_source(app), NAME::app_names() and NAME::add_sources(context). An "

@@ -136,6 +136,15 @@ def test_bad_file_is_refused(work):
     assert not (work / "bad.cpp").exists()
 
 
+def test_output_is_required(work):
+    project = project_copy(work, "no-output")
+    result = cli(project, "embed", expect=2)
+    assert result.stderr == ("strata: error: embed needs the file to write\n"
+                             "  hint: usage: strata embed [APP|all] -o FILE.cpp\n"), result.stderr
+    result = cli(project, "check", "-o", work / "x.cpp", expect=2)
+    assert "-o" in result.stderr or "--output" in result.stderr, result.stderr
+
+
 def main():
     passed = failed = 0
     for name, test in sorted(globals().items()):
