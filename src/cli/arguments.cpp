@@ -110,6 +110,12 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
     case OptionId::SqlDown:
         line.sql_down = value;
         return;
+    case OptionId::Output:
+        line.output = value;
+        return;
+    case OptionId::Namespace:
+        line.name_space = value;
+        return;
     }
 }
 

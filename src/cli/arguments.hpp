@@ -28,15 +28,17 @@ struct CommandLine {
     bool version = false;
 
     // Per-command options.
-    bool fake = false;                   // forwards
-    bool preview = false;                // forwards, backwards, goto
-    bool yes = false;                    // forwards, backwards, goto
-    std::optional<std::size_t> steps;    // backwards
-    bool clean = false;                  // backwards
-    bool json = false;                   // check
-    bool exit_code = false;              // check
-    std::optional<std::string> sql_up;   // new
-    std::optional<std::string> sql_down; // new
+    bool fake = false;                     // forwards
+    bool preview = false;                  // forwards, backwards, goto
+    bool yes = false;                      // forwards, backwards, goto
+    std::optional<std::size_t> steps;      // backwards
+    bool clean = false;                    // backwards
+    bool json = false;                     // check
+    bool exit_code = false;                // check
+    std::optional<std::string> sql_up;     // new
+    std::optional<std::string> sql_down;   // new
+    std::optional<std::string> output;     // embed
+    std::optional<std::string> name_space; // embed
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

@@ -16,7 +16,7 @@ constexpr unsigned k_asking =
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 22> k_options{{
+constexpr std::array<OptionSpec, 24> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -64,11 +64,16 @@ constexpr std::array<OptionSpec, 22> k_options{{
      "the content of the up file (default: a comment to replace)", ""},
     {OptionId::SqlDown, "sql-down", '\0', "SQL", OptionGroup::Command, command_bit(Command::New),
      "", "the content of the down file (default: a comment to replace)", ""},
+    {OptionId::Output, "output", 'o', "FILE", OptionGroup::Command, command_bit(Command::Embed), "",
+     "the C++ file to write (replaced if it exists)", ""},
+    {OptionId::Namespace, "namespace", '\0', "NAME", OptionGroup::Command,
+     command_bit(Command::Embed), "", "the C++ namespace of the generated functions",
+     "default: strata_embedded; two generated files need two names"},
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 12>& command_table() {
-    static const std::array<CommandSpec, 12> table{{
+const std::array<CommandSpec, 13>& command_table() {
+    static const std::array<CommandSpec, 13> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -190,6 +195,23 @@ const std::array<CommandSpec, 12>& command_table() {
           "a WAL database open at all; it waits at most a quarter of a second for one."},
          {},
          {"strata restore app.db.20261121T093000.123Z.bak --yes"}},
+        {Command::Embed,
+         "embed",
+         "",
+         0,
+         1,
+         "strata embed [APP|all] -o FILE.cpp [options]",
+         "write C++ source that compiles the migrations into an app",
+         {"Reads and checks APP's migration files (default: all apps) as forwards would, and "
+          "writes FILE.cpp holding each file's exact bytes, ordered by id, with the functions "
+          "NAME::migration_source(app), NAME::app_names() and NAME::add_sources(context). An "
+          "application built with it migrates without reading any migration file, and records "
+          "the same checksums as a run from the folders, so the CLI and the application can "
+          "take turns on one database. Rerun it whenever a .sql file changes (see "
+          "docs/library.md for a build rule)."},
+         {},
+         {"strata embed -o src/migrations.cpp",
+          "strata embed core -o core_migrations.cpp --namespace core_migrations"}},
         {Command::New,
          "new",
          "",

@@ -22,6 +22,7 @@ enum class Command {
     Clean,
     Schema,
     Restore,
+    Embed,
     New,
     Init,
     Help
@@ -85,7 +86,9 @@ enum class OptionId {
     Json,
     ExitCode,
     SqlUp,
-    SqlDown
+    SqlDown,
+    Output,
+    Namespace
 };
 
 // One option of the command line.

@@ -8,6 +8,7 @@
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
 #include "strata/api/database_tools.hpp"
+#include "strata/api/embed.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/scaffold.hpp"
 #include "strata/error.hpp"
@@ -132,6 +133,22 @@ int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) 
     io.out << shown_path(files.up_path, here) << '\n'
            << shown_path(files.down_path, here) << '\n'
            << std::flush;
+    return k_exit_success;
+}
+
+int run_embed(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+    if (!line.output)
+        throw Error(ErrorKind::Usage, "embed needs the file to write", {},
+                    "usage: strata embed [APP|all] -o FILE.cpp");
+    Project project = load_project_for(line, folder);
+    EmbedOptions options;
+    options.app_name = positional(line, 0, "all");
+    if (line.name_space)
+        options.namespace_name = *line.name_space;
+    const fs::path output = folder.resolve(*line.output);
+    write_embedded_source(project, options, output);
+    if (!line.quiet)
+        io.out << "Wrote " << shown_path(output, folder.absolute) << '\n' << std::flush;
     return k_exit_success;
 }
 
@@ -270,6 +287,8 @@ int execute(const CommandLine& line, const Io& io) {
         return run_init(line, io, folder);
     case Command::New:
         return run_new(line, io, folder);
+    case Command::Embed:
+        return run_embed(line, io, folder);
     default:
         return run_with_project(line, io, folder);
     }

@@ -7,6 +7,7 @@
 #include "strata/api/version.hpp"
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
+#include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/plan/plan.hpp"
 #include "strata/project/project.hpp"

@@ -44,7 +44,18 @@ using BackwardsPlanner = std::function<Plan(const std::vector<MigrationSet>&, co
 MigrationResult run_backwards_over(const Context& context, std::vector<const AppConfig*> apps,
                                    const BackwardsPlanner& planner, bool auto_agree, bool clean,
                                    bool preview_only) {
-    auto sets = load_sets(apps);
+    // Checked before anything is read: a compiled-in or bundled migration has no file to delete,
+    // and leaving it in place while the caller believes it gone would be worse than refusing.
+    if (clean) {
+        for (const AppConfig* app : apps) {
+            if (context.sources.count(app->name) != 0)
+                throw Error(ErrorKind::Usage,
+                            "cannot delete the migration files of app \"" + app->name +
+                                "\": its migrations do not come from a folder",
+                            {}, "reverse the migrations without clean");
+        }
+    }
+    auto sets = load_sets(context, apps);
     auto connection =
         open_existing(context.project, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), context.project);

@@ -40,7 +40,8 @@ MigrationResult ForwardsMigrationManager::run() {
         throw Error(ErrorKind::Usage,
                     "a migration id needs an app: strata forwards APP " + m_migration_id);
     auto apps = project.select_apps(m_app_name);
-    auto sets = load_sets(apps); // every file read, checked and hashed before the database
+    auto sets =
+        load_sets(m_context, apps); // every file read, checked and hashed before the database
 
     auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);

@@ -19,7 +19,7 @@ MigrationResult GotoMigrationManager::run() {
     if (m_app_name == "all")
         throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
     auto apps = m_context.project.select_apps(m_app_name);
-    auto sets = load_sets(apps);
+    auto sets = load_sets(m_context, apps);
     auto connection =
         open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);

@@ -2,10 +2,14 @@
 #pragma once
 
 #include "strata/executor/observer.hpp"
+#include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/project/project.hpp"
 
 #include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +58,9 @@ struct Context {
     // When set (a signal handler may set it), the migration in flight is rolled back and the
     // run stops with Error(Interrupted).
     const std::atomic<bool>* cancel = nullptr;
+    // App name -> where its migration files come from (e.g. an EmbeddedSource); an app not
+    // listed reads its migrations folder. `backwards --clean` is refused for a listed app.
+    std::map<std::string, std::shared_ptr<const MigrationSource>, std::less<>> sources{};
 };
 
 // Applies pending migrations. app_name: an app or "all"; migration_id: "all", "1" or an id.

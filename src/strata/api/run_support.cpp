@@ -58,11 +58,17 @@ const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
     return found == by_app.end() ? none : found->second;
 }
 
-std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps) {
+std::vector<MigrationSet> load_sets(const Context& context,
+                                    const std::vector<const AppConfig*>& apps) {
     std::vector<MigrationSet> sets;
     sets.reserve(apps.size());
-    for (const AppConfig* app : apps)
-        sets.push_back(load_migrations(*app));
+    for (const AppConfig* app : apps) {
+        auto source = context.sources.find(app->name);
+        if (source != context.sources.end() && source->second != nullptr)
+            sets.push_back(load_migrations(app->name, *source->second));
+        else
+            sets.push_back(load_migrations(*app));
+    }
     return sets;
 }
 

@@ -30,8 +30,10 @@ std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode)
 AppliedByApp read_applied(const Connection* connection, const Project& project);
 const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, const std::string& app);
 
-// Reads, checks and hashes every app's files before the database is touched.
-std::vector<MigrationSet> load_sets(const std::vector<const AppConfig*>& apps);
+// Reads, checks and hashes every app's files before the database is touched: from the source
+// `context.sources` names for the app, else from its migrations folder.
+std::vector<MigrationSet> load_sets(const Context& context,
+                                    const std::vector<const AppConfig*>& apps);
 
 // Asks before a plan that needs consent; false means the user said no. Throws Error(Refused)
 // when consent is needed and there is no one to ask.

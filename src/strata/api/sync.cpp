@@ -56,7 +56,7 @@ SyncMigrationManager::SyncMigrationManager(Context context, std::string app_name
 MigrationResult SyncMigrationManager::run() {
     const Project& project = m_context.project;
     auto apps = project.select_apps(m_app_name); // dependency order for "all"
-    auto sets = load_sets(apps);
+    auto sets = load_sets(m_context, apps);
     auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 

@@ -112,4 +112,30 @@ void MemorySource::remove(const std::string& path) const {
     std::erase_if(m_files, [&](const SourceFile& file) { return file.path == path; });
 }
 
+EmbeddedSource::EmbeddedSource(std::string app_name, std::span<const EmbeddedMigration> migrations)
+    : m_app_name(std::move(app_name)), m_migrations(migrations.begin(), migrations.end()) {}
+
+std::vector<SourceFile> EmbeddedSource::list_sql_files() const {
+    // The names and paths follow a folder's, so a message about an embedded migration reads like
+    // one about a file and the loader's name rules apply unchanged.
+    const std::string prefix = "embedded:" + m_app_name + "/";
+    std::vector<SourceFile> files;
+    files.reserve(m_migrations.size() * 2);
+    for (const EmbeddedMigration& migration : m_migrations) {
+        const std::string stem(migration.name);
+        for (auto [suffix, text] :
+             {std::pair{".up.sql", migration.up_sql}, std::pair{".down.sql", migration.down_sql}}) {
+            std::string name = stem + suffix;
+            std::string path = prefix + name;
+            files.push_back(SourceFile{std::move(name), std::move(path), std::string(text)});
+        }
+    }
+    return files;
+}
+
+void EmbeddedSource::remove(const std::string& path) const {
+    throw Error(ErrorKind::Usage, "cannot delete a migration compiled into the program",
+                SourceLocation{path});
+}
+
 } // namespace strata

@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata {
@@ -47,6 +49,30 @@ class MemorySource : public MigrationSource {
 
   private:
     mutable std::vector<SourceFile> m_files; // remove() edits it; removal is not a logical change
+};
+
+// One migration compiled into a program (what `strata embed` generates): the file stem and the
+// raw bytes of its two files, exactly as they are on disk.
+struct EmbeddedMigration {
+    std::string_view name; // "<id>_<slug>", e.g. "0001_create_users"
+    std::string_view up_sql;
+    std::string_view down_sql;
+};
+
+// Migrations compiled into the program. Offers each as the files "<name>.up.sql" and
+// "<name>.down.sql" (shown as "embedded:<app>/<name>.up.sql"), so the loader applies the same
+// rules and computes the same checksums as for a folder. Reads no file. The migrations' text
+// must outlive the source (string literals do).
+class EmbeddedSource : public MigrationSource {
+  public:
+    EmbeddedSource(std::string app_name, std::span<const EmbeddedMigration> migrations);
+    std::vector<SourceFile> list_sql_files() const override;
+    // Always throws Error(Usage): compiled-in migrations cannot be deleted.
+    void remove(const std::string& path) const override;
+
+  private:
+    std::string m_app_name;
+    std::vector<EmbeddedMigration> m_migrations;
 };
 
 } // namespace strata

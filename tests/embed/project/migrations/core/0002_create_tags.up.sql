@@ -1,0 +1,4 @@
+﻿CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL
+);

@@ -1,0 +1,1 @@
+-- No statements: a deliberate no-op.
