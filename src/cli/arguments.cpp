@@ -116,6 +116,12 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
     case OptionId::Namespace:
         line.name_space = value;
         return;
+    case OptionId::BundleFile:
+        line.bundle = value;
+        return;
+    case OptionId::Label:
+        line.label = value;
+        return;
     }
 }
 

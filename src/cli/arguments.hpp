@@ -39,6 +39,8 @@ struct CommandLine {
     std::optional<std::string> sql_down;   // new
     std::optional<std::string> output;     // embed
     std::optional<std::string> name_space; // embed
+    std::optional<std::string> bundle;     // --bundle FILE: forwards, backwards, goto, sync, check
+    std::optional<std::string> label;      // bundle
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

@@ -10,13 +10,16 @@ namespace {
 constexpr unsigned k_running = command_bit(Command::Forwards) | command_bit(Command::Backwards) |
                                command_bit(Command::Goto) | command_bit(Command::Sync);
 
+// The commands that can read their project from a bundle file instead of strata.toml.
+constexpr unsigned k_bundled = k_running | command_bit(Command::Check);
+
 // The commands that may ask before changing something.
 constexpr unsigned k_asking =
     k_running | command_bit(Command::Clean) | command_bit(Command::Restore);
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 24> k_options{{
+constexpr std::array<OptionSpec, 26> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -64,16 +67,22 @@ constexpr std::array<OptionSpec, 24> k_options{{
      "the content of the up file (default: a comment to replace)", ""},
     {OptionId::SqlDown, "sql-down", '\0', "SQL", OptionGroup::Command, command_bit(Command::New),
      "", "the content of the down file (default: a comment to replace)", ""},
-    {OptionId::Output, "output", 'o', "FILE", OptionGroup::Command, command_bit(Command::Embed), "",
-     "the C++ file to write (replaced if it exists)", ""},
+    {OptionId::Output, "output", 'o', "FILE", OptionGroup::Command,
+     command_bit(Command::Embed) | command_bit(Command::Bundle), "",
+     "the file to write: C++ source (embed) or the bundle (replaced if it exists)", ""},
     {OptionId::Namespace, "namespace", '\0', "NAME", OptionGroup::Command,
      command_bit(Command::Embed), "", "the C++ namespace of the generated functions",
      "default: strata_embedded; two generated files need two names"},
+    {OptionId::BundleFile, "bundle", '\0', "FILE", OptionGroup::Command, k_bundled, "",
+     "read settings, apps and migrations from a bundle file instead of strata.toml",
+     "needs --database (or STRATA_DATABASE); strata.toml is not read"},
+    {OptionId::Label, "label", '\0', "LABEL", OptionGroup::Command, command_bit(Command::Bundle),
+     "", "the release label stored in the bundle (default: none)", ""},
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 13>& command_table() {
-    static const std::array<CommandSpec, 13> table{{
+const std::array<CommandSpec, 14>& command_table() {
+    static const std::array<CommandSpec, 14> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -212,6 +221,23 @@ const std::array<CommandSpec, 13>& command_table() {
          {},
          {"strata embed -o src/migrations.cpp",
           "strata embed core -o core_migrations.cpp --namespace core_migrations"}},
+        {Command::Bundle,
+         "bundle",
+         "",
+         0,
+         0,
+         "strata bundle -o FILE [--label LABEL] [options]",
+         "write one file holding the project's settings, apps and migrations",
+         {"Reads and checks every app's migration files as forwards would, and writes FILE: the "
+          "settings that matter on a device, the apps, each migration's up and down SQL and "
+          "checksum, and the label, sorted and ended by a SHA-256 over the whole. The same "
+          "project gives the same bytes, so an update system can sign and diff bundles. "
+          "forwards, sync, check, goto and backwards run from it with --bundle FILE --database "
+          "PATH; a truncated, corrupted or newer-format bundle is refused before the database is "
+          "opened (docs/library.md, \"Bundles for devices\")."},
+         {},
+         {"strata bundle -o release-2.4.strata --label 2.4",
+          "strata sync --bundle release-2.4.strata --database /data/app.db --yes"}},
         {Command::New,
          "new",
          "",

@@ -23,6 +23,7 @@ enum class Command {
     Schema,
     Restore,
     Embed,
+    Bundle,
     New,
     Init,
     Help
@@ -88,7 +89,9 @@ enum class OptionId {
     SqlUp,
     SqlDown,
     Output,
-    Namespace
+    Namespace,
+    BundleFile,
+    Label
 };
 
 // One option of the command line.

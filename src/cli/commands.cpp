@@ -7,6 +7,7 @@
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
+#include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/embed.hpp"
 #include "strata/api/managers.hpp"
@@ -152,6 +153,35 @@ int run_embed(const CommandLine& line, const Io& io, const WorkingFolder& folder
     return k_exit_success;
 }
 
+int run_bundle(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+    if (!line.output)
+        throw Error(ErrorKind::Usage, "bundle needs the file to write", {},
+                    "usage: strata bundle -o FILE [--label LABEL]");
+    Project project = load_project_for(line, folder);
+    BundleOptions options;
+    options.label = line.label.value_or("");
+    const fs::path output = folder.resolve(*line.output);
+    write_bundle(project, options, output);
+    if (!line.quiet)
+        io.out << "Wrote " << shown_path(output, folder.absolute) << '\n' << std::flush;
+    return k_exit_success;
+}
+
+// A bundle stands in for strata.toml: it holds the settings and the migrations but no
+// database, which the command line must then name. The bundle is read and checked in full
+// before any database is opened.
+Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
+    if (line.project_file)
+        throw Error(ErrorKind::Usage, "--bundle takes the place of the project file; "
+                                      "-p/--project does not apply");
+    Bundle bundle = load_bundle(folder.resolve(*line.bundle));
+    apply_database_override(bundle.project, line, folder);
+    if (bundle.project.database.empty())
+        throw Error(ErrorKind::Usage, "--bundle needs the database to migrate", {},
+                    "name it with --database PATH or the environment variable STRATA_DATABASE");
+    return bundle;
+}
+
 int run_check(const CommandLine& line, const Io& io, Context context) {
     std::vector<MigrationStatus> statuses =
         CheckMigrationManager(context, positional(line, 0, "all")).get_migration_statuses();
@@ -170,8 +200,14 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
 }
 
 int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
-    Project project = load_project_for(line, folder);
-    apply_database_override(project, line, folder);
+    Bundle bundle;
+    if (line.bundle) {
+        bundle = load_bundle_for(line, folder);
+    } else {
+        bundle.project = load_project_for(line, folder);
+        apply_database_override(bundle.project, line, folder);
+    }
+    Project& project = bundle.project;
     apply_setting_overrides(project, line);
 
     const fs::path& here = folder.absolute;
@@ -189,6 +225,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     report::TextReporter reporter(io.out, options);
     TerminalPrompter prompter(io.in, io.out, io.stdin_is_terminal);
     Context context{project, &reporter, &prompter};
+    context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;
     context.cancel = &interrupt_requested();
 
@@ -289,6 +326,8 @@ int execute(const CommandLine& line, const Io& io) {
         return run_new(line, io, folder);
     case Command::Embed:
         return run_embed(line, io, folder);
+    case Command::Bundle:
+        return run_bundle(line, io, folder);
     default:
         return run_with_project(line, io, folder);
     }

@@ -2,6 +2,7 @@
 // The public interface of libstrata: load a project, then run one of the managers.
 #pragma once
 
+#include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/version.hpp"
