@@ -227,7 +227,7 @@ const std::array<CommandSpec, 14>& command_table() {
          0,
          0,
          "strata bundle -o FILE [--label LABEL] [options]",
-         "write one file holding the project's settings, apps and migrations",
+         "write the project as one file for devices",
          {"Reads and checks every app's migration files as forwards would, and writes FILE: the "
           "settings that matter on a device, the apps, each migration's up and down SQL and "
           "checksum, and the label, sorted and ended by a SHA-256 over the whole. The same "
