@@ -786,7 +786,49 @@ def rows():
     add(Row("backwards_all_with_id", lambda c: None, 2, None,
             args=["backwards", "all", "0001", "--clean", "--yes"],
             contains=["a migration id needs an app"], extra_check=present(UP1)))
+    # Bundles (--bundle FILE): refused before the database is opened.
+    for offset in (10, 40, -1):
+        add(Row("bundle_truncated_at_%d" % offset, write_bundle(lambda b, o=offset: b[:o]), 2,
+                "r.strata", args=BUNDLE_ARGS, contains=["the bundle is truncated"]))
+    add(Row("bundle_flipped_byte", write_bundle(flip_middle), 2, "r.strata", args=BUNDLE_ARGS,
+            contains=["SHA-256 does not match"]))
+    add(Row("bundle_flipped_byte_missing_db", write_bundle(flip_middle), 2, "r.strata",
+            args=BUNDLE_ARGS, db="missing", contains=["SHA-256 does not match"]))
+    add(Row("bundle_wrong_magic", write_bundle(lambda b: b"SQLite format 3\0" + b), 2,
+            "r.strata", args=BUNDLE_ARGS, contains=["not a strata bundle"]))
+    add(Row("bundle_newer_format", lambda c: c.write("r.strata", bundle_of_base(7)), 2,
+            "r.strata", args=BUNDLE_ARGS, contains=["format 7, newer than this strata reads"]))
     return t
+
+
+def bundle_of_base(version=1):
+    """The bundle `strata bundle` writes for the base project (docs/library.md, "Bundles for
+    devices"), built here so a row can damage it."""
+    def field(text):
+        data = text.encode("utf-8")
+        return str(len(data)).encode() + b":" + data + b"\n"
+    out = b"strata-bundle %d\n" % version
+    for value in ("", "deferred", "each", "", "full", "error", "migrations", "300", "1", "core",
+                  "0", "2"):
+        out += field(value)
+    for name, up, down in (("0001_create_items", M1_UP, M1_DOWN), ("0002_add_tags", M2_UP, M2_DOWN)):
+        out += field(name) + field(up) + field(down)
+        out += field(hashlib.sha256(up.encode()).hexdigest())
+    return out + b"sha256 " + hashlib.sha256(out).hexdigest().encode() + b"\n"
+
+
+def write_bundle(transform):
+    def setup(ctx):
+        ctx.write("r.strata", transform(bundle_of_base()))
+    return setup
+
+
+def flip_middle(data):
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+
+
+BUNDLE_ARGS = ("forwards", "--bundle", "r.strata", "--database", "app.db")
 
 
 # --- running ------------------------------------------------------------------------------------
