@@ -73,8 +73,12 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
             bug("SQL of " + migration.name + " is not its files' normalised text");
         if (migration.checksum != strata::sha256_hex(migration.up_sql))
             bug("checksum of " + migration.name + " does not cover its up SQL");
-        if (migration.up_sql.find_first_not_of(" \t\n\r\f\v") == std::string::npos)
-            bug("blank up file accepted for " + migration.name);
+        // A blank or comment-only file is a deliberate no-op and accepted; the template that
+        // `strata new` writes is not, until its marker line is deleted.
+        for (const std::string* sql : {&migration.up_sql, &migration.down_sql})
+            if (sql->starts_with(strata::k_template_marker) ||
+                sql->find("\n" + std::string(strata::k_template_marker)) != std::string::npos)
+                bug("a template file was accepted for " + migration.name);
         if (set.find(migration.id) != &migration || set.find(migration.name) != &migration)
             bug("find() does not return " + migration.name);
         for (const std::string* sql : {&migration.up_sql, &migration.down_sql}) {
