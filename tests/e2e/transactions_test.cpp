@@ -60,6 +60,14 @@ ProjectSpec rebuild_project(const std::string& extra = "") {
     return project;
 }
 
+// The rebuild, then 0003, which deletes a parent row and so leaves bob's notes pointing nowhere.
+ProjectSpec rebuild_project_leaving_an_orphan() {
+    ProjectSpec project = rebuild_project();
+    project.apps[0].migrations.push_back(
+        {"0003", "drop_bob", "DELETE FROM users WHERE name = 'bob';\n", "SELECT 1;\n"});
+    return project;
+}
+
 } // namespace
 
 TEST_SUITE("e2e_transactions") {
@@ -183,9 +191,7 @@ TEST_SUITE("e2e_transactions") {
 
     TEST_CASE("--atomic refuses a run that ends with orphans, and keeps none of it") {
         TempDir dir;
-        ProjectSpec project = rebuild_project();
-        project.apps[0].migrations.push_back(
-            {"0003", "drop_bob", "DELETE FROM users WHERE name = 'bob';\n", "SELECT 1;\n"});
+        ProjectSpec project = rebuild_project_leaving_an_orphan();
         write_project(dir.path(), project);
         auto db = dir / "app.db";
         REQUIRE(run_strata({"forwards", "core", "0001"}, in_dir(dir.path())).exit_code == 0);
@@ -256,9 +262,7 @@ TEST_SUITE("e2e_transactions") {
 
     TEST_CASE("a migration that leaves an orphan is rolled back and reported") {
         TempDir dir;
-        ProjectSpec project = rebuild_project();
-        project.apps[0].migrations.push_back(
-            {"0003", "drop_bob", "DELETE FROM users WHERE name = 'bob';\n", "SELECT 1;\n"});
+        ProjectSpec project = rebuild_project_leaving_an_orphan();
         write_project(dir.path(), project);
         auto db = dir / "app.db";
         CHECK(run_strata({"forwards", "core", "0002"}, in_dir(dir.path())).exit_code == 0);
