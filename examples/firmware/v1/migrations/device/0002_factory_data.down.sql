@@ -1,0 +1,3 @@
+DELETE FROM alarms;
+DELETE FROM readings;
+DELETE FROM sensors;
