@@ -76,7 +76,8 @@ class Release:
                 if (m := UP_FILE.match(name))
             )
             self.migrations += [
-                Migration(app["name"], ident, os.path.join(folder, name)) for _, ident, name in found
+                Migration(app["name"], ident, os.path.join(folder, name))
+                for _, ident, name in found
             ]
 
     def through(self, ident):
@@ -203,8 +204,13 @@ def describe_rows(table, have, want):
     missing = collections.Counter(want) - collections.Counter(have)
     lines = ["table %s: %d row(s) in the database, %d in the reference" % (
         table, len(have), len(want))]
-    for label, rows in (("only in the database", extra), ("only in the reference", missing)):
-        listed = sorted(rows.elements(), key=repr)
+    for label, source, rows in (("only in the database", have, extra),
+                                ("only in the reference", want, missing)):
+        listed = []
+        for row in source:  # in SQLite's order, as the rows were read
+            if rows[row] > 0:
+                rows[row] -= 1
+                listed.append(row)
         for row in listed[:SHOWN_ROWS]:
             lines.append("  %s: %r" % (label, row))
         if len(listed) > SHOWN_ROWS:

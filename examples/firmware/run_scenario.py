@@ -173,15 +173,18 @@ class Scenario:
 
     def main(self):
         steps = STEPS.splitlines()
+        self.step = "making the bundles"
         self.make_bundles()
         device = self.path("device.db")
 
+        self.step = steps[0]
         self.migrate("forwards", "1.0", device)
         self.expect(device, V1)
         v1_copy = self.path("device-1.0.db")
         shutil.copyfile(device, v1_copy)
         report(steps[0], "ok")
 
+        self.step = steps[1]
         output, self.long_writes = self.measure_long_migration(device)
         self.expect(device, V2)
         counts = self.children(device)
@@ -191,15 +194,18 @@ class Scenario:
             ", ".join("%d %s" % (n, t) for t, n in counts.items()),
             duration_of(output, LONG_ID)))
 
+        self.step = steps[2]
         device = self.path("device-2.db")
         fraction = self.power_cut_inside(v1_copy, device, [])
         self.expect(device, V2, through=REBUILD_ID)
         report(steps[2], "ok (cut at %d%% of %s's writes)" % (fraction * 100, LONG_ID))
 
+        self.step = steps[3]
         self.migrate("forwards", "2.0", device)
         self.expect(device, V2)
         report(steps[3], "ok")
 
+        self.step = steps[4]
         output = self.migrate("sync", "1.0", device)
         self.expect(device, V1)
         reversed_ids = [line.split()[2] for line in output.splitlines()
@@ -209,6 +215,7 @@ class Scenario:
                 reversed_ids, output))
         report(steps[4], "ok (reversed %s from the stored down SQL)" % " ".join(reversed_ids))
 
+        self.step = steps[5]
         rolled_back = self.path("device-rolled-back.db")
         shutil.copyfile(device, rolled_back)
         fraction = self.power_cut_inside(rolled_back, device, ["--atomic"])
@@ -216,10 +223,12 @@ class Scenario:
         report(steps[5], "ok (cut at %d%% of %s's writes; 0003 rolled back too)" % (
             fraction * 100, LONG_ID))
 
+        self.step = steps[6]
         self.migrate("forwards", "2.0", device, "--atomic")
         self.expect(device, V2)
         report(steps[6], "ok")
 
+        self.step = steps[7]
         self.run(["check", "--bundle", self.bundles["2.0"], "--database", device,
                   "--exit-code", "-q"])
         report(steps[7], "ok")
@@ -304,7 +313,8 @@ def main():
     args = parser.parse_args()
     if not args.strata:
         parser.error("name the strata to run with --strata or STRATA")
-    strata = shlex.split(args.strata)
+    # A path that exists is one word even with spaces in it (a build folder's binary).
+    strata = [args.strata] if os.path.isfile(args.strata) else shlex.split(args.strata)
     # A relative binary is taken from where the script was started; the steps run elsewhere.
     strata = [os.path.abspath(part) if os.sep in part and not os.path.isabs(part) else part
               for part in strata]
@@ -318,7 +328,7 @@ def main():
         scenario.main()
         failed = False
     except StepFailed as failure:
-        print("FAILED: %s" % failure)
+        print("FAILED at step: %s\n%s" % (scenario.step.strip(), failure))
         print("(the databases are kept in %s; rerun with --seed %d)" % (work, seed))
     finally:
         scenario.checker.close()
