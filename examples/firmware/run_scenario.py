@@ -60,10 +60,12 @@ STEPS = """\
 
 
 class StepFailed(Exception):
-    pass
+    """A step left the database other than expected, or strata did not do what it must."""
 
 
 class Scenario:
+    """The steps, run with `strata` (a command as a list) in the folder `work`."""
+
     def __init__(self, strata, work, rng):
         self.strata = strata
         self.work = work
