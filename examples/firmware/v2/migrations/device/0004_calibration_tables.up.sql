@@ -1,7 +1,7 @@
--- Release 2.0 corrects raw sensor values through a calibration table per sensor: 40,000
--- points for each of the five sensors, computed on the device. This is the update's long step
--- (about a second on a desktop, much longer on a small device): a power cut is most likely to
--- land here, and then nothing of this migration may remain.
+-- Release 2.0 corrects raw sensor values through a calibration table: 40,000 points for each
+-- of the five sensors, computed on the device. This is the update's long step (tenths of a
+-- second on a desktop, seconds on a small device): a power cut is most likely to land here, and
+-- then nothing of this migration may remain.
 CREATE TABLE calibration (
     sensor_id INTEGER NOT NULL REFERENCES sensors (id) ON DELETE CASCADE,
     raw INTEGER NOT NULL,
