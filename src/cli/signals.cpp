@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/signals.hpp"
 
+#include "util/platform.hpp"
+
 #include <csignal>
 
 namespace strata::cli {
@@ -20,20 +22,11 @@ void on_signal(int signal) {
 } // namespace
 
 void install_interrupt_handlers() {
-    struct sigaction action {};
-    action.sa_handler = &on_signal;
-    sigemptyset(&action.sa_mask);
-    // No SA_RESTART: a prompt waiting on the terminal returns instead of waiting on.
-    action.sa_flags = static_cast<int>(SA_RESETHAND);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-    // Past a file-size limit (ulimit -f) the write then fails with EFBIG, which SQLite reports
-    // and strata rolls back with a message, instead of the kernel killing strata mid-write.
-    std::signal(SIGXFSZ, SIG_IGN);
-    // A closed pipe on stdout (`strata forwards | logger` after the logger died) must not kill
-    // strata mid-transaction without a word: the write fails with EPIPE instead, the reporter
-    // turns that into an error, the migration in flight is rolled back and stderr says why.
-    std::signal(SIGPIPE, SIG_IGN);
+    util::on_interrupt_signals(&on_signal);
+    // A file-size limit or a closed pipe on stdout must not kill strata mid-transaction without
+    // a word: the write fails instead (EFBIG from SQLite, EPIPE from the reporter), the
+    // migration in flight is rolled back and stderr says why.
+    util::ignore_write_failure_signals();
 }
 
 const std::atomic<bool>& interrupt_requested() {

@@ -2,10 +2,8 @@
 #include "cli/terminal.hpp"
 
 #include "strata/error.hpp"
+#include "util/platform.hpp"
 #include "util/printable.hpp"
-
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -55,11 +53,11 @@ bool is_yes(std::string_view answer) {
 }
 
 bool stdin_is_terminal() {
-    return ::isatty(STDIN_FILENO) != 0;
+    return util::is_terminal(util::StandardStream::Input);
 }
 
 bool stdout_wants_colour() {
-    return ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+    return util::is_terminal(util::StandardStream::Output) && std::getenv("NO_COLOR") == nullptr;
 }
 
 std::size_t terminal_width() {
@@ -70,11 +68,7 @@ std::size_t terminal_width() {
         if (error == std::errc{} && end == text.data() + text.size() && width > 0)
             return width;
     }
-    winsize size{};
-    if (::isatty(STDOUT_FILENO) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
-        size.ws_col > 0)
-        return size.ws_col;
-    return 0;
+    return util::terminal_columns(util::StandardStream::Output);
 }
 
 } // namespace strata::cli

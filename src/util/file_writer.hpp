@@ -6,8 +6,6 @@
 #include "util/file_descriptor.hpp"
 #include "util/file_error.hpp"
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string_view>
 
@@ -32,7 +30,7 @@ class TemporaryFile {
     // Creates an empty file beside `target` with `mode` (less the umask), exclusively and
     // without following a link: a name that is taken, even by a link planted there, is
     // skipped for the next one (see temporary_path_for). Throws FileError(CannotCreate).
-    static TemporaryFile create_beside(const std::filesystem::path& target, mode_t mode = 0666);
+    static TemporaryFile create_beside(const std::filesystem::path& target, unsigned mode = 0666);
 
     ~TemporaryFile();
     TemporaryFile(TemporaryFile&&) noexcept;
@@ -67,8 +65,7 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& target, un
 void sync_file(const std::filesystem::path& path);
 
 // Gives the complete file `temporary` the name `target` in the same folder. CreateNew never
-// replaces: renameat2(RENAME_NOREPLACE), else link() then unlink, else (file systems without
-// either, such as FAT) a check then rename. Throws FileError(Exists, CannotRename).
+// replaces (util::rename_without_replacing). Throws FileError(Exists, CannotRename).
 void publish(const std::filesystem::path& temporary, const std::filesystem::path& target,
              WriteMode mode);
 

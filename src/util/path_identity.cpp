@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "util/path_identity.hpp"
 
-#include <sys/stat.h>
+#include "util/platform.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <system_error>
-#include <utility>
 
 namespace strata::util {
 
@@ -14,14 +13,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Identity = std::pair<dev_t, ino_t>;
-
-// stat(), which follows links: a link to a file is that file.
-std::optional<Identity> identity_of(const fs::path& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0)
+// Links followed: a link to a file is that file.
+std::optional<FileIdentity> identity_of(const fs::path& path) {
+    std::error_code error;
+    const std::optional<FileStatus> status = file_status(path, Links::Follow, error);
+    if (!status)
         return std::nullopt;
-    return Identity{info.st_dev, info.st_ino};
+    return status->identity;
 }
 
 } // namespace
@@ -43,7 +41,7 @@ fs::path resolved_path(const fs::path& path) {
 bool same_file(const fs::path& a, const fs::path& b) {
     if (resolved_path(a) == resolved_path(b))
         return true;
-    const std::optional<Identity> first = identity_of(a);
+    const std::optional<FileIdentity> first = identity_of(a);
     return first && first == identity_of(b);
 }
 
@@ -53,7 +51,7 @@ bool is_within(const fs::path& path, const fs::path& folder) {
     // Compared element by element, so that "/a/bc" is not inside "/a/b".
     if (std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end()).first == outer.end())
         return true;
-    const std::optional<Identity> folder_identity = identity_of(folder);
+    const std::optional<FileIdentity> folder_identity = identity_of(folder);
     if (!folder_identity)
         return false;
     for (fs::path above = inner;; above = above.parent_path()) {

@@ -62,4 +62,19 @@ std::string hex_byte(unsigned char byte) {
     return {'0', 'x', digits[byte >> 4], digits[byte & 0xF]};
 }
 
+bool starts_with_ignoring_ascii_case(std::string_view text, std::string_view prefix) {
+    // Not tolower(): its answer depends on the locale, and names are compared as SQLite does.
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (text.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (lower(text[i]) != lower(prefix[i]))
+            return false;
+    return true;
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && starts_with_ignoring_ascii_case(a, b);
+}
+
 } // namespace strata::util

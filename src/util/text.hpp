@@ -37,4 +37,11 @@ std::optional<TextProblem> find_text_problem(std::string_view text);
 // "0x" and two upper-case hex digits: "0xC3".
 std::string hex_byte(unsigned char byte);
 
+// Whether `text` starts with `prefix`, ASCII letters compared without regard to case (as
+// SQLite compares names and URI schemes); other bytes must be equal.
+bool starts_with_ignoring_ascii_case(std::string_view text, std::string_view prefix);
+
+// Whether `a` and `b` are equal, ASCII letters compared without regard to case.
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
 } // namespace strata::util

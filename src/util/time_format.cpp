@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "util/time_format.hpp"
 
+#include "util/platform.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -14,9 +16,7 @@ std::tm utc_of(std::chrono::system_clock::time_point time) {
     using namespace std::chrono;
     const auto seconds_since_epoch =
         static_cast<std::time_t>(floor<seconds>(time.time_since_epoch()).count());
-    std::tm utc{};
-    ::gmtime_r(&seconds_since_epoch, &utc);
-    return utc;
+    return utc_calendar_time(seconds_since_epoch);
 }
 
 } // namespace

@@ -9,9 +9,13 @@ Installs the build (`meson install --destdir` into a temp folder), then checks:
                transitively, and each compiles on its own with only the installed include dir;
   pkg-config   app.cpp built with `c++ $(pkg-config --cflags --libs --static strata)`;
   cmake        app.cpp built with find_package(strata) and strata::strata;
+  cmake-embed  tests/embed/embedded_app.cpp built with strata_embed() on a copy of
+               tests/embed/project: the installed strata generates the source, the app migrates
+               a database; an edited and an added .sql file are in effect after a rebuild;
   subproject   app.cpp built by a Meson project with subprojects/strata (the repository) and
                the documented strata.wrap, with dependency('strata').
-Each app migrates a copy of examples/basic; the test compares its output with the database.
+Each app migrates a copy of examples/basic (cmake-embed: its own project); the test compares
+its output with the database.
 Ends with "N passed, N failed"; exits 1 when anything failed.
 """
 
@@ -29,7 +33,7 @@ import tempfile
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
-CHECKS = ["headers", "pkg-config", "cmake", "subproject"]
+CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject"]
 
 
 def run(command, **kwargs):
@@ -62,6 +66,7 @@ class Installed:
         self.prefix = self.destdir / value["prefix"].lstrip("/")
         self.include = self.prefix / value["includedir"]
         self.libdir = self.prefix / value["libdir"]
+        self.bindir = self.prefix / value["bindir"]
         self.ok, self.output = run(["meson", "install", "-C", str(build), "--no-rebuild",
                                     "--destdir", str(self.destdir)])
 
@@ -137,6 +142,80 @@ def check_cmake(installed, work):
     if ok:
         ok, output = run(["cmake", "--build", str(build)])
     return check_app(build / "app", work, "cmake", installed.libdir) if ok else output
+
+
+def run_embedded_app(app, database, libdir):
+    """Runs the cmake-embed app's forwards on database; (ok, stdout or the failure)."""
+    env = dict(os.environ, LD_LIBRARY_PATH=str(libdir))
+    result = subprocess.run([str(app), str(database), "forwards"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    if result.returncode != 0:
+        return False, "embedded app exited with %d: %s" % (result.returncode, result.stderr)
+    return True, result.stdout
+
+
+def tables(database):
+    with sqlite3.connect(database) as db:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+
+
+def check_cmake_embed(installed, work):
+    source, build = work / "embed-src", work / "embed-build"
+    source.mkdir()
+    shutil.copy(HERE / "embed" / "CMakeLists.txt", source)
+    shutil.copy(REPO / "tests" / "embed" / "embedded_app.cpp", source)
+    shutil.copytree(REPO / "tests" / "embed" / "project", source / "db",
+                    ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+    ok, output = run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_CXX_STANDARD=20",
+                      "-DCMAKE_PREFIX_PATH=" + str(installed.prefix)])
+    if not ok:
+        return output
+    # The strata that generates the source is the one installed with the package.
+    cache = (build / "CMakeCache.txt").read_text(encoding="utf-8")
+    wanted = "STRATA_EXECUTABLE:FILEPATH=%s" % (installed.bindir / "strata")
+    if wanted not in cache.splitlines():
+        return "CMakeCache.txt does not hold %r" % wanted
+    ok, output = run(["cmake", "--build", str(build)])
+    if not ok:
+        return output
+    app = build / "embedded_app"
+    ok, out = run_embedded_app(app, work / "embed-first.db", installed.libdir)
+    if not ok or out != "Applied 4 migration(s).\n":
+        return "first build: %s" % out
+    if not {"items", "tags", "seed"} <= tables(work / "embed-first.db"):
+        return "first build: tables %s" % sorted(tables(work / "embed-first.db"))
+
+    # Editing a migration: the next build regenerates the source, and a new database gets
+    # the new SQL. (The mtime is moved on so that a coarse clock cannot hide the edit.)
+    extra = source / "db" / "migrations" / "extra"
+    edited = extra / "0002_nothing.up.sql"
+    edited.write_text("CREATE TABLE edited (id INTEGER PRIMARY KEY);\n", encoding="utf-8")
+    (extra / "0002_nothing.down.sql").write_text("DROP TABLE edited;\n", encoding="utf-8")
+    later = edited.stat().st_mtime + 5
+    for path in (edited, extra / "0002_nothing.down.sql"):
+        os.utime(path, (later, later))
+    ok, output = run(["cmake", "--build", str(build)])
+    if not ok:
+        return output
+    ok, out = run_embedded_app(app, work / "embed-edited.db", installed.libdir)
+    if not ok or "edited" not in tables(work / "embed-edited.db"):
+        return "after editing a .sql file: %s, tables %s" % (
+            out, sorted(tables(work / "embed-edited.db")))
+
+    # Adding a migration: the glob (CONFIGURE_DEPENDS) sees it, and a database migrated by
+    # the edited app gets exactly that one.
+    (extra / "0003_added.up.sql").write_text("CREATE TABLE added (id INTEGER);\n",
+                                             encoding="utf-8")
+    (extra / "0003_added.down.sql").write_text("DROP TABLE added;\n", encoding="utf-8")
+    ok, output = run(["cmake", "--build", str(build)])
+    if not ok:
+        return output
+    ok, out = run_embedded_app(app, work / "embed-edited.db", installed.libdir)
+    if not ok or out != "Applied 1 migration(s).\n":
+        return "after adding a .sql file: %s" % out
+    if "added" not in tables(work / "embed-edited.db"):
+        return "after adding a .sql file: tables %s" % sorted(tables(work / "embed-edited.db"))
+    return None
 
 
 def check_subproject(installed, work):

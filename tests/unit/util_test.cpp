@@ -181,6 +181,21 @@ TEST_SUITE("util") {
         }
     }
 
+    TEST_CASE("comparisons ignoring case fold ASCII letters only") {
+        CHECK(starts_with_ignoring_ascii_case("SQLite_x", "sqlite_"));
+        CHECK(starts_with_ignoring_ascii_case("File:app.db", "file:"));
+        CHECK(starts_with_ignoring_ascii_case("file:", "FILE:"));
+        CHECK_FALSE(starts_with_ignoring_ascii_case("fil", "file:"));
+        CHECK_FALSE(starts_with_ignoring_ascii_case("files", "file:"));
+        // "@" and "`" sit next to the letters; '_' is not a letter either.
+        CHECK_FALSE(starts_with_ignoring_ascii_case("@", "`"));
+        CHECK_FALSE(starts_with_ignoring_ascii_case("sqlite-", "sqlite_"));
+        CHECK(starts_with_ignoring_ascii_case("anything", ""));
+        CHECK(equals_ignoring_ascii_case("Main", "mAIN"));
+        CHECK_FALSE(equals_ignoring_ascii_case("main", "mains"));
+        CHECK_FALSE(equals_ignoring_ascii_case("mains", "main"));
+    }
+
     TEST_CASE("find_text_problem names the first bad byte with its line and column") {
         CHECK_FALSE(find_text_problem("").has_value());
         CHECK_FALSE(find_text_problem("caf\xC3\xA9\n\xF0\x9F\x98\x80 ok\n").has_value());

@@ -3,11 +3,9 @@
 
 #include "strata/error.hpp"
 #include "util/file_reader.hpp"
-
-#include <unistd.h>
+#include "util/platform.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <system_error>
 #include <utility>
@@ -15,10 +13,6 @@
 namespace strata {
 
 namespace {
-
-std::string reason(int error_number) {
-    return std::generic_category().message(error_number);
-}
 
 // Same rule as the loader's: dotfiles (editor and macOS "._" leftovers) are never migrations,
 // and ".SQL" counts as ".sql" so that the loader reports a mis-cased file instead of silently
@@ -96,13 +90,11 @@ std::vector<SourceFile> FolderSource::list_sql_files() const {
 }
 
 void FolderSource::remove(const std::string& path) const {
-    // unlink, not remove(): a directory that somehow took a migration's name is never deleted.
-    // A file that is already gone is what the caller wanted, so that is not a failure.
-    if (::unlink(path.c_str()) == 0)
-        return;
-    int error_number = errno;
-    if (error_number != ENOENT)
-        throw Error(ErrorKind::Database, "cannot delete migration file: " + reason(error_number),
+    // remove_file never deletes a directory that somehow took a migration's name. A file that
+    // is already gone is what the caller wanted, so that is not a failure.
+    const std::error_code error = util::remove_file(path);
+    if (error && error != std::errc::no_such_file_or_directory)
+        throw Error(ErrorKind::Database, "cannot delete migration file: " + error.message(),
                     SourceLocation{path});
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "strata/project/database_path.hpp"
 
-#include <strings.h>
+#include "util/text.hpp"
 
 namespace strata {
 
@@ -9,7 +9,7 @@ namespace {
 
 bool is_uri(std::string_view path) {
     // SQLite compares the scheme without regard to case when it decides on a URI.
-    return path.size() >= 5 && ::strncasecmp(path.data(), "file:", 5) == 0;
+    return util::starts_with_ignoring_ascii_case(path, "file:");
 }
 
 } // namespace

@@ -2,8 +2,7 @@
 #include "strata/project/settings.hpp"
 
 #include "strata/error.hpp"
-
-#include <strings.h>
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -206,7 +205,7 @@ std::optional<std::string> state_table_problem(std::string_view name) {
         return "`state_table` must be a plain name (letters, digits and \"_\", not starting "
                "with a digit), found \"" +
                std::string(name) + "\"";
-    if (name.size() >= 7 && ::strncasecmp(name.data(), "sqlite_", 7) == 0)
+    if (util::starts_with_ignoring_ascii_case(name, "sqlite_"))
         return "`state_table` must not start with \"sqlite_\" (SQLite reserves those names), "
                "found \"" +
                std::string(name) + "\"";

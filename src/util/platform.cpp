@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// The POSIX implementation of util/platform.hpp, the only file of strata outside the executor
+// that calls the operating system directly.
+#include "util/platform.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+namespace strata::util {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
+
+FileKind kind_of(mode_t mode) {
+    if (S_ISREG(mode))
+        return FileKind::Regular;
+    if (S_ISDIR(mode))
+        return FileKind::Directory;
+    if (S_ISFIFO(mode))
+        return FileKind::Fifo;
+    if (S_ISSOCK(mode))
+        return FileKind::Socket;
+    if (S_ISCHR(mode))
+        return FileKind::CharacterDevice;
+    if (S_ISBLK(mode))
+        return FileKind::BlockDevice;
+    return FileKind::Other;
+}
+
+FileStatus status_of(const struct stat& info) {
+    FileStatus status;
+    status.kind = kind_of(info.st_mode);
+    status.size = static_cast<std::uint64_t>(info.st_size);
+    status.identity = {static_cast<std::uint64_t>(info.st_dev),
+                       static_cast<std::uint64_t>(info.st_ino)};
+    status.permissions = static_cast<unsigned>(info.st_mode & 07777);
+    status.owner = static_cast<std::uint64_t>(info.st_uid);
+    return status;
+}
+
+int descriptor_of(StandardStream stream) {
+    switch (stream) {
+    case StandardStream::Input:
+        return STDIN_FILENO;
+    case StandardStream::Output:
+        return STDOUT_FILENO;
+    case StandardStream::Error:
+        break;
+    }
+    return STDERR_FILENO;
+}
+
+} // namespace
+
+int close_native_file(NativeFile file) noexcept {
+    // Not retried on EINTR: on Linux the descriptor is gone whatever close returned, and a
+    // retry could close a descriptor another thread has just been given.
+    return ::close(file) == 0 ? 0 : errno;
+}
+
+FileDescriptor open_file(const fs::path& path, const OpenOptions& options, std::error_code& error) {
+    int flags = (options.write ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY;
+    if (options.create_new)
+        flags |= O_CREAT | O_EXCL; // O_EXCL never opens an existing name, a link included
+    if (!options.follow_links)
+        flags |= O_NOFOLLOW;
+    if (options.non_blocking)
+        flags |= O_NONBLOCK;
+    if (options.folder)
+        flags |= O_DIRECTORY;
+    FileDescriptor fd(::open(path.c_str(), flags, static_cast<mode_t>(options.permissions)));
+    error = fd.valid() ? std::error_code() : last_error();
+    return fd;
+}
+
+std::size_t read_some(const FileDescriptor& file, char* buffer, std::size_t size,
+                      std::error_code& error) {
+    error.clear();
+    for (;;) {
+        const ssize_t got = ::read(file.get(), buffer, size);
+        if (got >= 0)
+            return static_cast<std::size_t>(got);
+        if (errno != EINTR) {
+            error = last_error();
+            return 0;
+        }
+    }
+}
+
+std::error_code write_all(const FileDescriptor& file, std::string_view content) {
+    while (!content.empty()) {
+        const ssize_t written = ::write(file.get(), content.data(), content.size());
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            return last_error();
+        }
+        content.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return {};
+}
+
+std::error_code sync(const FileDescriptor& file) {
+    return ::fsync(file.get()) == 0 ? std::error_code() : last_error();
+}
+
+std::error_code sync_folder_entries(const fs::path& folder) {
+    std::error_code error;
+    const FileDescriptor fd = open_file(folder, {.folder = true}, error);
+    if (error)
+        return error;
+    // Some file systems cannot sync a folder at all; their names are as durable as they get.
+    if (::fsync(fd.get()) != 0 && errno != EINVAL && errno != EROFS)
+        return last_error();
+    return {};
+}
+
+std::error_code rename_file(const fs::path& from, const fs::path& to) {
+    return ::rename(from.c_str(), to.c_str()) == 0 ? std::error_code() : last_error();
+}
+
+std::error_code rename_without_replacing(const fs::path& from, const fs::path& to) {
+#ifdef RENAME_NOREPLACE
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+        return {};
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+        return last_error();
+#endif
+    // link() fails with EEXIST when the name is taken, like O_EXCL.
+    if (::link(from.c_str(), to.c_str()) == 0) {
+        // The file already has its name; a second name left behind is only untidy.
+        ::unlink(from.c_str());
+        return {};
+    }
+    if (errno == EEXIST)
+        return last_error();
+    // No hard links on this file system (FAT on a device's SD card).
+    struct stat info {};
+    if (::lstat(to.c_str(), &info) == 0)
+        return std::make_error_code(std::errc::file_exists);
+    return rename_file(from, to);
+}
+
+std::error_code remove_file(const fs::path& path) {
+    // unlink, not remove(): a folder that somehow took a file's name is never deleted.
+    return ::unlink(path.c_str()) == 0 ? std::error_code() : last_error();
+}
+
+std::optional<FileStatus> file_status(const fs::path& path, Links links, std::error_code& error) {
+    struct stat info {};
+    const int result =
+        links == Links::Follow ? ::stat(path.c_str(), &info) : ::lstat(path.c_str(), &info);
+    if (result != 0) {
+        error = last_error();
+        return std::nullopt;
+    }
+    error.clear();
+    return status_of(info);
+}
+
+std::optional<FileStatus> file_status(const FileDescriptor& file, std::error_code& error) {
+    struct stat info {};
+    if (::fstat(file.get(), &info) != 0) {
+        error = last_error();
+        return std::nullopt;
+    }
+    error.clear();
+    return status_of(info);
+}
+
+bool has_access(const fs::path& path, const Access& access) {
+    const int mode =
+        (access.read ? R_OK : 0) | (access.write ? W_OK : 0) | (access.search ? X_OK : 0);
+    // AT_EACCESS: the effective user, who is the one that will open the file.
+    return ::faccessat(AT_FDCWD, path.c_str(), mode == 0 ? F_OK : mode, AT_EACCESS) == 0;
+}
+
+LockResult try_lock(const FileDescriptor& file, LockKind kind) {
+    const int operation = (kind == LockKind::Shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    if (::flock(file.get(), operation) == 0)
+        return LockResult::Locked;
+    return errno == EWOULDBLOCK ? LockResult::HeldElsewhere : LockResult::Unavailable;
+}
+
+std::optional<VolumeStatus> volume_status(const fs::path& path, std::error_code& error) {
+    struct statvfs volume {};
+    if (::statvfs(path.c_str(), &volume) != 0) {
+        error = last_error();
+        return std::nullopt;
+    }
+    error.clear();
+    return VolumeStatus{(volume.f_flag & ST_RDONLY) != 0,
+                        static_cast<std::uint64_t>(volume.f_bavail) * volume.f_frsize};
+}
+
+std::uint64_t current_user_id() {
+    return static_cast<std::uint64_t>(::geteuid());
+}
+
+std::string user_name(std::uint64_t id) {
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (::getpwuid_r(static_cast<uid_t>(id), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+        found != nullptr)
+        return found->pw_name;
+    return "uid " + std::to_string(id);
+}
+
+std::uint64_t process_id() {
+    return static_cast<std::uint64_t>(::getpid());
+}
+
+std::tm utc_calendar_time(std::time_t time) {
+    std::tm utc{};
+    ::gmtime_r(&time, &utc);
+    return utc;
+}
+
+bool is_terminal(StandardStream stream) {
+    return ::isatty(descriptor_of(stream)) != 0;
+}
+
+std::size_t terminal_columns(StandardStream stream) {
+    const int fd = descriptor_of(stream);
+    winsize size{};
+    if (::isatty(fd) != 0 && ::ioctl(fd, TIOCGWINSZ, &size) == 0)
+        return size.ws_col;
+    return 0;
+}
+
+void on_interrupt_signals(void (*handler)(int)) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    // No SA_RESTART: a prompt waiting on the terminal returns instead of waiting on.
+    action.sa_flags = static_cast<int>(SA_RESETHAND);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+void ignore_write_failure_signals() {
+    // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the caller can
+    // report and roll back, instead of the kernel killing the process mid-write.
+    ::signal(SIGXFSZ, SIG_IGN);
+    // A closed pipe (`strata forwards | logger` after the logger died) makes the write fail
+    // with EPIPE instead of killing the process mid-transaction without a word.
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+} // namespace strata::util
