@@ -3,6 +3,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "cli/signals.hpp"
+#include "cli/targets.hpp"
 #include "cli/terminal.hpp"
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
@@ -184,7 +185,7 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
 
 int run_check(const CommandLine& line, const Io& io, Context context) {
     std::vector<MigrationStatus> statuses =
-        CheckMigrationManager(context, positional(line, 0, "all")).get_migration_statuses();
+        CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
     if (line.json)
         io.out << report::render_statuses_json(statuses);
     else if (statuses.empty())
@@ -233,42 +234,45 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     try {
         switch (line.command) {
         case Command::Forwards:
-            result = ForwardsMigrationManager(context, positional(line, 0, "all"),
-                                              positional(line, 1, "all"), line.fake, line.preview,
-                                              line.yes)
+            result = ForwardsMigrationManager(context, {.app = app_selection(line),
+                                                        .target = forwards_target(line),
+                                                        .fake = line.fake,
+                                                        .preview = line.preview,
+                                                        .auto_agree = line.yes})
                          .run();
             break;
-        case Command::Backwards: {
-            // `backwards APP` reverses the most recent migration; `backwards all` without an
-            // id or --steps reverses everything, as documented.
-            const std::string app = positional(line, 0, "all");
-            BackwardsMigrationManager manager(context, app,
-                                              positional(line, 1, app == "all" ? "all" : "1"),
-                                              line.yes, line.clean, line.preview);
-            if (line.steps)
-                manager.with_steps(*line.steps);
-            result = manager.run();
+        case Command::Backwards:
+            result = BackwardsMigrationManager(context, {.app = app_selection(line),
+                                                         .target = backwards_target(line),
+                                                         .auto_agree = line.yes,
+                                                         .clean = line.clean,
+                                                         .preview = line.preview})
+                         .run();
             break;
-        }
         case Command::Goto:
-            result = GotoMigrationManager(context, positional(line, 0, ""), positional(line, 1, ""),
-                                          line.yes, line.preview)
+            result = GotoMigrationManager(context, {.app = positional(line, 0, ""),
+                                                    .target = goto_target(line),
+                                                    .auto_agree = line.yes,
+                                                    .preview = line.preview})
                          .run();
             break;
         case Command::Check:
             return run_check(line, io, context);
         case Command::Sync:
-            result =
-                SyncMigrationManager(context, positional(line, 0, "all"), line.yes, line.preview)
-                    .run();
+            result = SyncMigrationManager(context, {.app = app_selection(line),
+                                                    .auto_agree = line.yes,
+                                                    .preview = line.preview})
+                         .run();
             break;
         case Command::Repair:
-            result =
-                RepairMigrationManager(context, positional(line, 0, ""), positional(line, 1, "all"))
-                    .run();
+            result = RepairMigrationManager(
+                         context, {.app = app_selection(line), .migration = repair_target(line)})
+                         .run();
             break;
         case Command::Clean:
-            result = CleanMigrationManager(context, positional(line, 0, ""), line.yes).run();
+            result =
+                CleanMigrationManager(context, {.app = app_selection(line), .auto_agree = line.yes})
+                    .run();
             break;
         case Command::Schema:
             io.out << schema_of(project) << std::flush;

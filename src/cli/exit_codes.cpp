@@ -9,6 +9,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::ProjectFile:
     case ErrorKind::MigrationFiles:
     case ErrorKind::Drift:
+    case ErrorKind::NewerDatabase:
         return k_exit_usage;
     // An id the app does not have is reported like a failed run, as the spec asks ("exit 1").
     case ErrorKind::UnknownMigration:

@@ -27,9 +27,11 @@ enum class ErrorKind {
     Busy,             // the database stayed locked past busy_timeout
     Database,         // the database could not be opened, read or written
     Refused,          // the run cannot proceed safely as asked (e.g. no terminal to confirm on)
-    Drift,       // the database and the files disagree (edited, missing, unknown, out of order)
-    Interrupted, // a signal stopped the run; the migration in flight was rolled back
-    Output,      // progress could not be written (a closed pipe); the run stopped there
+    Drift,         // the database and the files disagree (edited, missing, unknown, out of order)
+    NewerDatabase, // the database has applied migrations this program does not have: a newer
+                   // release migrated it (SyncMigrationManager downgrades it)
+    Interrupted,   // a signal stopped the run; the migration in flight was rolled back
+    Output,        // progress could not be written (a closed pipe); the run stopped there
 };
 
 // The one exception type the library throws. what() is already formatted for users:

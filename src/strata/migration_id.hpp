@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace strata {
 
@@ -49,6 +50,15 @@ std::ostream& operator<<(std::ostream& out, const MigrationId& id);
 struct MigrationRef {
     MigrationId id;
     std::optional<std::string> name; // the full name "<id>_<slug>" when one was given
+
+    // A migration named by its id alone; implicit, so an id can be given wherever a
+    // MigrationRef is expected.
+    MigrationRef(MigrationId id_) : id(std::move(id_)) {} // NOLINT(google-explicit-constructor)
+    MigrationRef(MigrationId id_, std::optional<std::string> name_)
+        : id(std::move(id_)), name(std::move(name_)) {}
+
+    // What the user typed: the full name when given, else the id.
+    const std::string& text() const { return name ? *name : id.text(); }
 };
 
 // Splits `id_or_name` at its first '_': the part before it must be an id. Nullopt when it is

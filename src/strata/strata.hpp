@@ -12,3 +12,4 @@
 #include "strata/migration_id.hpp"
 #include "strata/plan/plan.hpp"
 #include "strata/project/project.hpp"
+#include "strata/targets.hpp"

@@ -41,7 +41,11 @@ int main(int argc, char** argv) {
                 std::cout << status.app_name << ' ' << status.migration_id.text() << ' '
                           << strata::state_name(status.state) << '\n';
         } else if (command == "clean") {
-            std::cout << strata::run_backwards(context, "all", "all", true, true).message << '\n';
+            std::cout << strata::BackwardsMigrationManager(
+                             context, {.target = strata::All{}, .auto_agree = true, .clean = true})
+                             .run()
+                             .message
+                      << '\n';
         } else {
             std::cerr << "unknown command " << command << '\n';
             return 2;

@@ -440,8 +440,11 @@ IndexResult check_index(long n, FaultMode mode, const strata::Project& project,
     g_allocator.pause();
     const std::size_t k_forwards = check_state("forwards", forwards, k_count);
     g_allocator.resume();
-    const Outcome backwards =
-        run_command([&] { strata::BackwardsMigrationManager(context, "core", "all", true).run(); });
+    const Outcome backwards = run_command([&] {
+        strata::BackwardsMigrationManager(
+            context, {.app = "core", .target = strata::All{}, .auto_agree = true})
+            .run();
+    });
     g_allocator.pause();
     const std::size_t k_backwards = check_state("backwards", backwards, 0);
     result.reached = g_allocator.seen >= n;
@@ -570,7 +573,9 @@ int run(const Options& options) {
         g_allocator.arm(0, FaultMode::Transient);
         strata::ForwardsMigrationManager(context).run();
         const long forwards = g_allocator.seen;
-        strata::BackwardsMigrationManager(context, "core", "all", true).run();
+        strata::BackwardsMigrationManager(
+            context, {.app = "core", .target = strata::All{}, .auto_agree = true})
+            .run();
         const long backwards = g_allocator.seen - forwards;
         g_allocator.disarm();
         std::printf("a clean run makes %ld SQLite allocations forwards and %ld backwards\n",

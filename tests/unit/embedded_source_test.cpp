@@ -130,7 +130,10 @@ TEST_SUITE("embedded_source") {
         CHECK(statuses[0].state == strata::MigrationState::Applied);
 
         try {
-            strata::run_backwards(context, "core", "all", true, true);
+            strata::BackwardsMigrationManager(
+                context,
+                {.app = "core", .target = strata::All{}, .auto_agree = true, .clean = true})
+                .run();
             FAIL("backwards with clean did not throw");
         } catch (const Error& error) {
             CHECK(error.kind() == ErrorKind::Usage);
@@ -141,8 +144,10 @@ TEST_SUITE("embedded_source") {
         // Nothing was reversed.
         CHECK(strata::CheckMigrationManager(context).get_migration_statuses()[0].state ==
               strata::MigrationState::Applied);
-        CHECK(strata::run_backwards(context, "core", "all", true).message ==
-              "Reversed 1 migration(s).");
+        CHECK(strata::BackwardsMigrationManager(
+                  context, {.app = "core", .target = strata::All{}, .auto_agree = true})
+                  .run()
+                  .message == "Reversed 1 migration(s).");
     }
 
     TEST_CASE("embedded_source_text: deterministic, exact bytes, long SQL as a char array") {

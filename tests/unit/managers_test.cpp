@@ -113,7 +113,7 @@ TEST_SUITE("managers") {
             void on_preview(const Step&) override { ++count; }
         } previews;
         context.observer = &previews;
-        CHECK(ForwardsMigrationManager(context, "all", "all", false, true).run().success);
+        CHECK(ForwardsMigrationManager(context, {.preview = true}).run().success);
         CHECK(previews.count == 3);
         CHECK_FALSE(std::filesystem::exists(f.project.database));
     }
@@ -121,7 +121,9 @@ TEST_SUITE("managers") {
     TEST_CASE("an unknown id is an error and creates nothing") {
         Fixture f;
         Context context{f.project};
-        CHECK_THROWS_AS(ForwardsMigrationManager(context, "core", "42").run(), Error);
+        CHECK_THROWS_AS(
+            ForwardsMigrationManager(context, {.app = "core", .target = MigrationId("42")}).run(),
+            Error);
         CHECK_FALSE(std::filesystem::exists(f.project.database));
     }
 
@@ -129,14 +131,17 @@ TEST_SUITE("managers") {
         Fixture f;
         ForwardsMigrationManager(Context{f.project}).run();
         ScriptedPrompter no(false);
-        auto result = BackwardsMigrationManager(Context{f.project, nullptr, &no}, "core").run();
+        auto result =
+            BackwardsMigrationManager(Context{f.project, nullptr, &no}, {.app = "core"}).run();
         CHECK_FALSE(result.success);
         CHECK(result.message == "Not proceeding.");
         CHECK(no.asked == 1);
         CHECK(f.table_count() == 3);
 
         ScriptedPrompter yes(true);
-        result = BackwardsMigrationManager(Context{f.project, nullptr, &yes}, "core", "all").run();
+        result = BackwardsMigrationManager(Context{f.project, nullptr, &yes},
+                                           {.app = "core", .target = All{}})
+                     .run();
         CHECK(result.success);
         CHECK(result.message == "Reversed 3 migration(s).");
         CHECK(f.table_count() == 0);
@@ -145,25 +150,32 @@ TEST_SUITE("managers") {
     TEST_CASE("backwards without a prompter needs auto_agree") {
         Fixture f;
         ForwardsMigrationManager(Context{f.project}).run();
-        CHECK_THROWS_AS(BackwardsMigrationManager(Context{f.project}, "core").run(), Error);
-        CHECK(run_backwards(Context{f.project}, "core", "1", true).success);
+        CHECK_THROWS_AS(BackwardsMigrationManager(Context{f.project}, {.app = "core"}).run(),
+                        Error);
+        CHECK(BackwardsMigrationManager(Context{f.project}, {.app = "core", .auto_agree = true})
+                  .run()
+                  .success);
         CHECK(f.table_count() == 2);
-        CHECK(BackwardsMigrationManager(Context{f.project}, "core", "1", true)
-                  .with_steps(5)
+        CHECK(BackwardsMigrationManager(Context{f.project},
+                                        {.app = "core", .target = Count{5}, .auto_agree = true})
                   .run()
                   .message == "Reversed 2 migration(s).");
-        CHECK(BackwardsMigrationManager(Context{f.project}, "core", "1", true).run().message ==
-              "No migrations to reverse!");
+        CHECK(BackwardsMigrationManager(Context{f.project}, {.app = "core", .auto_agree = true})
+                  .run()
+                  .message == "No migrations to reverse!");
     }
 
     TEST_CASE("goto moves forwards and backwards") {
         Fixture f;
         Context context{f.project};
-        CHECK(GotoMigrationManager(context, "core", "0002").run().message ==
-              "Applied 2 migration(s).");
+        CHECK(GotoMigrationManager(context, {.app = "core", .target = MigrationId("0002")})
+                  .run()
+                  .message == "Applied 2 migration(s).");
         CHECK(f.table_count() == 2);
-        CHECK(GotoMigrationManager(context, "core", "0", true).run().message ==
-              "Reversed 2 migration(s).");
+        CHECK(
+            GotoMigrationManager(context, {.app = "core", .target = Initial{}, .auto_agree = true})
+                .run()
+                .message == "Reversed 2 migration(s).");
         CHECK(f.table_count() == 0);
     }
 
@@ -175,8 +187,8 @@ TEST_SUITE("managers") {
         CHECK_FALSE(statuses[0].has_ran);
         CHECK_FALSE(std::filesystem::exists(f.project.database));
 
-        ForwardsMigrationManager(context, "core", "1").run();
-        statuses = CheckMigrationManager(context, "core").get_migration_statuses();
+        ForwardsMigrationManager(context, {.app = "core", .target = Count{1}}).run();
+        statuses = CheckMigrationManager(context, {.app = "core"}).get_migration_statuses();
         CHECK(statuses[0].migration_id.text() == "0001");
         CHECK(statuses[0].description == "create t1");
         CHECK(statuses[0].has_ran);
@@ -188,7 +200,7 @@ TEST_SUITE("managers") {
     TEST_CASE("an unknown app is a usage error") {
         Fixture f;
         try {
-            ForwardsMigrationManager(Context{f.project}, "nope").run();
+            ForwardsMigrationManager(Context{f.project}, {.app = "nope"}).run();
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Usage);
@@ -197,7 +209,8 @@ TEST_SUITE("managers") {
 
     TEST_CASE("check tells applied, modified, missing and pending apart") {
         Fixture f;
-        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = MigrationId("0002")})
+            .run();
         using S = MigrationState;
         CHECK(states(f) == std::vector<S>{S::Applied, S::Applied, S::Pending});
 
@@ -219,7 +232,8 @@ TEST_SUITE("managers") {
 
     TEST_CASE("forwards refuses while an applied migration is modified, unless allowed") {
         Fixture f;
-        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = MigrationId("0002")})
+            .run();
         const auto sums = recorded_checksums(f);
         write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
 
@@ -228,7 +242,9 @@ TEST_SUITE("managers") {
         CHECK(f.table_count() == 2);
         // Nothing pending changes nothing: an edited history is refused all the same.
         CHECK(kind_thrown([&] {
-                  ForwardsMigrationManager(Context{f.project}, "core", "0001").run();
+                  ForwardsMigrationManager(Context{f.project},
+                                           {.app = "core", .target = MigrationId("0001")})
+                      .run();
               }) == ErrorKind::Drift);
 
         Context allowed{f.project};
@@ -250,7 +266,8 @@ TEST_SUITE("managers") {
         CHECK(kind_thrown([&] { ForwardsMigrationManager(Context{f.project}).run(); }) ==
               ErrorKind::Drift);
         CHECK(kind_thrown([&] {
-                  ForwardsMigrationManager(Context{f.project}, "core", "1").run();
+                  ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = Count{1}})
+                      .run();
               }) == ErrorKind::Drift);
         CHECK(f.table_count() == 2);
 
@@ -271,56 +288,72 @@ TEST_SUITE("managers") {
         ForwardsMigrationManager(Context{f.project}).run();
         remove_migration(f, 3);
         CHECK(kind_thrown([&] { ForwardsMigrationManager(Context{f.project}).run(); }) ==
-              ErrorKind::Drift);
+              ErrorKind::NewerDatabase);
         CHECK(f.table_count() == 3);
     }
 
     TEST_CASE("repair records the current checksum, then forwards proceeds") {
         Fixture f;
-        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = MigrationId("0002")})
+            .run();
         const auto before = recorded_checksums(f);
-        CHECK(RepairMigrationManager(Context{f.project}, "core").run().message ==
+        CHECK(RepairMigrationManager(Context{f.project}, {.app = "core"}).run().message ==
               "Nothing to repair: no applied migration of core was modified.");
 
         write_file(up_file(f, 2), "CREATE TABLE t2 (x, y);\n");
         const std::string now = load_migrations(f.project.apps[0]).migrations[1].checksum;
-        const auto result = RepairMigrationManager(Context{f.project}, "core").run();
+        const auto result = RepairMigrationManager(Context{f.project}, {.app = "core"}).run();
         CHECK(result.success);
         CHECK(result.message == "Repaired core 0002 (create t2): checksum " +
                                     before[1].substr(0, 8) + "… -> " + now.substr(0, 8) + "…");
         CHECK(recorded_checksums(f) == std::vector<std::string>{before[0], now});
         CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
               "Applied 1 migration(s).");
-        CHECK(RepairMigrationManager(Context{f.project}, "all").run().message ==
+        CHECK(RepairMigrationManager(Context{f.project}, {}).run().message ==
               "Nothing to repair: no applied migration of any app was modified.");
     }
 
     TEST_CASE("repair of one id") {
         Fixture f;
-        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = MigrationId("0002")})
+            .run();
         write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
         write_file(up_file(f, 2), "CREATE TABLE t2 (x, y);\n");
         const auto before = recorded_checksums(f);
 
-        CHECK(RepairMigrationManager(Context{f.project}, "core", "2")
+        CHECK(RepairMigrationManager(Context{f.project},
+                                     {.app = "core", .migration = MigrationId("2")})
                   .run()
                   .message.starts_with("Repaired core 0002 (create t2): checksum "));
         const auto after = recorded_checksums(f);
         CHECK(after[0] == before[0]); // only the one named
         CHECK(after[1] != before[1]);
-        CHECK(RepairMigrationManager(Context{f.project}, "core", "0002_create_t2").run().message ==
+        CHECK(RepairMigrationManager(
+                  Context{f.project},
+                  {.app = "core", .migration = *parse_migration_ref("0002_create_t2")})
+                  .run()
+                  .message ==
               "Nothing to repair: core 0002_create_t2 matches its recorded checksum.");
 
         CHECK(kind_thrown([&] {
-                  RepairMigrationManager(Context{f.project}, "core", "42").run();
+                  RepairMigrationManager(Context{f.project},
+                                         {.app = "core", .migration = MigrationId("42")})
+                      .run();
               }) == ErrorKind::UnknownMigration);
-        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "core", "3").run(); }) ==
-              ErrorKind::UnknownMigration); // not applied
-        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "all", "1").run(); }) ==
-              ErrorKind::Usage);
+        CHECK(kind_thrown([&] {
+                  RepairMigrationManager(Context{f.project},
+                                         {.app = "core", .migration = MigrationId("3")})
+                      .run();
+              }) == ErrorKind::UnknownMigration); // not applied
+        CHECK(kind_thrown([&] {
+                  RepairMigrationManager(Context{f.project}, {.migration = MigrationId("1")}).run();
+              }) == ErrorKind::Usage);
         remove_migration(f, 1);
-        CHECK(kind_thrown([&] { RepairMigrationManager(Context{f.project}, "core", "1").run(); }) ==
-              ErrorKind::Drift); // files gone: nothing to take a checksum from
+        CHECK(kind_thrown([&] {
+                  RepairMigrationManager(Context{f.project},
+                                         {.app = "core", .migration = MigrationId("1")})
+                      .run();
+              }) == ErrorKind::Drift); // files gone: nothing to take a checksum from
     }
 
     TEST_CASE("repair also records the current down SQL") {
@@ -329,7 +362,7 @@ TEST_SUITE("managers") {
         write_file(up_file(f, 3), "CREATE TABLE t3 (x, y);\n");
         write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql",
                    "DROP TABLE t3; -- v2\n");
-        RepairMigrationManager(Context{f.project}, "core").run();
+        RepairMigrationManager(Context{f.project}, {.app = "core"}).run();
         SQLite::Database db(f.project.database.string(), SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("SELECT down_sql FROM migrations WHERE name = '0003'").getString() ==
               "DROP TABLE t3; -- v2\n");
@@ -338,23 +371,26 @@ TEST_SUITE("managers") {
     TEST_CASE("clean forgets the rows whose files are gone, after asking") {
         Fixture f;
         ForwardsMigrationManager(Context{f.project}).run();
-        CHECK(CleanMigrationManager(Context{f.project}, "core").run().message ==
+        CHECK(CleanMigrationManager(Context{f.project}, {.app = "core"}).run().message ==
               "Nothing to clean.");
         remove_migration(f, 3);
 
         ScriptedPrompter no(false);
-        CHECK(CleanMigrationManager(Context{f.project, nullptr, &no}, "core").run().message ==
-              "Not proceeding.");
+        CHECK(CleanMigrationManager(Context{f.project, nullptr, &no}, {.app = "core"})
+                  .run()
+                  .message == "Not proceeding.");
         CHECK(no.question.starts_with("These applied migrations have no files;"));
         CHECK(no.question.find("  core 0003 (create t3), applied ") != std::string::npos);
         CHECK(no.question.ends_with("Forget 1 migration(s)?"));
         CHECK(recorded_checksums(f).size() == 3);
 
-        CHECK(kind_thrown([&] { CleanMigrationManager(Context{f.project}, "core").run(); }) ==
-              ErrorKind::Refused); // no one to ask
+        CHECK(kind_thrown([&] {
+                  CleanMigrationManager(Context{f.project}, {.app = "core"}).run();
+              }) == ErrorKind::Refused); // no one to ask
 
         ScriptedPrompter yes(true);
-        const auto result = CleanMigrationManager(Context{f.project, nullptr, &yes}, "core").run();
+        const auto result =
+            CleanMigrationManager(Context{f.project, nullptr, &yes}, {.app = "core"}).run();
         CHECK(result.success);
         CHECK(result.message == "Forgot core 0003 (create t3)\nCleaned 1 migration(s).");
         CHECK(recorded_checksums(f).size() == 2);
@@ -379,20 +415,22 @@ TEST_SUITE("managers") {
         CHECK(no.question == "Reverse 1 migration(s)?");
         CHECK(f.table_count() == 3);
 
-        CHECK(SyncMigrationManager(context, "all", true).run().message ==
+        CHECK(SyncMigrationManager(context, {.auto_agree = true}).run().message ==
               "Reversed 1 migration(s).");
         CHECK(f.table_count() == 2);
         CHECK(recorded_checksums(f).size() == 2);
 
         write_file(up_file(f, 3), up3);
         write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql", "DROP TABLE t3;\n");
-        CHECK(SyncMigrationManager(context, "core").run().message == "Applied 1 migration(s).");
+        CHECK(SyncMigrationManager(context, {.app = "core"}).run().message ==
+              "Applied 1 migration(s).");
         CHECK(f.table_count() == 3);
     }
 
     TEST_CASE("sync reverses and applies in one run, and refuses edited history") {
         Fixture f;
-        ForwardsMigrationManager(Context{f.project}, "core", "0002").run();
+        ForwardsMigrationManager(Context{f.project}, {.app = "core", .target = MigrationId("0002")})
+            .run();
         remove_migration(f, 2); // applied, then gone
         ScriptedPrompter yes(true);
         Context context{f.project, nullptr, &yes};
@@ -405,5 +443,136 @@ TEST_SUITE("managers") {
         context.allow_modified = true;
         CHECK(SyncMigrationManager(context).run().message ==
               "The database already matches the project.");
+    }
+
+    TEST_CASE("typed targets: a count, an id, a full name, all and the place before the first") {
+        Fixture f;
+        CHECK(ForwardsMigrationManager(Context{f.project}, {.target = Count{2}}).run().message ==
+              "Applied 2 migration(s).");
+        CHECK(f.table_count() == 2);
+        CHECK(
+            BackwardsMigrationManager(
+                Context{f.project}, {.app = "core", .target = MigrationId("2"), .auto_agree = true})
+                .run()
+                .message == "Reversed 1 migration(s).");
+        CHECK(f.table_count() == 1);
+        CHECK(ForwardsMigrationManager(
+                  Context{f.project},
+                  {.app = "core", .target = *parse_migration_ref("0003_create_t3")})
+                  .run()
+                  .message == "Applied 2 migration(s).");
+        CHECK(kind_thrown([&] {
+                  ForwardsMigrationManager(
+                      Context{f.project},
+                      {.app = "core", .target = *parse_migration_ref("0003_wrong")})
+                      .run();
+              }) == ErrorKind::UnknownMigration);
+        CHECK(GotoMigrationManager(Context{f.project},
+                                   {.app = "core", .target = MigrationId("1"), .auto_agree = true})
+                  .run()
+                  .message == "Reversed 2 migration(s).");
+        CHECK(GotoMigrationManager(Context{f.project},
+                                   {.app = "core", .target = Initial{}, .auto_agree = true})
+                  .run()
+                  .message == "Reversed 1 migration(s).");
+        CHECK(f.table_count() == 0);
+        ForwardsMigrationManager(Context{f.project}).run();
+        CHECK(BackwardsMigrationManager(Context{f.project}, {.target = All{}, .auto_agree = true})
+                  .run()
+                  .message == "Reversed 3 migration(s).");
+    }
+
+    TEST_CASE("an app is named, or left unset for every app; \"all\" is not an app name") {
+        Fixture f;
+        CHECK(kind_thrown([&] {
+                  ForwardsMigrationManager(Context{f.project}, {.app = "all"}).run();
+              }) == ErrorKind::Usage);
+        CHECK(kind_thrown([&] {
+                  CheckMigrationManager(Context{f.project}, {.app = "nope"}).status();
+              }) == ErrorKind::Usage);
+    }
+
+    TEST_CASE("status: up to date, pending, modified, newer than this application") {
+        Fixture f;
+        CheckMigrationManager check(Context{f.project});
+        DatabaseStatus status = check.status();
+        CHECK(status.state == DatabaseState::Pending);
+        REQUIRE(status.pending.size() == 3);
+        CHECK(status.pending[0].migration_id.text() == "0001");
+        CHECK_FALSE(std::filesystem::exists(f.project.database)); // status never creates it
+
+        ForwardsMigrationManager(Context{f.project}).run();
+        status = check.status();
+        CHECK(status.state == DatabaseState::UpToDate);
+        CHECK(database_state_name(status.state) == "up to date");
+        CHECK(status.pending.empty());
+        CHECK(status.all.size() == 3);
+
+        write_file(up_file(f, 2), "CREATE TABLE t2 (x, y);\n");
+        status = check.status();
+        CHECK(status.state == DatabaseState::Modified);
+        REQUIRE(status.modified.size() == 1);
+        CHECK(status.modified[0].migration_id.text() == "0002");
+
+        // A newer release applied 0003: this program does not have it. That outranks the edit.
+        remove_migration(f, 3);
+        status = check.status();
+        CHECK(status.state == DatabaseState::NewerThanApp);
+        CHECK(database_state_name(status.state) == "newer than this application");
+        REQUIRE(status.unknown.size() == 1);
+        CHECK(status.unknown[0].migration_id.text() == "0003");
+    }
+
+    TEST_CASE("a database newer than the program: forwards refuses with its own kind, sync "
+              "downgrades") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}).run();
+        remove_migration(f, 3);
+        try {
+            ForwardsMigrationManager(Context{f.project}).run();
+            FAIL("expected NewerDatabase");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::NewerDatabase);
+            CHECK(std::string(e.what()).find("core 0003") != std::string::npos);
+        }
+        CHECK(f.table_count() == 3);
+        CHECK(SyncMigrationManager(Context{f.project}, {.auto_agree = true}).run().message ==
+              "Reversed 1 migration(s).");
+        CHECK(f.table_count() == 2);
+        CHECK(CheckMigrationManager(Context{f.project}).status().state == DatabaseState::UpToDate);
+    }
+
+    TEST_CASE("each option changes what it names") {
+        Fixture f;
+        // preview: nothing is created
+        ForwardsMigrationManager(Context{f.project}, {.preview = true}).run();
+        CHECK_FALSE(std::filesystem::exists(f.project.database));
+        // fake: recorded, not run (several fake migrations need consent)
+        CHECK(kind_thrown([&] {
+                  ForwardsMigrationManager(Context{f.project}, {.fake = true}).run();
+              }) == ErrorKind::Refused);
+        ForwardsMigrationManager(Context{f.project}, {.fake = true, .auto_agree = true}).run();
+        CHECK(f.table_count() == 0);
+        CHECK(CheckMigrationManager(Context{f.project}).status().state == DatabaseState::UpToDate);
+    }
+
+    TEST_CASE("backwards options: auto_agree, preview") {
+        Fixture f;
+        ForwardsMigrationManager(Context{f.project}).run();
+        // auto_agree: reversing without a prompter needs it
+        CHECK(kind_thrown([&] {
+                  BackwardsMigrationManager(Context{f.project}, {.app = "core", .target = All{}})
+                      .run();
+              }) == ErrorKind::Refused);
+        CHECK(BackwardsMigrationManager(Context{f.project},
+                                        {.app = "core", .target = All{}, .preview = true})
+                  .run()
+                  .success);
+        CHECK(recorded_checksums(f).size() == 3);
+        CHECK(BackwardsMigrationManager(Context{f.project},
+                                        {.app = "core", .target = All{}, .auto_agree = true})
+                  .run()
+                  .success);
+        CHECK(recorded_checksums(f).empty());
     }
 }

@@ -11,6 +11,36 @@ using namespace strata;
 
 namespace {
 
+// The command line's words for targets, so the tables below read as users type them.
+MigrationRef ref_of(std::string_view text) {
+    auto ref = parse_migration_ref(text);
+    if (!ref)
+        throw Error(ErrorKind::UnknownMigration, "not an id: " + std::string(text));
+    return *ref;
+}
+Plan forwards_to(const MigrationSet& set, const std::vector<AppliedMigration>& rows,
+                 std::string_view word) {
+    if (word == "all")
+        return plan_forwards(set, rows, Latest{});
+    if (word == "1")
+        return plan_forwards(set, rows, Count{1});
+    return plan_forwards(set, rows, ref_of(word));
+}
+Plan backwards_to(const MigrationSet& set, const std::vector<AppliedMigration>& rows,
+                  std::string_view word) {
+    if (word == "all")
+        return plan_backwards(set, rows, All{});
+    if (word == "1")
+        return plan_backwards(set, rows, Count{1});
+    return plan_backwards(set, rows, ref_of(word));
+}
+Plan goto_to(const MigrationSet& set, const std::vector<AppliedMigration>& rows,
+             std::string_view word) {
+    if (auto id = MigrationId::parse(word); id && id->key() == "0")
+        return plan_goto(set, rows, Initial{});
+    return plan_goto(set, rows, ref_of(word));
+}
+
 MigrationSet make_set(const std::vector<std::string>& ids) {
     MigrationSet set;
     set.app_name = "core";
@@ -79,23 +109,21 @@ TEST_SUITE("plan") {
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);
-            CHECK(shape(plan_forwards(set, applied(row.done), row.target)) == row.expected);
+            CHECK(shape(forwards_to(set, applied(row.done), row.target)) == row.expected);
         }
     }
 
     TEST_CASE("forwards explains an empty plan") {
         const auto set = make_set({"1", "2"});
-        CHECK(plan_forwards(set, applied({"1", "2"}), "all").note ==
-              "No migrations need to be run");
-        CHECK(plan_forwards(set, applied({"1"}), "1_m1").note ==
-              "Migration core 1 has already run");
-        CHECK(plan_forwards(set, applied({"1"}), "all").note.empty());
+        CHECK(forwards_to(set, applied({"1", "2"}), "all").note == "No migrations need to be run");
+        CHECK(forwards_to(set, applied({"1"}), "1_m1").note == "Migration core 1 has already run");
+        CHECK(forwards_to(set, applied({"1"}), "all").note.empty());
     }
 
     TEST_CASE("forwards steps carry SQL, checksum and down SQL") {
         auto set = make_set({"1"});
         set.migrations[0].checksum = "abc";
-        const Plan plan = plan_forwards(set, {}, "all");
+        const Plan plan = forwards_to(set, {}, "all");
         REQUIRE(plan.steps.size() == 1);
         CHECK(plan.steps[0].sql == "-- up 1");
         CHECK(plan.steps[0].down_sql == "-- down 1");
@@ -107,15 +135,15 @@ TEST_SUITE("plan") {
     TEST_CASE("forwards rejects an unknown id, listing the valid ones") {
         const auto set = make_set({"1", "2"});
         try {
-            plan_forwards(set, {}, "7");
+            forwards_to(set, {}, "7");
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::UnknownMigration);
             CHECK(std::string(e.what()) ==
                   "app \"core\" has no migration \"7\"\n  hint: valid ids: 1_m1, 2_m2");
         }
-        CHECK_THROWS_AS(plan_forwards(set, {}, "1_wrong"), Error);
-        CHECK_THROWS_AS(plan_forwards(set, {}, "abc"), Error);
+        CHECK_THROWS_AS(forwards_to(set, {}, "1_wrong"), Error);
+        CHECK_THROWS_AS(forwards_to(set, {}, "abc"), Error);
     }
 
     TEST_CASE("backwards selects newest first by run order") {
@@ -137,21 +165,21 @@ TEST_SUITE("plan") {
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);
-            CHECK(shape(plan_backwards(set, applied(row.done), row.target)) == row.expected);
+            CHECK(shape(backwards_to(set, applied(row.done), row.target)) == row.expected);
         }
-        CHECK(plan_backwards(set, {}, "all").note == "No migrations to reverse!");
+        CHECK(backwards_to(set, {}, "all").note == "No migrations to reverse!");
     }
 
     TEST_CASE("backwards by steps") {
         const auto set = make_set({"1", "2", "3"});
-        CHECK(shape(plan_backwards_steps(set, applied({"1", "2", "3"}), 2)) == "B3 B2");
-        CHECK(shape(plan_backwards_steps(set, applied({"1", "2", "3"}), 9)) == "B3 B2 B1");
-        CHECK(shape(plan_backwards_steps(set, applied({"1"}), 0)).empty());
+        CHECK(shape(plan_backwards(set, applied({"1", "2", "3"}), Count{2})) == "B3 B2");
+        CHECK(shape(plan_backwards(set, applied({"1", "2", "3"}), Count{9})) == "B3 B2 B1");
+        CHECK(shape(plan_backwards(set, applied({"1"}), Count{0})).empty());
     }
 
     TEST_CASE("backwards takes the down file when present, else the stored down SQL") {
         const auto set = make_set({"1"});
-        const Plan plan = plan_backwards(set, applied({"1", "2"}), "all");
+        const Plan plan = backwards_to(set, applied({"1", "2"}), "all");
         REQUIRE(plan.steps.size() == 2);
         CHECK(plan.steps[0].migration_id.text() == "2");
         CHECK(plan.steps[0].sql == "-- stored down 2");
@@ -163,7 +191,7 @@ TEST_SUITE("plan") {
     TEST_CASE("backwards rejects an id that is not applied, naming the applied ones") {
         const auto set = make_set({"1", "2", "3"});
         try {
-            plan_backwards(set, applied({"1", "2"}), "3");
+            backwards_to(set, applied({"1", "2"}), "3");
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::UnknownMigration);
@@ -189,10 +217,10 @@ TEST_SUITE("plan") {
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);
-            CHECK(shape(plan_goto(set, applied(row.done), row.target)) == row.expected);
+            CHECK(shape(goto_to(set, applied(row.done), row.target)) == row.expected);
         }
-        CHECK(plan_goto(set, applied({"1", "2"}), "2").note == "App core is already at 2");
-        CHECK_THROWS_AS(plan_goto(set, {}, "9"), Error);
+        CHECK(goto_to(set, applied({"1", "2"}), "2").note == "App core is already at 2");
+        CHECK_THROWS_AS(goto_to(set, {}, "9"), Error);
     }
 
     TEST_CASE("goto 0 reverses every applied migration, a migration with id 0000 included") {
@@ -213,12 +241,11 @@ TEST_SUITE("plan") {
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);
-            CHECK(shape(plan_goto(set, applied(row.done), row.target)) == row.expected);
+            CHECK(shape(goto_to(set, applied(row.done), row.target)) == row.expected);
         }
-        CHECK(plan_goto(set, {}, "0").note == "App core has no applied migrations");
-        CHECK(plan_goto(set, applied({"0000"}), "0000_m0000").note ==
-              "App core is already at 0000");
-        CHECK_THROWS_AS(plan_goto(set, {}, ""), Error);
+        CHECK(goto_to(set, {}, "0").note == "App core has no applied migrations");
+        CHECK(goto_to(set, applied({"0000"}), "0000_m0000").note == "App core is already at 0000");
+        CHECK_THROWS_AS(goto_to(set, {}, ""), Error);
     }
 
     TEST_CASE("backwards across apps counts by run order, whatever the app") {
@@ -256,7 +283,7 @@ TEST_SUITE("plan") {
 
     TEST_CASE("goto can target an applied migration whose files are gone") {
         const auto set = make_set({"1"});
-        CHECK(shape(plan_goto(set, applied({"1", "2", "3"}), "2")) == "B3");
+        CHECK(shape(goto_to(set, applied({"1", "2", "3"}), "2")) == "B3");
     }
 
     TEST_CASE("sync reverses the migrations whose files are gone, then applies pending ones") {
@@ -293,19 +320,17 @@ TEST_SUITE("plan") {
     TEST_CASE("ids longer than 64 bits plan by numeric value, written either way") {
         // 2^64 is 18446744073709551616: these ids do not fit an integer.
         const auto set = make_set({"9", "18446744073709551616", "100000000000000000000000000001"});
-        CHECK(shape(plan_forwards(set, applied({"0009"}), "all")) ==
+        CHECK(shape(forwards_to(set, applied({"0009"}), "all")) ==
               "F18446744073709551616 F100000000000000000000000000001");
-        CHECK(shape(plan_forwards(set, {}, "0018446744073709551616")) ==
-              "F9 F18446744073709551616");
-        CHECK(shape(plan_backwards(
+        CHECK(shape(forwards_to(set, {}, "0018446744073709551616")) == "F9 F18446744073709551616");
+        CHECK(shape(backwards_to(
                   set, applied({"9", "00018446744073709551616", "100000000000000000000000000001"}),
                   "18446744073709551616_m18446744073709551616")) ==
               "B100000000000000000000000000001 B00018446744073709551616");
-        CHECK(shape(plan_goto(set, applied({"9", "18446744073709551616"}), "9")) ==
+        CHECK(shape(goto_to(set, applied({"9", "18446744073709551616"}), "9")) ==
               "B18446744073709551616");
-        CHECK(
-            plan_goto(set, applied({"9", "18446744073709551616"}), "018446744073709551616").note ==
-            "App core is already at 18446744073709551616");
+        CHECK(goto_to(set, applied({"9", "18446744073709551616"}), "018446744073709551616").note ==
+              "App core is already at 18446744073709551616");
     }
 
     TEST_CASE("pending and reverses_anything") {
@@ -314,7 +339,7 @@ TEST_SUITE("plan") {
         REQUIRE(pending.size() == 2);
         CHECK(pending[0]->id.text() == "1");
         CHECK(pending[1]->id.text() == "3");
-        CHECK_FALSE(plan_forwards(set, {}, "all").reverses_anything());
-        CHECK(plan_backwards(set, applied({"1"}), "1").reverses_anything());
+        CHECK_FALSE(forwards_to(set, {}, "all").reverses_anything());
+        CHECK(backwards_to(set, applied({"1"}), "1").reverses_anything());
     }
 }

@@ -12,16 +12,8 @@ namespace strata {
 
 using namespace detail;
 
-BackwardsMigrationManager::BackwardsMigrationManager(Context context, std::string app_name,
-                                                     std::string migration_id, bool auto_agree,
-                                                     bool clean, bool preview)
-    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
-      m_auto_agree(auto_agree), m_clean(clean), m_preview(preview) {}
-
-BackwardsMigrationManager& BackwardsMigrationManager::with_steps(std::size_t steps) {
-    m_steps = steps;
-    return *this;
-}
+BackwardsMigrationManager::BackwardsMigrationManager(Context context, BackwardsOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 namespace {
 
@@ -77,16 +69,13 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     return {true, summary(plan, report)};
 }
 
-// Each app's own plan (an id, "1", "all" or a count), one app after the other.
-BackwardsPlanner per_app(std::string migration_id, std::optional<std::size_t> steps) {
-    return [migration_id = std::move(migration_id), steps](const std::vector<MigrationSet>& sets,
-                                                           const AppliedByApp& applied) {
+// Each app's own plan, one app after the other.
+BackwardsPlanner per_app(BackwardsTarget target) {
+    return [target = std::move(target)](const std::vector<MigrationSet>& sets,
+                                        const AppliedByApp& applied) {
         Plan plan;
-        for (const MigrationSet& set : sets) {
-            const auto& rows = applied_of(applied, set.app_name);
-            append_plan(plan, steps ? plan_backwards_steps(set, rows, *steps)
-                                    : plan_backwards(set, rows, migration_id));
-        }
+        for (const MigrationSet& set : sets)
+            append_plan(plan, plan_backwards(set, applied_of(applied, set.app_name), target));
         return plan;
     };
 }
@@ -94,43 +83,36 @@ BackwardsPlanner per_app(std::string migration_id, std::optional<std::size_t> st
 } // namespace
 
 MigrationResult BackwardsMigrationManager::run() {
-    if (m_app_name != "all")
-        return run_backwards_over(m_context, m_context.project.select_apps(m_app_name),
-                                  per_app(m_migration_id, m_steps), m_auto_agree, m_clean,
-                                  m_preview);
-    if (!m_steps && m_migration_id == "all") {
+    const BackwardsOptions& o = m_options;
+    if (o.app)
+        return run_backwards_over(m_context, selected_apps(m_context, o.app), per_app(o.target),
+                                  o.auto_agree, o.clean, o.preview);
+    if (std::holds_alternative<All>(o.target)) {
         // Every applied migration of every app, dependents first.
         auto apps = m_context.project.apps_in_dependency_order();
         std::reverse(apps.begin(), apps.end());
-        return run_backwards_over(m_context, apps, per_app("all", std::nullopt), m_auto_agree,
-                                  m_clean, m_preview);
+        return run_backwards_over(m_context, apps, per_app(All{}), o.auto_agree, o.clean,
+                                  o.preview);
     }
     // An id belongs to one app, so it cannot say how far to go back across apps.
-    if (!m_steps && m_migration_id != "1")
+    if (const MigrationRef* ref = std::get_if<MigrationRef>(&o.target))
         throw Error(ErrorKind::Usage,
-                    "a migration id needs an app: strata backwards APP " + m_migration_id, {},
+                    "a migration id needs an app: strata backwards APP " + ref->text(), {},
                     "with all, give `1` or --steps N (the most recently applied migrations of "
                     "every app, by run order) or `all`");
-    // "1" and --steps count across apps, newest first by run order: dependents ran later.
-    const std::size_t count = m_steps.value_or(1);
+    // A count goes across apps, newest first by run order: dependents ran later.
+    const std::size_t count = std::get<Count>(o.target).value;
     return run_backwards_over(
-        m_context, m_context.project.select_apps("all"),
+        m_context, selected_apps(m_context, std::nullopt),
         [count](const std::vector<MigrationSet>& sets, const AppliedByApp& applied) {
             return plan_backwards_newest(sets, applied, count);
         },
-        m_auto_agree, m_clean, m_preview);
+        o.auto_agree, o.clean, o.preview);
 }
 
 MigrationResult BackwardsMigrationManager::run_migrations_backwards(const AppConfig& app_config) {
-    return run_backwards_over(m_context, {&app_config}, per_app(m_migration_id, m_steps),
-                              m_auto_agree, m_clean, m_preview);
-}
-
-MigrationResult run_backwards(Context context, const std::string& app_name,
-                              const std::string& migration_id, bool auto_agree, bool clean,
-                              bool preview) {
-    return BackwardsMigrationManager(context, app_name, migration_id, auto_agree, clean, preview)
-        .run();
+    return run_backwards_over(m_context, {&app_config}, per_app(m_options.target),
+                              m_options.auto_agree, m_options.clean, m_options.preview);
 }
 
 } // namespace strata

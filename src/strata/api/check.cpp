@@ -22,11 +22,50 @@ std::string_view state_name(MigrationState state) {
     return "pending";
 }
 
-CheckMigrationManager::CheckMigrationManager(Context context, std::string app_name)
-    : m_context(context), m_app_name(std::move(app_name)) {}
+std::string_view database_state_name(DatabaseState state) {
+    switch (state) {
+    case DatabaseState::UpToDate:
+        return "up to date";
+    case DatabaseState::Pending:
+        return "pending";
+    case DatabaseState::Modified:
+        return "modified";
+    case DatabaseState::NewerThanApp:
+        return "newer than this application";
+    }
+    return "up to date";
+}
+
+CheckMigrationManager::CheckMigrationManager(Context context, CheckOptions options)
+    : m_context(context), m_options(std::move(options)) {}
+
+DatabaseStatus CheckMigrationManager::status() {
+    DatabaseStatus status;
+    status.all = get_migration_statuses();
+    for (const MigrationStatus& row : status.all) {
+        switch (row.state) {
+        case MigrationState::Pending:
+            status.pending.push_back(row);
+            break;
+        case MigrationState::Modified:
+            status.modified.push_back(row);
+            break;
+        case MigrationState::Missing:
+            status.unknown.push_back(row);
+            break;
+        case MigrationState::Applied:
+            break;
+        }
+    }
+    status.state = !status.unknown.empty()    ? DatabaseState::NewerThanApp
+                   : !status.modified.empty() ? DatabaseState::Modified
+                   : !status.pending.empty()  ? DatabaseState::Pending
+                                              : DatabaseState::UpToDate;
+    return status;
+}
 
 std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
-    auto apps = m_context.project.select_apps(m_app_name);
+    auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadOnly);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);

@@ -28,22 +28,21 @@ std::string notes_of(const std::vector<std::string>& notes, const std::string& f
 
 } // namespace
 
-ForwardsMigrationManager::ForwardsMigrationManager(Context context, std::string app_name,
-                                                   std::string migration_id, bool fake,
-                                                   bool preview, bool auto_agree)
-    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
-      m_fake(fake), m_preview(preview), m_auto_agree(auto_agree) {}
+ForwardsMigrationManager::ForwardsMigrationManager(Context context, ForwardsOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 MigrationResult ForwardsMigrationManager::run() {
     const Project& project = m_context.project;
-    if (m_app_name == "all" && m_migration_id != "all" && m_migration_id != "1")
-        throw Error(ErrorKind::Usage,
-                    "a migration id needs an app: strata forwards APP " + m_migration_id);
-    auto apps = project.select_apps(m_app_name);
+    if (!m_options.app)
+        if (const MigrationRef* ref = std::get_if<MigrationRef>(&m_options.target))
+            throw Error(ErrorKind::Usage,
+                        "a migration id needs an app: strata forwards APP " + ref->text());
+    auto apps = selected_apps(m_context, m_options.app);
     auto sets =
         load_sets(m_context, apps); // every file read, checked and hashed before the database
 
-    auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection =
+        open_existing(project, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Every app's plan is made, and the whole run checked against drift, before anything runs:
@@ -54,18 +53,21 @@ MigrationResult ForwardsMigrationManager::run() {
     std::vector<std::string> notes;
     drifts.reserve(sets.size());
     app_plans.reserve(sets.size());
-    bool planned_one = false;
+    // A Count is the next pending migrations of the whole run, not of every app.
+    const Count* count = std::get_if<Count>(&m_options.target);
+    std::size_t left = count != nullptr ? count->value : 0;
     for (const MigrationSet& set : sets) {
         const auto& rows = applied_of(applied, set.app_name);
         drifts.push_back(find_drift(set, rows));
-        // "1" means the next pending migration of the whole run, not of every app.
-        if (planned_one)
+        if (count != nullptr && left == 0)
             continue;
-        app_plans.push_back(plan_forwards(set, rows, m_migration_id));
+        app_plans.push_back(plan_forwards(
+            set, rows, count != nullptr ? ForwardsTarget(Count{left}) : m_options.target));
         notes.push_back(app_plans.back().note);
         for (OutOfOrderStep& step : out_of_order_steps(app_plans.back(), rows, drifts.back()))
             out_of_order.push_back(std::move(step));
-        planned_one = m_migration_id == "1" && !app_plans.back().empty();
+        if (count != nullptr)
+            left -= std::min(left, app_plans.back().steps.size());
     }
     refuse_drift(drifts, out_of_order,
                  {m_context.allow_modified, false, project.settings.out_of_order});
@@ -77,15 +79,15 @@ MigrationResult ForwardsMigrationManager::run() {
         return {true, notes_of(notes, "No migrations need to be run")};
 
     observer_of(m_context).on_plan(plan);
-    if (m_preview) {
+    if (m_options.preview) {
         preview(m_context, plan);
         return {true, ""};
     }
-    if (m_fake && plan.steps.size() > 1 &&
-        !confirmed(m_context, m_auto_agree,
+    if (m_options.fake && plan.steps.size() > 1 &&
+        !confirmed(m_context, m_options.auto_agree,
                    "Record " + count_of(plan.steps.size()) + " as applied without running them?"))
         return declined();
-    const ExecutionReport report = execute(m_context, connection, plan, applied, m_fake);
+    const ExecutionReport report = execute(m_context, connection, plan, applied, m_options.fake);
     return {true, summary(plan, report)};
 }
 

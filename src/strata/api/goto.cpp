@@ -10,22 +10,20 @@ namespace strata {
 
 using namespace detail;
 
-GotoMigrationManager::GotoMigrationManager(Context context, std::string app_name,
-                                           std::string migration_id, bool auto_agree, bool preview)
-    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)),
-      m_auto_agree(auto_agree), m_preview(preview) {}
+GotoMigrationManager::GotoMigrationManager(Context context, GotoOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 MigrationResult GotoMigrationManager::run() {
-    if (m_app_name == "all")
+    if (m_options.app == "all")
         throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
-    auto apps = m_context.project.select_apps(m_app_name);
+    auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
-    auto connection =
-        open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection = open_existing(m_context.project,
+                                    m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     const auto& rows = applied_of(applied, sets.front().app_name);
-    Plan plan = plan_goto(sets.front(), rows, m_migration_id);
+    Plan plan = plan_goto(sets.front(), rows, m_options.target);
     // Moving forwards must not build on edited history nor slip a migration under
     // newer ones. Reversing alone is always allowed; missing migrations are
     // reversed with their stored SQL.
@@ -37,12 +35,12 @@ MigrationResult GotoMigrationManager::run() {
     if (plan.empty())
         return {true, plan.note};
     observer_of(m_context).on_plan(plan);
-    if (m_preview) {
+    if (m_options.preview) {
         preview(m_context, plan);
         return {true, ""};
     }
-    if (plan.reverses_anything() &&
-        !confirmed(m_context, m_auto_agree, "Reverse " + count_of(backwards_count(plan)) + "?"))
+    if (plan.reverses_anything() && !confirmed(m_context, m_options.auto_agree,
+                                               "Reverse " + count_of(backwards_count(plan)) + "?"))
         return declined();
     const ExecutionReport report = execute(m_context, connection, plan, applied, false);
     return {true, summary(plan, report)};

@@ -30,11 +30,10 @@ const AppliedMigration* find_row(const std::vector<AppliedMigration>& rows, cons
 // its recorded checksum. Throws when it is not an applied migration with files.
 std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
                                               const std::vector<AppliedMigration>& rows,
-                                              const std::string& target) {
-    const Migration* migration = set.find(target);
+                                              const MigrationRef& target) {
+    const Migration* migration = target.name ? set.find(*target.name) : set.find(target.id);
     // The row is found by the id alone, so a migration whose files are gone is found too.
-    const std::optional<MigrationRef> ref = parse_migration_ref(target);
-    const AppliedMigration* row = ref ? find_row(rows, ref->id) : nullptr;
+    const AppliedMigration* row = find_row(rows, target.id);
     if (migration == nullptr && row != nullptr)
         throw Error(ErrorKind::Drift,
                     "cannot repair " + label_of(*row) +
@@ -47,7 +46,7 @@ std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
         for (const Migration& m : set.migrations)
             ids += (ids.empty() ? "" : ", ") + m.name;
         throw Error(ErrorKind::UnknownMigration,
-                    "app \"" + set.app_name + "\" has no migration \"" + target + "\"", {},
+                    "app \"" + set.app_name + "\" has no migration \"" + target.text() + "\"", {},
                     "valid ids: " + (ids.empty() ? std::string("(none)") : ids));
     }
     if (row == nullptr)
@@ -62,16 +61,14 @@ std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
 
 } // namespace
 
-RepairMigrationManager::RepairMigrationManager(Context context, std::string app_name,
-                                               std::string migration_id)
-    : m_context(context), m_app_name(std::move(app_name)), m_migration_id(std::move(migration_id)) {
-}
+RepairMigrationManager::RepairMigrationManager(Context context, RepairOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 MigrationResult RepairMigrationManager::run() {
-    if (m_app_name == "all" && m_migration_id != "all")
-        throw Error(ErrorKind::Usage,
-                    "a migration id needs an app: strata repair APP " + m_migration_id);
-    auto apps = m_context.project.select_apps(m_app_name);
+    if (!m_options.app && m_options.migration)
+        throw Error(ErrorKind::Usage, "a migration id needs an app: strata repair APP " +
+                                          m_options.migration->text());
+    auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
@@ -81,9 +78,9 @@ MigrationResult RepairMigrationManager::run() {
     for (const MigrationSet& set : sets) {
         const auto& rows = applied_of(applied, set.app_name);
         std::vector<ModifiedMigration> modified;
-        if (m_migration_id == "all")
+        if (!m_options.migration)
             modified = find_drift(set, rows).modified;
-        else if (auto one = modified_one(set, rows, m_migration_id))
+        else if (auto one = modified_one(set, rows, *m_options.migration))
             modified.push_back(*one);
         for (const ModifiedMigration& m : modified) {
             // The down SQL is refreshed too: the row then describes the files as they are now,
@@ -96,12 +93,11 @@ MigrationResult RepairMigrationManager::run() {
         }
     }
     if (updates.empty()) {
-        if (m_migration_id != "all")
-            return {true, "Nothing to repair: " + m_app_name + " " + m_migration_id +
-                              " matches its recorded checksum."};
+        if (m_options.migration)
+            return {true, "Nothing to repair: " + selection_name(m_options.app) + " " +
+                              m_options.migration->text() + " matches its recorded checksum."};
         return {true, "Nothing to repair: no applied migration of " +
-                          (m_app_name == "all" ? std::string("any app") : m_app_name) +
-                          " was modified."};
+                          m_options.app.value_or("any app") + " was modified."};
     }
     try {
         StateStore(connection->db(), m_context.project.settings.state_table)
@@ -112,11 +108,11 @@ MigrationResult RepairMigrationManager::run() {
     return {true, message};
 }
 
-CleanMigrationManager::CleanMigrationManager(Context context, std::string app_name, bool auto_agree)
-    : m_context(context), m_app_name(std::move(app_name)), m_auto_agree(auto_agree) {}
+CleanMigrationManager::CleanMigrationManager(Context context, CleanOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 MigrationResult CleanMigrationManager::run() {
-    auto apps = m_context.project.select_apps(m_app_name);
+    auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
@@ -135,7 +131,7 @@ MigrationResult CleanMigrationManager::run() {
         return {true, "Nothing to clean."};
 
     // The list goes into the question: it is what the user agrees to forget.
-    if (!confirmed(m_context, m_auto_agree,
+    if (!confirmed(m_context, m_options.auto_agree,
                    "These applied migrations have no files; strata will forget them and keep "
                    "their changes in the database:\n" +
                        listing + "Forget " + count_of(count) + "?"))

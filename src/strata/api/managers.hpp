@@ -5,6 +5,7 @@
 #include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/project/project.hpp"
+#include "strata/targets.hpp"
 
 #include <atomic>
 #include <functional>
@@ -63,120 +64,162 @@ struct Context {
     std::map<std::string, std::shared_ptr<const MigrationSource>, std::less<>> sources{};
 };
 
-// Applies pending migrations. app_name: an app or "all"; migration_id: "all", "1" or an id.
+// Which apps a command covers: nullopt (the default) is every app, in dependency order.
+using AppSelection = std::optional<std::string>;
+
+struct ForwardsOptions {
+    AppSelection app{};
+    ForwardsTarget target = Latest{};
+    bool fake = false;       // record the migrations as applied without running their SQL
+    bool preview = false;    // report the SQL that would run; change nothing
+    bool auto_agree = false; // do not ask before recording several fake migrations
+};
+
+// Applies pending migrations. Refuses a database that has applied migrations this program does
+// not know (ErrorKind::NewerDatabase): see SyncMigrationManager.
 class ForwardsMigrationManager {
   public:
-    ForwardsMigrationManager(Context context, std::string app_name = "all",
-                             std::string migration_id = "all", bool fake = false,
-                             bool preview = false, bool auto_agree = false);
+    explicit ForwardsMigrationManager(Context context, ForwardsOptions options = {});
     // Throws Error for bad input, a failed migration or a locked database.
     MigrationResult run();
 
   private:
     Context m_context;
-    std::string m_app_name;
-    std::string m_migration_id;
-    bool m_fake;
-    bool m_preview;
-    bool m_auto_agree;
+    ForwardsOptions m_options;
 };
 
-// Reverses applied migrations. migration_id: "1" (most recent), "all", or an id (it and
-// everything applied after it).
+struct BackwardsOptions {
+    AppSelection app{};
+    BackwardsTarget target = Count{1};
+    bool auto_agree = false; // do not ask before reversing
+    bool clean = false;      // delete the reversed migrations' files afterwards (folders only)
+    bool preview = false;
+};
+
+// Reverses applied migrations. With every app, a Count goes back over all of them by run order
+// (dependents first), and All reverses everything, dependents first.
 class BackwardsMigrationManager {
   public:
-    BackwardsMigrationManager(Context context, std::string app_name, std::string migration_id = "1",
-                              bool auto_agree = false, bool clean = false, bool preview = false);
-    // Reverses `steps` most recent migrations instead of using migration_id.
-    BackwardsMigrationManager& with_steps(std::size_t steps);
+    BackwardsMigrationManager(Context context, BackwardsOptions options);
 
-    // The whole command: one confirmation for every app the name selects.
+    // The whole command: one confirmation for every app the options select.
     MigrationResult run();
     // Only this app's migrations.
     MigrationResult run_migrations_backwards(const AppConfig& app_config);
 
   private:
     Context m_context;
-    std::string m_app_name;
-    std::string m_migration_id;
-    bool m_auto_agree;
-    bool m_clean;
-    bool m_preview;
-    std::optional<std::size_t> m_steps;
+    BackwardsOptions m_options;
 };
 
-// Shorthand for BackwardsMigrationManager(...).run().
-MigrationResult run_backwards(Context context, const std::string& app_name,
-                              const std::string& migration_id = "1", bool auto_agree = false,
-                              bool clean = false, bool preview = false);
+struct GotoOptions {
+    std::string app{};
+    GotoTarget target = Initial{};
+    bool auto_agree = false;
+    bool preview = false;
+};
 
-// Moves one app to exactly a migration ("0" = before the first), forwards or backwards.
+// Moves one app to exactly a migration (or to before the first), forwards or backwards.
 class GotoMigrationManager {
   public:
-    GotoMigrationManager(Context context, std::string app_name, std::string migration_id,
-                         bool auto_agree = false, bool preview = false);
+    GotoMigrationManager(Context context, GotoOptions options);
     MigrationResult run();
 
   private:
     Context m_context;
-    std::string m_app_name;
-    std::string m_migration_id;
-    bool m_auto_agree;
-    bool m_preview;
+    GotoOptions m_options;
 };
 
-// Reports which migrations have run, ordered as forwards would run them.
+struct CheckOptions {
+    AppSelection app{};
+};
+
+// Where a database stands against the program's migrations, most serious first.
+enum class DatabaseState {
+    UpToDate,     // every migration applied, none edited, none unknown
+    Pending,      // migrations to apply (DatabaseStatus::pending)
+    Modified,     // applied migrations whose SQL changed since (DatabaseStatus::modified)
+    NewerThanApp, // applied migrations this program does not have (DatabaseStatus::unknown): a
+                  // newer release migrated it
+};
+
+// "up to date", "pending", "modified", "newer than this application".
+std::string_view database_state_name(DatabaseState state);
+
+// The answer of CheckMigrationManager::status().
+struct DatabaseStatus {
+    DatabaseState state = DatabaseState::UpToDate;
+    std::vector<MigrationStatus> pending;  // in the order forwards would run them
+    std::vector<MigrationStatus> modified; // applied, SQL changed since
+    std::vector<MigrationStatus> unknown;  // applied, but not among this program's migrations
+    std::vector<MigrationStatus> all;      // every row of `check`
+};
+
+// Reports which migrations have run, ordered as forwards would run them. Never writes to (or
+// creates) the database, and works on a database a crash left with a hot journal.
 class CheckMigrationManager {
   public:
-    CheckMigrationManager(Context context, std::string app_name = "all");
-    // Never writes to (or creates) the database.
+    explicit CheckMigrationManager(Context context, CheckOptions options = {});
     std::vector<MigrationStatus> get_migration_statuses();
+    // The same rows, summed up: state NewerThanApp when any applied migration is unknown, else
+    // Modified when any was edited, else Pending when any is pending, else UpToDate.
+    DatabaseStatus status();
 
   private:
     Context m_context;
-    std::string m_app_name;
+    CheckOptions m_options;
 };
 
-// Makes the database match the project exactly: reverses applied migrations the project does
-// not know (newest first, with their stored down SQL), then applies pending ones. For an
-// application rolled back to an older release. Asks before reversing, unless auto_agree.
+struct SyncOptions {
+    AppSelection app{};
+    bool auto_agree = false; // do not ask before reversing
+    bool preview = false;
+};
+
+// Makes the database match the program exactly: reverses applied migrations it does not know
+// (newest first, with their stored down SQL), then applies pending ones. For a program rolled
+// back to an older release: the one way to migrate a database newer than the program.
 class SyncMigrationManager {
   public:
-    SyncMigrationManager(Context context, std::string app_name = "all", bool auto_agree = false,
-                         bool preview = false);
+    explicit SyncMigrationManager(Context context, SyncOptions options = {});
     MigrationResult run();
 
   private:
     Context m_context;
-    std::string m_app_name;
-    bool m_auto_agree;
-    bool m_preview;
+    SyncOptions m_options;
 };
 
-// Records the current checksum of applied migrations whose up file was edited on purpose.
-// migration_id: "all" (every modified migration of the app) or one id. The message lists the
-// old and new checksums.
+struct RepairOptions {
+    AppSelection app{};
+    std::optional<MigrationRef> migration{}; // nullopt: every modified migration of the app
+};
+
+// Records the current checksum of applied migrations whose up file was edited on purpose. The
+// message lists the old and new checksums.
 class RepairMigrationManager {
   public:
-    RepairMigrationManager(Context context, std::string app_name, std::string migration_id = "all");
+    RepairMigrationManager(Context context, RepairOptions options);
     MigrationResult run();
 
   private:
     Context m_context;
-    std::string m_app_name;
-    std::string m_migration_id;
+    RepairOptions m_options;
+};
+
+struct CleanOptions {
+    AppSelection app{};
+    bool auto_agree = false;
 };
 
 // Removes the state rows of applied migrations whose files are gone, after confirmation.
 class CleanMigrationManager {
   public:
-    CleanMigrationManager(Context context, std::string app_name, bool auto_agree = false);
+    CleanMigrationManager(Context context, CleanOptions options);
     MigrationResult run();
 
   private:
     Context m_context;
-    std::string m_app_name;
-    bool m_auto_agree;
+    CleanOptions m_options;
 };
 
 } // namespace strata

@@ -18,6 +18,19 @@ RunObserver& observer_of(const Context& context) {
     return context.observer ? *context.observer : silent;
 }
 
+std::vector<const AppConfig*> selected_apps(const Context& context, const AppSelection& app) {
+    if (!app)
+        return context.project.apps_in_dependency_order();
+    if (*app == "all")
+        throw Error(ErrorKind::Usage, "\"all\" is not an app name", {},
+                    "leave the app unset to select every app");
+    return context.project.select_apps(*app);
+}
+
+std::string selection_name(const AppSelection& app) {
+    return app ? *app : "all";
+}
+
 // Every connection of a run opens here, so a Project built in code gets the project file's
 // limit on the busy timeout too.
 DatabaseOptions database_options(const Project& project) {

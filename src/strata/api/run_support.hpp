@@ -17,6 +17,11 @@
 namespace strata::detail {
 
 RunObserver& observer_of(const Context& context);
+// The apps `app` selects: one, or every app in dependency order. Throws Error(Usage) for an
+// unknown app.
+std::vector<const AppConfig*> selected_apps(const Context& context, const AppSelection& app);
+// "all" or the app's name, for messages.
+std::string selection_name(const AppSelection& app);
 // The connection options of `project`. Throws Error(Usage) when busy_timeout_ms is outside
 // the range strata.toml allows.
 DatabaseOptions database_options(const Project& project);

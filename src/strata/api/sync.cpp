@@ -48,16 +48,15 @@ std::string sync_summary(const Plan& plan, const ExecutionReport& report) {
 
 } // namespace
 
-SyncMigrationManager::SyncMigrationManager(Context context, std::string app_name, bool auto_agree,
-                                           bool preview)
-    : m_context(context), m_app_name(std::move(app_name)), m_auto_agree(auto_agree),
-      m_preview(preview) {}
+SyncMigrationManager::SyncMigrationManager(Context context, SyncOptions options)
+    : m_context(context), m_options(std::move(options)) {}
 
 MigrationResult SyncMigrationManager::run() {
     const Project& project = m_context.project;
-    auto apps = project.select_apps(m_app_name); // dependency order for "all"
+    auto apps = selected_apps(m_context, m_options.app); // dependency order for every app
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection =
+        open_existing(project, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Plan and check everything before the database is touched: a refusal changes nothing.
@@ -83,13 +82,13 @@ MigrationResult SyncMigrationManager::run() {
         return {true, std::string(k_in_sync)};
 
     observer_of(m_context).on_plan(plan);
-    if (m_preview) {
+    if (m_options.preview) {
         preview(m_context, plan);
         return {true, ""};
     }
     const std::size_t reversals = backwards_count(plan);
-    if (reversals > 0 &&
-        !confirmed(m_context, m_auto_agree, question_for(reversals, plan.steps.size() - reversals)))
+    if (reversals > 0 && !confirmed(m_context, m_options.auto_agree,
+                                    question_for(reversals, plan.steps.size() - reversals)))
         return declined();
     const ExecutionReport report = execute(m_context, connection, plan, applied, false);
     return {true, sync_summary(plan, report)};

@@ -212,8 +212,10 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
         // Each problem has its own way out; one hint line each.
         hint += (hint.empty() ? "" : "\n  hint: ") + finding->hint;
     }
+    // A newer database is not an editing mistake: an application tells its user to update.
     if (!message.empty())
-        throw Error(ErrorKind::Drift, message, {}, hint);
+        throw Error(missing.lines.empty() ? ErrorKind::Drift : ErrorKind::NewerDatabase, message,
+                    {}, hint);
 }
 
 std::string short_checksum(const std::string& checksum) {

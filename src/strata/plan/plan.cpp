@@ -5,6 +5,7 @@
 #include "strata/plan/drift.hpp"
 
 #include <algorithm>
+#include <span>
 #include <unordered_set>
 #include <utility>
 
@@ -81,21 +82,29 @@ std::vector<std::string> applied_ids(const std::vector<AppliedMigration>& applie
     return ids;
 }
 
-// The index in `applied` of the row whose id or full name is `target`, or npos.
+// The app's migration `ref` names (by full name when given, else by id), or nullptr.
+const Migration* find_file(const MigrationSet& set, const MigrationRef& ref) {
+    return ref.name ? set.find(*ref.name) : set.find(ref.id);
+}
+
+// The index in `applied` of the row `ref` names, or npos.
 std::size_t find_applied(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                         std::string_view target) {
-    const std::optional<MigrationRef> ref = parse_migration_ref(target);
-    if (!ref)
-        return std::string::npos;
-    if (ref->name && set.find(target) == nullptr) {
+                         const MigrationRef& ref) {
+    if (ref.name && find_file(set, ref) == nullptr) {
         // A full name must match the files when they exist; with files gone, the id decides.
-        if (set.find(ref->id) != nullptr)
+        if (set.find(ref.id) != nullptr)
             return std::string::npos;
     }
     for (std::size_t i = 0; i < applied.size(); ++i)
-        if (applied[i].migration_id == ref->id)
+        if (applied[i].migration_id == ref.id)
             return i;
     return std::string::npos;
+}
+
+// The first `count` of `migrations`.
+template <typename T>
+std::span<const T> first_of(const std::vector<T>& items, std::size_t count) {
+    return std::span<const T>(items.data(), std::min(count, items.size()));
 }
 
 Plan reverse_from(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
@@ -128,22 +137,22 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
 }
 
 Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                   std::string_view target) {
+                   const ForwardsTarget& target) {
     auto pending = pending_migrations(set, applied);
     Plan plan;
-    if (target == "all") {
+    if (std::holds_alternative<Latest>(target)) {
         for (const Migration* m : pending)
             plan.steps.push_back(forwards_step(*m));
-    } else if (target == "1") {
-        if (!pending.empty())
-            plan.steps.push_back(forwards_step(*pending.front()));
+    } else if (const Count* count = std::get_if<Count>(&target)) {
+        for (const Migration* m : first_of(pending, count->value))
+            plan.steps.push_back(forwards_step(*m));
     } else {
-        const Migration* wanted = set.find(target);
+        const MigrationRef& ref = std::get<MigrationRef>(target);
+        const Migration* wanted = find_file(set, ref);
         if (wanted == nullptr)
             throw Error(ErrorKind::UnknownMigration,
-                        "app \"" + set.app_name + "\" has no migration \"" + std::string(target) +
-                            "\"",
-                        {}, "valid ids: " + join_ids(file_ids(set)));
+                        "app \"" + set.app_name + "\" has no migration \"" + ref.text() + "\"", {},
+                        "valid ids: " + join_ids(file_ids(set)));
         if (applied_keys(applied).count(wanted->id)) {
             plan.note = "Migration " + set.app_name + " " + wanted->id.text() + " has already run";
             return plan;
@@ -160,30 +169,23 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
 }
 
 Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                    std::string_view target) {
+                    const BackwardsTarget& target) {
     Plan plan;
-    if (target == "all") {
+    if (std::holds_alternative<All>(target)) {
         plan = reverse_from(set, applied, 0);
-    } else if (target == "1") {
-        plan = reverse_from(set, applied, applied.empty() ? 0 : applied.size() - 1);
+    } else if (const Count* count = std::get_if<Count>(&target)) {
+        plan = reverse_from(set, applied,
+                            count->value >= applied.size() ? 0 : applied.size() - count->value);
     } else {
-        std::size_t index = find_applied(set, applied, target);
+        const MigrationRef& ref = std::get<MigrationRef>(target);
+        std::size_t index = find_applied(set, applied, ref);
         if (index == std::string::npos)
             throw Error(ErrorKind::UnknownMigration,
-                        "app \"" + set.app_name + "\" has no applied migration \"" +
-                            std::string(target) + "\"",
+                        "app \"" + set.app_name + "\" has no applied migration \"" + ref.text() +
+                            "\"",
                         {}, "applied ids: " + join_ids(applied_ids(applied)));
         plan = reverse_from(set, applied, index);
     }
-    if (plan.empty())
-        plan.note = "No migrations to reverse!";
-    return plan;
-}
-
-Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                          std::size_t steps) {
-    std::size_t first = steps >= applied.size() ? 0 : applied.size() - steps;
-    Plan plan = reverse_from(set, applied, first);
     if (plan.empty())
         plan.note = "No migrations to reverse!";
     return plan;
@@ -208,23 +210,18 @@ Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedB
 }
 
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-               std::string_view target) {
-    // "0" (written with any number of zeros) is the place before the first migration: a place
-    // of its own, not an id, so that a migration whose id is 0000 is reversed too. Such a
-    // migration is named by its full name ("0000_init").
-    const bool before_first = !target.empty() && std::all_of(target.begin(), target.end(),
-                                                             [](char c) { return c == '0'; });
+               const GotoTarget& target) {
     std::optional<MigrationId> target_id; // nullopt: before the first
-    if (before_first) {
-        // nothing to look up
-    } else if (const Migration* m = set.find(target)) {
-        target_id = m->id;
-    } else if (std::size_t i = find_applied(set, applied, target); i != std::string::npos) {
-        target_id = applied[i].migration_id;
-    } else {
-        throw Error(ErrorKind::UnknownMigration,
-                    "app \"" + set.app_name + "\" has no migration \"" + std::string(target) + "\"",
-                    {}, "valid ids: 0 (before the first), " + join_ids(file_ids(set)));
+    if (const MigrationRef* ref = std::get_if<MigrationRef>(&target)) {
+        if (const Migration* m = find_file(set, *ref)) {
+            target_id = m->id;
+        } else if (std::size_t i = find_applied(set, applied, *ref); i != std::string::npos) {
+            target_id = applied[i].migration_id;
+        } else {
+            throw Error(ErrorKind::UnknownMigration,
+                        "app \"" + set.app_name + "\" has no migration \"" + ref->text() + "\"", {},
+                        "valid ids: 0 (before the first), " + join_ids(file_ids(set)));
+        }
     }
     auto beyond_target = [&](const MigrationId& id) { return !target_id || id > *target_id; };
 

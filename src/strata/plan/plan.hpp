@@ -4,6 +4,7 @@
 #include "strata/loader/migration.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/state/applied_migration.hpp"
+#include "strata/targets.hpp"
 
 #include <optional>
 #include <string>
@@ -45,21 +46,17 @@ struct Plan {
 std::vector<const Migration*> pending_migrations(const MigrationSet& set,
                                                  const std::vector<AppliedMigration>& applied);
 
-// Forwards for one app. `target`: "all" (every pending), "1" (the next pending one), or an id or
-// full name (pending ones up to and including it). Throws Error(Usage) for an unknown id,
-// listing the valid ones.
+// Forwards for one app: every pending migration (Latest), the first `Count` pending ones, or
+// the pending ones up to and including a migration. Throws Error(UnknownMigration) for a
+// migration the app does not have, listing the valid ids.
 Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                   std::string_view target);
+                   const ForwardsTarget& target);
 
-// Backwards for one app; `applied` is in run order. `target`: "1" (the most recent), "all", or
-// an id or full name (it and everything applied after it). Down SQL comes from the files when
-// they exist, otherwise from the state table. Throws Error(Usage) for an id that is not applied.
+// Backwards for one app; `applied` is in run order: the `Count` most recent, All, or a
+// migration and everything applied after it. Down SQL comes from the files when they exist,
+// otherwise from the state table. Throws Error(UnknownMigration) for one that is not applied.
 Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                    std::string_view target);
-
-// Backwards by count: the `steps` most recently applied migrations of the app.
-Plan plan_backwards_steps(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                          std::size_t steps);
+                    const BackwardsTarget& target);
 
 // Backwards by count over several apps: the `steps` most recently applied migrations of all of
 // `sets`' apps together, newest first by run order (the state table's row id). A dependent
@@ -68,11 +65,11 @@ Plan plan_backwards_newest(const std::vector<MigrationSet>& sets, const AppliedB
                            std::size_t steps);
 
 // Moves an app to exactly `target`: reverses applied migrations with a higher id (newest first),
-// then applies pending ones up to it. "0" (any number of zeros) is the place before the first
-// migration, not an id: it reverses every applied migration, one whose id is 0000 included (name
-// that one by its full name). Throws Error(UnknownMigration) for an unknown id.
+// then applies pending ones up to it. Initial is the place before the first migration: it
+// reverses every applied migration, one whose id is 0000 included. Throws
+// Error(UnknownMigration) for an unknown migration.
 Plan plan_goto(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-               std::string_view target);
+               const GotoTarget& target);
 
 // Makes one app match its files exactly: reverses the applied migrations whose files are gone
 // (newest first by run order, with the down SQL stored when they ran), then applies every

@@ -90,7 +90,7 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
         previous = &migration;
     }
     // Planning is pure: every pending migration is planned once, in id order.
-    const strata::Plan plan = strata::plan_forwards(set, {}, "all");
+    const strata::Plan plan = strata::plan_forwards(set, {}, strata::Latest{});
     if (plan.steps.size() != set.migrations.size())
         bug("plan_forwards(all) on an empty database plans " + std::to_string(plan.steps.size()) +
             " of " + std::to_string(set.migrations.size()) + " migrations");

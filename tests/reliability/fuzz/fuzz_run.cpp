@@ -205,7 +205,7 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
     strata::secure_connection(db);
 
     // Forwards from an empty database: every migration, then back to nothing.
-    const strata::Plan up = strata::plan_forwards(set, {}, "all");
+    const strata::Plan up = strata::plan_forwards(set, {}, strata::Latest{});
     run_and_check(db, set, up, options, 0, true);
 
     std::vector<strata::AppliedMigration> applied;
@@ -221,7 +221,7 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
         return; // a temp table shadows the state table: reported by the forwards check
     strata::Plan down;
     try {
-        down = strata::plan_backwards(set, applied, "all");
+        down = strata::plan_backwards(set, applied, strata::All{});
     } catch (const strata::Error&) {
         return;
     }
