@@ -13,9 +13,12 @@ Installs the build (`meson install --destdir` into a temp folder), then checks:
                tests/embed/project: the installed strata generates the source, the app migrates
                a database; an edited and an added .sql file are in effect after a rebuild;
   subproject   app.cpp built by a Meson project with subprojects/strata (the repository) and
-               the documented strata.wrap, with dependency('strata').
-Each app migrates a copy of examples/basic (cmake-embed: its own project); the test compares
-its output with the database.
+               the documented strata.wrap, with dependency('strata');
+  desktop      examples/desktop built with its Makefile (pkg-config and the installed
+               `strata embed`), then its scenario run (examples/desktop/run_scenario.py):
+               migrating at launch, a kill mid-migration, a database newer than the app.
+Each app migrates a copy of examples/basic (cmake-embed and desktop: their own projects); the
+test compares its output with the database.
 Ends with "N passed, N failed"; exits 1 when anything failed.
 """
 
@@ -33,7 +36,7 @@ import tempfile
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
-CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject"]
+CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject", "desktop"]
 
 
 def run(command, **kwargs):
@@ -230,6 +233,20 @@ def check_subproject(installed, work):
     if ok:
         ok, output = run(["ninja", "-C", str(build)])
     return check_app(build / "app", work, "subproject") if ok else output
+
+
+def check_desktop(installed, work):
+    env = dict(os.environ, PKG_CONFIG_PATH=str(installed.libdir / "pkgconfig"),
+               PKG_CONFIG_SYSROOT_DIR=str(installed.destdir),
+               LD_LIBRARY_PATH=str(installed.libdir), TMPDIR=str(work))
+    scenario = REPO / "examples" / "desktop" / "run_scenario.py"
+    result = subprocess.run([sys.executable, str(scenario), "--strata",
+                             str(installed.bindir / "strata")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            timeout=600)
+    # Indented, so that its own "N passed, N failed" is not taken for this script's.
+    print("".join("  " + line for line in result.stdout.splitlines(keepends=True)), end="")
+    return None if result.returncode == 0 else "the desktop scenario failed (above)"
 
 
 def main():
