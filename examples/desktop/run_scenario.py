@@ -38,7 +38,7 @@ LONG_STEP = "0004 tidy whitespace"  # the migration the kill lands in
 
 STEPS = """\
  1. build notes 1.0 and 2.0 with make, pkg-config and the installed `strata embed`
- 2. the default data folder: $XDG_DATA_HOME/notes-example, else ~/.local/share/notes-example
+ 2. the data folder: $NOTES_DATA_DIR, else $XDG_DATA_HOME/notes-example, else ~/.local/...
  3. first launch of 1.0: creates notes.db, applies 0001 0002 (nothing to back up yet)
  4. 1.0 add, add, list: a no-op start each time; years of notes as 1.0 stored them
  5. 2.0 launched and killed (kill -9) inside 0004: the database stays at 0003
@@ -182,6 +182,12 @@ class Scenario:
         if problems:
             raise StepFailed("%s: %s" % (database or self.database, "; ".join(problems)))
 
+    def note_bodies(self, database):
+        with sqlite3.connect(database) as db:
+            bodies = [r[0] for r in db.execute("SELECT body FROM notes")]
+        db.close()
+        return bodies
+
     def backups(self):
         return sorted(self.data.glob("notes.db.*.bak"))
 
@@ -204,12 +210,17 @@ class Scenario:
         home = self.work / "home"
         env = dict(self.env, HOME=str(home))
         self.launch_ok("2.0", "add", "in the home folder", env=env, data_dir=False)
-        for folder in (xdg / "notes-example", home / ".local" / "share" / "notes-example"):
+        chosen = self.work / "chosen"
+        env = dict(self.env, NOTES_DATA_DIR=str(chosen), XDG_DATA_HOME=str(xdg))
+        self.launch_ok("2.0", "add", "in the folder NOTES_DATA_DIR names", env=env, data_dir=False)
+        for folder in (xdg / "notes-example", home / ".local" / "share" / "notes-example", chosen):
             if not (folder / "notes.db").is_file():
                 raise StepFailed("no %s" % (folder / "notes.db"))
         if (self.work / "home-unused").exists():
             raise StepFailed("HOME was used although XDG_DATA_HOME was set")
-        return "both folders used"
+        if len(self.note_bodies(xdg / "notes-example" / "notes.db")) != 1:
+            raise StepFailed("NOTES_DATA_DIR was not used in place of XDG_DATA_HOME")
+        return "each folder used"
 
     def step_first_launch(self):
         out = self.launch_ok("1.0")
