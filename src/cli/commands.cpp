@@ -351,6 +351,8 @@ int checked_output(int code, const Io& io) {
 }
 
 int run(const std::vector<std::string>& args, const Io& io) {
+    // Hints name commands and flags, not the library's types.
+    const AudienceScope audience(Audience::CommandLine);
     try {
         return checked_output(execute(parse_arguments(args), io), io);
     } catch (const InterruptedRun& run) {

@@ -32,4 +32,21 @@ Error& Error::with_sqlite_code(int code) {
     return *this;
 }
 
+namespace {
+// A library call on one thread has one audience; threads do not share it.
+thread_local Audience t_audience = Audience::Library;
+} // namespace
+
+AudienceScope::AudienceScope(Audience audience) : m_previous(t_audience) {
+    t_audience = audience;
+}
+
+AudienceScope::~AudienceScope() {
+    t_audience = m_previous;
+}
+
+Audience current_audience() {
+    return t_audience;
+}
+
 } // namespace strata

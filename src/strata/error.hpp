@@ -34,6 +34,27 @@ enum class ErrorKind {
     Output,        // progress could not be written (a closed pipe); the run stopped there
 };
 
+// Who reads an error's hint: an application's developer, who calls the library (the default),
+// or a person at the command line. Hints name what to do in the reader's words.
+enum class Audience { Library, CommandLine };
+
+// Sets the audience of the hints built on this thread while it lives, then restores the one
+// before. Without one, hints speak to the library's caller; the CLI runs inside a CommandLine
+// scope.
+class AudienceScope {
+  public:
+    explicit AudienceScope(Audience audience);
+    ~AudienceScope();
+    AudienceScope(const AudienceScope&) = delete;
+    AudienceScope& operator=(const AudienceScope&) = delete;
+
+  private:
+    Audience m_previous;
+};
+
+// The audience of hints built now, on this thread.
+Audience current_audience();
+
 // The one exception type the library throws. what() is already formatted for users:
 // "path:line:col: message" followed by an optional hint line.
 class Error : public std::runtime_error {

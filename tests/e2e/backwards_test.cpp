@@ -455,8 +455,10 @@ TEST_SUITE("e2e_backwards") {
             CAPTURE(id);
             auto r = run_strata({"backwards", "all", id, "--clean", "--yes"}, in_dir(dir.path()));
             CHECK(r.exit_code == 2);
-            CHECK(r.err.find(std::string("a migration id needs an app: strata backwards APP ") +
-                             id) != std::string::npos);
+            CHECK(r.err.find(std::string("a migration id needs an app: ") + id) !=
+                  std::string::npos);
+            CHECK(r.err.find(std::string("`strata backwards APP ") + id + "`") !=
+                  std::string::npos);
             CHECK(r.out.find("Reversing") == std::string::npos);
             CHECK(before.unchanged());
             CHECK(file_exists(dir / "migrations/core/0003_add_tags.up.sql"));

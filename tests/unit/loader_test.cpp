@@ -395,12 +395,12 @@ TEST_SUITE("loader") {
         CHECK(folder_failure(folder) ==
               folder.string() +
                   ": cannot read migrations folder: No such file or directory\n  hint: create the "
-                  "folder, or fix the app's \"migrations\" path in strata.toml");
+                  "folder, or fix AppConfig::migrations_dir");
         write_file(temp / "plain", "");
         CHECK(folder_failure(temp / "plain") ==
               (temp / "plain").string() +
                   ": cannot read migrations folder: Not a directory\n  hint: create the folder, or "
-                  "fix the app's \"migrations\" path in strata.toml");
+                  "fix AppConfig::migrations_dir");
     }
 
     TEST_CASE("FolderSource refuses a FIFO named .sql without opening it") {

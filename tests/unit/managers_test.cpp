@@ -6,6 +6,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <thread>
+#include <vector>
+
 using namespace strata;
 using strata::test::read_file;
 using strata::test::TempDir;
@@ -574,5 +578,37 @@ TEST_SUITE("managers") {
                   .run()
                   .success);
         CHECK(recorded_checksums(f).empty());
+    }
+
+    TEST_CASE("threads: several threads migrating one database apply each migration once") {
+        Fixture f;
+        struct Counting : RunObserver {
+            int finished = 0;
+            void on_step_finished(const Step&, std::chrono::microseconds) override { ++finished; }
+        };
+        constexpr int k_threads = 4;
+        std::vector<Counting> observers(k_threads);
+        std::vector<std::optional<ErrorKind>> failures(k_threads);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < k_threads; ++i)
+            threads.emplace_back([&, i] {
+                try {
+                    ForwardsMigrationManager(
+                        Context{.project = f.project, .observer = &observers[i]})
+                        .run();
+                } catch (const Error& e) {
+                    failures[i] = e.kind();
+                }
+            });
+        for (std::thread& thread : threads)
+            thread.join();
+        int applied = 0;
+        for (int i = 0; i < k_threads; ++i) {
+            CHECK_FALSE(failures[i].has_value());
+            applied += observers[i].finished;
+        }
+        CHECK(applied == 3);
+        CHECK(f.table_count() == 3);
+        CHECK(recorded_checksums(f).size() == 3);
     }
 }

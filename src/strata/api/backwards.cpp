@@ -3,6 +3,7 @@
 #include "strata/api/run_support.hpp"
 #include "strata/error.hpp"
 #include "strata/loader/migration_source.hpp"
+#include "strata/terms.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -96,10 +97,12 @@ MigrationResult BackwardsMigrationManager::run() {
     }
     // An id belongs to one app, so it cannot say how far to go back across apps.
     if (const MigrationRef* ref = std::get_if<MigrationRef>(&o.target))
-        throw Error(ErrorKind::Usage,
-                    "a migration id needs an app: strata backwards APP " + ref->text(), {},
-                    "with all, give `1` or --steps N (the most recently applied migrations of "
-                    "every app, by run order) or `all`");
+        throw Error(
+            ErrorKind::Usage, "a migration id needs an app: " + ref->text(), {},
+            "name the app: " + terms::command(terms::Command::Backwards, "APP " + ref->text()) +
+                "; for every app, give a count (" + terms::option(terms::Option::Steps) +
+                ": the most recently applied migrations of every app, by run order) or "
+                "all");
     // A count goes across apps, newest first by run order: dependents ran later.
     const std::size_t count = std::get<Count>(o.target).value;
     return run_backwards_over(

@@ -3,6 +3,7 @@
 #include "strata/api/run_support.hpp"
 #include "strata/error.hpp"
 #include "strata/plan/drift.hpp"
+#include "strata/terms.hpp"
 
 #include <algorithm>
 
@@ -35,8 +36,9 @@ MigrationResult ForwardsMigrationManager::run() {
     const Project& project = m_context.project;
     if (!m_options.app)
         if (const MigrationRef* ref = std::get_if<MigrationRef>(&m_options.target))
-            throw Error(ErrorKind::Usage,
-                        "a migration id needs an app: strata forwards APP " + ref->text());
+            throw Error(ErrorKind::Usage, "a migration id needs an app: " + ref->text(), {},
+                        "name the app: " +
+                            terms::command(terms::Command::Forwards, "APP " + ref->text()));
     auto apps = selected_apps(m_context, m_options.app);
     auto sets =
         load_sets(m_context, apps); // every file read, checked and hashed before the database

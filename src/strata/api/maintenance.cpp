@@ -6,6 +6,7 @@
 #include "strata/error.hpp"
 #include "strata/plan/drift.hpp"
 #include "strata/state/state_store.hpp"
+#include "strata/terms.hpp"
 
 #include <optional>
 
@@ -39,8 +40,8 @@ std::optional<ModifiedMigration> modified_one(const MigrationSet& set,
                     "cannot repair " + label_of(*row) +
                         ": its files are gone, so there is no checksum to record",
                     {},
-                    "`strata sync " + set.app_name + "` reverses it; `strata clean " +
-                        set.app_name + "` forgets it");
+                    terms::command(terms::Command::Sync, set.app_name) + " reverses it; " +
+                        terms::command(terms::Command::Clean, set.app_name) + " forgets it");
     if (migration == nullptr) {
         std::string ids;
         for (const Migration& m : set.migrations)
@@ -66,8 +67,10 @@ RepairMigrationManager::RepairMigrationManager(Context context, RepairOptions op
 
 MigrationResult RepairMigrationManager::run() {
     if (!m_options.app && m_options.migration)
-        throw Error(ErrorKind::Usage, "a migration id needs an app: strata repair APP " +
-                                          m_options.migration->text());
+        throw Error(ErrorKind::Usage, "a migration id needs an app: " + m_options.migration->text(),
+                    {},
+                    "name the app: " + terms::command(terms::Command::Repair,
+                                                      "APP " + m_options.migration->text()));
     auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
     auto connection = open_existing(m_context.project, OpenMode::ReadWrite);

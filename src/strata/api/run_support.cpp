@@ -7,6 +7,7 @@
 #include "strata/loader/loader.hpp"
 #include "strata/project/written_files.hpp"
 #include "strata/state/state_store.hpp"
+#include "strata/terms.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -95,7 +96,7 @@ bool confirmed(const Context& context, bool auto_agree, const std::string& quest
         return true;
     if (context.prompter == nullptr)
         throw Error(ErrorKind::Refused, "this operation needs confirmation and no one can be asked",
-                    {}, "pass auto_agree (--yes) to proceed");
+                    {}, "pass " + terms::option(terms::Option::AutoAgree) + " to proceed");
     return context.prompter->confirm(question);
 }
 

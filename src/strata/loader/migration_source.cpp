@@ -2,6 +2,7 @@
 #include "strata/loader/migration_source.hpp"
 
 #include "strata/error.hpp"
+#include "strata/terms.hpp"
 #include "util/file_reader.hpp"
 #include "util/platform.hpp"
 
@@ -65,7 +66,7 @@ std::vector<SourceFile> FolderSource::list_sql_files() const {
     auto folder_error = [&](const std::error_code& ec) {
         return Error(ErrorKind::MigrationFiles, "cannot read migrations folder: " + ec.message(),
                      SourceLocation{folder},
-                     "create the folder, or fix the app's \"migrations\" path in strata.toml");
+                     "create the folder, or fix " + terms::setting("migrations"));
     };
 
     std::error_code ec;

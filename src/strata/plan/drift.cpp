@@ -2,6 +2,7 @@
 #include "strata/plan/drift.hpp"
 
 #include "strata/error.hpp"
+#include "strata/terms.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -22,23 +23,6 @@ std::string label_of(const AppliedMigration& row) {
 
 std::string label_of(const Migration& m) {
     return m.app_name + " " + m.id.text() + " (" + m.description + ")";
-}
-
-// "`strata sync core`" for one app, "`strata sync`" for several.
-std::string command_for(std::string_view command, const std::vector<std::string>& apps) {
-    if (apps.size() == 1)
-        return "`strata " + std::string(command) + " " + apps.front() + "`";
-    return "`strata " + std::string(command) + "`";
-}
-
-// "`strata repair core`" or "`strata repair APP` (for core, billing)".
-std::string per_app_command(std::string_view command, const std::vector<std::string>& apps) {
-    if (apps.size() == 1)
-        return command_for(command, apps);
-    std::string names;
-    for (const auto& app : apps)
-        names += (names.empty() ? "" : ", ") + app;
-    return "`strata " + std::string(command) + " APP` (for " + names + ")";
 }
 
 // One paragraph of the refusal: what is wrong, then one indented line per migration.
@@ -182,24 +166,29 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
                       "  " + entry.step->label() + ": " + entry.step->sql_path +
                           " (newest applied: " + entry.newest_applied_id.text() + ")");
 
-    missing.hint = command_for("sync", missing.apps) +
+    // One sync covers every app; clean takes one app at a time.
+    missing.hint = (missing.apps.size() == 1 ? terms::command(terms::Command::Sync, missing.apps[0])
+                                             : terms::command(terms::Command::Sync)) +
                    " reverses them with the down SQL stored when they ran; " +
-                   per_app_command("clean", missing.apps) + " forgets them and keeps their changes";
+                   terms::command_for_apps(terms::Command::Clean, missing.apps) +
+                   " forgets them and keeps their changes";
     // Recording an edit of the newest migration with repair would leave the database without
     // what the edit adds; running it again does not.
     if (!newest_apps.empty())
         modified.hint = "to run the edited SQL, reverse the migration with " +
-                        per_app_command("backwards", newest_apps) +
-                        " (its down file must undo what ran) and apply it again with `strata "
-                        "forwards`; or restore the file as it was when it ran";
+                        terms::command_for_apps(terms::Command::Backwards, newest_apps) +
+                        " (its down file must undo what ran) and apply it again with " +
+                        terms::command(terms::Command::Forwards) +
+                        "; or restore the file as it was when it ran";
     if (!older_apps.empty())
         modified.hint += (modified.hint.empty() ? "" : "\n  hint: ") +
                          std::string("restore the files as they were when they ran, or record an "
                                      "intentional edit with ") +
-                         per_app_command("repair", older_apps);
-    modified.hint += "; --allow-modified runs anyway";
+                         terms::command_for_apps(terms::Command::Repair, older_apps);
+    modified.hint += "; " + terms::option(terms::Option::AllowModified) + " runs anyway";
     early.hint = "give them ids after the newest applied one (rename both files), or apply them "
-                 "anyway with --out-of-order (out_of_order = \"allow\" in strata.toml)";
+                 "anyway with " +
+                 terms::option(terms::Option::OutOfOrder);
 
     std::string message;
     std::string hint;

@@ -15,19 +15,23 @@ namespace strata {
 
 // One [[apps]] entry of strata.toml.
 struct AppConfig {
-    std::string name;
-    std::filesystem::path migrations_dir; // absolute, or relative to the working directory
-    std::vector<std::string> depends_on;
-    SourceLocation where; // the [[apps]] table in the project file
+    std::string name{};
+    // Absolute, or relative to the working directory. Not read for an app whose migrations come
+    // from a source (Context::sources).
+    std::filesystem::path migrations_dir{};
+    std::vector<std::string> depends_on{};
+    SourceLocation where{}; // the [[apps]] table in the project file
 };
 
 // A parsed strata.toml. Paths are resolved against the project file's folder.
+// A project built in code (no file) needs only `database` and `apps`; designated initialisers
+// name what they set.
 struct Project {
-    std::filesystem::path file;
-    std::filesystem::path database;
+    std::filesystem::path file{}; // "" for a project built in code
+    std::filesystem::path database{};
     int busy_timeout_ms = 5000;
-    Settings settings;
-    std::vector<AppConfig> apps; // in the order the file lists them
+    Settings settings{};
+    std::vector<AppConfig> apps{}; // in the order the file lists them
 
     // The app called `name`, or nullptr.
     const AppConfig* find_app(std::string_view name) const;

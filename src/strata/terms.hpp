@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// The words hints use for what the reader can do next: a person at the command line reads
+// `strata sync core` and --allow-modified, an application's developer reads
+// SyncMigrationManager and Context::allow_modified. Every hint that names a command, an option
+// or a setting asks here, so neither audience reads the other's vocabulary.
+#pragma once
+
+#include "strata/error.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::terms {
+
+// The commands a hint can point to.
+enum class Command { Forwards, Backwards, Goto, Sync, Repair, Clean, Restore, Schema };
+
+// "`strata sync core`" / "SyncMigrationManager with app \"core\"" (`args` "" for no app; "APP"
+// for a placeholder).
+std::string command(Command command, std::string_view args = "");
+// One app: that app; several: a placeholder with the list ("`strata repair APP` (for a, b)").
+std::string command_for_apps(Command command, const std::vector<std::string>& apps);
+
+// The options a hint can point to.
+enum class Option {
+    AllowModified, // run despite edited migrations
+    OutOfOrder,    // apply pending migrations older than applied ones
+    AutoAgree,     // proceed without asking
+    Database,      // which database file
+    Backup,        // copy the database before the first change
+    Steps,         // how many migrations back
+};
+
+// "--allow-modified" / "Context::allow_modified = true", and so on.
+std::string option(Option option);
+
+// A setting of the project: "`journal_mode` in strata.toml" / "Settings::journal_mode".
+// `key` is the project file's key (journal_mode, synchronous, foreign_keys, state_table,
+// busy_timeout, migrations).
+std::string setting(std::string_view key);
+
+} // namespace strata::terms
