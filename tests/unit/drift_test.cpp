@@ -102,8 +102,7 @@ Plan forwards_of(const MigrationSet& set, const std::vector<std::string>& ids) {
 }
 
 std::string refusal(const std::vector<Drift>& drifts, const std::vector<OutOfOrderStep>& early,
-                    const DriftPolicy& policy,
-                    Audience audience = Audience::CommandLine) {
+                    const DriftPolicy& policy, Audience audience = Audience::CommandLine) {
     const AudienceScope scope(audience);
     try {
         refuse_drift(drifts, early, policy);
