@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// Hints read by an application's developer name the library's types, never the command line's
+// commands, flags or strata.toml keys; inside the CLI's AudienceScope they name those.
+#include "strata/strata.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+using namespace strata;
+using strata::test::TempDir;
+using strata::test::write_file;
+
+namespace {
+
+struct Library {
+    TempDir dir;
+    Project project;
+
+    Library() {
+        project.database = dir / "app.db";
+        project.apps.push_back({.name = "core", .migrations_dir = dir / "migrations"});
+        for (int i = 1; i <= 2; ++i) {
+            const std::string name = "000" + std::to_string(i) + "_t" + std::to_string(i);
+            write_file(dir / "migrations" / (name + ".up.sql"),
+                       "CREATE TABLE t" + std::to_string(i) + " (x);\n");
+            write_file(dir / "migrations" / (name + ".down.sql"),
+                       "DROP TABLE t" + std::to_string(i) + ";\n");
+        }
+    }
+    std::filesystem::path up(int i) const {
+        return dir / "migrations" /
+               ("000" + std::to_string(i) + "_t" + std::to_string(i) + ".up.sql");
+    }
+};
+
+// The hint of the Error `run` throws ("" and a failed check when it throws none).
+std::string hint_of(const std::function<void()>& run) {
+    try {
+        run();
+    } catch (const Error& e) {
+        return e.hint();
+    }
+    FAIL("expected an Error");
+    return "";
+}
+
+// Words only the command line's reader knows.
+void check_speaks_library(const std::string& hint) {
+    CAPTURE(hint);
+    CHECK_FALSE(hint.empty());
+    CHECK(hint.find("--") == std::string::npos);
+    CHECK(hint.find("strata.toml") == std::string::npos);
+    CHECK(hint.find("`strata ") == std::string::npos);
+}
+
+} // namespace
+
+TEST_SUITE("library_hints") {
+    TEST_CASE("a newer database: the library's way out is SyncMigrationManager") {
+        Library f;
+        ForwardsMigrationManager(Context{.project = f.project}).run();
+        std::filesystem::remove(f.up(2));
+        std::filesystem::remove(f.dir / "migrations" / "0002_t2.down.sql");
+        const std::string hint =
+            hint_of([&] { ForwardsMigrationManager(Context{.project = f.project}).run(); });
+        check_speaks_library(hint);
+        CHECK(hint.find("SyncMigrationManager") != std::string::npos);
+        CHECK(hint.find("CleanMigrationManager") != std::string::npos);
+
+        const AudienceScope cli(Audience::CommandLine);
+        const std::string cli_hint =
+            hint_of([&] { ForwardsMigrationManager(Context{.project = f.project}).run(); });
+        CHECK(cli_hint.find("`strata sync core`") != std::string::npos);
+    }
+
+    TEST_CASE("an edited migration: Context::allow_modified, not --allow-modified") {
+        Library f;
+        ForwardsMigrationManager(Context{.project = f.project}).run();
+        write_file(f.up(1), "CREATE TABLE t1 (x, y);\n");
+        const std::string hint =
+            hint_of([&] { ForwardsMigrationManager(Context{.project = f.project}).run(); });
+        check_speaks_library(hint);
+        CHECK(hint.find("Context::allow_modified") != std::string::npos);
+        CHECK(hint.find("RepairMigrationManager") != std::string::npos);
+    }
+
+    TEST_CASE("out of order, consent, an id without an app, a missing folder") {
+        Library f;
+        ForwardsMigrationManager(Context{.project = f.project},
+                                 {.app = "core", .target = MigrationId("2")})
+            .run();
+        std::filesystem::rename(f.up(1), f.dir / "migrations" / "0003_t1.up.sql");
+        std::filesystem::rename(f.dir / "migrations" / "0001_t1.down.sql",
+                                f.dir / "migrations" / "0003_t1.down.sql");
+        // 0003 is newer: in order. Make an older pending one.
+        write_file(f.dir / "migrations" / "0000_early.up.sql", "CREATE TABLE early (x);\n");
+        write_file(f.dir / "migrations" / "0000_early.down.sql", "DROP TABLE early;\n");
+        const std::string early =
+            hint_of([&] { ForwardsMigrationManager(Context{.project = f.project}).run(); });
+        check_speaks_library(early);
+        CHECK(early.find("Settings::out_of_order") != std::string::npos);
+
+        const std::string consent = hint_of([&] {
+            BackwardsMigrationManager(Context{.project = f.project}, {.app = "core"}).run();
+        });
+        check_speaks_library(consent);
+        CHECK(consent.find("auto_agree") != std::string::npos);
+
+        const std::string no_app = hint_of([&] {
+            ForwardsMigrationManager(Context{.project = f.project}, {.target = MigrationId("2")})
+                .run();
+        });
+        check_speaks_library(no_app);
+        CHECK(no_app.find("options.app") != std::string::npos);
+
+        f.project.apps[0].migrations_dir = f.dir / "nowhere";
+        const std::string folder =
+            hint_of([&] { CheckMigrationManager(Context{.project = f.project}).status(); });
+        check_speaks_library(folder);
+        CHECK(folder.find("AppConfig::migrations_dir") != std::string::npos);
+    }
+}
