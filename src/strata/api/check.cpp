@@ -28,7 +28,7 @@ CheckMigrationManager::CheckMigrationManager(Context context, std::string app_na
 std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadOnly);
+    auto connection = open_existing(m_context, OpenMode::ReadOnly);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<MigrationStatus> statuses;

@@ -43,7 +43,8 @@ MigrationResult ForwardsMigrationManager::run() {
     auto sets =
         load_sets(m_context, apps); // every file read, checked and hashed before the database
 
-    auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection =
+        open_existing(m_context, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Every app's plan is made, and the whole run checked against drift, before anything runs:

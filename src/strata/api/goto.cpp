@@ -21,7 +21,7 @@ MigrationResult GotoMigrationManager::run() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(m_context, apps);
     auto connection =
-        open_existing(m_context.project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+        open_existing(m_context, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     const auto& rows = applied_of(applied, sets.front().app_name);

@@ -73,7 +73,7 @@ MigrationResult RepairMigrationManager::run() {
                     "a migration id needs an app: strata repair APP " + m_migration_id);
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
+    auto connection = open_existing(m_context, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<ChecksumUpdate> updates;
@@ -118,7 +118,7 @@ CleanMigrationManager::CleanMigrationManager(Context context, std::string app_na
 MigrationResult CleanMigrationManager::run() {
     auto apps = m_context.project.select_apps(m_app_name);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
+    auto connection = open_existing(m_context, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<Drift> drifts;

@@ -57,7 +57,8 @@ MigrationResult SyncMigrationManager::run() {
     const Project& project = m_context.project;
     auto apps = project.select_apps(m_app_name); // dependency order for "all"
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(project, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection =
+        open_existing(m_context, m_preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Plan and check everything before the database is touched: a refusal changes nothing.
