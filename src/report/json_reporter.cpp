@@ -81,4 +81,9 @@ std::string render_statuses_json(const std::vector<MigrationStatus>& statuses) {
     return out;
 }
 
+std::string render_lock_wait_json(std::string_view database, std::chrono::milliseconds timeout) {
+    return "{\"event\":\"waiting_for_lock\",\"database\":" + json_string(database) +
+           ",\"timeout_ms\":" + std::to_string(timeout.count()) + "}\n";
+}
+
 } // namespace strata::report

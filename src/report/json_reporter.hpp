@@ -3,6 +3,7 @@
 
 #include "strata/api/managers.hpp"
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,11 @@ namespace strata::report {
 // "modified" or "missing" (has_ran is true for the last three). An empty list is "[]". Ends with
 // "\n".
 std::string render_statuses_json(const std::vector<MigrationStatus>& statuses);
+
+// A wait for another connection's lock (RunObserver::on_waiting_for_lock) as one JSON object on
+// one line, ending with "\n":
+//   {"event":"waiting_for_lock","database":"app.db","timeout_ms":5000}
+std::string render_lock_wait_json(std::string_view database, std::chrono::milliseconds timeout);
 
 // `text` as a JSON string literal, quotes included. Control characters are escaped, bytes that
 // are not valid UTF-8 become \ufffd, and the rest passes through unchanged.

@@ -25,6 +25,20 @@ std::string field(std::string_view text) {
     return util::printable(text, util::Layout::OneLine);
 }
 
+// "5 s", "1.5 s", "250 ms": a busy timeout as a person would say it.
+std::string timeout_text(std::chrono::milliseconds timeout) {
+    const long long ms = timeout.count();
+    if (ms < 1000)
+        return std::to_string(ms) + " ms";
+    std::string out = std::to_string(ms / 1000);
+    if (ms % 1000 != 0) {
+        std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+        fraction.erase(fraction.find_last_not_of('0') + 1);
+        out += "." + fraction;
+    }
+    return out + " s";
+}
+
 } // namespace
 
 TextReporter::TextReporter(std::ostream& out, TextReporterOptions options)
@@ -124,6 +138,17 @@ void TextReporter::on_schema_written(std::string_view path) {
     // After a failed step the progress line is still open; the failure shows before this.
     interrupt();
     m_out << "Wrote " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
+    check_output();
+}
+
+void TextReporter::on_waiting_for_lock(std::string_view database,
+                                       std::chrono::milliseconds timeout) {
+    // The wait comes before a step's line (BEGIN IMMEDIATE) or a backup, never inside a line.
+    if (m_options.quiet || m_options.preview || m_line_open)
+        return;
+    m_out << "waiting for the write lock on " << display_path(std::filesystem::path(database))
+          << " (held by another connection), up to " << timeout_text(timeout) << '\n'
+          << std::flush;
     check_output();
 }
 

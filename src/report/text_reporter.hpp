@@ -42,6 +42,9 @@ class TextReporter : public RunObserver {
     void on_backup_created(std::string_view database, std::string_view backup) override;
     // "Wrote schema.sql"; nothing under quiet.
     void on_schema_written(std::string_view path) override;
+    // "waiting for the write lock on app.db (held by another connection), up to 5 s" on a line
+    // of its own; nothing under quiet or preview.
+    void on_waiting_for_lock(std::string_view database, std::chrono::milliseconds timeout) override;
     // "warning: ...", under quiet too; after the step line it arrived during, not inside it.
     void on_warning(std::string_view text) override;
 

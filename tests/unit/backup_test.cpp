@@ -6,9 +6,9 @@
 #include "strata/executor/backup.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 #include "util/file_writer.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
@@ -20,6 +20,8 @@
 #include <sstream>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 using namespace strata::test;
 namespace fs = std::filesystem;
 
@@ -408,8 +410,8 @@ TEST_SUITE("backup") {
         CHECK(log.calls.size() == 1);
         CHECK(names_in(dir.path()) == std::vector<std::string>{"app.db"});
         // The connection is usable: the read transaction of the copy was ended.
-        CHECK(connection.db().execAndGet("SELECT count(*) FROM t").getInt() == 100);
-        CHECK(sqlite3_get_autocommit(connection.db().getHandle()) == 1);
+        CHECK(sqlite::query_int64(connection.db(), "SELECT count(*) FROM t") == 100);
+        CHECK(sqlite3_get_autocommit(connection.db().handle()) == 1);
     }
 
     TEST_CASE("a backup never follows a link planted at its temporary name") {
@@ -431,7 +433,7 @@ TEST_SUITE("backup") {
         TempDir dir;
         const fs::path db = dir / "app.db";
         make_database(db);
-        SQLite::Database other(db.string(), SQLite::OPEN_READWRITE);
+        TestDatabase other(db.string(), SQLITE_OPEN_READWRITE);
         other.exec("BEGIN EXCLUSIVE");
         DatabaseOptions options;
         options.busy_timeout_ms = 0;
@@ -595,8 +597,8 @@ TEST_SUITE("backup") {
         const fs::path backup = dir / "copy.db";
         make_database(backup);
         execute_sql(db, "PRAGMA journal_mode = WAL; CREATE TABLE mine (x);");
-        SQLite::Database other(db.string(), SQLite::OPEN_READWRITE);
-        CHECK(other.execAndGet("SELECT count(*) FROM mine").getInt() == 0);
+        TestDatabase other(db.string(), SQLITE_OPEN_READWRITE);
+        CHECK(sqlite::query_int64(other, "SELECT count(*) FROM mine") == 0);
 
         CHECK_THROWS_WITH_AS(restore_database(db, backup, {}),
                              doctest::Contains("while another connection holds it"), Error);

@@ -4,18 +4,20 @@
 #include "strata/error.hpp"
 #include "strata/executor/database.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 
 int db_config(const Connection& connection, int option) {
     int value = -1;
-    REQUIRE(sqlite3_db_config(connection.db().getHandle(), option, -1, &value) == SQLITE_OK);
+    REQUIRE(sqlite3_db_config(connection.db().handle(), option, -1, &value) == SQLITE_OK);
     return value;
 }
 
@@ -24,10 +26,10 @@ int db_config(const Connection& connection, int option) {
 std::string failure_of(const Connection& connection, const char* sql,
                        const std::filesystem::path& file = {}) {
     try {
-        SQLite::Statement statement(connection.db(), sql);
-        if (statement.getBindParameterCount() > 0)
-            statement.bind(1, file.string());
-        while (statement.executeStep()) {
+        sqlite::Statement statement(connection.db(), sql);
+        if (std::string_view(sql).find('?') != std::string_view::npos)
+            statement.bind_text(1, file.string());
+        while (statement.step()) {
         }
     } catch (const std::exception& e) {
         return e.what();
@@ -49,7 +51,7 @@ TEST_SUITE("connection") {
             CHECK(db_config(connection, SQLITE_DBCONFIG_TRUSTED_SCHEMA) == 0);
             CHECK(db_config(connection, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER) == 0);
             CHECK(db_config(connection, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION) == 0);
-            CHECK(sqlite3_limit(connection.db().getHandle(), SQLITE_LIMIT_ATTACHED, -1) == 0);
+            CHECK(sqlite3_limit(connection.db().handle(), SQLITE_LIMIT_ATTACHED, -1) == 0);
         }
     }
 
@@ -76,7 +78,7 @@ TEST_SUITE("connection") {
         auto one = [](sqlite3_context* context, int, sqlite3_value**) {
             sqlite3_result_int(context, 1);
         };
-        REQUIRE(sqlite3_create_function(connection.db().getHandle(), "app_effect", 0, SQLITE_UTF8,
+        REQUIRE(sqlite3_create_function(connection.db().handle(), "app_effect", 0, SQLITE_UTF8,
                                         nullptr, one, nullptr, nullptr) == SQLITE_OK);
         CHECK(failure_of(connection, "SELECT app_effect()") == "(no error)");
         connection.db().exec("CREATE VIEW v AS SELECT app_effect()");
@@ -87,7 +89,7 @@ TEST_SUITE("connection") {
     TEST_CASE("the connection state is read back, and a change is an internal-state error") {
         strata::test::TempDir dir;
         Connection connection(dir / "app.db", OpenMode::Create, {});
-        SQLite::Database& db = connection.db();
+        const sqlite::Database db = connection.db();
         const ConnectionState expected = state_for_migrating(read_connection_state(db), false);
         CHECK(expected.defensive);
         CHECK_FALSE(expected.trusted_schema);
@@ -129,7 +131,7 @@ TEST_SUITE("connection") {
                                  doctest::Contains("trusted_schema is on, not off"), Error);
         }
         SUBCASE("the limit on attached databases") {
-            sqlite3_limit(db.getHandle(), SQLITE_LIMIT_ATTACHED, 1);
+            sqlite3_limit(db.handle(), SQLITE_LIMIT_ATTACHED, 1);
             CHECK_THROWS_WITH_AS(check_connection_state(db, expected, "applying core 2"),
                                  doctest::Contains("the limit on attached databases is 1, not 0"),
                                  Error);
@@ -148,7 +150,7 @@ TEST_SUITE("connection") {
     }
 
     TEST_CASE("state_for_migrating forces strata's values whatever the connection had") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("PRAGMA synchronous = NORMAL");
         const ConnectionState expected = state_for_migrating(read_connection_state(db), true);
         CHECK(expected.defensive);
@@ -165,7 +167,7 @@ TEST_SUITE("connection") {
     TEST_CASE("drop_temp_objects leaves the temp schema empty and the main one alone") {
         strata::test::TempDir dir;
         Connection connection(dir / "app.db", OpenMode::Create, {});
-        SQLite::Database& db = connection.db();
+        const sqlite::Database db = connection.db();
         db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);"
                 "CREATE TEMP TABLE t (y); CREATE INDEX temp.ti ON t (y);"
                 "CREATE TEMP VIEW v AS SELECT 1;"
@@ -178,6 +180,6 @@ TEST_SUITE("connection") {
         drop_temp_objects(db);
         CHECK(read_connection_state(db).temp_objects == 0);
         CHECK_NOTHROW(check_connection_state(db, expected, "applying core 2"));
-        CHECK(db.execAndGet("SELECT count(*) FROM main.t").getInt() == 1);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM main.t") == 1);
     }
 }

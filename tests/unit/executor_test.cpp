@@ -5,8 +5,8 @@
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
@@ -15,6 +15,8 @@
 #include <vector>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 
@@ -59,15 +61,15 @@ struct Recorder : RunObserver {
     }
 };
 
-bool has_table(SQLite::Database& db, const std::string& name) {
-    return db.tableExists(name);
+bool has_table(sqlite::Database db, const std::string& name) {
+    return table_exists(db, name);
 }
 
 } // namespace
 
 TEST_SUITE("executor") {
     TEST_CASE("applies steps in order, each with its state row") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan plan;
@@ -83,7 +85,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a failure rolls back that step only and stops the run") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan plan;
@@ -108,7 +110,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a step another run already did is skipped inside the lock") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         StateStore(db, k_default_state_table).create_if_missing();
         StateStore(db, k_default_state_table).record(row_of(forwards("1", "")));
@@ -123,7 +125,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("backwards runs the down SQL and forgets the state row") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan up;
@@ -139,7 +141,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("fake records without running the SQL") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan plan;
@@ -152,9 +154,8 @@ TEST_SUITE("executor") {
     TEST_CASE("a database locked by another connection is reported as busy") {
         // Two connections to one file: the second cannot take the write lock.
         const std::string path = "file:executor_busy?mode=memory&cache=shared";
-        SQLite::Database holder(path,
-                                SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_URI);
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_URI);
+        TestDatabase holder(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI);
         secure_connection(db);
         holder.exec("BEGIN IMMEDIATE; CREATE TABLE held (x);");
         Recorder recorder;
@@ -170,7 +171,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("transaction all: a failure rolls back every step of the run") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         ExecutorOptions options;
@@ -190,7 +191,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("an after-commit section runs once the migration has committed") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan plan;
@@ -217,7 +218,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a raised cancel flag rolls back the migration in flight") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         std::atomic<bool> cancel{false};
         // Raises the flag as soon as the second step starts.
@@ -255,7 +256,7 @@ TEST_SUITE("executor") {
     TEST_CASE("another run's changes the plan did not foresee stop the run before the step") {
         strata::test::TempDir dir;
         const std::string path = (dir / "app.db").string();
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         secure_connection(db);
         Recorder recorder;
         Plan first;
@@ -267,7 +268,7 @@ TEST_SUITE("executor") {
         Plan plan;
         plan.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
         SUBCASE("another run applied one of the plan's own steps: it is skipped") {
-            SQLite::Database other(path, SQLite::OPEN_READWRITE);
+            TestDatabase other(path, SQLITE_OPEN_READWRITE);
             StateStore(other, k_default_state_table).record(row_of(forwards("2", "")));
             const auto report = Executor(db, recorder, {}).run(plan, &planned_from);
             CHECK(report.done == 1);
@@ -275,7 +276,7 @@ TEST_SUITE("executor") {
             CHECK(has_table(db, "t3"));
         }
         SUBCASE("another run reversed what the plan builds on: nothing more is done") {
-            SQLite::Database other(path, SQLite::OPEN_READWRITE);
+            TestDatabase other(path, SQLITE_OPEN_READWRITE);
             StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
             try {
                 Executor(db, recorder, {}).run(plan, &planned_from);
@@ -294,7 +295,7 @@ TEST_SUITE("executor") {
                 void on_step_finished(const Step& s, std::chrono::microseconds) override {
                     if (s.migration_id.text() != "2")
                         return;
-                    SQLite::Database other(path, SQLite::OPEN_READWRITE);
+                    TestDatabase other(path, SQLITE_OPEN_READWRITE);
                     StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
                 }
             } interferer;
@@ -308,7 +309,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("stored down SQL is refused before any step runs when it is not plain SQL") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         Recorder recorder;
         Plan up;
@@ -357,12 +358,12 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a step does not run on a connection that is no longer in strata's state") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         // Changes the connection once step 1 has committed, as a hostile statement strata failed
         // to refuse would.
         struct Meddler : RunObserver {
-            SQLite::Database* db = nullptr;
+            TestDatabase* db = nullptr;
             void on_step_finished(const Step& s, std::chrono::microseconds) override {
                 if (s.migration_id.text() == "1")
                     db->exec("PRAGMA synchronous = OFF");
@@ -386,7 +387,7 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a temp table one migration leaves does not hide a main table from the next") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
         db.exec("CREATE TABLE t (x)");
         Recorder recorder;
@@ -400,13 +401,13 @@ TEST_SUITE("executor") {
             plan.steps = {forwards(one, "CREATE TEMP TABLE t (x);\nINSERT INTO t VALUES (0);"),
                           forwards(two, "INSERT INTO t VALUES (1);")};
             Executor(db, recorder, options).run(plan);
-            CHECK(db.execAndGet("SELECT count(*) FROM temp.sqlite_schema").getInt() == 0);
+            CHECK(sqlite::query_int64(db, "SELECT count(*) FROM temp.sqlite_schema") == 0);
         }
-        CHECK(db.execAndGet("SELECT count(*) FROM main.t").getInt() == 2);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM main.t") == 2);
     }
 
     TEST_CASE("a connection without strata's settings runs no step") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE); // not secured
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE); // not secured
         Recorder recorder;
         Plan plan;
         plan.steps = {forwards("1", "CREATE TABLE t1 (x);")};
@@ -421,7 +422,7 @@ TEST_SUITE("executor") {
         connection.db().exec("CREATE TABLE t (x)");
         connection.db().exec("PRAGMA writable_schema = ON");
         CHECK_THROWS(connection.db().exec("UPDATE sqlite_schema SET sql = 'garbage'"));
-        CHECK(connection.db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+        CHECK(sqlite::query_text(connection.db(), "PRAGMA integrity_check") == "ok");
     }
 
     TEST_CASE("SQLite codes that concern the file map to the database's error kind") {
@@ -459,12 +460,12 @@ TEST_SUITE("executor") {
             connection->db().exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x);");
             CHECK_FALSE(discard_new_database(connection));
             CHECK(connection == nullptr);
-            SQLite::Database check(path.string(), SQLite::OPEN_READONLY);
-            CHECK(check.execAndGet("PRAGMA journal_mode").getString() == "wal");
+            TestDatabase check(path.string(), SQLITE_OPEN_READONLY);
+            CHECK(sqlite::query_text(check, "PRAGMA journal_mode") == "wal");
         }
         SUBCASE("another connection reads it: kept") {
             auto connection = open_new();
-            SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
+            TestDatabase other(path.string(), SQLITE_OPEN_READWRITE);
             other.exec("BEGIN; SELECT count(*) FROM sqlite_schema;");
             CHECK_FALSE(discard_new_database(connection));
             CHECK(fs::exists(path));
@@ -473,8 +474,8 @@ TEST_SUITE("executor") {
         SUBCASE("another connection has it open in WAL mode: kept") {
             auto connection = open_new();
             connection->db().exec("PRAGMA journal_mode = WAL");
-            SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
-            CHECK(other.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0);
+            TestDatabase other(path.string(), SQLITE_OPEN_READWRITE);
+            CHECK(sqlite::query_int64(other, "SELECT count(*) FROM sqlite_schema") == 0);
             CHECK_FALSE(discard_new_database(connection));
             CHECK(fs::exists(path));
         }

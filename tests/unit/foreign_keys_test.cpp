@@ -5,16 +5,18 @@
 #include "strata/executor/foreign_keys.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 
 // users <- notes (ON DELETE CASCADE), with two users and three notes.
-void create_parent_and_children(SQLite::Database& db) {
+void create_parent_and_children(sqlite::Database db) {
     db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
             "CREATE TABLE notes (id INTEGER PRIMARY KEY,"
             "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE);"
@@ -39,7 +41,7 @@ Step forwards(const std::string& id, const std::string& sql) {
     return s;
 }
 
-ExecutionReport run(SQLite::Database& db, std::vector<Step> steps, ForeignKeyMode mode) {
+ExecutionReport run(sqlite::Database db, std::vector<Step> steps, ForeignKeyMode mode) {
     RunObserver silent;
     ExecutorOptions options;
     options.foreign_keys = mode;
@@ -49,15 +51,15 @@ ExecutionReport run(SQLite::Database& db, std::vector<Step> steps, ForeignKeyMod
     return Executor(db, silent, options).run(plan);
 }
 
-int count(SQLite::Database& db, const std::string& table) {
-    return db.execAndGet("SELECT count(*) FROM " + table).getInt();
+int count(sqlite::Database db, const std::string& table) {
+    return sqlite::query_int64(db, "SELECT count(*) FROM " + table);
 }
 
 } // namespace
 
 TEST_SUITE("foreign_keys") {
     TEST_CASE("a rebuild of a parent table keeps every child row (deferred, the default)") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         db.exec("PRAGMA foreign_keys = ON");
         create_parent_and_children(db);
@@ -65,20 +67,20 @@ TEST_SUITE("foreign_keys") {
         CHECK(count(db, "notes") == 3);
         CHECK(count(db, "users") == 2);
         // The connection's own setting is back as it was.
-        CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
+        CHECK(sqlite::query_int64(db, "PRAGMA foreign_keys") == 1);
     }
 
     TEST_CASE("the same rebuild with enforcement on cascades the DROP into the children") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         run(db, {forwards("1", k_rebuild_users)}, ForeignKeyMode::Immediate);
         CHECK(count(db, "notes") == 0); // why deferred is the default
-        CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 0);
+        CHECK(sqlite::query_int64(db, "PRAGMA foreign_keys") == 0);
     }
 
     TEST_CASE("a migration that leaves an orphan is rolled back and reported") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         try {
@@ -96,7 +98,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("an orphan inserted into a child table is found") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         CHECK_THROWS_WITH_AS(
@@ -106,7 +108,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("only touched tables and the children of changed parents are checked") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // An orphan that predates the migration, in a table the migration does not touch.
@@ -131,7 +133,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("rows written under a name the table was renamed from are checked") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         CHECK_THROWS_WITH_AS(
@@ -157,7 +159,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("transaction = all checks once, before COMMIT, what the whole run touched") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // A rebuild of users split over three migrations: between them, notes point nowhere.
@@ -177,7 +179,7 @@ TEST_SUITE("foreign_keys") {
         CHECK(StateStore(db, k_default_state_table).applied("core").size() == 3);
 
         // One migration at a time, the second is refused: it leaves the notes without users.
-        SQLite::Database each(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase each(":memory:", SQLITE_OPEN_READWRITE);
         create_parent_and_children(each);
         CHECK_THROWS_WITH_AS(run(each, rebuild, ForeignKeyMode::Deferred),
                              doctest::Contains("applying core 2 (m2) failed: it leaves rows"),
@@ -185,7 +187,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("transaction = all refuses a run that ends with orphans, rolling it all back") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         RunObserver silent;
@@ -208,7 +210,7 @@ TEST_SUITE("foreign_keys") {
         }
         CHECK(executor.progress().done == 0);
         CHECK(count(db, "users") == 2);
-        CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'tags'").getInt() ==
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'tags'") ==
               0);
     }
 
@@ -217,7 +219,7 @@ TEST_SUITE("foreign_keys") {
             std::vector<std::string> seen;
             void on_warning(std::string_view text) override { seen.emplace_back(text); }
         };
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // notes.author refers to users.name, which is not unique: "foreign key mismatch".
@@ -246,7 +248,7 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("keys SQLite can check are told from those it cannot, as SQLite tells them") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT, c TEXT, "
                 "  a INTEGER, b INTEGER, UNIQUE (a, b));"
@@ -280,7 +282,7 @@ TEST_SUITE("foreign_keys") {
             bool sqlite_mismatch = false;
             try {
                 db.exec("SELECT * FROM pragma_foreign_key_check('" + table + "')");
-            } catch (const SQLite::Exception& e) {
+            } catch (const sqlite::Failure& e) {
                 sqlite_mismatch = std::string(e.what()).find("mismatch") != std::string::npos;
             }
             CHECK(sqlite_mismatch == !c.checkable);
@@ -300,17 +302,17 @@ TEST_SUITE("foreign_keys") {
     }
 
     TEST_CASE("enforcement is set for the run and restored afterwards") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         {
             ForeignKeyEnforcement on(db, true);
-            CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
+            CHECK(sqlite::query_int64(db, "PRAGMA foreign_keys") == 1);
         }
-        CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 0);
+        CHECK(sqlite::query_int64(db, "PRAGMA foreign_keys") == 0);
     }
 
     TEST_CASE("INSERT OR REPLACE that deletes a parent row is caught") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is
         db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, code UNIQUE);"
                 "CREATE TABLE c (code REFERENCES p (code));"
@@ -318,6 +320,6 @@ TEST_SUITE("foreign_keys") {
         CHECK_THROWS_WITH_AS(run(db, {forwards("1", "INSERT OR REPLACE INTO p VALUES (1, 'z');")},
                                  ForeignKeyMode::Deferred),
                              doctest::Contains("c rowid 1 refers to a missing row of p"), Error);
-        CHECK(db.execAndGet("SELECT code FROM p").getString() == "a");
+        CHECK(sqlite::query_text(db, "SELECT code FROM p") == "a");
     }
 }

@@ -2,8 +2,8 @@
 #include "strata/loader/loader.hpp"
 #include "strata/strata.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <optional>
@@ -12,7 +12,9 @@
 
 using namespace strata;
 using strata::test::read_file;
+using strata::test::table_exists;
 using strata::test::TempDir;
+using strata::test::TestDatabase;
 using strata::test::write_file;
 
 namespace {
@@ -39,8 +41,8 @@ struct Fixture {
     }
 
     int table_count() const {
-        SQLite::Database db(project.database.string(), SQLite::OPEN_READONLY);
-        return db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name LIKE 't_'").getInt();
+        TestDatabase db(project.database.string(), SQLITE_OPEN_READONLY);
+        return sqlite::query_int64(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 't_'");
     }
 };
 
@@ -80,11 +82,11 @@ ErrorKind kind_thrown(Run run) {
 }
 
 std::vector<std::string> recorded_checksums(const Fixture& f) {
-    SQLite::Database db(f.project.database.string(), SQLite::OPEN_READONLY);
-    SQLite::Statement query(db, "SELECT checksum FROM migrations ORDER BY id");
+    TestDatabase db(f.project.database.string(), SQLITE_OPEN_READONLY);
+    sqlite::Statement query(db, "SELECT checksum FROM migrations ORDER BY id");
     std::vector<std::string> sums;
-    while (query.executeStep())
-        sums.push_back(query.getColumn(0).getString());
+    while (query.step())
+        sums.push_back(query.column_text(0));
     return sums;
 }
 
@@ -367,8 +369,8 @@ TEST_SUITE("managers") {
         write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql",
                    "DROP TABLE t3; -- v2\n");
         RepairMigrationManager(Context{f.project}, {.app = "core"}).run();
-        SQLite::Database db(f.project.database.string(), SQLite::OPEN_READONLY);
-        CHECK(db.execAndGet("SELECT down_sql FROM migrations WHERE name = '0003'").getString() ==
+        TestDatabase db(f.project.database.string(), SQLITE_OPEN_READONLY);
+        CHECK(sqlite::query_text(db, "SELECT down_sql FROM migrations WHERE name = '0003'") ==
               "DROP TABLE t3; -- v2\n");
     }
 

@@ -197,6 +197,28 @@ TEST_SUITE("report") {
                            "Reversing core 0003 (add tags) ... ok (0.8 ms)\n");
     }
 
+    TEST_CASE("a wait for the write lock is one line of text, one JSON object") {
+        std::ostringstream out;
+        TextReporter reporter(out, {});
+        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(1500));
+        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(250));
+        CHECK(out.str() ==
+              "waiting for the write lock on app.db (held by another connection), up to 5 s\n"
+              "waiting for the write lock on app.db (held by another connection), up to 1.5 s\n"
+              "waiting for the write lock on app.db (held by another connection), up to 250 ms\n");
+
+        std::ostringstream quiet_out;
+        TextReporterOptions quiet;
+        quiet.quiet = true;
+        TextReporter quiet_reporter(quiet_out, quiet);
+        quiet_reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        CHECK(quiet_out.str().empty());
+
+        CHECK(render_lock_wait_json("a\"b.db", std::chrono::milliseconds(5000)) ==
+              "{\"event\":\"waiting_for_lock\",\"database\":\"a\\\"b.db\",\"timeout_ms\":5000}\n");
+    }
+
     TEST_CASE("a skipped or finished step without a start still gets a whole line") {
         std::ostringstream out;
         TextReporterOptions verbose;

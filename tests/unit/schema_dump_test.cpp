@@ -9,15 +9,17 @@
 #include "strata/state/state_store.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 #include "util/file_writer.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <sstream>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 using namespace strata::test;
 namespace fs = std::filesystem;
 
@@ -80,13 +82,13 @@ TEST_SUITE("schema_dump") {
         REQUIRE(query_int(dir / "app.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                           "('sqlite_sequence', 'sqlite_stat1', "
                                           "'sqlite_autoindex_users_1')") == 3);
-        SQLite::Database db((dir / "app.db").string());
+        TestDatabase db((dir / "app.db").string());
 
         CHECK(dump_schema(db, k_default_state_table) == k_expected_dump);
     }
 
     TEST_CASE("strata's own state table is left out as the state store creates it") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         StateStore(db, k_default_state_table).create_if_missing();
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
 
@@ -95,12 +97,12 @@ TEST_SUITE("schema_dump") {
     }
 
     TEST_CASE("an empty database has an empty schema") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         CHECK(dump_schema(db, k_default_state_table).empty());
     }
 
     TEST_CASE("the dump re-creates the same schema") {
-        SQLite::Database original(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase original(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         original.exec(k_schema_sql);
         original.exec("CREATE VIRTUAL TABLE docs USING fts5(body)");
         const std::string dump = dump_schema(original, k_default_state_table);
@@ -108,15 +110,14 @@ TEST_SUITE("schema_dump") {
         CHECK(dump.find("docs_data") == std::string::npos);
         CHECK(dump.find("CREATE VIRTUAL TABLE docs USING fts5(body);\n") != std::string::npos);
 
-        SQLite::Database copy(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase copy(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         copy.exec(dump);
         CHECK(dump_schema(copy, k_default_state_table) == dump);
     }
 
     TEST_CASE("write_schema_file writes the dump, creating folders, and replaces the old file") {
         TempDir dir;
-        SQLite::Database db((dir / "app.db").string(),
-                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db((dir / "app.db").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
         const fs::path file = dir / "db" / "schema" / "schema.sql";
 
@@ -133,7 +134,7 @@ TEST_SUITE("schema_dump") {
 
     TEST_CASE("write_schema_file reports a path it cannot write and leaves nothing behind") {
         TempDir dir;
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
         const fs::path file = dir / "schema.sql";
         fs::create_directory(file); // a folder where the file should go
@@ -151,8 +152,7 @@ TEST_SUITE("schema_dump") {
 
     TEST_CASE("write_schema_file never follows a link planted at its temporary name") {
         TempDir dir;
-        SQLite::Database db((dir / "app.db").string(),
-                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db((dir / "app.db").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
         const fs::path file = dir / "schema.sql";
         write_file(dir / "victim", "precious");
@@ -170,7 +170,7 @@ TEST_SUITE("schema_dump") {
         TempDir dir;
         const fs::path database = dir / "app.db";
         execute_sql(database, "CREATE TABLE users (id INTEGER PRIMARY KEY);");
-        SQLite::Database db(database.string(), SQLite::OPEN_READWRITE);
+        TestDatabase db(database.string(), SQLITE_OPEN_READWRITE);
         fs::create_directory(dir / "sub");
         for (const std::string& target :
              {database.string(), (dir / "sub" / ".." / "app.db").string(),

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The settings' one parser each, their limits, and what a connection makes of them.
 #include "strata/executor/database.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/strata.hpp"
 #include "support/temp_dir.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
@@ -53,7 +53,7 @@ Refusal configure_refusal(const Settings& settings) {
     Connection connection(dir / "app.db", OpenMode::Create, {});
     Refusal refusal;
     sqlite3_trace_v2(
-        connection.db().getHandle(), SQLITE_TRACE_STMT,
+        connection.db().handle(), SQLITE_TRACE_STMT,
         [](unsigned, void* count, void*, void*) {
             ++*static_cast<int*>(count);
             return 0;
@@ -66,7 +66,7 @@ Refusal configure_refusal(const Settings& settings) {
         refusal.message = e.message();
         refusal.kind = e.kind();
     }
-    sqlite3_trace_v2(connection.db().getHandle(), 0, nullptr, nullptr);
+    sqlite3_trace_v2(connection.db().handle(), 0, nullptr, nullptr);
     return refusal;
 }
 
@@ -252,7 +252,7 @@ TEST_SUITE("settings") {
             Settings settings;
             settings.synchronous = level;
             configure_for_migrating(connection, settings);
-            CHECK(connection.db().execAndGet("PRAGMA synchronous").getInt() == number);
+            CHECK(sqlite::query_int64(connection.db(), "PRAGMA synchronous") == number);
         }
     }
 
@@ -260,7 +260,7 @@ TEST_SUITE("settings") {
         TempDir dir;
         Connection connection(dir / "app.db", OpenMode::Create, {});
         configure_for_migrating(connection, Settings{});
-        CHECK(connection.db().execAndGet("PRAGMA journal_mode").getString() == "delete");
+        CHECK(sqlite::query_text(connection.db(), "PRAGMA journal_mode") == "delete");
 
         for (auto [mode, name] : {std::pair{JournalMode::Truncate, "truncate"},
                                   {JournalMode::Persist, "persist"},
@@ -270,7 +270,7 @@ TEST_SUITE("settings") {
             Settings settings;
             settings.journal_mode = mode;
             configure_for_migrating(connection, settings);
-            CHECK(connection.db().execAndGet("PRAGMA journal_mode").getString() == name);
+            CHECK(sqlite::query_text(connection.db(), "PRAGMA journal_mode") == name);
         }
     }
 

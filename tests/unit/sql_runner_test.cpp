@@ -5,31 +5,32 @@
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 
 // Runs `sql` the way the executor does: inside an open transaction.
-void run_in_transaction(SQLite::Database& db, const std::string& sql) {
-    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+void run_in_transaction(sqlite::Database db, const std::string& sql) {
+    sqlite::Transaction transaction(db, sqlite::TransactionKind::Immediate);
     run_migration_sql(db, sql, "m.up.sql");
     transaction.commit();
 }
 
-int count_tables(SQLite::Database& db) {
-    return db
-        .execAndGet("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT "
-                    "LIKE 'sqlite_%'")
-        .getInt();
+int count_tables(sqlite::Database db) {
+    return sqlite::query_int64(
+        db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT "
+            "LIKE 'sqlite_%'");
 }
 
 // The full message of the error `sql` raises.
-std::string error_of(SQLite::Database& db, const std::string& sql) {
+std::string error_of(sqlite::Database db, const std::string& sql) {
     try {
         run_in_transaction(db, sql);
     } catch (const Error& e) {
@@ -41,7 +42,7 @@ std::string error_of(SQLite::Database& db, const std::string& sql) {
 
 // The full message of the error `sql` raises in `phase` (with a transaction open for the
 // migration proper), or "(no error)".
-std::string error_in(SQLite::Database& db, const std::string& sql, SqlPhase phase) {
+std::string error_in(sqlite::Database db, const std::string& sql, SqlPhase phase) {
     if (phase == SqlPhase::InTransaction)
         return error_of(db, sql);
     try {
@@ -61,7 +62,7 @@ const char* name_of(SqlPhase phase) {
 
 TEST_SUITE("sql_runner") {
     TEST_CASE("runs every statement, with triggers and semicolons inside strings") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         run_in_transaction(db, "CREATE TABLE t (x TEXT);\n"
                                "INSERT INTO t VALUES ('a;b');\n"
                                "CREATE TABLE log (x TEXT);\n"
@@ -71,12 +72,12 @@ TEST_SUITE("sql_runner") {
                                "INSERT INTO t VALUES ('c'); -- trailing comment\n"
                                ";;\n"
                                "/* block */ SELECT 1;");
-        CHECK(db.execAndGet("SELECT group_concat(x, '|') FROM t").getString() == "a;b|c");
-        CHECK(db.execAndGet("SELECT x FROM log").getString() == "c");
+        CHECK(sqlite::query_text(db, "SELECT group_concat(x, '|') FROM t") == "a;b|c");
+        CHECK(sqlite::query_text(db, "SELECT x FROM log") == "c");
     }
 
     TEST_CASE("a failing statement names the line and column where it starts") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "CREATE TABLE a (x);\n\n  -- note\n  INSERT INTO nope VALUES (1);") ==
               "m.up.sql:4:3: statement failed: no such table: nope\n"
               "  hint: fix the statement and run again; nothing of this migration was kept");
@@ -89,7 +90,7 @@ TEST_SUITE("sql_runner") {
         for (const char* sql : {"COMMIT;", "BEGIN;", "END;", "ROLLBACK;", "begin immediate;",
                                 "CREATE TABLE x (a);\ncommit;"}) {
             CAPTURE(sql);
-            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             const std::string message = error_of(db, sql);
             CHECK(message.find("statement refused") != std::string::npos);
             CHECK(message.find("would end the transaction") != std::string::npos);
@@ -98,7 +99,7 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("ATTACH, DETACH and VACUUM are refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "ATTACH ':memory:' AS other;").find("ATTACH and DETACH") !=
               std::string::npos);
         CHECK(error_of(db, "DETACH other;").find("ATTACH and DETACH") != std::string::npos);
@@ -108,7 +109,7 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("writes to the state table are refused; a temp table of that name is not") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
         for (const char* sql :
              {"INSERT INTO migrations (app_name) VALUES ('x');", "DELETE FROM migrations;",
@@ -125,7 +126,7 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("creating anything of the state table's name is refused, IF NOT EXISTS too") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
         CHECK(
             error_of(db, "CREATE TABLE t (x);\nCREATE TABLE IF NOT EXISTS migrations (x);") ==
@@ -145,10 +146,10 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("the policy protects the configured state table, and only that one") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, "strata_state").create_if_missing();
         auto run = [&](const std::string& sql) {
-            SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+            sqlite::Transaction transaction(db, sqlite::TransactionKind::Immediate);
             SqlRun options{"m.up.sql"};
             options.state_table = "strata_state";
             run_migration_sql(db, sql, options);
@@ -165,14 +166,14 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("the authorizer is removed afterwards") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
         CHECK(error_of(db, "DELETE FROM migrations;") != "(no error)");
         CHECK_NOTHROW(db.exec("DELETE FROM migrations"));
     }
 
     TEST_CASE("PRAGMAs that cannot take effect in a transaction are refused, reading is fine") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "PRAGMA foreign_keys = OFF;").find("set foreign_keys = \"deferred\"") !=
               std::string::npos);
         CHECK(error_of(db, "pragma FOREIGN_KEYS=0;").find("statement refused") !=
@@ -184,12 +185,12 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("the tables a migration touches are collected, trigger bodies included") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id);"
                 "CREATE TABLE log (x); CREATE TRIGGER t AFTER INSERT ON c BEGIN "
                 "INSERT INTO log VALUES (1); END;");
         TouchedTables touched;
-        SQLite::Transaction transaction(db);
+        sqlite::Transaction transaction(db, sqlite::TransactionKind::Deferred);
         run_migration_sql(db, "INSERT INTO c VALUES (1); DELETE FROM p; UPDATE c SET p_id = 2;",
                           SqlRun{"m.up.sql", 1, SqlPhase::InTransaction, &touched});
         CHECK(touched.rows_written == std::set<std::string>{"c", "log"});
@@ -198,8 +199,8 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("line numbers count from where the SQL starts in its file") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-        SQLite::Transaction transaction(db);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        sqlite::Transaction transaction(db, sqlite::TransactionKind::Deferred);
         try {
             run_migration_sql(db, "SELECT 1;\nBOOM;", SqlRun{"m.up.sql", 10});
             FAIL("expected an error");
@@ -209,7 +210,7 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("after commit: maintenance runs, schema and data changes are refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);"
                 "CREATE TABLE s (id INTEGER PRIMARY KEY AUTOINCREMENT);");
         const SqlRun after{"m.up.sql", 5, SqlPhase::AfterCommit};
@@ -226,11 +227,11 @@ TEST_SUITE("sql_runner") {
                 CHECK(e.where().line == 5);
             }
         }
-        CHECK(db.execAndGet("SELECT count(*) FROM t").getInt() == 1);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM t") == 1);
     }
 
     TEST_CASE("a block comment that is never closed is an error at its start") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "CREATE TABLE a (x);\n  /* the rest\nCREATE TABLE b (x);") ==
               "m.up.sql:2:3: this /* comment is never closed, so SQLite would silently skip "
               "everything after it\n  hint: close it with */");
@@ -241,13 +242,13 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("PRAGMA writable_schema is refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "PRAGMA writable_schema = ON;").find("can corrupt the database") !=
               std::string::npos);
     }
 
     TEST_CASE("a temp trigger on the state table is refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
         CHECK(error_of(db, "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations BEGIN "
                            "DELETE FROM migrations; END;")
@@ -304,7 +305,7 @@ TEST_SUITE("sql_runner") {
         for (const Row& row : rows) {
             CAPTURE(row.sql);
             CAPTURE(name_of(row.phase));
-            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             db.exec("CREATE TABLE t (x)");
             const std::string message = error_in(db, row.sql, row.phase);
             if (row.refusal == nullptr) {
@@ -317,12 +318,12 @@ TEST_SUITE("sql_runner") {
     }
 
     TEST_CASE("ignore_check_constraints cannot let a row that fails its CHECK be committed") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE c (x CHECK (x > 0))");
         CHECK(error_of(db, "PRAGMA ignore_check_constraints = ON;\nINSERT INTO c VALUES (-1);")
                   .rfind("m.up.sql:1:1: statement refused", 0) == 0);
-        CHECK(db.execAndGet("SELECT count(*) FROM c").getInt() == 0);
-        CHECK(db.execAndGet("PRAGMA ignore_check_constraints").getInt() == 0);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM c") == 0);
+        CHECK(sqlite::query_int64(db, "PRAGMA ignore_check_constraints") == 0);
     }
 
     TEST_CASE("functions with effects outside the database are refused, in triggers too") {
@@ -334,14 +335,14 @@ TEST_SUITE("sql_runner") {
                   "SELECT load_extension('/nonexistent');", "SELECT sqlite_log(1, 'hello');",
                   "SELECT 1 WHERE (SELECT fts3_tokenizer('simple')) IS NULL;"}) {
                 CAPTURE(sql);
-                SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+                TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
                 const std::string message = error_in(db, sql, phase);
                 CHECK(message.rfind("m.up.sql:1:1: statement refused: ", 0) == 0);
                 CHECK(message.find("strata refuses it") != std::string::npos);
             }
         }
         // SQLite authorizes a trigger's body when a statement that fires it is prepared.
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         CHECK(error_of(db, "CREATE TABLE t (x);\nCREATE TABLE log (p);\n"
                            "CREATE TRIGGER leak AFTER INSERT ON t BEGIN\n"
                            "  INSERT INTO log VALUES (fts3_tokenizer('simple'));\nEND;\n"
@@ -353,7 +354,7 @@ TEST_SUITE("sql_runner") {
         for (const char* sql : {"SAVEPOINT s;", "CREATE TABLE a (x);\nRELEASE s;", "ROLLBACK TO s;",
                                 "ROLLBACK TRANSACTION TO SAVEPOINT s;", "release savepoint s;"}) {
             CAPTURE(sql);
-            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             const std::string message = error_of(db, sql);
             CHECK(message.find("statement refused: ") != std::string::npos);
             CHECK(message.find("strata owns transaction control") != std::string::npos);
@@ -386,19 +387,19 @@ TEST_SUITE("sql_runner") {
     TEST_CASE("a plain VACUUM after commit runs on a connection that allows no ATTACH") {
         strata::test::TempDir dir;
         Connection connection(dir / "app.db", OpenMode::Create, {});
-        SQLite::Database& db = connection.db();
+        const sqlite::Database db = connection.db();
         db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
         CHECK_NOTHROW(run_migration_sql(db, "PRAGMA page_size = 8192;\nVACUUM;\nVACUUM main;",
                                         SqlRun{"m.up.sql", 1, SqlPhase::AfterCommit}));
-        CHECK(db.execAndGet("PRAGMA page_size").getInt() == 8192);
+        CHECK(sqlite::query_int64(db, "PRAGMA page_size") == 8192);
         // The limit is back at 0, and the authorizer is back on for the next statement.
-        CHECK(sqlite3_limit(db.getHandle(), SQLITE_LIMIT_ATTACHED, -1) == 0);
+        CHECK(sqlite3_limit(db.handle(), SQLITE_LIMIT_ATTACHED, -1) == 0);
         CHECK(error_in(db, "VACUUM;\nDELETE FROM t;", SqlPhase::AfterCommit)
                   .rfind("m.up.sql:2:1: statement refused", 0) == 0);
     }
 
     TEST_CASE("after commit, SQLite's sequence table is data like any other") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO t DEFAULT "
                 "VALUES;");
         CHECK(error_in(db, "UPDATE sqlite_sequence SET seq = 9223372036854775807;",
@@ -411,11 +412,11 @@ TEST_SUITE("sql_runner") {
     TEST_CASE("a view or trigger refused by the untrusted schema gets a hint that says why") {
         strata::test::TempDir dir;
         Connection connection(dir / "app.db", OpenMode::Create, {});
-        SQLite::Database& db = connection.db();
+        const sqlite::Database db = connection.db();
         auto one = [](sqlite3_context* context, int, sqlite3_value**) {
             sqlite3_result_int(context, 1);
         };
-        REQUIRE(sqlite3_create_function(db.getHandle(), "app_effect", 0, SQLITE_UTF8, nullptr, one,
+        REQUIRE(sqlite3_create_function(db.handle(), "app_effect", 0, SQLITE_UTF8, nullptr, one,
                                         nullptr, nullptr) == SQLITE_OK);
         const std::string message =
             error_of(db, "CREATE VIEW v AS SELECT app_effect() AS x;\nSELECT x FROM v;");

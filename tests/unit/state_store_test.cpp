@@ -4,12 +4,14 @@
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 NewStateRow step(const std::string& app, const std::string& id) {
@@ -25,7 +27,7 @@ NewStateRow step(const std::string& app, const std::string& id) {
 
 TEST_SUITE("state_store") {
     TEST_CASE("a new database has no state table and nothing applied") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         CHECK_FALSE(state.exists());
         CHECK(state.all_applied().empty());
@@ -33,7 +35,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("records, reads in run order scoped by app, and removes") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.create_if_missing(); // idempotent
@@ -67,7 +69,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("the same migration cannot be recorded twice") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
@@ -75,16 +77,16 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("the table's layout version is written into its definition") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore(db, k_default_state_table).create_if_missing();
         const std::string sql =
-            db.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'migrations'").getString();
+            sqlite::query_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'migrations'");
         CHECK(sql.find("strata state table v1") != std::string::npos);
         CHECK(sql.find("UNIQUE (app_name, name)") != std::string::npos);
     }
 
     TEST_CASE("another tool's migrations table is refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE migrations (version TEXT)");
         try {
             (void)StateStore(db, k_default_state_table).exists();
@@ -96,7 +98,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("the state table may have another name, even an SQL keyword, and others stay") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE migrations (version TEXT); INSERT INTO migrations VALUES ('v1')");
         for (const char* name : {"strata_state", "order"}) {
             CAPTURE(name);
@@ -111,11 +113,11 @@ TEST_SUITE("state_store") {
             CHECK(state.forget({{"core", MigrationId("1")}}) == 1);
         }
         // The project's own table called migrations was neither read nor changed.
-        CHECK(db.execAndGet("SELECT group_concat(version) FROM migrations").getString() == "v1");
+        CHECK(sqlite::query_text(db, "SELECT group_concat(version) FROM migrations") == "v1");
     }
 
     TEST_CASE("a state table name that is not a plain identifier never reaches SQL") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE t (x)");
         for (const char* name : {"t\"; DROP TABLE t; --", "", "sqlite_sequence", "a.b"}) {
             CAPTURE(name);
@@ -127,11 +129,11 @@ TEST_SUITE("state_store") {
                 CHECK(e.message().find("`state_table`") != std::string::npos);
             }
         }
-        CHECK(db.tableExists("t"));
+        CHECK(table_exists(db, "t"));
     }
 
     TEST_CASE("another tool's table says how to keep strata's record elsewhere") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE migrations (version TEXT)");
         CHECK_THROWS_WITH_AS(
             (void)StateStore(db, k_default_state_table).exists(),
@@ -141,7 +143,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("sequence_rows reads the state table's rows of sqlite_sequence, in any case") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         CHECK(state.sequence_rows().empty()); // no sqlite_sequence yet
         state.create_if_missing();
@@ -155,14 +157,14 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("a state table from a newer strata is refused") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         db.exec("CREATE TABLE migrations ( -- strata state table v99\n id INTEGER)");
         CHECK_THROWS_WITH_AS((void)StateStore(db, k_default_state_table).exists(),
                              doctest::Contains("layout version 99"), Error);
     }
 
     TEST_CASE("update_checksums changes only rows that still hold the old checksum") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
@@ -184,7 +186,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("forget deletes the named rows in one transaction") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
@@ -199,7 +201,7 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("forget and update_checksums take the write lock and leave no transaction open") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
@@ -208,18 +210,18 @@ TEST_SUITE("state_store") {
         CHECK_THROWS(state.forget({{"core", MigrationId("1")}}));
         db.exec("ROLLBACK");
         CHECK(state.forget({{"core", MigrationId("1")}}) == 1);
-        CHECK(sqlite3_get_autocommit(db.getHandle()) != 0); // committed, nothing left open
+        CHECK(sqlite3_get_autocommit(db.handle()) != 0); // committed, nothing left open
     }
 
     TEST_CASE("ids are stored as written and matched exactly in the table") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "0007"));
         state.record(step("core", "12345678901234567890123"));
-        CHECK(db.execAndGet("SELECT group_concat(name, ' ') FROM (SELECT name FROM "
-                            "main.migrations ORDER BY id)")
-                  .getString() == "0007 12345678901234567890123");
+        CHECK(sqlite::query_text(db,
+                                 "SELECT group_concat(name, ' ') FROM (SELECT name FROM "
+                                 "main.migrations ORDER BY id)") == "0007 12345678901234567890123");
         const auto core = state.applied("core");
         REQUIRE(core.size() == 2);
         CHECK(core[0].migration_id.text() == "0007");
@@ -231,7 +233,7 @@ TEST_SUITE("state_store") {
     TEST_CASE("a row whose id is not digits is refused as a database error, naming the row") {
         strata::test::TempDir dir;
         const std::string path = (dir / "app.db").string();
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         state.record(step("core", "1"));
@@ -260,13 +262,13 @@ TEST_SUITE("state_store") {
     }
 
     TEST_CASE("a temp table named migrations does not hide the state table") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         StateStore state(db, k_default_state_table);
         state.create_if_missing();
         db.exec("CREATE TEMP TABLE migrations (x)");
         state.record(step("core", "1"));
         CHECK(state.is_applied("core", MigrationId("1")));
-        CHECK(db.execAndGet("SELECT count(*) FROM main.migrations").getInt() == 1);
-        CHECK(db.execAndGet("SELECT count(*) FROM temp.migrations").getInt() == 0);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM main.migrations") == 1);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM temp.migrations") == 0);
     }
 }

@@ -6,14 +6,16 @@
 #include "strata/executor/executor.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
 using namespace strata;
+using strata::test::table_exists;
+using strata::test::TestDatabase;
 
 namespace {
 
@@ -31,7 +33,7 @@ Step forwards(const std::string& id, const std::string& sql) {
 
 // A database where core 1 (users, with an AUTOINCREMENT id so that sqlite_sequence exists) is
 // applied and recorded.
-void set_up(SQLite::Database& db, std::string_view state_table = k_default_state_table) {
+void set_up(sqlite::Database db, std::string_view state_table = k_default_state_table) {
     RunObserver silent;
     ExecutorOptions options;
     options.state_table = std::string(state_table);
@@ -45,7 +47,7 @@ void set_up(SQLite::Database& db, std::string_view state_table = k_default_state
 
 // Runs core `id` (2 unless said) with `sql`; returns the error's what(), or "" when it was
 // applied.
-std::string run_second(SQLite::Database& db, const std::string& sql,
+std::string run_second(sqlite::Database db, const std::string& sql,
                        std::string_view state_table = k_default_state_table,
                        const std::string& id = "2") {
     RunObserver silent;
@@ -63,7 +65,7 @@ std::string run_second(SQLite::Database& db, const std::string& sql,
     return "";
 }
 
-std::size_t applied(SQLite::Database& db) {
+std::size_t applied(sqlite::Database db) {
     return StateStore(db, k_default_state_table).applied("core").size();
 }
 
@@ -126,7 +128,7 @@ TEST_SUITE("state_table_guard") {
         };
         for (const Refused& row : rows) {
             CAPTURE(row.sql);
-            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             set_up(db);
             const std::string error = run_second(db, row.sql);
             CHECK(error.rfind("2.up.sql:" + row.message +
@@ -135,16 +137,16 @@ TEST_SUITE("state_table_guard") {
                                   "what the body does to it",
                               0) == 0);
             // Rolled back: nothing of the migration is left, and it is not recorded.
-            CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE type IN ('trigger', "
-                                "'view')")
-                      .getInt() == 0);
-            CHECK(db.execAndGet("SELECT count(*) FROM temp.sqlite_schema").getInt() == 0);
+            CHECK(sqlite::query_int64(
+                      db, "SELECT count(*) FROM sqlite_schema WHERE type IN ('trigger', "
+                          "'view')") == 0);
+            CHECK(sqlite::query_int64(db, "SELECT count(*) FROM temp.sqlite_schema") == 0);
             CHECK(applied(db) == 1);
         }
     }
 
     TEST_CASE("a chain of triggers is followed to the one that reaches the state table") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db);
         const std::string error =
             run_second(db, "CREATE TABLE log (x);\n"
@@ -155,11 +157,11 @@ TEST_SUITE("state_table_guard") {
         CHECK(error.rfind("2.up.sql:2:1: applying core 2 (m2) failed: trigger \"a\" leads to "
                           "trigger \"b\", which deletes from strata's state table \"migrations\"",
                           0) == 0);
-        CHECK_FALSE(db.tableExists("log"));
+        CHECK_FALSE(table_exists(db, "log"));
     }
 
     TEST_CASE("a trigger added to an old chain is checked through the old triggers") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db);
         // Put there outside strata: its body reaches the state table only once something
         // inserts into log.
@@ -175,7 +177,7 @@ TEST_SUITE("state_table_guard") {
     }
 
     TEST_CASE("a trigger or view strata cannot compile is refused, since it cannot be checked") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db);
         CHECK(run_second(db, "CREATE TRIGGER later AFTER INSERT ON users BEGIN\n"
                              "  INSERT INTO audit VALUES (1);\n  DELETE FROM migrations;\nEND;")
@@ -197,7 +199,7 @@ TEST_SUITE("state_table_guard") {
               "CREATE TABLE t (x); UPDATE sqlite_sequence SET seq = 'x' WHERE name = "
               "'migrations';"}) {
             CAPTURE(std::string(sql));
-            SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             set_up(db);
             CHECK(run_second(db, sql) ==
                   "2.up.sql: applying core 2 (m2) failed: the migration changed the row of "
@@ -207,18 +209,18 @@ TEST_SUITE("state_table_guard") {
                   "  hint: leave that row alone (the rows of the project's own tables may "
                   "change); nothing of this migration was kept");
             CHECK(applied(db) == 1);
-            CHECK_FALSE(db.tableExists("t"));
+            CHECK_FALSE(table_exists(db, "t"));
         }
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db);
         CHECK(run_second(db, "UPDATE sqlite_sequence SET seq = 100 WHERE name = 'users';").empty());
-        CHECK(db.execAndGet("SELECT seq FROM sqlite_sequence WHERE name = 'users'").getInt() ==
+        CHECK(sqlite::query_int64(db, "SELECT seq FROM sqlite_sequence WHERE name = 'users'") ==
               100);
         CHECK(applied(db) == 2);
     }
 
     TEST_CASE("the project's own triggers and views are fine") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db);
         CHECK(run_second(db, "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT);\n"
                              "CREATE TRIGGER audit AFTER UPDATE OF name ON users BEGIN\n"
@@ -234,11 +236,11 @@ TEST_SUITE("state_table_guard") {
                              "UPDATE users SET name = 'b';\n")
                   .empty());
         CHECK(applied(db) == 2);
-        CHECK(db.execAndGet("SELECT what FROM log").getString() == "a -> b");
+        CHECK(sqlite::query_text(db, "SELECT what FROM log") == "a -> b");
     }
 
     TEST_CASE("the guard protects the configured state table") {
-        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db, "strata_state");
         // The project's own table called migrations may be used by its triggers.
         CHECK(run_second(db,

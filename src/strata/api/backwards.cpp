@@ -50,7 +50,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     }
     auto sets = load_sets(context, apps);
     auto connection =
-        open_existing(context.project, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+        open_existing(context, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), context.project);
 
     const Plan plan = planner(sets, applied);

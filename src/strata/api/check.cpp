@@ -67,7 +67,7 @@ DatabaseStatus CheckMigrationManager::status() {
 std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
     auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadOnly);
+    auto connection = open_existing(m_context, OpenMode::ReadOnly);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<MigrationStatus> statuses;

@@ -24,7 +24,16 @@ std::string schema_of(const Project& project) {
 MigrationResult restore_backup(Context context, const std::filesystem::path& backup,
                                bool auto_agree) {
     const Project& project = context.project;
-    const DatabaseOptions options = database_options(project);
+    // A restore replaces a file; under an application's open connection that would pull the
+    // database away from it.
+    if (context.connection != nullptr)
+        throw Error(ErrorKind::Usage,
+                    "restore_backup replaces the database file and cannot run on the "
+                    "application's own connection",
+                    {},
+                    "close the connection, then restore with project.database set and "
+                    "Context::connection left null");
+    const DatabaseOptions options = database_options(context);
     // Checked before asking, so no one is asked to confirm a restore that cannot work.
     check_backup(backup, options);
     if (!confirmed(context, auto_agree,

@@ -19,7 +19,8 @@ std::string schema_of(const Project& project);
 // progress to the context's observer and stops at the context's cancel flag, leaving the
 // database as it was (Error(Interrupted)). Throws Error(Database) for a missing or damaged
 // backup, Error(Busy) while another connection holds the database, Error(Refused) when
-// confirmation is needed and no one can be asked.
+// confirmation is needed and no one can be asked, Error(Usage) when the context carries the
+// application's own connection (a restore replaces the file under it).
 MigrationResult restore_backup(Context context, const std::filesystem::path& backup,
                                bool auto_agree = false);
 

@@ -44,7 +44,7 @@ MigrationResult ForwardsMigrationManager::run() {
         load_sets(m_context, apps); // every file read, checked and hashed before the database
 
     auto connection =
-        open_existing(project, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Every app's plan is made, and the whole run checked against drift, before anything runs:

@@ -18,8 +18,8 @@ MigrationResult GotoMigrationManager::run() {
         throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
     auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project,
-                                    m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto connection =
+        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     const auto& rows = applied_of(applied, sets.front().app_name);

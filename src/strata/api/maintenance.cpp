@@ -73,7 +73,7 @@ MigrationResult RepairMigrationManager::run() {
                                                       "APP " + m_options.migration->text()));
     auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
+    auto connection = open_existing(m_context, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<ChecksumUpdate> updates;
@@ -117,7 +117,7 @@ CleanMigrationManager::CleanMigrationManager(Context context, CleanOptions optio
 MigrationResult CleanMigrationManager::run() {
     auto apps = selected_apps(m_context, m_options.app);
     auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context.project, OpenMode::ReadWrite);
+    auto connection = open_existing(m_context, OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
     std::vector<Drift> drifts;

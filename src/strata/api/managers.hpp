@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+struct sqlite3;
+
 namespace strata {
 
 // The outcome of a command that did not fail: success is false when the user declined.
@@ -62,6 +64,9 @@ struct Context {
     // App name -> where its migration files come from (e.g. an EmbeddedSource); an app not
     // listed reads its migrations folder. `backwards --clean` is refused for a listed app.
     std::map<std::string, std::shared_ptr<const MigrationSource>, std::less<>> sources{};
+    // The application's open connection; when set, every operation runs on it and
+    // project.database is neither opened nor created (docs/library.md, "Your own connection").
+    sqlite3* connection = nullptr;
 };
 
 // Which apps a command covers: nullopt (the default) is every app, in dependency order.

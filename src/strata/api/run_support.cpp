@@ -42,13 +42,35 @@ DatabaseOptions database_options(const Project& project) {
     return options;
 }
 
-// Opens the database when it exists. Reading never creates it: bad input, a preview or a
-// declined prompt must leave no file behind.
-std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode) {
+DatabaseOptions database_options(const Context& context) {
+    DatabaseOptions options = database_options(context.project);
+    options.observer = &observer_of(context);
+    options.cancel = context.cancel;
+    return options;
+}
+
+namespace {
+
+std::unique_ptr<Connection> open_if_exists(const Project& project, OpenMode mode,
+                                           const DatabaseOptions& options) {
     std::error_code ignored;
     if (!std::filesystem::exists(project.database, ignored))
         return nullptr;
-    return std::make_unique<Connection>(project.database, mode, database_options(project));
+    return std::make_unique<Connection>(project.database, mode, options);
+}
+
+} // namespace
+
+// Opens the database when it exists. Reading never creates it: bad input, a preview or a
+// declined prompt must leave no file behind.
+std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode) {
+    return open_if_exists(project, mode, database_options(project));
+}
+
+std::unique_ptr<Connection> open_existing(const Context& context, OpenMode mode) {
+    if (context.connection != nullptr)
+        return std::make_unique<Connection>(context.connection, mode, database_options(context));
+    return open_if_exists(context.project, mode, database_options(context));
 }
 
 // One read of the state table for every app: the whole cost of a run with nothing to do.
@@ -199,9 +221,16 @@ ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& con
     // must leave no empty database behind.
     check_settings(context.project.settings);
     check_schema_file(context.project);
+    // A backup is a file named after the database's: a database in memory has no such name
+    // (and copying it to a file beside nothing would surprise).
+    if (context.project.settings.backup && existed && connection->in_memory())
+        throw Error(ErrorKind::Usage,
+                    "cannot back up an in-memory database: the application's connection has no "
+                    "database file to write a backup beside",
+                    {}, "turn the backup setting off for an in-memory database");
     if (!existed)
         connection = std::make_unique<Connection>(context.project.database, OpenMode::Create,
-                                                  database_options(context.project));
+                                                  database_options(context));
     try {
         return execute_on(context, *connection, existed, plan, planned_from, fake);
     } catch (...) {

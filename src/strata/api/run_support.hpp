@@ -26,9 +26,16 @@ std::string selection_name(const AppSelection& app);
 // the range strata.toml allows.
 DatabaseOptions database_options(const Project& project);
 
+// The same, with the context's observer told of lock waits and its cancel flag ending them.
+DatabaseOptions database_options(const Context& context);
+
 // The database when its file exists, else nullptr: reading never creates it, so bad input, a
 // preview or a declined prompt leave no file behind.
 std::unique_ptr<Connection> open_existing(const Project& project, OpenMode mode);
+// The context's own connection (Context::connection) when it has one, else as above with the
+// context's lock-wait options. Throws Error(Usage) when the application's connection is inside
+// a transaction, or read-only and `mode` writes.
+std::unique_ptr<Connection> open_existing(const Context& context, OpenMode mode);
 
 // Every app's applied migrations from one read of the project's state table (empty without a
 // database).

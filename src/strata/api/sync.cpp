@@ -56,7 +56,7 @@ MigrationResult SyncMigrationManager::run() {
     auto apps = selected_apps(m_context, m_options.app); // dependency order for every app
     auto sets = load_sets(m_context, apps);
     auto connection =
-        open_existing(project, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
     const AppliedByApp applied = read_applied(connection.get(), project);
 
     // Plan and check everything before the database is touched: a refusal changes nothing.

@@ -3,12 +3,11 @@
 
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/executor/sqlite_error.hpp"
 #include "util/file_writer.hpp"
 #include "util/time_format.hpp"
 
-#include <SQLiteCpp/Backup.h>
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
@@ -165,11 +164,11 @@ class BackupFailure {
     fs::path m_backup;
 };
 
-std::string quick_check(SQLite::Database& db) {
-    SQLite::Statement check(db, "PRAGMA quick_check");
+std::string quick_check(sqlite::Database db) {
+    sqlite::Statement check(db, "PRAGMA quick_check");
     std::string first;
-    if (check.executeStep())
-        first = check.getColumn(0).getString();
+    if (check.step())
+        first = check.column_text(0);
     return first;
 }
 
@@ -198,8 +197,8 @@ Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& op
     try {
         source.emplace(backup, OpenMode::ReadOnly, options);
         verdict = quick_check(source->db());
-    } catch (const SQLite::Exception& e) {
-        if (kind_for_sqlite_code(sqlite_code_of(e), ErrorKind::Database) == ErrorKind::Busy)
+    } catch (const sqlite::Failure& e) {
+        if (kind_for_sqlite_code(e.code(), ErrorKind::Database) == ErrorKind::Busy)
             rethrow_as_error(backup, "checking the backup");
         unusable_backup(backup, e.what());
     } catch (const Error& e) {
@@ -218,14 +217,14 @@ Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& op
 // caller's own open transaction is left alone.
 class ReadSnapshot {
   public:
-    explicit ReadSnapshot(SQLite::Database& db) : m_db(db) {
-        if (sqlite3_get_autocommit(m_db.getHandle()) == 0)
+    explicit ReadSnapshot(sqlite::Database db) : m_db(db) {
+        if (sqlite3_get_autocommit(m_db.handle()) == 0)
             return;
         m_owned = true;
         m_db.exec("BEGIN");
         try {
             // BEGIN is deferred: the first read takes the lock (or the WAL snapshot).
-            m_db.execAndGet("SELECT count(*) FROM sqlite_master");
+            sqlite::query_int64(m_db, "SELECT count(*) FROM sqlite_master");
         } catch (...) {
             end();
             throw;
@@ -246,8 +245,38 @@ class ReadSnapshot {
             // Nothing was written in it; closing the connection ends it too.
         }
     }
-    SQLite::Database& m_db;
+    sqlite::Database m_db;
     bool m_owned = false;
+};
+
+// One run of SQLite's online backup API from `source` to `target`, finished on destruction (which
+// rolls back what a copy that stopped early wrote to `target`).
+class BackupJob {
+  public:
+    // Throws sqlite::Failure when SQLite cannot start the copy.
+    BackupJob(sqlite::Database target, sqlite::Database source)
+        : m_job(sqlite3_backup_init(target.handle(), "main", source.handle(), "main")) {
+        if (m_job == nullptr)
+            sqlite::fail(target.handle(), sqlite3_errcode(target.handle()));
+    }
+    ~BackupJob() { sqlite3_backup_finish(m_job); }
+    BackupJob(const BackupJob&) = delete;
+    BackupJob& operator=(const BackupJob&) = delete;
+
+    // Copies up to `pages` pages: SQLITE_OK (more to copy), SQLITE_DONE, or BUSY/LOCKED when a
+    // lock could not be had. Throws sqlite::Failure for any other code.
+    int step(int pages) {
+        const int code = sqlite3_backup_step(m_job, pages);
+        if (code == SQLITE_OK || code == SQLITE_DONE || (code & 0xff) == SQLITE_BUSY ||
+            (code & 0xff) == SQLITE_LOCKED)
+            return code;
+        throw sqlite::Failure(code, sqlite3_errstr(code));
+    }
+    long long total_pages() const { return sqlite3_backup_pagecount(m_job); }
+    long long remaining_pages() const { return sqlite3_backup_remaining(m_job); }
+
+  private:
+    sqlite3_backup* m_job;
 };
 
 bool cancelled(const CopyOptions& copy) {
@@ -257,19 +286,19 @@ bool cancelled(const CopyOptions& copy) {
 // Copies with `job` chunk by chunk, reporting progress after each chunk and stopping before
 // the next one when the copy is cancelled. Returns SQLITE_DONE, the code of a chunk that
 // could not get its lock (BUSY, LOCKED), or SQLITE_INTERRUPT when cancelled; other failures
-// are thrown by SQLiteCpp as SQLite::Exception.
-int copy_in_chunks(SQLite::Backup& job, const CopyOptions& copy, const std::string& from,
+// are thrown as sqlite::Failure.
+int copy_in_chunks(BackupJob& job, const CopyOptions& copy, const std::string& from,
                    const std::string& to) {
     const int pages = copy.pages_per_step > 0 ? copy.pages_per_step : k_copy_pages_per_step;
     while (true) {
         if (cancelled(copy))
             return SQLITE_INTERRUPT;
-        const int step = job.executeStep(pages);
+        const int step = job.step(pages);
         if (step != SQLITE_OK && step != SQLITE_DONE)
             return step;
         if (copy.observer != nullptr) {
-            const long long total = job.getTotalPageCount();
-            copy.observer->on_backup_progress(from, to, total - job.getRemainingPageCount(), total);
+            const long long total = job.total_pages();
+            copy.observer->on_backup_progress(from, to, total - job.remaining_pages(), total);
         }
         if (step == SQLITE_DONE)
             return step;
@@ -379,7 +408,7 @@ WrittenBackup backup_database(Connection& connection, int keep,
     temporary->close();
     const SqliteSideFiles side_files(temporary->path());
 
-    sqlite3* source = connection.db().getHandle();
+    sqlite3* source = connection.db().handle();
     // The copy goes through the same VFS as the database, so a test's VFS sees every write.
     DatabaseOptions options;
     sqlite3_vfs* vfs = nullptr;
@@ -399,7 +428,7 @@ WrittenBackup backup_database(Connection& connection, int keep,
         int step = SQLITE_OK;
         {
             const ReadSnapshot snapshot(connection.db());
-            SQLite::Backup job(target->db(), connection.db());
+            BackupJob job(target->db(), connection.db());
             step = copy_in_chunks(job, copy, database.string(), first_choice.string());
         }
         if (step == SQLITE_INTERRUPT)
@@ -411,13 +440,13 @@ WrittenBackup backup_database(Connection& connection, int keep,
             failure.raise_sqlite(step, sqlite3_errstr(step));
         // A copy of an empty file would itself be empty, which restore rightly refuses:
         // writing the header makes it a real (empty) database.
-        if (target->db().execAndGet("PRAGMA page_count").getInt() == 0)
+        if (sqlite::query_int64(target->db(), "PRAGMA page_count") == 0)
             target->db().exec("PRAGMA user_version = 0");
         // A copy of a WAL database is marked WAL; as a self-contained file it should not need
         // -wal and -shm files beside it.
         target->db().exec("PRAGMA journal_mode = DELETE");
-    } catch (const SQLite::Exception& e) {
-        failure.raise_sqlite(sqlite_code_of(e), e.what());
+    } catch (const sqlite::Failure& e) {
+        failure.raise_sqlite(e.code(), e.what());
     }
     target.reset(); // closed before it is synced and named
 
@@ -472,15 +501,15 @@ namespace {
 // "read-only" would send the user to the permissions.
 std::optional<std::string> wal_page_size_mismatch(Connection& target, Connection& source) {
     try {
-        const std::string mode = target.db().execAndGet("PRAGMA journal_mode").getString();
-        const int target_size = target.db().execAndGet("PRAGMA page_size").getInt();
-        const int source_size = source.db().execAndGet("PRAGMA page_size").getInt();
+        const std::string mode = sqlite::query_text(target.db(), "PRAGMA journal_mode");
+        const int target_size = sqlite::query_int64(target.db(), "PRAGMA page_size");
+        const int source_size = sqlite::query_int64(source.db(), "PRAGMA page_size");
         if (mode != "wal" || target_size == source_size)
             return std::nullopt;
         return "the database is in WAL mode with pages of " + std::to_string(target_size) +
                " bytes and the backup has pages of " + std::to_string(source_size) +
                " bytes; SQLite cannot change the page size of a WAL database";
-    } catch (const SQLite::Exception&) {
+    } catch (const sqlite::Failure&) {
         return std::nullopt;
     }
 }
@@ -514,11 +543,11 @@ void restore_database(const fs::path& database, const fs::path& backup,
             // The chunks share one write transaction on the database, committed by the last
             // one; a copy that stops earlier is rolled back when `job` is destroyed (SQLite's
             // backup_finish), so the database is either replaced or as it was.
-            SQLite::Backup job(target.db(), source.db());
+            BackupJob job(target.db(), source.db());
             const int step = copy_in_chunks(job, copy, backup.string(), database.string());
             code = step == SQLITE_DONE ? SQLITE_OK : step;
-        } catch (const SQLite::Exception& e) {
-            code = sqlite_code_of(e);
+        } catch (const sqlite::Failure& e) {
+            code = e.code();
         }
         if ((code & 0xff) == SQLITE_READONLY)
             cause = wal_page_size_mismatch(target, source);

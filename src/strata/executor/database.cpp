@@ -2,15 +2,18 @@
 #include "strata/executor/database.hpp"
 
 #include "strata/error.hpp"
+#include "strata/executor/observer.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/project/database_path.hpp"
 #include "strata/project/project.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -54,14 +57,123 @@ bool may_write(const std::filesystem::path& path) {
 int open_flags(OpenMode mode) {
     switch (mode) {
     case OpenMode::ReadOnly:
-        return SQLite::OPEN_READONLY;
+        return SQLITE_OPEN_READONLY;
     case OpenMode::ReadWrite:
-        return SQLite::OPEN_READWRITE;
+        return SQLITE_OPEN_READWRITE;
     case OpenMode::Create:
-        return SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+        return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     }
-    return SQLite::OPEN_READONLY;
+    return SQLITE_OPEN_READONLY;
 }
+
+} // namespace
+
+// strata's busy handler waits as SQLite's own busy timeout would, and in addition tells the
+// observer that a wait started and gives up at once when the run is cancelled.
+struct LockWait {
+    std::string database;
+    std::chrono::milliseconds timeout;
+    RunObserver* observer = nullptr;
+    const std::atomic<bool>* cancel = nullptr;
+    std::chrono::steady_clock::time_point started{};
+
+    bool cancelled() const { return cancel != nullptr && cancel->load(); }
+
+    // SQLite calls it while a lock is held elsewhere: `attempts` is 0 at the start of each wait.
+    // Returns non-zero to try again. Never throws: it is called from inside SQLite.
+    static int handle(void* data, int attempts) noexcept {
+        auto& wait = *static_cast<LockWait*>(data);
+        if (wait.cancelled() || wait.timeout.count() <= 0)
+            return 0;
+        const auto now = std::chrono::steady_clock::now();
+        if (attempts == 0) {
+            wait.started = now;
+            if (wait.observer != nullptr) {
+                try {
+                    wait.observer->on_waiting_for_lock(wait.database, wait.timeout);
+                } catch (...) {
+                    // A reporter that cannot write says so at its next event; the wait goes on.
+                }
+                // The observer may be what cancels (an application's "Cancel" button).
+                if (wait.cancelled())
+                    return 0;
+            }
+        }
+        const auto waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - wait.started);
+        if (waited >= wait.timeout)
+            return 0;
+        // Short sleeps, growing as SQLite's own handler's do, keep both the cancel flag and the
+        // lock's release noticed within a few milliseconds at first, within 50 ms later on.
+        static constexpr int k_delays_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50};
+        constexpr int k_count = static_cast<int>(std::size(k_delays_ms));
+        const auto delay =
+            std::min(std::chrono::milliseconds(k_delays_ms[std::min(attempts, k_count - 1)]),
+                     wait.timeout - waited);
+        std::this_thread::sleep_for(delay);
+        return wait.cancelled() ? 0 : 1;
+    }
+};
+
+// A borrowed connection's settings as strata found them.
+struct BorrowedSettings {
+    sqlite3* db = nullptr;
+    bool armed = false; // set once every value below was read
+    struct Flag {
+        int option;
+        int value;
+    };
+    std::vector<Flag> flags;
+    int attached_limit = 0;
+    bool query_only = false;
+    int synchronous = 2;
+    int busy_timeout_ms = 0;
+
+    // Puts back what strata changed. Never throws: a setting that cannot be put back stays as
+    // strata left it, which is the safer of the two.
+    ~BorrowedSettings() {
+        if (!armed)
+            return;
+        sqlite::Database database(db);
+        for (const Flag& flag : flags)
+            sqlite3_db_config(db, flag.option, flag.value, nullptr);
+        sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, attached_limit);
+        database.try_exec(query_only ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF");
+        static constexpr const char* k_synchronous[] = {
+            "PRAGMA synchronous = OFF", "PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL",
+            "PRAGMA synchronous = EXTRA"};
+        if (synchronous >= 0 && synchronous <= 3)
+            database.try_exec(k_synchronous[synchronous]);
+        // Replaces strata's busy handler by SQLite's own with the application's timeout (none
+        // for 0). A busy handler of the application's own cannot be read back, so is not restored.
+        sqlite3_busy_timeout(db, busy_timeout_ms);
+        sqlite3_progress_handler(db, 0, nullptr, nullptr);
+    }
+};
+
+namespace {
+
+// The sqlite3_db_config flags strata sets (secure_connection), and foreign_keys, which a run
+// sets (ForeignKeyEnforcement puts it back too; this covers a run that ends in between).
+constexpr int k_borrowed_flags[] = {
+    SQLITE_DBCONFIG_DEFENSIVE,
+    SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+    SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER,
+    SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION,
+    SQLITE_DBCONFIG_ENABLE_FKEY,
+};
+
+std::unique_ptr<LockWait> install_lock_wait(sqlite3* db, const std::string& database,
+                                            const DatabaseOptions& options) {
+    auto wait = std::make_unique<LockWait>();
+    wait->database = database;
+    wait->timeout = std::chrono::milliseconds(std::max(options.busy_timeout_ms, 0));
+    wait->observer = options.observer;
+    wait->cancel = options.cancel;
+    sqlite3_busy_handler(db, &LockWait::handle, wait.get());
+    return wait;
+}
+
 } // namespace
 
 Connection::Connection(const std::filesystem::path& path, OpenMode mode,
@@ -77,18 +189,79 @@ Connection::Connection(const std::filesystem::path& path, OpenMode mode,
     const bool recovering = mode == OpenMode::ReadOnly && may_write(path);
     try {
         // An absolute name is never read as a URI, whatever SQLite was compiled with.
-        m_db = std::make_unique<SQLite::Database>(std::filesystem::absolute(path).string(),
-                                                  recovering ? SQLite::OPEN_READWRITE
-                                                             : open_flags(mode),
-                                                  options.busy_timeout_ms, options.vfs);
+        const int opened = sqlite3_open_v2(std::filesystem::absolute(path).c_str(), &m_handle,
+                                           recovering ? SQLITE_OPEN_READWRITE : open_flags(mode),
+                                           options.vfs.empty() ? nullptr : options.vfs.c_str());
+        if (opened != SQLITE_OK) {
+            const sqlite::Failure failure(
+                m_handle != nullptr ? sqlite3_extended_errcode(m_handle) : opened,
+                m_handle != nullptr ? sqlite3_errmsg(m_handle) : sqlite3_errstr(opened));
+            release();
+            throw failure;
+        }
         // Extended codes tell SQLITE_IOERR_FSYNC from SQLITE_IOERR_WRITE in messages.
-        sqlite3_extended_result_codes(m_db->getHandle(), 1);
+        sqlite3_extended_result_codes(m_handle, 1);
+        m_lock_wait = install_lock_wait(m_handle, path.string(), options);
         // Before the first statement: the schema SQLite reads for it is untrusted input.
-        secure_connection(*m_db);
+        secure_connection(db());
         if (recovering)
-            m_db->exec("PRAGMA query_only = ON");
+            db().exec("PRAGMA query_only = ON");
     } catch (...) {
+        release();
         rethrow_as_error(path, "opening the database");
+    }
+}
+
+Connection::Connection(sqlite3* handle, OpenMode mode, const DatabaseOptions& options) {
+    if (handle == nullptr)
+        throw Error(ErrorKind::Usage, "the application's connection is null", {},
+                    "open the database with sqlite3_open_v2 before handing it to strata");
+    const char* file = sqlite3_db_filename(handle, "main");
+    m_in_memory = file == nullptr || *file == '\0';
+    m_path = sqlite::Database(handle).filename();
+    // strata's transactions (BEGIN IMMEDIATE per step) cannot nest in the application's, and
+    // a step committed inside it would not be durable when strata says it is.
+    if (sqlite3_get_autocommit(handle) == 0)
+        throw Error(ErrorKind::Usage,
+                    "the application's connection to " + m_path.string() +
+                        " is inside a transaction",
+                    {}, "commit or roll back the transaction before handing the connection over");
+    if (mode != OpenMode::ReadOnly && sqlite3_db_readonly(handle, "main") == 1)
+        throw Error(ErrorKind::Usage,
+                    "the application's connection to " + m_path.string() +
+                        " is read-only, and this operation writes",
+                    {}, "open the connection with SQLITE_OPEN_READWRITE");
+    auto saved = std::make_unique<BorrowedSettings>();
+    saved->db = handle;
+    sqlite::Database database(handle);
+    try {
+        for (int option : k_borrowed_flags) {
+            int value = 0;
+            if (sqlite3_db_config(handle, option, -1, &value) != SQLITE_OK)
+                throw Error(ErrorKind::Database, "SQLite cannot report its configuration option " +
+                                                     std::to_string(option));
+            saved->flags.push_back({option, value});
+        }
+        saved->attached_limit = sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, -1);
+        saved->query_only = sqlite::query_int64(database, "PRAGMA query_only") != 0;
+        saved->synchronous = static_cast<int>(sqlite::query_int64(database, "PRAGMA synchronous"));
+        saved->busy_timeout_ms =
+            static_cast<int>(sqlite::query_int64(database, "PRAGMA busy_timeout"));
+    } catch (...) {
+        rethrow_as_error(m_path, "reading the application's connection settings");
+    }
+    // From here on, whatever throws puts the settings back (m_borrowed's destructor).
+    saved->armed = true;
+    m_handle = handle;
+    m_lock_wait = install_lock_wait(handle, m_path.string(), options);
+    m_borrowed = std::move(saved);
+    try {
+        secure_connection(db());
+        // A read-only operation must not write through the application's connection either.
+        if (mode == OpenMode::ReadOnly)
+            db().exec("PRAGMA query_only = ON");
+    } catch (...) {
+        rethrow_as_error(m_path, "preparing the application's connection");
     }
 }
 
@@ -125,8 +298,8 @@ bool db_config_flag(sqlite3* db, int option) {
 
 } // namespace
 
-void secure_connection(SQLite::Database& database) {
-    sqlite3* db = database.getHandle();
+void secure_connection(sqlite::Database database) {
+    sqlite3* db = database.handle();
     for (const DbConfigFlag& flag : k_secure_flags) {
         int now = -1;
         if (sqlite3_db_config(db, flag.option, flag.value, &now) != SQLITE_OK || now != flag.value)
@@ -143,8 +316,8 @@ void secure_connection(SQLite::Database& database) {
         throw Error(ErrorKind::Database, "this SQLite does not let strata forbid ATTACH");
 }
 
-ConnectionState read_connection_state(SQLite::Database& database) {
-    sqlite3* db = database.getHandle();
+ConnectionState read_connection_state(sqlite::Database database) {
+    sqlite3* db = database.handle();
     ConnectionState state;
     state.defensive = db_config_flag(db, SQLITE_DBCONFIG_DEFENSIVE);
     state.trusted_schema = db_config_flag(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA);
@@ -157,23 +330,23 @@ ConnectionState read_connection_state(SQLite::Database& database) {
     try {
         // Plain PRAGMA statements: preparing each costs less than one join of the pragma
         // table-valued functions, and the check runs before every step.
-        auto first_column = [&](SQLite::Statement& query, const char* sql) {
-            if (!query.executeStep())
+        auto first_row = [&](sqlite::Statement& query, const char* sql) {
+            if (!query.step())
                 throw Error(ErrorKind::Database, std::string("SQLite returned nothing for ") + sql);
-            return query.getColumn(0);
         };
         auto integer = [&](const char* sql) {
-            SQLite::Statement query(database, sql);
-            return first_column(query, sql).getInt();
+            sqlite::Statement query(database, sql);
+            first_row(query, sql);
+            return static_cast<int>(query.column_int64(0));
         };
         // journal_mode and locking_mode are never empty; SQLite gives "" when it could not
         // allocate the text, which must not read as a changed setting.
         auto text = [&](const char* sql) {
-            SQLite::Statement query(database, sql);
-            std::string value = first_column(query, sql).getString();
+            sqlite::Statement query(database, sql);
+            first_row(query, sql);
+            std::string value = query.column_text(0);
             if (value.empty())
-                throw SQLite::Exception(database.getHandle(),
-                                        sqlite3_errcode(database.getHandle()));
+                sqlite::fail(db, sqlite3_errcode(db));
             return value;
         };
         state.query_only = integer("PRAGMA query_only") != 0;
@@ -185,7 +358,7 @@ ConnectionState read_connection_state(SQLite::Database& database) {
         state.locking_mode = text("PRAGMA locking_mode");
         state.temp_objects = integer("SELECT count(*) FROM temp.sqlite_schema");
     } catch (...) {
-        rethrow_as_error(database.getFilename(), "reading the connection's settings");
+        rethrow_as_error(database.filename(), "reading the connection's settings");
     }
     return state;
 }
@@ -269,16 +442,16 @@ std::string first_difference(const ConnectionState& actual, const ConnectionStat
 
 } // namespace
 
-void drop_temp_objects(SQLite::Database& db) {
+void drop_temp_objects(sqlite::Database db) {
     try {
         // Triggers first (a temp trigger may sit on a main table), then views, then tables.
-        SQLite::Statement query(db, "SELECT type, name FROM temp.sqlite_schema "
+        sqlite::Statement query(db, "SELECT type, name FROM temp.sqlite_schema "
                                     "WHERE type IN ('trigger', 'view', 'table') "
                                     "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' "
                                     "THEN 1 ELSE 2 END");
         std::vector<std::pair<std::string, std::string>> objects;
-        while (query.executeStep())
-            objects.emplace_back(query.getColumn(0).getString(), query.getColumn(1).getString());
+        while (query.step())
+            objects.emplace_back(query.column_text(0), query.column_text(1));
         query.reset();
         for (const auto& [type, name] : objects) {
             // DROP takes no bound parameter; SQLite's own %w quotes the name as an identifier,
@@ -288,17 +461,17 @@ void drop_temp_objects(SQLite::Database& db) {
                                                    : "DROP TABLE IF EXISTS temp.\"%w\"";
             char* sql = sqlite3_mprintf(format, name.c_str());
             if (sql == nullptr)
-                throw SQLite::Exception("out of memory", SQLITE_NOMEM);
+                throw sqlite::Failure(SQLITE_NOMEM, "out of memory");
             const std::string statement(sql);
             sqlite3_free(sql);
             db.exec(statement);
         }
     } catch (...) {
-        rethrow_as_error(db.getFilename(), "dropping the temp objects of a migration");
+        rethrow_as_error(db.filename(), "dropping the temp objects of a migration");
     }
 }
 
-void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
+void check_connection_state(sqlite::Database db, const ConnectionState& expected,
                             const std::string& before) {
     const ConnectionState actual = read_connection_state(db);
     if (actual == expected)
@@ -313,17 +486,46 @@ void check_connection_state(SQLite::Database& db, const ConnectionState& expecte
                 "changed the connection. Please report it, with the migrations run before it");
 }
 
-Connection::~Connection() = default;
-Connection::Connection(Connection&&) noexcept = default;
-Connection& Connection::operator=(Connection&&) noexcept = default;
+void Connection::release() noexcept {
+    // A borrowed handle stays open: m_borrowed puts its settings back when it goes.
+    if (m_borrowed == nullptr && m_handle != nullptr)
+        sqlite3_close_v2(m_handle);
+    m_handle = nullptr;
+}
+
+Connection::~Connection() {
+    release();
+}
+
+Connection::Connection(Connection&& other) noexcept
+    : m_path(std::move(other.m_path)), m_handle(std::exchange(other.m_handle, nullptr)),
+      m_in_memory(other.m_in_memory), m_lock_wait(std::move(other.m_lock_wait)),
+      m_borrowed(std::move(other.m_borrowed)) {}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+    if (this != &other) {
+        release();
+        m_borrowed.reset();
+        m_path = std::move(other.m_path);
+        m_handle = std::exchange(other.m_handle, nullptr);
+        m_in_memory = other.m_in_memory;
+        m_lock_wait = std::move(other.m_lock_wait);
+        m_borrowed = std::move(other.m_borrowed);
+    }
+    return *this;
+}
 
 bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
     if (connection == nullptr)
         return false;
+    if (connection->borrowed()) { // the application's database is never strata's to delete
+        connection.reset();
+        return false;
+    }
     bool removed = false;
     try {
-        SQLite::Database& db = connection->db();
-        sqlite3* handle = db.getHandle();
+        const sqlite::Database db = connection->db();
+        sqlite3* handle = db.handle();
         // The name SQLite opened (absolute), so the file removed is the one checked.
         const std::string path = sqlite3_db_filename(handle, "main");
         // Another process may have opened the new file meanwhile; it must not be left writing
@@ -332,16 +534,16 @@ bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
         // Each query's statement ends with its line: a statement left open would hold a read
         // transaction, in which the journal mode cannot change.
         auto empty = [&db] {
-            return db.execAndGet("SELECT count(*) FROM main.sqlite_schema").getInt() == 0;
+            return sqlite::query_int64(db, "SELECT count(*) FROM main.sqlite_schema") == 0;
         };
-        auto journal_mode = [&db](const char* pragma) { return db.execAndGet(pragma).getString(); };
+        auto journal_mode = [&db](const char* pragma) { return sqlite::query_text(db, pragma); };
         // A table means a run committed something to the file: it stays, journal mode and all.
         bool alone = empty();
         if (alone && journal_mode("PRAGMA main.journal_mode") == "wal")
             alone = journal_mode("PRAGMA main.journal_mode = DELETE") == "delete";
         if (alone) {
             sqlite3_busy_timeout(handle, 0); // a lock held elsewhere means someone is using it
-            alone = db.tryExec("BEGIN EXCLUSIVE") == SQLITE_OK;
+            alone = db.try_exec("BEGIN EXCLUSIVE") == SQLITE_OK;
         }
         if (alone) {
             int moved = 1;
@@ -352,7 +554,7 @@ bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
                 for (const char* suffix : {"-journal", "-wal", "-shm"})
                     ::unlink((path + suffix).c_str());
             }
-            db.tryExec("ROLLBACK");
+            db.try_exec("ROLLBACK");
         }
     } catch (...) {
         // Best effort: the run's own error is what the caller reports.
@@ -397,9 +599,9 @@ const char* synchronous_pragma(Synchronous level) {
 void configure_for_migrating(Connection& connection, const Settings& settings) {
     // Before any statement: a library caller's Settings may hold what strata.toml refuses.
     check_settings(settings);
-    SQLite::Database& db = connection.db();
+    const sqlite::Database db = connection.db();
     // SQLite opens a write-protected file read-only without a word; say so before any step.
-    if (sqlite3_db_readonly(db.getHandle(), "main") == 1)
+    if (sqlite3_db_readonly(db.handle(), "main") == 1)
         throw Error(ErrorKind::Database,
                     "the database " + connection.path().string() + " is read-only", {},
                     "check the permissions of the database file and its folder");
@@ -408,7 +610,7 @@ void configure_for_migrating(Connection& connection, const Settings& settings) {
             // SQLite answers with the mode in force, which differs when it cannot switch
             // (e.g. WAL on a file system without shared memory).
             const std::string wanted(name_of(settings.journal_mode));
-            const std::string mode = db.execAndGet(pragma).getString();
+            const std::string mode = sqlite::query_text(db, pragma);
             if (mode != wanted)
                 throw Error(ErrorKind::Database,
                             "cannot set journal_mode to " + wanted + " on " +

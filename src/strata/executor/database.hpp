@@ -2,18 +2,21 @@
 #pragma once
 
 #include "strata/error.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/executor/sqlite_error.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 
-namespace SQLite {
-class Database;
-}
+struct sqlite3;
 
 namespace strata {
+
+class RunObserver;
 
 enum class OpenMode {
     ReadOnly,  // never writes (but rolls back a crash's hot journal when it may); fails when the
@@ -23,33 +26,59 @@ enum class OpenMode {
 };
 
 struct DatabaseOptions {
-    int busy_timeout_ms = 5000;
-    std::string vfs; // "" = SQLite's default; fault-injection tests register their own
+    int busy_timeout_ms = 5000; // how long to wait for another connection's lock
+    std::string vfs;            // "" = SQLite's default; fault-injection tests register their own
+    // Told once per wait for a lock, when it starts (on_waiting_for_lock); may be null.
+    RunObserver* observer = nullptr;
+    // When it is true, a wait for a lock ends at once (SQLITE_BUSY); may be null.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
-// An open database. The one place strata opens one, so tests can route every open through
-// their own VFS.
+// What strata changed on a borrowed connection and puts back when it is done with it.
+struct BorrowedSettings;
+// strata's busy handler and what it needs while a wait lasts.
+struct LockWait;
+
+// An open database: one strata opened (the one place it opens one, so tests can route every
+// open through their own VFS), or an application's connection strata borrows for a run.
 class Connection {
   public:
-    // Throws Error(Database) naming the path when the file cannot be opened.
+    // Opens `path`. Throws Error(Database) naming the path when the file cannot be opened.
     Connection(const std::filesystem::path& path, OpenMode mode, const DatabaseOptions& options);
+    // Borrows the application's open `handle`, which strata never closes, and gives it the
+    // settings of strata's own connections until this object ends, when they are put back.
+    // Throws Error(Usage) when `handle` is null, inside a transaction, or read-only while `mode`
+    // writes; Error(Database) when SQLite does not take strata's settings.
+    Connection(sqlite3* handle, OpenMode mode, const DatabaseOptions& options);
     ~Connection();
-    Connection(Connection&&) noexcept;
-    Connection& operator=(Connection&&) noexcept;
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
 
-    SQLite::Database& db() const { return *m_db; }
+    sqlite::Database db() const { return sqlite::Database(m_handle); }
+    // The database file; ":memory:" for a borrowed in-memory (or temporary) database.
     const std::filesystem::path& path() const { return m_path; }
+    // Whether the connection is the application's (never closed, nor discarded, by strata).
+    bool borrowed() const { return m_borrowed != nullptr; }
+    // Whether the database lives in memory only (a borrowed ":memory:" or temporary database).
+    bool in_memory() const { return m_in_memory; }
 
   private:
+    void release() noexcept;
+
     std::filesystem::path m_path;
-    std::unique_ptr<SQLite::Database> m_db;
+    sqlite3* m_handle = nullptr;
+    bool m_in_memory = false;
+    std::unique_ptr<LockWait> m_lock_wait;
+    // Declared after m_lock_wait: restoring the busy timeout removes strata's busy handler
+    // before the state it points to goes.
+    std::unique_ptr<BorrowedSettings> m_borrowed;
 };
 
 // Gives `db` the settings every connection strata opens has, and reads each back: defensive
 // mode on, trusted_schema off, the two-argument fts3_tokenizer and extension loading off, and no
 // attached database allowed (SQLITE_LIMIT_ATTACHED 0). The reasons: docs/security.md. Connection
 // calls it before any SQL runs. Throws Error(Database) when SQLite does not take one of them.
-void secure_connection(SQLite::Database& db);
+void secure_connection(sqlite::Database db);
 
 // The settings of a connection that decide what the next migration's SQL does and how safely it
 // is committed. Migrations may not change any of them (sql_policy.cpp); the executor checks
@@ -80,7 +109,7 @@ struct ConnectionState {
 };
 
 // Reads the state of `db`. Throws Error(Database) when SQLite cannot answer.
-ConnectionState read_connection_state(SQLite::Database& db);
+ConnectionState read_connection_state(sqlite::Database db);
 
 // The state a connection must be in before a migration step: `current` (as read at the start of
 // a run: journal_mode, locking_mode and recursive_triggers are the database's and the project's
@@ -91,11 +120,11 @@ ConnectionState state_for_migrating(ConnectionState current, bool enforce_foreig
 // Drops every table, view and trigger of the temp schema (indexes go with their tables), so
 // that nothing a migration created there reaches the next one. Throws Error(Database) when
 // SQLite refuses.
-void drop_temp_objects(SQLite::Database& db);
+void drop_temp_objects(sqlite::Database db);
 
 // Throws Error(Refused), an internal-state error naming the first setting of `db` that differs
 // from `expected` and `before` (what was about to run), when the connection is not as expected.
-void check_connection_state(SQLite::Database& db, const ConnectionState& expected,
+void check_connection_state(sqlite::Database db, const ConnectionState& expected,
                             const std::string& before);
 
 struct Settings;

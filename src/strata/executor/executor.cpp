@@ -6,12 +6,12 @@
 #include "strata/executor/foreign_keys.hpp"
 #include "strata/executor/sql_policy.hpp"
 #include "strata/executor/sql_runner.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/executor/state_table_guard.hpp"
 #include "strata/loader/loader.hpp"
 #include "strata/state/state_store.hpp"
 #include "util/text.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <optional>
@@ -102,7 +102,7 @@ class CancelHook {
 
 } // namespace
 
-Executor::Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options)
+Executor::Executor(sqlite::Database db, RunObserver& observer, ExecutorOptions options)
     : m_db(db), m_observer(observer), m_options(options) {}
 
 bool Executor::cancelled() const {
@@ -122,7 +122,7 @@ void Executor::throw_interrupted(const Step* in_flight) const {
 
 void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
-    const std::int64_t version = m_db.execAndGet("PRAGMA data_version").getInt64();
+    const std::int64_t version = sqlite::query_int64(m_db, "PRAGMA data_version");
     if (version != m_data_version) {
         m_data_version = version;
         m_checked.clear();
@@ -214,7 +214,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);
-            throw in_step(step, e, m_db.getFilename());
+            throw in_step(step, e, m_db.filename());
         }
         if (check_now)
             check_deferred_keys(touched, before ? &*before : nullptr, &step);
@@ -251,7 +251,7 @@ void Executor::run_after_commit(const Step& step) {
         const bool file_level = e.kind() == ErrorKind::Database || e.kind() == ErrorKind::Busy;
         std::string message = "after-commit section of " + step.label() + " failed: " + e.message();
         if (file_level)
-            message = "database " + m_db.getFilename() + ": " + message;
+            message = "database " + m_db.filename() + ": " + message;
         std::string hint =
             "the migration itself stays " +
             std::string(step.direction == Direction::Forwards ? "applied" : "reversed") +
@@ -315,7 +315,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
         ForeignKeyEnforcement enforcement(m_db, enforce);
         // What every step starts from; check_connection_state verifies it before each one.
         m_connection_state = state_for_migrating(read_connection_state(m_db), enforce);
-        CancelHook hook(m_db.getHandle(), m_options.cancel);
+        CancelHook hook(m_db.handle(), m_options.cancel);
         if (m_options.transaction == TransactionScope::All)
             run_as_one(plan);
         else
@@ -328,7 +328,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
     } catch (...) {
         if (cancelled())
             throw_interrupted(nullptr);
-        rethrow_as_error(m_db.getFilename(), "running migrations");
+        rethrow_as_error(m_db.filename(), "running migrations");
     }
     return m_progress;
 }
@@ -341,7 +341,7 @@ void Executor::run_each(const Plan& plan) {
             throw_interrupted(nullptr);
         // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
         // the work after it cannot interleave with another runner's.
-        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
         const auto started = std::chrono::steady_clock::now();
         if (!run_step(state, plan, i)) {
             ++m_progress.skipped;
@@ -359,7 +359,7 @@ void Executor::run_as_one(const Plan& plan) {
     StateStore state(m_db, m_options.state_table);
     std::vector<const Step*> done;
     try {
-        SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
         const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred && !m_options.fake;
         std::optional<TableSnapshot> before;
         if (deferred)
@@ -391,7 +391,7 @@ void Executor::run_as_one(const Plan& plan) {
         if (cancelled())
             throw;
         try {
-            rethrow_as_error(m_db.getFilename(), "running migrations");
+            rethrow_as_error(m_db.filename(), "running migrations");
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Interrupted)
                 throw;

@@ -4,6 +4,7 @@
 #include "strata/executor/database.hpp"
 #include "strata/executor/foreign_keys.hpp"
 #include "strata/executor/observer.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/plan/plan.hpp"
 #include "strata/project/project.hpp"
@@ -13,10 +14,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <set>
-
-namespace SQLite {
-class Database;
-}
 
 namespace strata {
 
@@ -49,7 +46,7 @@ struct ExecutionReport {
 // each step, the connection must be in the state strata set up (check_connection_state).
 class Executor {
   public:
-    Executor(SQLite::Database& db, RunObserver& observer, ExecutorOptions options);
+    Executor(sqlite::Database db, RunObserver& observer, ExecutorOptions options);
     // Returns what was done; throws as described above (progress() then tells what was kept).
     // `planned_from`: the state the plan was computed from. When given, each step first checks
     // inside the write lock that nothing but the plan's own steps changed that state (another
@@ -78,7 +75,7 @@ class Executor {
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
 
-    SQLite::Database& m_db;
+    sqlite::Database m_db;
     RunObserver& m_observer;
     ExecutorOptions m_options;
     ExecutionReport m_progress;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/foreign_keys.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "strata/executor/sqlite_api.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -26,26 +27,26 @@ bool same_name(const std::string& a, const std::string& b) {
 
 // The table's name as the schema spells it, or nullopt when there is no such table. SQL names
 // tables in any letter case, and the authorizer reports them as the statement wrote them.
-std::optional<std::string> stored_name(SQLite::Database& db, const std::string& table) {
-    SQLite::Statement query(db, "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND "
+std::optional<std::string> stored_name(sqlite::Database db, const std::string& table) {
+    sqlite::Statement query(db, "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND "
                                 "name = ? COLLATE NOCASE");
-    query.bind(1, table);
-    if (!query.executeStep())
+    query.bind_text(1, table);
+    if (!query.step())
         return std::nullopt;
-    return query.getColumn(0).getString();
+    return query.column_text(0);
 }
 
 // Tables with a foreign key to any of `parents`: one scan of the schema's foreign-key lists.
-void add_children(SQLite::Database& db, const std::set<std::string>& parents,
+void add_children(sqlite::Database db, const std::set<std::string>& parents,
                   std::set<std::string>& out) {
-    SQLite::Statement query(db,
+    sqlite::Statement query(db,
                             "SELECT DISTINCT s.name, f.\"table\" FROM main.sqlite_schema AS s, "
                             "pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type = 'table'");
-    while (query.executeStep()) {
-        const std::string parent = query.getColumn(1).getString();
+    while (query.step()) {
+        const std::string parent = query.column_text(1);
         for (const std::string& removed : parents) {
             if (same_name(parent, removed)) {
-                out.insert(query.getColumn(0).getString());
+                out.insert(query.column_text(0));
                 break;
             }
         }
@@ -59,52 +60,51 @@ struct ForeignKey {
     std::vector<std::optional<std::string>> to; // nullopt: the parent's primary key
 };
 
-std::vector<ForeignKey> foreign_keys_of(SQLite::Database& db, const std::string& table) {
-    SQLite::Statement query(db, "SELECT id, \"table\", \"from\", \"to\" FROM "
+std::vector<ForeignKey> foreign_keys_of(sqlite::Database db, const std::string& table) {
+    sqlite::Statement query(db, "SELECT id, \"table\", \"from\", \"to\" FROM "
                                 "pragma_foreign_key_list(?, 'main') ORDER BY id, seq");
-    query.bind(1, table);
+    query.bind_text(1, table);
     std::vector<ForeignKey> keys;
     int last_id = -1;
-    while (query.executeStep()) {
-        if (keys.empty() || query.getColumn(0).getInt() != last_id) {
-            last_id = query.getColumn(0).getInt();
-            keys.push_back({query.getColumn(1).getString(), {}, {}});
+    while (query.step()) {
+        if (keys.empty() || query.column_int64(0) != last_id) {
+            last_id = query.column_int64(0);
+            keys.push_back({query.column_text(1), {}, {}});
         }
-        keys.back().from.push_back(query.getColumn(2).getString());
-        keys.back().to.push_back(query.getColumn(3).isNull()
+        keys.back().from.push_back(query.column_text(2));
+        keys.back().to.push_back(query.column_is_null(3)
                                      ? std::nullopt
-                                     : std::optional<std::string>(query.getColumn(3).getString()));
+                                     : std::optional<std::string>(query.column_text(3)));
     }
     return keys;
 }
 
-std::vector<std::string> strings(SQLite::Statement& query) {
+std::vector<std::string> strings(sqlite::Statement& query) {
     std::vector<std::string> out;
-    while (query.executeStep())
-        out.push_back(query.getColumn(0).getString());
+    while (query.step())
+        out.push_back(query.column_text(0));
     return out;
 }
 
-std::vector<std::string> primary_key_of(SQLite::Database& db, const std::string& table) {
-    SQLite::Statement query(
+std::vector<std::string> primary_key_of(sqlite::Database db, const std::string& table) {
+    sqlite::Statement query(
         db, "SELECT name FROM pragma_table_info(?, 'main') WHERE pk > 0 ORDER BY pk");
-    query.bind(1, table);
+    query.bind_text(1, table);
     return strings(query);
 }
 
-bool without_rowid(SQLite::Database& db, const std::string& table) {
-    SQLite::Statement query(db, "SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'");
-    query.bind(1, table);
-    return query.executeStep() && query.getColumn(0).getInt() != 0;
+bool without_rowid(sqlite::Database db, const std::string& table) {
+    sqlite::Statement query(db, "SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'");
+    query.bind_text(1, table);
+    return query.step() && query.column_int64(0) != 0;
 }
 
 // The collation a column compares with when nothing else is said.
-std::string default_collation(SQLite::Database& db, const std::string& table,
+std::string default_collation(sqlite::Database db, const std::string& table,
                               const std::string& column) {
     const char* collation = nullptr;
-    if (sqlite3_table_column_metadata(db.getHandle(), "main", table.c_str(), column.c_str(),
-                                      nullptr, &collation, nullptr, nullptr,
-                                      nullptr) != SQLITE_OK ||
+    if (sqlite3_table_column_metadata(db.handle(), "main", table.c_str(), column.c_str(), nullptr,
+                                      &collation, nullptr, nullptr, nullptr) != SQLITE_OK ||
         collation == nullptr)
         return "BINARY";
     return collation;
@@ -114,27 +114,27 @@ std::string default_collation(SQLite::Database& db, const std::string& table,
 // alias, the PRIMARY KEY or a UNIQUE index, not partial, with the columns' own collations.
 // These are the rules of SQLite's own lookup (sqlite3FkLocateIndex in fkey.c); a key that
 // fails them makes foreign_key_check fail with "foreign key mismatch".
-bool parent_key_is_unique(SQLite::Database& db, const ForeignKey& key) {
+bool parent_key_is_unique(sqlite::Database db, const ForeignKey& key) {
     const std::optional<std::string> parent = stored_name(db, key.parent);
     if (!parent)
         return true; // no parent table: SQLite reports each child row as an orphan instead
     const std::size_t count = key.from.size();
     const bool implicit = !key.to.front();
 
-    SQLite::Statement list(
+    sqlite::Statement list(
         db, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?, 'main')");
-    list.bind(1, *parent);
+    list.bind_text(1, *parent);
     struct Index {
         std::string name;
         bool primary_key;
     };
     std::vector<Index> indexes;
     bool has_primary_key_index = false;
-    while (list.executeStep()) {
-        const bool primary_key = list.getColumn(2).getString() == "pk";
+    while (list.step()) {
+        const bool primary_key = list.column_text(2) == "pk";
         has_primary_key_index = has_primary_key_index || primary_key;
-        if (list.getColumn(1).getInt() != 0 && list.getColumn(3).getInt() == 0)
-            indexes.push_back({list.getColumn(0).getString(), primary_key});
+        if (list.column_int64(1) != 0 && list.column_int64(3) == 0)
+            indexes.push_back({list.column_text(0), primary_key});
     }
 
     // An INTEGER PRIMARY KEY is the rowid: it has no index of its own.
@@ -143,17 +143,16 @@ bool parent_key_is_unique(SQLite::Database& db, const ForeignKey& key) {
         !without_rowid(db, *parent) && (implicit || same_name(*key.to.front(), primary_key[0])))
         return true;
 
-    SQLite::Statement columns(db, "SELECT cid, name, coll FROM pragma_index_xinfo(?, 'main') "
+    sqlite::Statement columns(db, "SELECT cid, name, coll FROM pragma_index_xinfo(?, 'main') "
                                   "WHERE key = 1 ORDER BY seqno");
     for (const Index& index : indexes) {
         columns.reset();
-        columns.bind(1, index.name);
+        columns.bind_text(1, index.name);
         std::vector<std::pair<std::string, std::string>> indexed; // name, collation
         bool expression = false;
-        while (columns.executeStep()) {
-            expression = expression || columns.getColumn(0).getInt() < 0;
-            indexed.emplace_back(columns.getColumn(1).getString(),
-                                 columns.getColumn(2).getString());
+        while (columns.step()) {
+            expression = expression || columns.column_int64(0) < 0;
+            indexed.emplace_back(columns.column_text(1), columns.column_text(2));
         }
         if (expression || indexed.size() != count)
             continue;
@@ -186,7 +185,7 @@ std::string identifier(const std::string& name) {
 // The rows of `table` whose key `key` points nowhere, as foreign_key_check would report them.
 // Used for the keys of a table that also has a key SQLite cannot check, since
 // foreign_key_check then refuses the whole table.
-std::vector<ForeignKeyViolation> orphans_of(SQLite::Database& db, const std::string& table,
+std::vector<ForeignKeyViolation> orphans_of(sqlite::Database db, const std::string& table,
                                             const ForeignKey& key) {
     const std::optional<std::string> parent = stored_name(db, key.parent);
     std::vector<std::string> parent_columns;
@@ -209,10 +208,10 @@ std::vector<ForeignKeyViolation> orphans_of(SQLite::Database& db, const std::str
     if (parent)
         sql += " AND NOT EXISTS (SELECT 1 FROM main." + identifier(*parent) + " AS p WHERE " +
                match + ")";
-    SQLite::Statement query(db, sql);
+    sqlite::Statement query(db, sql);
     std::vector<ForeignKeyViolation> found;
-    while (query.executeStep())
-        found.push_back({table, query.getColumn(0).getInt64(), key.parent});
+    while (query.step())
+        found.push_back({table, query.column_int64(0), key.parent});
     return found;
 }
 
@@ -223,26 +222,25 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-bool is_mismatch(const SQLite::Exception& e) {
-    return e.getErrorCode() == SQLITE_ERROR &&
+bool is_mismatch(const sqlite::Failure& e) {
+    return (e.code() & 0xff) == SQLITE_ERROR &&
            std::string_view(e.what()).find("foreign key mismatch") != std::string_view::npos;
 }
 
 // foreign_key_check of one table. When one of its keys cannot be checked, SQLite refuses the
 // whole table: that key is reported and skipped, and the others are checked one by one.
-void check_table(SQLite::Database& db, SQLite::Statement& check, const std::string& table,
+void check_table(sqlite::Database db, sqlite::Statement& check, const std::string& table,
                  ForeignKeyCheck& out) {
     std::vector<ForeignKeyViolation> found;
     try {
-        check.tryReset();
-        check.bind(1, table);
-        while (check.executeStep())
-            found.push_back({check.getColumn(0).getString(), check.getColumn(1).getInt64(),
-                             check.getColumn(2).getString()});
-    } catch (const SQLite::Exception& e) {
+        check.reset();
+        check.bind_text(1, table);
+        while (check.step())
+            found.push_back({check.column_text(0), check.column_int64(1), check.column_text(2)});
+    } catch (const sqlite::Failure& e) {
         if (!is_mismatch(e))
             throw;
-        check.tryReset();
+        check.reset();
         found.clear();
         bool skipped = false;
         for (const ForeignKey& key : foreign_keys_of(db, table)) {
@@ -267,14 +265,14 @@ void check_table(SQLite::Database& db, SQLite::Statement& check, const std::stri
 
 } // namespace
 
-TableSnapshot TableSnapshot::take(SQLite::Database& db) {
+TableSnapshot TableSnapshot::take(sqlite::Database db) {
     TableSnapshot snapshot;
-    snapshot.m_names_only = db.execAndGet("PRAGMA main.auto_vacuum").getInt() != 0;
-    SQLite::Statement query(db,
+    snapshot.m_names_only = sqlite::query_int64(db, "PRAGMA main.auto_vacuum") != 0;
+    sqlite::Statement query(db,
                             "SELECT name, rootpage FROM main.sqlite_schema WHERE type = 'table'");
-    while (query.executeStep())
-        snapshot.m_tables.emplace(ascii_lower(query.getColumn(0).getString()),
-                                  snapshot.m_names_only ? 0 : query.getColumn(1).getInt64());
+    while (query.step())
+        snapshot.m_tables.emplace(ascii_lower(query.column_text(0)),
+                                  snapshot.m_names_only ? 0 : query.column_int64(1));
     return snapshot;
 }
 
@@ -290,7 +288,7 @@ bool may_rename_tables(std::string_view sql) {
     return false;
 }
 
-ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& touched,
+ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& touched,
                                    const TableSnapshot* before) {
     std::set<std::string> tables;
     for (const std::string& table : touched.rows_written)
@@ -300,11 +298,11 @@ ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& to
     // A table renamed since (or created, or rebuilt under an old name) holds rows written under
     // another name, and its children now point at it.
     if (before != nullptr) {
-        SQLite::Statement schema(db, "SELECT name, rootpage FROM main.sqlite_schema WHERE type = "
+        sqlite::Statement schema(db, "SELECT name, rootpage FROM main.sqlite_schema WHERE type = "
                                      "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-        while (schema.executeStep()) {
-            const std::string name = schema.getColumn(0).getString();
-            if (!before->contains(name, schema.getColumn(1).getInt64())) {
+        while (schema.step()) {
+            const std::string name = schema.column_text(0);
+            if (!before->contains(name, schema.column_int64(1))) {
                 tables.insert(name);
                 parents.insert(name);
             }
@@ -314,15 +312,15 @@ ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& to
         add_children(db, parents, tables);
 
     ForeignKeyCheck result;
-    SQLite::Statement check(
+    sqlite::Statement check(
         db, "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?, 'main')");
     for (const std::string& table : tables)
         check_table(db, check, table, result);
     return result;
 }
 
-ForeignKeyEnforcement::ForeignKeyEnforcement(SQLite::Database& db, bool enforce)
-    : m_db(db), m_previous(db.execAndGet("PRAGMA foreign_keys").getInt() != 0),
+ForeignKeyEnforcement::ForeignKeyEnforcement(sqlite::Database db, bool enforce)
+    : m_db(db), m_previous(sqlite::query_int64(db, "PRAGMA foreign_keys") != 0),
       m_changed(m_previous != enforce) {
     if (m_changed)
         m_db.exec(enforce ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
@@ -331,7 +329,7 @@ ForeignKeyEnforcement::ForeignKeyEnforcement(SQLite::Database& db, bool enforce)
 ForeignKeyEnforcement::~ForeignKeyEnforcement() {
     // Best effort: a destructor must not throw, and the connection is closed soon after.
     if (m_changed)
-        m_db.tryExec(m_previous ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+        m_db.try_exec(m_previous ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
 }
 
 } // namespace strata

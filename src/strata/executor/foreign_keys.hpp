@@ -2,6 +2,7 @@
 #pragma once
 
 #include "strata/executor/sql_runner.hpp"
+#include "strata/executor/sqlite_api.hpp"
 
 #include <cstdint>
 #include <set>
@@ -9,10 +10,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-namespace SQLite {
-class Database;
-}
 
 namespace strata {
 
@@ -44,8 +41,8 @@ struct ForeignKeyCheck {
 // renamed since (or rebuilt under an old name) shows up afterwards with a pair not in it.
 class TableSnapshot {
   public:
-    // Reads sqlite_schema. Throws SQLite::Exception when it cannot be read.
-    static TableSnapshot take(SQLite::Database& db);
+    // Reads sqlite_schema. Throws sqlite::Failure when it cannot be read.
+    static TableSnapshot take(sqlite::Database db);
     // Whether `table` (any letter case) existed with that root page. With auto_vacuum on, a
     // DROP moves other tables' root pages, so only the name counts.
     bool contains(const std::string& table, std::int64_t root_page) const;
@@ -64,21 +61,21 @@ bool may_rename_tables(std::string_view sql);
 // those whose rows it wrote, those renamed or created since `before` (null: the caller knows no
 // table was renamed), and those whose foreign keys refer to a table whose rows it removed. A
 // whole-database check at every migration would make a run cost migrations x database size.
-// Throws SQLite::Exception when SQLite fails.
-ForeignKeyCheck check_foreign_keys(SQLite::Database& db, const TouchedTables& touched,
+// Throws sqlite::Failure when SQLite fails.
+ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& touched,
                                    const TableSnapshot* before);
 
 // Sets PRAGMA foreign_keys for the duration of a run (it is ignored inside a transaction, so
 // this happens before BEGIN) and restores the connection's previous setting afterwards.
 class ForeignKeyEnforcement {
   public:
-    ForeignKeyEnforcement(SQLite::Database& db, bool enforce);
+    ForeignKeyEnforcement(sqlite::Database db, bool enforce);
     ~ForeignKeyEnforcement();
     ForeignKeyEnforcement(const ForeignKeyEnforcement&) = delete;
     ForeignKeyEnforcement& operator=(const ForeignKeyEnforcement&) = delete;
 
   private:
-    SQLite::Database& m_db;
+    sqlite::Database m_db;
     bool m_previous;
     bool m_changed;
 };

@@ -36,6 +36,11 @@ class RunObserver {
     // Something the user should know that does not stop the run, e.g. a foreign key SQLite
     // cannot check. One sentence, without a "warning:" prefix.
     virtual void on_warning(std::string_view) {}
+    // Another connection holds the lock strata needs on `database`: strata waits for it, up to
+    // `timeout`. Called once per wait, when it starts; setting the run's cancel flag here (or
+    // later) ends the wait at once with Error(Interrupted).
+    virtual void on_waiting_for_lock(std::string_view /*database*/,
+                                     std::chrono::milliseconds /*timeout*/) {}
 };
 
 } // namespace strata

@@ -2,10 +2,10 @@
 #include "strata/executor/schema_dump.hpp"
 
 #include "strata/error.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/project/written_files.hpp"
 #include "util/file_writer.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <set>
@@ -33,15 +33,15 @@ ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 EL
 // Tables a virtual table keeps its data in (FTS5's docs_data, ...): its CREATE VIRTUAL TABLE
 // makes them, so listing them too would make the dump fail when it is run. PRAGMA table_list
 // names them from SQLite 3.37 on; older versions list them as ordinary tables.
-std::set<std::string> shadow_tables(SQLite::Database& db) {
+std::set<std::string> shadow_tables(sqlite::Database db) {
     std::set<std::string> names;
     if (sqlite3_libversion_number() < 3037000)
         return names;
-    SQLite::Statement query(db,
+    sqlite::Statement query(db,
                             "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = "
                             "'shadow'");
-    while (query.executeStep())
-        names.insert(query.getColumn(0).getString());
+    while (query.step())
+        names.insert(query.column_text(0));
     return names;
 }
 
@@ -54,27 +54,27 @@ std::set<std::string> shadow_tables(SQLite::Database& db) {
 
 } // namespace
 
-std::string dump_schema(SQLite::Database& db, std::string_view state_table) {
+std::string dump_schema(sqlite::Database db, std::string_view state_table) {
     const std::set<std::string> shadows = shadow_tables(db);
-    SQLite::Statement query(db, k_schema_query);
-    query.bind(1, std::string(state_table));
+    sqlite::Statement query(db, k_schema_query);
+    query.bind_text(1, std::string(state_table));
     std::string out;
-    while (query.executeStep()) {
-        if (shadows.contains(query.getColumn(0).getString()))
+    while (query.step()) {
+        if (shadows.contains(query.column_text(0)))
             continue;
         if (!out.empty())
             out += '\n';
-        out += query.getColumn(1).getString();
+        out += query.column_text(1);
         out += ";\n";
     }
     return out;
 }
 
-void write_schema_file(SQLite::Database& db, const fs::path& path, std::string_view state_table) {
+void write_schema_file(sqlite::Database db, const fs::path& path, std::string_view state_table) {
     // The last line of defence, where the write happens: whoever called, the schema never
     // replaces the database it describes or a file SQLite keeps beside it.
     Project own_files;
-    own_files.database = db.getFilename();
+    own_files.database = db.filename();
     if (auto problem = written_file_problem(own_files, path))
         throw Error(ErrorKind::Usage,
                     "refusing to write the schema file " + path.string() + ": it " + *problem, {},

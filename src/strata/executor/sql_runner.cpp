@@ -5,8 +5,8 @@
 #include "strata/executor/database.hpp"
 #include "strata/executor/sql_policy.hpp"
 #include "strata/executor/sql_text.hpp"
+#include "strata/executor/sqlite_api.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <memory>
@@ -22,12 +22,12 @@ using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
 } // namespace
 
-void run_migration_sql(SQLite::Database& database, std::string_view sql, const std::string& path) {
+void run_migration_sql(sqlite::Database database, std::string_view sql, const std::string& path) {
     run_migration_sql(database, sql, SqlRun{path});
 }
 
-void run_migration_sql(SQLite::Database& database, std::string_view sql, const SqlRun& run) {
-    sqlite3* db = database.getHandle();
+void run_migration_sql(sqlite::Database database, std::string_view sql, const SqlRun& run) {
+    sqlite3* db = database.handle();
     Authorizer authorizer(db, run.phase, run.touched, run.state_table);
     const bool in_transaction = run.phase == SqlPhase::InTransaction;
     const std::string& path = run.path;
@@ -62,7 +62,7 @@ void run_migration_sql(SQLite::Database& database, std::string_view sql, const S
                                  : failure_hint;
         failure.busy_hint = "";
         failure.where = {path, position.line(), position.column()};
-        failure.database = database.getFilename();
+        failure.database = database.filename();
         throw sqlite_error(sqlite3_extended_errcode(db), std::move(failure));
     };
 

@@ -2,16 +2,13 @@
 #pragma once
 
 #include "strata/error.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/project/settings.hpp"
 
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace SQLite {
-class Database;
-}
 
 namespace strata {
 
@@ -53,9 +50,9 @@ struct SqlRun {
 // changes the schema or the data (the rules and their reasons: sql_policy.cpp). Throws
 // Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message,
 // Error(Refused) when SQLite does not consult strata's authorizer.
-void run_migration_sql(SQLite::Database& db, std::string_view sql, const SqlRun& run);
+void run_migration_sql(sqlite::Database db, std::string_view sql, const SqlRun& run);
 
 // The same for the transaction phase, without collecting touched tables.
-void run_migration_sql(SQLite::Database& db, std::string_view sql, const std::string& path);
+void run_migration_sql(sqlite::Database db, std::string_view sql, const std::string& path);
 
 } // namespace strata

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/sqlite_error.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "strata/executor/sqlite_api.hpp"
+
 #include <fcntl.h>
 #include <pwd.h>
 #include <sqlite3.h>
@@ -265,11 +266,6 @@ Error sqlite_error(int code, SqliteFailure failure) {
         .with_sqlite_code(code);
 }
 
-int sqlite_code_of(const SQLite::Exception& exception) {
-    const int extended = exception.getExtendedErrorCode();
-    return extended >= 0 ? extended : exception.getErrorCode();
-}
-
 ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise) {
     switch (code & 0xff) {
     case SQLITE_BUSY:
@@ -318,20 +314,25 @@ std::string hint_for_sqlite_code(int code) {
     }
 }
 
+Error sqlite_call_error(int code, const std::string& message, const std::filesystem::path& path,
+                        const std::string& doing) {
+    // A named object, not a designated-initialiser temporary: GCC 12 at -O3 warns falsely
+    // (-Wmaybe-uninitialized) about the temporary's unnamed members.
+    SqliteFailure failure;
+    failure.message = "database " + path.string() + ": " + doing + " failed: " + message;
+    failure.busy_message =
+        "the database " + path.string() + " is locked by another connection (" + message + ")";
+    failure.database = path;
+    return sqlite_error(code, std::move(failure));
+}
+
 void rethrow_as_error(const std::filesystem::path& path, const std::string& doing) {
     try {
         throw;
     } catch (const Error&) {
         throw;
-    } catch (const SQLite::Exception& e) {
-        // A named object, not a designated-initialiser temporary: GCC 12 at -O3 warns falsely
-        // (-Wmaybe-uninitialized) about the temporary's unnamed members.
-        SqliteFailure failure;
-        failure.message = "database " + path.string() + ": " + doing + " failed: " + e.what();
-        failure.busy_message =
-            "the database " + path.string() + " is locked by another connection (" + e.what() + ")";
-        failure.database = path;
-        throw sqlite_error(sqlite_code_of(e), std::move(failure));
+    } catch (const sqlite::Failure& e) {
+        throw sqlite_call_error(e.code(), e.what(), path, doing);
     }
 }
 

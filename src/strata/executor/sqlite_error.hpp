@@ -9,10 +9,6 @@
 #include <optional>
 #include <string>
 
-namespace SQLite {
-class Exception;
-}
-
 namespace strata {
 
 // One file (or folder) as the user strata runs as sees it.
@@ -77,10 +73,6 @@ struct SqliteFailure {
 // hint what to run; when the files show no permission problem, nothing blames permissions.
 Error sqlite_error(int code, SqliteFailure failure);
 
-// The most precise code an SQLite::Exception carries: the extended code, or the primary one
-// when SQLiteCpp did not record an extended code (it then holds -1).
-int sqlite_code_of(const SQLite::Exception& exception);
-
 // The error kind for an SQLite result code: Busy for BUSY/LOCKED; Database for codes that
 // mean the file itself cannot be used (read-only, I/O error, full, corrupt, not a database,
 // out of memory); `otherwise` for the rest (e.g. a constraint a statement broke).
@@ -89,10 +81,15 @@ ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise);
 // What to do about an SQLite result code, or "" when there is nothing general to say.
 std::string hint_for_sqlite_code(int code);
 
-// Call inside a catch block: rethrows the exception in flight as strata::Error. SQLite's
-// BUSY/LOCKED become Error(Busy); other SQLite errors Error(Database) naming `path` and what
-// strata was `doing` (explained by the files, as sqlite_error does); a strata::Error passes
-// through unchanged.
+// The strata::Error for a failed SQLite call (`code`, SQLite's `message`) while strata was
+// `doing` something to the database at `path`: Error(Busy) for BUSY/LOCKED, else
+// Error(Database) naming both (explained by the files, as sqlite_error does).
+Error sqlite_call_error(int code, const std::string& message, const std::filesystem::path& path,
+                        const std::string& doing);
+
+// Call inside a catch block: rethrows the exception in flight as strata::Error. A failed SQLite
+// call (sqlite::Failure) becomes sqlite_call_error(path, doing); a strata::Error passes through
+// unchanged.
 [[noreturn]] void rethrow_as_error(const std::filesystem::path& path, const std::string& doing);
 
 } // namespace strata

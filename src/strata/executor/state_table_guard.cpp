@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/state_table_guard.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "strata/executor/sqlite_api.hpp"
+
 #include <sqlite3.h>
 #include <strings.h>
 
@@ -50,16 +51,15 @@ std::string sql_identifier(std::string_view identifier) {
     return out + '"';
 }
 
-StateTableGuard::Objects read_objects(SQLite::Database& db) {
+StateTableGuard::Objects read_objects(sqlite::Database db) {
     StateTableGuard::Objects objects;
-    SQLite::Statement query(db, "SELECT 'main', type, name, tbl_name, sql FROM main.sqlite_schema "
+    sqlite::Statement query(db, "SELECT 'main', type, name, tbl_name, sql FROM main.sqlite_schema "
                                 "WHERE type IN ('trigger', 'view') UNION ALL "
                                 "SELECT 'temp', type, name, tbl_name, sql FROM temp.sqlite_schema "
                                 "WHERE type IN ('trigger', 'view')");
-    while (query.executeStep())
-        objects[{query.getColumn(0).getString(), query.getColumn(1).getString(),
-                 query.getColumn(2).getString()}] = {query.getColumn(3).getString(),
-                                                     query.getColumn(4).getString()};
+    while (query.step())
+        objects[{query.column_text(0), query.column_text(1), query.column_text(2)}] = {
+            query.column_text(3), query.column_text(4)};
     return objects;
 }
 
@@ -126,24 +126,24 @@ std::string prepare_only(sqlite3* db, const std::string& sql, Probe& probe) {
     return message;
 }
 
-bool has_table_or_view(SQLite::Database& db, const std::string& schema, const std::string& name) {
-    SQLite::Statement query(db, "SELECT 1 FROM " + schema +
+bool has_table_or_view(sqlite::Database db, const std::string& schema, const std::string& name) {
+    sqlite::Statement query(db, "SELECT 1 FROM " + schema +
                                     ".sqlite_schema WHERE type IN ('table', 'view') AND name = ? "
                                     "COLLATE NOCASE");
-    query.bind(1, name);
-    return query.executeStep();
+    query.bind_text(1, name);
+    return query.step();
 }
 
 // "UPDATE s.t SET a = a, b = b": setting every column fires every UPDATE OF trigger.
 // Generated and hidden columns cannot be set.
-std::optional<std::string> update_of_every_column(SQLite::Database& db, const std::string& schema,
+std::optional<std::string> update_of_every_column(sqlite::Database db, const std::string& schema,
                                                   const std::string& table) {
-    SQLite::Statement query(db, "SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0");
-    query.bind(1, table);
-    query.bind(2, schema);
+    sqlite::Statement query(db, "SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0");
+    query.bind_text(1, table);
+    query.bind_text(2, schema);
     std::string sets;
-    while (query.executeStep()) {
-        const std::string column = sql_identifier(query.getColumn(0).getString());
+    while (query.step()) {
+        const std::string column = sql_identifier(query.column_text(0));
         sets += (sets.empty() ? "" : ", ") + column + " = " + column;
     }
     if (sets.empty())
@@ -152,7 +152,7 @@ std::optional<std::string> update_of_every_column(SQLite::Database& db, const st
 }
 
 // The statements that would fire a trigger on `table` or read a view.
-std::vector<std::string> probe_statements(SQLite::Database& db,
+std::vector<std::string> probe_statements(sqlite::Database db,
                                           const StateTableGuard::ObjectKey& key,
                                           const StateTableGuard::ObjectDefinition& definition,
                                           std::string& problem) {
@@ -170,8 +170,8 @@ std::vector<std::string> probe_statements(SQLite::Database& db,
         try {
             if (auto update = update_of_every_column(db, target, definition.table))
                 statements.push_back(std::move(*update));
-        } catch (const SQLite::Exception& e) {
-            problem = e.getErrorStr();
+        } catch (const sqlite::Failure& e) {
+            problem = sqlite3_errstr(e.code());
         }
         statements.push_back("DELETE FROM " + table);
     }
@@ -187,7 +187,7 @@ struct Finding {
     std::string problem; // why it could not be checked
 };
 
-Finding probe_object(SQLite::Database& db, const StateTableGuard::ObjectKey& key,
+Finding probe_object(sqlite::Database db, const StateTableGuard::ObjectKey& key,
                      const StateTableGuard::ObjectDefinition& definition,
                      std::string_view state_table) {
     Finding finding;
@@ -196,7 +196,7 @@ Finding probe_object(SQLite::Database& db, const StateTableGuard::ObjectKey& key
         Probe probe;
         probe.state_table = state_table;
         probe.watched = std::get<2>(key);
-        const std::string error = prepare_only(db.getHandle(), sql, probe);
+        const std::string error = prepare_only(db.handle(), sql, probe);
         if (!probe.offender.empty()) {
             finding.offender = probe.offender;
             finding.action = probe.action;
@@ -239,7 +239,7 @@ std::string what_it_does(const Finding& finding, std::string_view state_table) {
 
 } // namespace
 
-StateTableGuard::StateTableGuard(SQLite::Database& db, const StateStore& state)
+StateTableGuard::StateTableGuard(sqlite::Database db, const StateStore& state)
     : m_db(db), m_state(state), m_objects(read_objects(db)), m_sequence(state.sequence_rows()) {}
 
 void StateTableGuard::check_sequence(const SourceLocation& source) const {

@@ -3,16 +3,13 @@
 
 #include "strata/error.hpp"
 #include "strata/executor/sql_runner.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/state/state_store.hpp"
 
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
-
-namespace SQLite {
-class Database;
-}
 
 namespace strata {
 
@@ -25,8 +22,8 @@ namespace strata {
 class StateTableGuard {
   public:
     // Notes the triggers and views of the main and temp schemas and the state table's rows
-    // of sqlite_sequence as they are now. Throws SQLite::Exception.
-    StateTableGuard(SQLite::Database& db, const StateStore& state);
+    // of sqlite_sequence as they are now. Throws sqlite::Failure.
+    StateTableGuard(sqlite::Database db, const StateStore& state);
     StateTableGuard(const StateTableGuard&) = delete;
     StateTableGuard& operator=(const StateTableGuard&) = delete;
 
@@ -49,7 +46,7 @@ class StateTableGuard {
   private:
     void check_sequence(const SourceLocation& source) const;
 
-    SQLite::Database& m_db;
+    sqlite::Database m_db;
     const StateStore& m_state;
     Objects m_objects;
     std::vector<SequenceRow> m_sequence;

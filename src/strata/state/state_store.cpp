@@ -2,9 +2,8 @@
 #include "strata/state/state_store.hpp"
 
 #include "strata/error.hpp"
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/project/settings.hpp"
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <optional>
 
@@ -47,12 +46,12 @@ constexpr const char* k_select_columns =
     "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM ";
 
 // The table may have been edited by hand, so a row's id is checked like any untrusted input.
-AppliedMigration read_row(SQLite::Statement& query, const std::string& database,
+AppliedMigration read_row(sqlite::Statement& query, const std::string& database,
                           const std::string& table) {
     AppliedMigration row;
-    row.row_id = query.getColumn(0).getInt64();
-    row.app_name = query.getColumn(1).getString();
-    const std::string id = query.getColumn(2).getString();
+    row.row_id = query.column_int64(0);
+    row.app_name = query.column_text(1);
+    const std::string id = query.column_text(2);
     std::optional<MigrationId> parsed = MigrationId::parse(id);
     if (!parsed)
         throw Error(ErrorKind::Database,
@@ -63,29 +62,29 @@ AppliedMigration read_row(SQLite::Statement& query, const std::string& database,
                     "strata records ids as ASCII digits; correct or delete that row of the " +
                         table + " table");
     row.migration_id = std::move(*parsed);
-    row.description = query.getColumn(3).getString();
-    row.checksum = query.getColumn(4).getString();
-    row.down_sql = query.getColumn(5).getString();
-    row.ran_on = query.getColumn(6).getString();
+    row.description = query.column_text(3);
+    row.checksum = query.column_text(4);
+    row.down_sql = query.column_text(5);
+    row.ran_on = query.column_text(6);
     return row;
 }
 
 } // namespace
 
-StateStore::StateStore(SQLite::Database& db, std::string_view table)
+StateStore::StateStore(sqlite::Database db, std::string_view table)
     : m_db(db), m_table(table), m_qualified(qualified_name(table)) {}
 
 bool StateStore::exists() const {
-    SQLite::Statement query(m_db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND "
+    sqlite::Statement query(m_db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND "
                                   "name = ? COLLATE NOCASE");
-    query.bind(1, m_table);
-    if (!query.executeStep())
+    query.bind_text(1, m_table);
+    if (!query.step())
         return false;
-    const std::string sql = query.getColumn(0).getString();
+    const std::string sql = query.column_text(0);
     const auto marker = sql.find(k_marker);
     if (marker == std::string::npos)
         throw Error(ErrorKind::Database,
-                    "the database " + m_db.getFilename() + " already has a table \"" + m_table +
+                    "the database " + m_db.filename() + " already has a table \"" + m_table +
                         "\" that strata did not create",
                     {},
                     "another migration tool (or the project) owns it; set state_table = "
@@ -93,7 +92,7 @@ bool StateStore::exists() const {
     const int version = std::atoi(sql.c_str() + marker + k_marker.size());
     if (version > k_current_version)
         throw Error(ErrorKind::Database,
-                    "the state table of " + m_db.getFilename() + " has layout version " +
+                    "the state table of " + m_db.filename() + " has layout version " +
                         std::to_string(version) + ", newer than this strata understands (" +
                         std::to_string(k_current_version) + ")",
                     {}, "upgrade strata to the release that migrated this database");
@@ -109,9 +108,9 @@ std::vector<AppliedMigration> StateStore::all_applied() const {
     std::vector<AppliedMigration> rows;
     if (!exists())
         return rows;
-    SQLite::Statement query(m_db, k_select_columns + m_qualified + " ORDER BY id");
-    while (query.executeStep())
-        rows.push_back(read_row(query, m_db.getFilename(), m_table));
+    sqlite::Statement query(m_db, k_select_columns + m_qualified + " ORDER BY id");
+    while (query.step())
+        rows.push_back(read_row(query, m_db.filename(), m_table));
     return rows;
 }
 
@@ -119,58 +118,58 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
     std::vector<AppliedMigration> rows;
     if (!exists())
         return rows;
-    SQLite::Statement query(m_db,
+    sqlite::Statement query(m_db,
                             k_select_columns + m_qualified + " WHERE app_name = ? ORDER BY id");
-    query.bind(1, std::string(app_name));
-    while (query.executeStep())
-        rows.push_back(read_row(query, m_db.getFilename(), m_table));
+    query.bind_text(1, std::string(app_name));
+    while (query.step())
+        rows.push_back(read_row(query, m_db.filename(), m_table));
     return rows;
 }
 
 bool StateStore::is_applied(std::string_view app_name, const MigrationId& migration_id) const {
-    SQLite::Statement query(m_db,
+    sqlite::Statement query(m_db,
                             "SELECT 1 FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
-    query.bind(1, std::string(app_name));
-    query.bind(2, migration_id.text());
-    return query.executeStep();
+    query.bind_text(1, std::string(app_name));
+    query.bind_text(2, migration_id.text());
+    return query.step();
 }
 
 void StateStore::record(const NewStateRow& row) const {
-    SQLite::Statement insert(m_db, "INSERT INTO " + m_qualified +
+    sqlite::Statement insert(m_db, "INSERT INTO " + m_qualified +
                                        " (app_name, name, description, checksum, down_sql, "
                                        "ran_on) VALUES (?, ?, ?, ?, ?, "
                                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
-    insert.bind(1, row.app_name);
-    insert.bind(2, row.migration_id.text());
-    insert.bind(3, row.description);
-    insert.bind(4, row.checksum);
-    insert.bind(5, row.down_sql);
-    insert.exec();
+    insert.bind_text(1, row.app_name);
+    insert.bind_text(2, row.migration_id.text());
+    insert.bind_text(3, row.description);
+    insert.bind_text(4, row.checksum);
+    insert.bind_text(5, row.down_sql);
+    insert.execute();
 }
 
 void StateStore::remove(std::string_view app_name, const MigrationId& migration_id) const {
-    SQLite::Statement erase(m_db,
+    sqlite::Statement erase(m_db,
                             "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
-    erase.bind(1, std::string(app_name));
-    erase.bind(2, migration_id.text());
-    erase.exec();
+    erase.bind_text(1, std::string(app_name));
+    erase.bind_text(2, migration_id.text());
+    erase.execute();
 }
 
 std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& updates) const {
     if (updates.empty())
         return 0;
-    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement update(m_db, "UPDATE " + m_qualified +
+    sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
+    sqlite::Statement update(m_db, "UPDATE " + m_qualified +
                                        " SET checksum = ?, down_sql = ? WHERE app_name = ? AND "
                                        "name = ? AND checksum = ?");
     std::size_t changed = 0;
     for (const ChecksumUpdate& entry : updates) {
-        update.bind(1, entry.checksum);
-        update.bind(2, entry.down_sql);
-        update.bind(3, entry.app_name);
-        update.bind(4, entry.migration_id.text());
-        update.bind(5, entry.old_checksum);
-        changed += static_cast<std::size_t>(update.exec());
+        update.bind_text(1, entry.checksum);
+        update.bind_text(2, entry.down_sql);
+        update.bind_text(3, entry.app_name);
+        update.bind_text(4, entry.migration_id.text());
+        update.bind_text(5, entry.old_checksum);
+        changed += static_cast<std::size_t>(update.execute());
         update.reset();
     }
     transaction.commit();
@@ -180,14 +179,14 @@ std::size_t StateStore::update_checksums(const std::vector<ChecksumUpdate>& upda
 std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) const {
     if (migrations.empty())
         return 0;
-    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement erase(m_db,
+    sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
+    sqlite::Statement erase(m_db,
                             "DELETE FROM " + m_qualified + " WHERE app_name = ? AND name = ?");
     std::size_t deleted = 0;
     for (const MigrationKey& key : migrations) {
-        erase.bind(1, key.app_name);
-        erase.bind(2, key.migration_id.text());
-        deleted += static_cast<std::size_t>(erase.exec());
+        erase.bind_text(1, key.app_name);
+        erase.bind_text(2, key.migration_id.text());
+        deleted += static_cast<std::size_t>(erase.execute());
         erase.reset();
     }
     transaction.commit();
@@ -198,13 +197,15 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
 // nothing to read. Letter case is ignored so that a planted row "MIGRATIONS" counts too.
 std::vector<SequenceRow> StateStore::sequence_rows() const {
     std::vector<SequenceRow> rows;
-    if (!m_db.tableExists("sqlite_sequence"))
+    sqlite::Statement sequence(m_db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND "
+                                     "name = 'sqlite_sequence'");
+    if (!sequence.step())
         return rows;
-    SQLite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
+    sqlite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
                                   "= ? COLLATE NOCASE ORDER BY rowid");
-    query.bind(1, m_table);
-    while (query.executeStep())
-        rows.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getString()});
+    query.bind_text(1, m_table);
+    while (query.step())
+        rows.push_back({query.column_int64(0), query.column_text(1)});
     return rows;
 }
 

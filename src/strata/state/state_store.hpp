@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/executor/sqlite_api.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/state/applied_migration.hpp"
 
@@ -9,10 +10,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace SQLite {
-class Database;
-}
 
 namespace strata {
 
@@ -59,7 +56,7 @@ class StateStore {
 
     // `table` is the state table's name (Settings::state_table). Throws Error(Usage) when it is
     // not a plain identifier (state_table_problem).
-    StateStore(SQLite::Database& db, std::string_view table);
+    StateStore(sqlite::Database db, std::string_view table);
 
     // The state table's name, as configured.
     const std::string& table() const { return m_table; }
@@ -97,7 +94,7 @@ class StateStore {
     std::vector<SequenceRow> sequence_rows() const;
 
   private:
-    SQLite::Database& m_db;
+    sqlite::Database m_db;
     std::string m_table;
     std::string m_qualified; // main."<table>", for the SQL
 };

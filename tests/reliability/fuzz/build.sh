@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Builds the libFuzzer targets with clang: the library sources (src/strata, src/util) are compiled
-# directly with coverage, ASan and UBSan; SQLiteCpp and SQLite come from Debian's static archives
-# (built with gcc, uninstrumented: the fuzzing is aimed at strata's code, and they link fine).
+# directly with coverage, ASan and UBSan; SQLite comes from Debian's static archive
+# (built with gcc, uninstrumented: the fuzzing is aimed at strata's code, and it links fine).
 #
 #   tests/reliability/fuzz/build.sh [OUT_DIR]      default OUT_DIR: build-fuzz (in the repo)
 #
@@ -24,7 +24,7 @@ readonly targets=(fuzz_project fuzz_loader fuzz_run)
 common_flags=(
     -std=c++20 -g -O1 -fno-omit-frame-pointer
     -fsanitize=address,undefined -fno-sanitize-recover=all
-    -I"$repo_root/src" -I"$here"
+    -I"$repo_root/src" -I"$repo_root/tests" -I"$here"
     # meson.build passes these to every target; the version is read from it.
     "-DSTRATA_VERSION=\"$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$repo_root/meson.build")\""
     '-DSTRATA_BUILD_TYPE="fuzz"'
@@ -36,7 +36,7 @@ target_flags=("${common_flags[@]}" -fsanitize=fuzzer-no-link -Wall -Wextra -Wped
 # shellcheck disable=SC2054
 link_flags=(
     -fsanitize=fuzzer,address,undefined
-    -l:libSQLiteCpp.a -l:libsqlite3.a -l:libmd.a -lpthread -ldl -lm
+    -l:libsqlite3.a -l:libmd.a -lpthread -ldl -lm
 )
 
 mkdir -p "$out/obj"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: forwards then backwards on an in-memory database. The input decodes into
 // up to 4 migrations, loaded through strata::MemorySource, planned with plan_forwards /
-// plan_backwards and run by strata::Executor on SQLite::Database(":memory:"), secured as strata's
+// plan_backwards and run by strata::Executor on an in-memory database, secured as strata's
 // own connections are.
 //
 // Input: 1 option byte (bits 0-1: foreign keys deferred / immediate / off / deferred; bit 2:
@@ -22,8 +22,8 @@
 #include "strata/loader/migration_source.hpp"
 #include "strata/plan/plan.hpp"
 #include "strata/state/state_store.hpp"
+#include "support/test_database.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <cstddef>
@@ -77,20 +77,20 @@ std::vector<strata::SourceFile> decode_migrations(const std::vector<std::string>
 
 // The state rows as they really are in the main database (not through StateStore, so that a
 // migration's temp objects cannot hide them), or nullopt when the schema cannot be read.
-std::optional<std::vector<std::string>> state_rows(SQLite::Database& db) {
+std::optional<std::vector<std::string>> state_rows(strata::sqlite::Database db) {
     try {
         std::vector<std::string> names;
-        SQLite::Statement exists(db, "SELECT count(*) FROM main.sqlite_schema "
-                                     "WHERE type = 'table' AND name = 'migrations'");
-        if (!exists.executeStep() || exists.getColumn(0).getInt() == 0)
+        strata::sqlite::Statement exists(db, "SELECT count(*) FROM main.sqlite_schema "
+                                             "WHERE type = 'table' AND name = 'migrations'");
+        if (!exists.step() || exists.column_int64(0) == 0)
             return names;
-        SQLite::Statement rows(db, "SELECT name FROM main.migrations WHERE app_name = ? "
-                                   "ORDER BY id");
-        rows.bind(1, k_app);
-        while (rows.executeStep())
-            names.push_back(rows.getColumn(0).getString());
+        strata::sqlite::Statement rows(db, "SELECT name FROM main.migrations WHERE app_name = ? "
+                                           "ORDER BY id");
+        rows.bind_text(1, k_app);
+        while (rows.step())
+            names.push_back(rows.column_text(0));
         return names;
-    } catch (const SQLite::Exception&) {
+    } catch (const strata::sqlite::Failure&) {
         return std::nullopt;
     }
 }
@@ -111,24 +111,24 @@ std::vector<std::string> first_ids(const strata::MigrationSet& set, std::size_t 
 }
 
 // Checks the database after a run; `expected` is the state the run must have left.
-void check_database(SQLite::Database& db, const std::vector<std::string>& expected,
+void check_database(strata::sqlite::Database db, const std::vector<std::string>& expected,
                     bool foreign_keys_checked, const std::string& when) {
-    if (sqlite3_get_autocommit(db.getHandle()) == 0)
+    if (sqlite3_get_autocommit(db.handle()) == 0)
         bug(when + ": a transaction is still open");
     const auto rows = state_rows(db);
     if (rows && *rows != expected)
         bug(when + ": state table holds " + joined(*rows) + ", expected " + joined(expected));
     try {
-        const std::string integrity = db.execAndGet("PRAGMA main.integrity_check").getString();
+        const std::string integrity = strata::sqlite::query_text(db, "PRAGMA main.integrity_check");
         if (integrity != "ok")
             bug(when + ": integrity_check says " + integrity);
         if (foreign_keys_checked) {
-            SQLite::Statement violations(db, "PRAGMA main.foreign_key_check");
-            if (violations.executeStep())
-                bug(when + ": a row of " + violations.getColumn(0).getString() +
-                    " refers to a missing row of " + violations.getColumn(2).getString());
+            strata::sqlite::Statement violations(db, "PRAGMA main.foreign_key_check");
+            if (violations.step())
+                bug(when + ": a row of " + violations.column_text(0) +
+                    " refers to a missing row of " + violations.column_text(2));
         }
-    } catch (const SQLite::Exception&) {
+    } catch (const strata::sqlite::Failure&) {
         // A schema SQLite cannot check (e.g. a foreign key to a column without a unique index)
         // is the migration's own doing; strata's promises are about the rows above.
     }
@@ -147,14 +147,15 @@ void check_error(const strata::Error& error, const std::string& when) {
 
 // Runs `plan` and checks the outcome. `before` is the number of applied migrations before the
 // run; forwards adds steps to it, backwards removes them from its end.
-void run_and_check(SQLite::Database& db, const strata::MigrationSet& set, const strata::Plan& plan,
-                   const strata::ExecutorOptions& options, std::size_t before, bool forwards) {
+void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set,
+                   const strata::Plan& plan, const strata::ExecutorOptions& options,
+                   std::size_t before, bool forwards) {
     const std::string when = forwards ? "forwards" : "backwards";
     strata::RunObserver observer;
     strata::Executor executor(db, observer, options);
     Budget budget;
     // The executor clears the progress handler when a run ends, so it is set for each run.
-    sqlite3_progress_handler(db.getHandle(), 1000, &on_progress, &budget);
+    sqlite3_progress_handler(db.handle(), 1000, &on_progress, &budget);
     std::size_t done = 0;
     bool failed = false;
     try {
@@ -168,7 +169,7 @@ void run_and_check(SQLite::Database& db, const strata::MigrationSet& set, const 
         done = executor.progress().done;
         failed = true;
     }
-    sqlite3_progress_handler(db.getHandle(), 0, nullptr, nullptr);
+    sqlite3_progress_handler(db.handle(), 0, nullptr, nullptr);
     if (done > plan.steps.size())
         bug(when + " reports more steps done than planned");
     const std::size_t after = forwards ? before + done : before - done;
@@ -194,8 +195,8 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
     options.transaction =
         (option_byte & 4) != 0 ? strata::TransactionScope::All : strata::TransactionScope::Each;
 
-    SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    sqlite3* handle = db.getHandle();
+    strata::test::TestDatabase db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3* handle = db.handle();
     sqlite3_extended_result_codes(handle, 1);
     sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, k_max_length);
     sqlite3_limit(handle, SQLITE_LIMIT_SQL_LENGTH, k_max_length);
@@ -213,7 +214,7 @@ void fuzz_one(std::uint8_t option_byte, const std::string& text) {
         applied = strata::StateStore(db, strata::k_default_state_table).applied(k_app);
     } catch (const strata::Error&) {
         return; // the migrations left a state table strata refuses to read
-    } catch (const SQLite::Exception&) {
+    } catch (const strata::sqlite::Failure&) {
         return;
     }
     const auto rows = state_rows(db);
