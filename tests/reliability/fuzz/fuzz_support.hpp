@@ -129,6 +129,8 @@ inline const char* kind_name(ErrorKind kind) {
         return "Refused";
     case ErrorKind::Drift:
         return "Drift";
+    case ErrorKind::NewerDatabase:
+        return "NewerDatabase";
     case ErrorKind::Interrupted:
         return "Interrupted";
     case ErrorKind::Output:
