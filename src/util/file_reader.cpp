@@ -23,22 +23,15 @@ void check_status(const FileStatus& status, const std::string& path, std::uint64
         throw FileError(FileProblem::TooLarge, path, 0, FileKind::Regular, status.size, max_size);
 }
 
-} // namespace
-
-std::string read_file(const std::filesystem::path& file, std::uint64_t max_size) {
-    const std::string path = file.string();
-    // The status first so that a FIFO or device is never opened; a non-blocking open plus the
-    // open file's status closes the gap if the file is swapped for one between the two calls.
+// Opens `file` without blocking, checks the open file's status and reads it whole.
+std::string read_open(const std::filesystem::path& file, const std::string& path,
+                      std::uint64_t max_size, bool follow_links) {
     std::error_code error;
-    std::optional<FileStatus> status = file_status(file, Links::Follow, error);
-    if (!status)
-        throw FileError(problem_for_missing(error), path, error.value());
-    check_status(*status, path, max_size);
-
-    const FileDescriptor fd = open_file(file, {.non_blocking = true}, error);
+    const FileDescriptor fd =
+        open_file(file, {.follow_links = follow_links, .non_blocking = true}, error);
     if (!fd.valid())
         throw FileError(problem_for_missing(error), path, error.value());
-    status = file_status(fd, error);
+    std::optional<FileStatus> status = file_status(fd, error);
     if (!status)
         throw FileError(FileProblem::Unreadable, path, error.value());
     check_status(*status, path, max_size);
@@ -57,8 +50,33 @@ std::string read_file(const std::filesystem::path& file, std::uint64_t max_size)
         if (content.size() > max_size)
             throw FileError(FileProblem::TooLarge, path, 0, FileKind::Regular, content.size(),
                             max_size);
+        // A read of a regular file returns less than asked only at its end (an interrupted
+        // one is retried by read_some), so a short read saves the call that would return 0.
+        if (got < sizeof buffer)
+            break;
     }
     return content;
+}
+
+} // namespace
+
+std::string read_file(const std::filesystem::path& file, std::uint64_t max_size) {
+    const std::string path = file.string();
+    // The status first so that a FIFO or device is never opened; a non-blocking open plus the
+    // open file's status closes the gap if the file is swapped for one between the two calls.
+    std::error_code error;
+    std::optional<FileStatus> status = file_status(file, Links::Follow, error);
+    if (!status)
+        throw FileError(problem_for_missing(error), path, error.value());
+    check_status(*status, path, max_size);
+    return read_open(file, path, max_size, true);
+}
+
+std::string read_listed_file(const std::filesystem::path& file, std::uint64_t max_size) {
+    // The listing already said "regular file, not a link", which is what read_file's first
+    // status establishes. Following no link keeps a link swapped in since from being followed
+    // to a device; a FIFO swapped in is not waited on and is refused by the open file's status.
+    return read_open(file, file.string(), max_size, false);
 }
 
 } // namespace strata::util

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <regex>
 
 using namespace strata::test;
@@ -452,5 +453,53 @@ TEST_SUITE("e2e_forwards") {
         CHECK(migration_rows(db) ==
               Rows{{"core", "0001"}, {"core", "0002"}, {"core", "0003"}, {"billing", "0001"}});
         CHECK(has_table(db, "invoices"));
+    }
+
+    TEST_CASE("a run with nothing pending reads no down file; reversing names an unreadable one") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        auto db = dir / "app.db";
+        REQUIRE(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 0);
+        // Every down file becomes a dangling link: no one can read it, whoever runs the test
+        // (root reads a chmod 000 file).
+        const auto folder = dir / "migrations/core";
+        for (const char* name : {"0001_create_users.down.sql", "0002_create_notes.down.sql",
+                                 "0003_add_tags.down.sql"}) {
+            std::filesystem::remove(folder / name);
+            std::filesystem::create_symlink(dir / "gone.sql", folder / name);
+        }
+
+        auto noop = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << noop.err);
+        CHECK(noop.exit_code == 0);
+        CHECK(noop.out.find("No migrations need to be run") != std::string::npos);
+        auto check = run_strata({"check", "--exit-code"}, in_dir(dir.path()));
+        INFO("stderr: " << check.err);
+        CHECK(check.exit_code == 0);
+
+        auto back = run_strata({"backwards", "core", "--yes"}, in_dir(dir.path()));
+        CHECK(back.exit_code == 2);
+        CHECK(back.err == "strata: error: migrations/core/0003_add_tags.down.sql"
+                          ": cannot read migration file: No such file or directory\n");
+        CHECK(migration_rows(db) == k_all_three);
+    }
+
+    TEST_CASE("forwards and check read the down file of a pending migration before anything runs") {
+        TempDir dir;
+        write_standard_project(dir.path());
+        auto db = dir / "app.db";
+        const auto down = dir / "migrations/core/0003_add_tags.down.sql";
+        write_file(down, "DROP TABLE tags; -- \xC3\n");
+        const std::string expected = "strata: error: migrations/core/0003_add_tags.down.sql"
+                                     ":1:21: file is not valid UTF-8 (byte 0xC3)\n  hint: save "
+                                     "the file as UTF-8 text\n";
+
+        auto check = run_strata({"check"}, in_dir(dir.path()));
+        CHECK(check.exit_code == 2);
+        CHECK(check.err == expected);
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == expected);
+        CHECK_FALSE(std::filesystem::exists(db));
     }
 }

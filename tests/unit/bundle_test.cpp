@@ -101,7 +101,8 @@ TEST_SUITE("bundle") {
             for (std::size_t i = 0; i < from_folder.migrations.size(); ++i) {
                 CHECK(from_folder.migrations[i].name == from_bundle.migrations[i].name);
                 CHECK(from_folder.migrations[i].checksum == from_bundle.migrations[i].checksum);
-                CHECK(from_folder.migrations[i].down_sql == from_bundle.migrations[i].down_sql);
+                CHECK(from_folder.migrations[i].down_sql.text() ==
+                      from_bundle.migrations[i].down_sql.text());
             }
         }
     }

@@ -80,7 +80,7 @@ TEST_SUITE("embedded_source") {
         REQUIRE(folder.migrations.size() == 1);
         CHECK(embedded.migrations[0].checksum == folder.migrations[0].checksum);
         CHECK(embedded.migrations[0].up_sql == folder.migrations[0].up_sql);
-        CHECK(embedded.migrations[0].down_sql == "DROP TABLE t;\n");
+        CHECK(embedded.migrations[0].down_sql.text() == "DROP TABLE t;\n");
         CHECK(embedded.migrations[0].description == "t");
         CHECK(embedded.migrations[0].up_path == "embedded:core/0001_t.up.sql");
     }

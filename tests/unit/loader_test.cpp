@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,17 @@ std::vector<std::string> ids_of(const MigrationSet& set) {
 
 const std::string k_utf8_hint = "\n  hint: save the file as UTF-8 text";
 
+// A MemorySource that counts how often each file is read.
+class CountingSource : public MemorySource {
+  public:
+    using MemorySource::MemorySource;
+    std::string_view read(const strata::SourceEntry& file, std::string& buffer) const override {
+        ++reads[file.name];
+        return MemorySource::read(file, buffer);
+    }
+    mutable std::map<std::string, int> reads;
+};
+
 } // namespace
 
 TEST_SUITE("loader") {
@@ -129,7 +142,7 @@ TEST_SUITE("loader") {
         CHECK(m.name == "0001_create_users");
         CHECK(m.description == "create users");
         CHECK(m.up_sql == "CREATE TABLE users(id);\n");
-        CHECK(m.down_sql == "DROP TABLE users;\n");
+        CHECK(m.down_sql.text() == "DROP TABLE users;\n");
         CHECK(m.checksum == strata::sha256_hex("CREATE TABLE users(id);\n"));
         CHECK(m.up_path == "migrations/core/0001_create_users.up.sql");
         CHECK(m.down_path == "migrations/core/0001_create_users.down.sql");
@@ -146,7 +159,7 @@ TEST_SUITE("loader") {
         const auto& w = windows.migrations.at(0);
         const auto& u = unix_text.migrations.at(0);
         CHECK(w.up_sql == "CREATE TABLE t(x);\nINSERT INTO t VALUES(1);\n");
-        CHECK(w.down_sql == "DROP TABLE t;\n");
+        CHECK(w.down_sql.text() == "DROP TABLE t;\n");
         CHECK(w.checksum == u.checksum);
         CHECK(w.checksum == strata::sha256_hex(w.up_sql));
         CHECK(w.checksum !=
@@ -157,7 +170,7 @@ TEST_SUITE("loader") {
     TEST_CASE("a down file may be empty") {
         MigrationSet set = load(pair("0001_a", "CREATE TABLE t(x);", ""));
         REQUIRE(set.migrations.size() == 1);
-        CHECK(set.migrations[0].down_sql.empty());
+        CHECK(set.migrations[0].down_sql.text().empty());
     }
 
     TEST_CASE("files not ending in .sql and dotfiles are ignored") {
@@ -386,7 +399,7 @@ TEST_SUITE("loader") {
         CHECK(set.migrations[0].up_path == (folder / "0001_a.up.sql").string());
         CHECK(set.migrations[0].down_path == (folder / "0001_a.down.sql").string());
         CHECK(set.migrations[1].up_sql == "CREATE TABLE b(x);\n");
-        CHECK(set.migrations[1].down_sql == "DROP TABLE b;\n");
+        CHECK(set.migrations[1].down_sql.text() == "DROP TABLE b;\n");
     }
 
     TEST_CASE("FolderSource reports a missing folder") {
@@ -513,5 +526,92 @@ TEST_SUITE("loader") {
         CHECK(none.after_commit_line == 0);
         CHECK(none.in_transaction == "SELECT 1; -- strata:after-commit\n");
         CHECK(split_after_commit("-- strata:after-commit").after_commit_line == 2);
+    }
+
+    TEST_CASE("a lazily loaded set reads each up file once and a down file only when needed") {
+        auto source = std::make_shared<CountingSource>(
+            join({pair("0001_a", "SELECT 1;\n", "DROP TABLE a;\r\n"), pair("0002_b")}));
+        const MigrationSet set = load_migrations("core", source);
+        REQUIRE(set.migrations.size() == 2);
+        CHECK(source->reads ==
+              std::map<std::string, int>{{"0001_a.up.sql", 1}, {"0002_b.up.sql", 1}});
+        CHECK_FALSE(set.migrations[0].down_sql.loaded());
+
+        // Read once, normalised as at load time, and shared by copies.
+        const strata::Migration copy = set.migrations[0];
+        CHECK(copy.down_sql.text() == "DROP TABLE a;\n");
+        CHECK(set.migrations[0].down_sql.text() == "DROP TABLE a;\n");
+        CHECK(set.migrations[0].down_sql.loaded());
+        CHECK(source->reads["0001_a.down.sql"] == 1);
+        CHECK(source->reads.count("0002_b.down.sql") == 0);
+    }
+
+    TEST_CASE("a lazily loaded set still refuses an unpaired file, and reports a bad down file "
+              "when its text is needed") {
+        CHECK_THROWS_WITH(
+            load_migrations("core", std::make_shared<MemorySource>(std::vector<SourceFile>{
+                                        file("0001_a.up.sql", "SELECT 1;")})),
+            doctest::Contains("migration 0001_a is missing its down file"));
+
+        const MigrationSet set = load_migrations(
+            "core",
+            std::make_shared<MemorySource>(pair("0001_a", "SELECT 1;\n", "SELECT 'a\xC3';")));
+        REQUIRE(set.migrations.size() == 1);
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            try {
+                (void)set.migrations[0].down_sql.text();
+                FAIL("an invalid down file was accepted");
+            } catch (const Error& error) {
+                CHECK(error.kind() == ErrorKind::MigrationFiles);
+                CHECK(std::string(error.what()) ==
+                      "migrations/core/0001_a.down.sql:1:10: file is not valid UTF-8 (byte 0xC3)"
+                      "\n  hint: save the file as UTF-8 text");
+            }
+        }
+    }
+
+    TEST_CASE("a folder loaded lazily reads no down file until one is needed") {
+        TempDir temp;
+        const auto folder = temp / "migrations";
+        write_file(folder / "0001_a.up.sql", "CREATE TABLE a(x);\n");
+        // A dangling link: no one can read it, root included (who reads a chmod 000 file).
+        std::filesystem::create_symlink(temp / "gone.sql", folder / "0001_a.down.sql");
+        const MigrationSet set =
+            load_migrations("core", std::make_shared<const FolderSource>(folder));
+        REQUIRE(set.migrations.size() == 1);
+        CHECK(set.migrations[0].up_sql == "CREATE TABLE a(x);\n");
+        CHECK_THROWS_WITH(set.migrations[0].down_sql.text(),
+                          ((folder / "0001_a.down.sql").string() +
+                           ": cannot read migration file: No such file or directory")
+                              .c_str());
+    }
+
+    TEST_CASE("a folder or FIFO named .sql is refused at load time, even lazily") {
+        TempDir temp;
+        const auto folder = temp / "migrations";
+        write_file(folder / "0001_a.up.sql", "SELECT 1;");
+        REQUIRE(::mkfifo((folder / "0001_a.down.sql").c_str(), 0600) == 0);
+        CHECK_THROWS_WITH(load_migrations("core", std::make_shared<const FolderSource>(folder)),
+                          doctest::Contains("0001_a.down.sql: migration file is not a regular "
+                                            "file (it is a FIFO)"));
+    }
+
+    TEST_CASE("EmbeddedSource and MemorySource read their files without a copy") {
+        const std::string up = "CREATE TABLE t(x);\n";
+        const std::string down = "DROP TABLE t;\n";
+        const strata::EmbeddedMigration migrations[] = {{"0001_a", up, down}};
+        const strata::EmbeddedSource embedded("core", migrations);
+        std::string buffer;
+        const auto entries = embedded.list();
+        REQUIRE(entries.size() == 2);
+        CHECK(embedded.read(entries[0], buffer).data() == up.data());
+        CHECK(embedded.read(entries[1], buffer).data() == down.data());
+        CHECK(buffer.empty());
+
+        const MemorySource memory(pair("0001_a"));
+        const auto files = memory.list();
+        REQUIRE(files.size() == 2);
+        CHECK(memory.read(files[1], buffer) == "SELECT 2;\n");
+        CHECK(buffer.empty());
     }
 }

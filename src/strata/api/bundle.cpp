@@ -135,7 +135,7 @@ std::string bundle_bytes(const Project& project, const BundleOptions& options) {
         for (const Migration& migration : set.migrations) {
             put(out, migration.name);
             put(out, migration.up_sql);
-            put(out, migration.down_sql);
+            put(out, migration.down_sql.text());
             put(out, migration.checksum);
         }
     }
@@ -250,7 +250,7 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
         auto source = std::make_shared<const MemorySource>(std::move(files));
         // The loader's rules apply to a bundle's migrations as to a folder's, and must give the
         // checksums recorded when the bundle was written.
-        const MigrationSet set = load_migrations(app.name, *source);
+        const MigrationSet set = load_migrations(app.name, source);
         if (set.migrations.size() != checksums.size())
             reader.malformed();
         for (std::size_t m = 0; m < checksums.size(); ++m)

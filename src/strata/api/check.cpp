@@ -83,6 +83,12 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
                 status.migration_id = pair.applied->migration_id;
                 status.description = pair.applied->description;
             }
+            if (pair.applied == nullptr && pair.migration != nullptr) {
+                // Forwards will store this pending migration's down SQL, so its down file is
+                // checked here as forwards would check it; an applied one's is read only when
+                // it is reversed.
+                (void)pair.migration->down_sql.text();
+            }
             if (pair.applied != nullptr) {
                 status.has_ran = true;
                 status.ran_on = pair.applied->ran_on;

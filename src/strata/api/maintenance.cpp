@@ -89,7 +89,7 @@ MigrationResult RepairMigrationManager::run() {
             // The down SQL is refreshed too: the row then describes the files as they are now,
             // which is what sync will reverse with if the files disappear later.
             updates.push_back({set.app_name, m.applied->migration_id, m.applied->checksum,
-                               m.migration->checksum, m.migration->down_sql});
+                               m.migration->checksum, m.migration->down_sql.text()});
             message += (message.empty() ? "" : "\n") + std::string("Repaired ") +
                        label_of(*m.applied) + ": checksum " + short_checksum(m.applied->checksum) +
                        " -> " + short_checksum(m.migration->checksum);

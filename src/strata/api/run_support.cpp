@@ -101,7 +101,7 @@ std::vector<MigrationSet> load_sets(const Context& context,
     for (const AppConfig* app : apps) {
         auto source = context.sources.find(app->name);
         if (source != context.sources.end() && source->second != nullptr)
-            sets.push_back(load_migrations(app->name, *source->second));
+            sets.push_back(load_migrations(app->name, source->second));
         else
             sets.push_back(load_migrations(*app));
     }

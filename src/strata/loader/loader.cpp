@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace strata {
@@ -45,11 +46,11 @@ struct ParsedFile {
     std::string_view slug;
     std::string_view stem; // "<id>_<slug>", the migration's full name
     bool up = false;
-    const SourceFile* file = nullptr;
+    const SourceEntry* file = nullptr;
 };
 
 // Parses `file.name`; returns why it is not a migration file name when it is not.
-std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
+std::optional<std::string> parse_name(const SourceEntry& file, ParsedFile& out) {
     std::string_view name = file.name;
     if (name.ends_with(k_up_suffix)) {
         out.up = true;
@@ -76,7 +77,7 @@ std::optional<std::string> parse_name(const SourceFile& file, ParsedFile& out) {
 }
 
 // Where the other file of a pair is expected: next to `file` when its path ends in its name.
-std::string sibling_path(const SourceFile& file, std::string_view sibling_name) {
+std::string sibling_path(const SourceEntry& file, std::string_view sibling_name) {
     const std::string& path = file.path;
     if (path.ends_with(file.name)) {
         std::size_t prefix = path.size() - file.name.size();
@@ -139,8 +140,19 @@ bool file_order(const ParsedFile& a, const ParsedFile& b) {
                 "migrations a new id");
 }
 
-// Builds one migration from the files of one id (`group`, already ordered by file_order).
-Migration build_migration(std::string_view app_name, const ParsedFile* group, std::size_t size) {
+// Reads a file and returns its normalised text, checked as every migration file is.
+std::string load_text(const MigrationSource& source, const SourceEntry& file, std::string& buffer) {
+    std::string text = normalise_sql_text(source.read(file, buffer));
+    check_encoding(text, file.path);
+    check_not_template(text, file.path);
+    return text;
+}
+
+// Builds one migration from the files of one id (`group`, already ordered by file_order). The
+// down file is read now, or, when `keep` holds the source, the first time its text is needed.
+Migration build_migration(std::string_view app_name, const MigrationSource& source,
+                          const std::shared_ptr<const MigrationSource>& keep,
+                          const ParsedFile* group, std::size_t size, std::string& buffer) {
     const ParsedFile& first = group[0];
     for (std::size_t k = 1; k < size; ++k)
         if (group[k].stem != first.stem || group[k].up == group[k - 1].up)
@@ -158,8 +170,8 @@ Migration build_migration(std::string_view app_name, const ParsedFile* group, st
                     "create " + sibling_path(*first.file, stem + std::string(k_up_suffix)) +
                         ", or delete this down file");
 
-    const SourceFile& up = *group[0].file;
-    const SourceFile& down = *group[1].file;
+    const SourceEntry& up = *group[0].file;
+    const SourceEntry& down = *group[1].file;
     Migration migration;
     migration.app_name = std::string(app_name);
     migration.id = first.id;
@@ -167,30 +179,31 @@ Migration build_migration(std::string_view app_name, const ParsedFile* group, st
     migration.description = describe_slug(first.slug);
     // An up file without statements (empty, or comments only) is a deliberate no-op, as in
     // other migration tools; only the unedited template of `strata new` is refused.
-    migration.up_sql = normalise_sql_text(up.content);
-    check_encoding(migration.up_sql, up.path);
-    check_not_template(migration.up_sql, up.path);
-    migration.down_sql = normalise_sql_text(down.content);
-    check_encoding(migration.down_sql, down.path);
-    check_not_template(migration.down_sql, down.path);
+    migration.up_sql = load_text(source, up, buffer);
+    if (keep)
+        migration.down_sql = DownSql([keep, down] {
+            std::string own_buffer;
+            return load_text(*keep, down, own_buffer);
+        });
+    else
+        migration.down_sql = load_text(source, down, buffer);
     migration.checksum = sha256_hex(migration.up_sql);
     migration.up_path = up.path;
     migration.down_path = down.path;
     return migration;
 }
 
-} // namespace
-
-MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source) {
-    const std::vector<SourceFile> files = source.list_sql_files();
+MigrationSet load(std::string_view app_name, const MigrationSource& source,
+                  const std::shared_ptr<const MigrationSource>& keep) {
+    const std::vector<SourceEntry> files = source.list();
 
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
     // Of several badly named files the alphabetically first is reported, so the message does
     // not depend on the order the source lists them in.
-    const SourceFile* bad_file = nullptr;
+    const SourceEntry* bad_file = nullptr;
     std::string bad_reason;
-    for (const SourceFile& file : files) {
+    for (const SourceEntry& file : files) {
         if (!is_candidate(file.name))
             continue;
         ParsedFile entry;
@@ -211,18 +224,33 @@ MigrationSet load_migrations(std::string_view app_name, const MigrationSource& s
 
     MigrationSet set;
     set.app_name = std::string(app_name);
+    set.migrations.reserve(parsed.size() / 2);
+    std::string buffer;
     for (std::size_t i = 0; i < parsed.size();) {
         std::size_t end = i + 1;
         while (end < parsed.size() && parsed[i].id == parsed[end].id)
             ++end;
-        set.migrations.push_back(build_migration(app_name, &parsed[i], end - i));
+        set.migrations.push_back(
+            build_migration(app_name, source, keep, &parsed[i], end - i, buffer));
         i = end;
     }
     return set;
 }
 
+} // namespace
+
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source) {
+    return load(app_name, source, nullptr);
+}
+
+MigrationSet load_migrations(std::string_view app_name,
+                             std::shared_ptr<const MigrationSource> source) {
+    const MigrationSource& from = *source;
+    return load(app_name, from, source);
+}
+
 MigrationSet load_migrations(const AppConfig& app) {
-    return load_migrations(app.name, FolderSource(app.migrations_dir));
+    return load_migrations(app.name, std::make_shared<const FolderSource>(app.migrations_dir));
 }
 
 std::string normalise_sql_text(std::string_view raw) {

@@ -5,6 +5,7 @@
 #include "strata/loader/migration_source.hpp"
 #include "strata/project/project.hpp"
 
+#include <memory>
 #include <string_view>
 
 namespace strata {
@@ -12,10 +13,19 @@ namespace strata {
 // Builds an app's ordered migration set from its files: pairs each up with its down, checks
 // names, encoding (UTF-8, no NUL bytes), template markers and duplicate ids, strips a BOM, turns
 // CRLF into LF and hashes the up SQL. An up file without statements is a deliberate no-op.
-// Throws Error(MigrationFiles) naming the offending file.
+// Reads and checks every file now, the down files too. Throws Error(MigrationFiles) naming the
+// offending file.
 MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source);
 
-// The same for an app of a project, reading its migrations folder.
+// The same, except that each down file is read and checked the first time its text is needed
+// (Migration::down_sql): a run with nothing to do reads only the up files, whose checksums drift
+// detection compares. A missing down file is still an error here (the listing shows it); a down
+// file that cannot be read or is not valid text is reported, as Error(MigrationFiles), by the
+// command that needs it. The set keeps `source` alive.
+MigrationSet load_migrations(std::string_view app_name,
+                             std::shared_ptr<const MigrationSource> source);
+
+// The same for an app of a project, reading its migrations folder (down files when needed).
 MigrationSet load_migrations(const AppConfig& app);
 
 // Normalises file text as the checksum sees it: BOM removed, CRLF turned into LF.

@@ -2,8 +2,46 @@
 #include "strata/loader/migration.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 namespace strata {
+
+struct DownSql::State {
+    std::mutex mutex;
+    std::optional<std::string> text;
+    std::function<std::string()> read;
+};
+
+DownSql::DownSql(std::string text) : m_state(std::make_shared<State>()) {
+    m_state->text = std::move(text);
+}
+
+DownSql::DownSql(std::function<std::string()> read) : m_state(std::make_shared<State>()) {
+    m_state->read = std::move(read);
+}
+
+const std::string& DownSql::text() const {
+    static const std::string empty;
+    if (!m_state)
+        return empty;
+    const std::lock_guard lock(m_state->mutex);
+    if (!m_state->text) {
+        // A failed read leaves no text, so the next use reports the problem again (or succeeds
+        // once the file is fixed).
+        m_state->text = m_state->read();
+        m_state->read = nullptr; // the source it holds is no longer needed
+    }
+    return *m_state->text;
+}
+
+bool DownSql::loaded() const {
+    if (!m_state)
+        return true;
+    const std::lock_guard lock(m_state->mutex);
+    return m_state->text.has_value();
+}
 
 const Migration* MigrationSet::find(std::string_view id_or_name) const {
     // A full name "<id>_<slug>" carries its id, so both forms are found by the id; a name must

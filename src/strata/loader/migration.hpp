@@ -3,11 +3,35 @@
 
 #include "strata/migration_id.hpp"
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace strata {
+
+// A migration's down SQL, either known or read the first time it is needed: forwards stores it
+// for the migrations it applies and reversing runs it, so a run with nothing to do reads no down
+// file. Copies share the text, which is read at most once (safe from several threads).
+class DownSql {
+  public:
+    DownSql() = default;
+    // Text already known (normalised, checked). Implicit, so a test can assign a string.
+    DownSql(std::string text); // NOLINT(google-explicit-constructor)
+    // Text that `read` produces on first use; `read` throws Error(MigrationFiles) for a file
+    // that cannot be read or is not valid migration text, and is tried again on the next use.
+    explicit DownSql(std::function<std::string()> read);
+
+    // The normalised text. Throws what the read throws.
+    const std::string& text() const;
+    // Whether the text is in memory (known, or already read).
+    bool loaded() const;
+
+  private:
+    struct State;
+    std::shared_ptr<State> m_state;
+};
 
 // One migration as found in the project's files, already read, checked and hashed:
 // the SQL held here is exactly the text the checksum covers and the text that runs.
@@ -17,9 +41,9 @@ struct Migration {
     std::string name;        // "<id>_<slug>", the file name without .up.sql / .down.sql
     std::string description; // the slug with '_' turned into spaces
     std::string up_sql;      // BOM removed, CRLF turned into LF
-    std::string down_sql;
-    std::string checksum; // lower-case hex SHA-256 of up_sql
-    std::string up_path;  // for messages and --clean
+    DownSql down_sql;        // the same, read when first needed
+    std::string checksum;    // lower-case hex SHA-256 of up_sql
+    std::string up_path;     // for messages and --clean
     std::string down_path;
 };
 

@@ -32,9 +32,12 @@ bool is_candidate(const std::string& name) {
 // at load time names it before the database is touched. Seed data below it is welcome.
 constexpr std::uint64_t k_max_migration_file_size = 1'000'000'000;
 
-std::string read_migration_file(const std::string& path) {
+// `listed_regular`: the folder's listing showed a regular file, not a link, so the status call
+// before opening can go.
+std::string read_migration_file(const std::string& path, bool listed_regular) {
     try {
-        return util::read_file(path, k_max_migration_file_size);
+        return listed_regular ? util::read_listed_file(path, k_max_migration_file_size)
+                              : util::read_file(path, k_max_migration_file_size);
     } catch (const util::FileError& error) {
         switch (error.problem) {
         case util::FileProblem::NotRegular:
@@ -59,9 +62,20 @@ std::string read_migration_file(const std::string& path) {
 
 } // namespace
 
+std::vector<SourceFile> MigrationSource::list_sql_files() const {
+    std::vector<SourceFile> files;
+    std::string buffer;
+    for (SourceEntry& entry : list()) {
+        std::string content(read(entry, buffer));
+        files.push_back(
+            SourceFile{std::move(entry.name), std::move(entry.path), std::move(content)});
+    }
+    return files;
+}
+
 FolderSource::FolderSource(std::filesystem::path folder) : m_folder(std::move(folder)) {}
 
-std::vector<SourceFile> FolderSource::list_sql_files() const {
+std::vector<SourceEntry> FolderSource::list() const {
     const std::string folder = m_folder.string();
     auto folder_error = [&](const std::error_code& ec) {
         return Error(ErrorKind::MigrationFiles, "cannot read migrations folder: " + ec.message(),
@@ -74,20 +88,33 @@ std::vector<SourceFile> FolderSource::list_sql_files() const {
     if (ec)
         throw folder_error(ec);
 
-    std::vector<SourceFile> files;
+    std::vector<SourceEntry> files;
     for (; it != std::filesystem::directory_iterator{}; it.increment(ec)) {
         if (ec)
             throw folder_error(ec);
         std::string name = it->path().filename().string();
         if (!is_candidate(name))
             continue;
+        // The listing's file type (d_type) costs no system call. A regular file is read without
+        // a status call first; a folder or FIFO named .sql is refused now, whether or not the
+        // command reads it (read_migration_file asks for its status, and never opens it); a
+        // link, or a type the listing does not give, is looked at when it is read.
+        std::error_code type_error;
+        const bool link = it->is_symlink(type_error) || type_error;
+        const bool regular = !link && it->is_regular_file(type_error) && !type_error;
         std::string path = (m_folder / name).string();
-        std::string content = read_migration_file(path);
-        files.push_back(SourceFile{std::move(name), std::move(path), std::move(content)});
+        if (!link && !regular)
+            read_migration_file(path, false);
+        files.push_back(SourceEntry{std::move(name), std::move(path), regular ? 1U : 0U});
     }
     if (ec)
         throw folder_error(ec);
     return files;
+}
+
+std::string_view FolderSource::read(const SourceEntry& file, std::string& buffer) const {
+    buffer = read_migration_file(file.path, file.key == 1);
+    return buffer;
 }
 
 void FolderSource::remove(const std::string& path) const {
@@ -99,31 +126,54 @@ void FolderSource::remove(const std::string& path) const {
                     SourceLocation{path});
 }
 
-MemorySource::MemorySource(std::vector<SourceFile> files) : m_files(std::move(files)) {}
+MemorySource::MemorySource(std::vector<SourceFile> files)
+    : m_files(std::move(files)), m_removed(m_files.size(), false) {}
+
+std::vector<SourceEntry> MemorySource::list() const {
+    std::vector<SourceEntry> entries;
+    entries.reserve(m_files.size());
+    for (std::size_t i = 0; i < m_files.size(); ++i)
+        if (!m_removed[i])
+            entries.push_back(SourceEntry{m_files[i].name, m_files[i].path, i});
+    return entries;
+}
+
+std::string_view MemorySource::read(const SourceEntry& file, std::string& /*buffer*/) const {
+    if (file.key >= m_files.size() || m_removed[file.key])
+        throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
+                    SourceLocation{file.path});
+    return m_files[file.key].content;
+}
 
 void MemorySource::remove(const std::string& path) const {
-    std::erase_if(m_files, [&](const SourceFile& file) { return file.path == path; });
+    for (std::size_t i = 0; i < m_files.size(); ++i)
+        if (m_files[i].path == path)
+            m_removed[i] = true;
 }
 
 EmbeddedSource::EmbeddedSource(std::string app_name, std::span<const EmbeddedMigration> migrations)
     : m_app_name(std::move(app_name)), m_migrations(migrations.begin(), migrations.end()) {}
 
-std::vector<SourceFile> EmbeddedSource::list_sql_files() const {
+std::vector<SourceEntry> EmbeddedSource::list() const {
     // The names and paths follow a folder's, so a message about an embedded migration reads like
-    // one about a file and the loader's name rules apply unchanged.
+    // one about a file and the loader's name rules apply unchanged. The key is the migration's
+    // index, doubled, plus one for its down file.
     const std::string prefix = "embedded:" + m_app_name + "/";
-    std::vector<SourceFile> files;
+    std::vector<SourceEntry> files;
     files.reserve(m_migrations.size() * 2);
-    for (const EmbeddedMigration& migration : m_migrations) {
-        const std::string stem(migration.name);
-        for (auto [suffix, text] :
-             {std::pair{".up.sql", migration.up_sql}, std::pair{".down.sql", migration.down_sql}}) {
-            std::string name = stem + suffix;
-            std::string path = prefix + name;
-            files.push_back(SourceFile{std::move(name), std::move(path), std::string(text)});
-        }
+    for (std::size_t i = 0; i < m_migrations.size(); ++i) {
+        const std::string stem(m_migrations[i].name);
+        std::string up = stem + ".up.sql";
+        std::string down = stem + ".down.sql";
+        files.push_back(SourceEntry{up, prefix + up, 2 * i});
+        files.push_back(SourceEntry{down, prefix + down, 2 * i + 1});
     }
     return files;
+}
+
+std::string_view EmbeddedSource::read(const SourceEntry& file, std::string& /*buffer*/) const {
+    const EmbeddedMigration& migration = m_migrations.at(file.key / 2);
+    return file.key % 2 == 0 ? migration.up_sql : migration.down_sql;
 }
 
 void EmbeddedSource::remove(const std::string& path) const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -10,45 +11,68 @@
 
 namespace strata {
 
-// A file offered to the loader: its name inside the app's folder and its raw bytes.
+// A file with its raw bytes: its name inside the app's folder, the path shown in messages, and
+// its content (what a MemorySource holds, and what list_sql_files returns).
 struct SourceFile {
     std::string name;    // e.g. "0001_create_users.up.sql"
     std::string path;    // shown in messages (the real path for a folder)
     std::string content; // raw bytes, not yet decoded or checked
 };
 
+// A file a source offers, not yet read: its name, the path shown in messages, and what the
+// source needs to find it again (its meaning is the source's own).
+struct SourceEntry {
+    std::string name;
+    std::string path;
+    std::size_t key = 0;
+};
+
 // Where an app's migration files come from. A folder is one kind; an application that
-// compiles its migrations in, or ships them as one bundle, supplies another.
+// compiles its migrations in, or ships them as one bundle, supplies another. Listing reads no
+// file, so a loader can read only the files a command needs.
 class MigrationSource {
   public:
     virtual ~MigrationSource() = default;
-    // Every candidate file (only names ending in ".sql"), in any order.
-    // Throws Error(MigrationFiles) when the source cannot be read.
-    virtual std::vector<SourceFile> list_sql_files() const = 0;
+    // Every candidate file (only names ending in ".sql"), in any order, without reading them.
+    // Throws Error(MigrationFiles) when the source cannot be listed.
+    virtual std::vector<SourceEntry> list() const = 0;
+    // The raw bytes of a listed file: a view of the source's own storage, or of `buffer` after
+    // the file is read into it. Throws Error(MigrationFiles) when it cannot be read.
+    virtual std::string_view read(const SourceEntry& file, std::string& buffer) const = 0;
     // Removes a migration's files (for --clean). Throws Error(Database) on failure.
     virtual void remove(const std::string& path) const = 0;
+
+    // Every candidate file with its raw bytes (lists, then reads each). Throws as list and read.
+    std::vector<SourceFile> list_sql_files() const;
 };
 
-// Migration files in a folder of the file system.
+// Migration files in a folder of the file system: one listing of the folder, and each file
+// opened only when it is read.
 class FolderSource : public MigrationSource {
   public:
     explicit FolderSource(std::filesystem::path folder);
-    std::vector<SourceFile> list_sql_files() const override;
+    std::vector<SourceEntry> list() const override;
+    std::string_view read(const SourceEntry& file, std::string& buffer) const override;
     void remove(const std::string& path) const override;
 
   private:
     std::filesystem::path m_folder;
 };
 
-// Migration files held in memory (tests, fuzzing, applications embedding their SQL).
+// Migration files held in memory (tests, fuzzing, bundles). Reading gives a view of the held
+// text, without a copy.
 class MemorySource : public MigrationSource {
   public:
     explicit MemorySource(std::vector<SourceFile> files);
-    std::vector<SourceFile> list_sql_files() const override { return m_files; }
+    std::vector<SourceEntry> list() const override;
+    std::string_view read(const SourceEntry& file, std::string& buffer) const override;
+    // Forgets the file with that path; the others keep their entries (a migration loaded
+    // earlier may still read its down file).
     void remove(const std::string& path) const override;
 
   private:
-    mutable std::vector<SourceFile> m_files; // remove() edits it; removal is not a logical change
+    std::vector<SourceFile> m_files;
+    mutable std::vector<bool> m_removed; // remove() edits it; removal is not a logical change
 };
 
 // One migration compiled into a program (what `strata embed` generates): the file stem and the
@@ -66,7 +90,9 @@ struct EmbeddedMigration {
 class EmbeddedSource : public MigrationSource {
   public:
     EmbeddedSource(std::string app_name, std::span<const EmbeddedMigration> migrations);
-    std::vector<SourceFile> list_sql_files() const override;
+    std::vector<SourceEntry> list() const override;
+    // A view of the compiled-in text: no copy.
+    std::string_view read(const SourceEntry& file, std::string& buffer) const override;
     // Always throws Error(Usage): compiled-in migrations cannot be deleted.
     void remove(const std::string& path) const override;
 

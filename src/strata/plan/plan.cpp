@@ -31,7 +31,7 @@ Step forwards_step(const Migration& m) {
     step.sql = m.up_sql;
     step.sql_path = m.up_path;
     step.checksum = m.checksum;
-    step.down_sql = m.down_sql;
+    step.down_sql = m.down_sql.text();
     step.up_path = m.up_path;
     step.down_path = m.down_path;
     return step;
@@ -46,7 +46,7 @@ Step backwards_step(const MigrationSet& set, const AppliedMigration& row) {
     step.migration_id = row.migration_id;
     step.description = row.description;
     if (const Migration* m = set.find(row.migration_id)) {
-        step.sql = m->down_sql;
+        step.sql = m->down_sql.text();
         step.sql_path = m->down_path;
         step.up_path = m->up_path;
         step.down_path = m->down_path;

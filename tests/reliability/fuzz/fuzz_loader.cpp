@@ -69,19 +69,19 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
             bug(migration.name + " names files that were not offered");
         // The text that runs (and is hashed) is the file's text, normalised once.
         if (migration.up_sql != strata::normalise_sql_text(*up) ||
-            migration.down_sql != strata::normalise_sql_text(*down))
+            migration.down_sql.text() != strata::normalise_sql_text(*down))
             bug("SQL of " + migration.name + " is not its files' normalised text");
         if (migration.checksum != strata::sha256_hex(migration.up_sql))
             bug("checksum of " + migration.name + " does not cover its up SQL");
         // A blank or comment-only file is a deliberate no-op and accepted; the template that
         // `strata new` writes is not, until its marker line is deleted.
-        for (const std::string* sql : {&migration.up_sql, &migration.down_sql})
+        for (const std::string* sql : {&migration.up_sql, &migration.down_sql.text()})
             if (sql->starts_with(strata::k_template_marker) ||
                 sql->find("\n" + std::string(strata::k_template_marker)) != std::string::npos)
                 bug("a template file was accepted for " + migration.name);
         if (set.find(migration.id) != &migration || set.find(migration.name) != &migration)
             bug("find() does not return " + migration.name);
-        for (const std::string* sql : {&migration.up_sql, &migration.down_sql}) {
+        for (const std::string* sql : {&migration.up_sql, &migration.down_sql.text()}) {
             const strata::SqlSections sections = strata::split_after_commit(*sql);
             if (sections.in_transaction.size() > sql->size() ||
                 sections.after_commit.size() > sql->size())
