@@ -140,7 +140,7 @@ TEST_SUITE("sql_runner") {
              {"CREATE TABLE Migrations (x);", "CREATE VIEW IF NOT EXISTS migrations AS SELECT 1;",
               "DROP TABLE IF EXISTS migrations;", "ALTER TABLE migrations RENAME TO old;"}) {
             CAPTURE(std::string(sql));
-            CHECK(error_of(db, sql).find("set state_table") != std::string::npos);
+            CHECK(error_of(db, sql).find("set Settings::state_table") != std::string::npos);
         }
         CHECK(count_tables(db) == 1);
     }
