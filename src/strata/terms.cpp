@@ -28,6 +28,12 @@ CommandNames names_of(Command command) {
         return {"restore", "strata::restore_backup()"};
     case Command::Schema:
         return {"schema", "strata::schema_of()"};
+    case Command::Bundle:
+        return {"bundle", "strata::write_bundle()"};
+    case Command::New:
+        return {"new", "strata::create_migration()"};
+    case Command::Init:
+        return {"init", "strata::init_project()"};
     }
     return {"", ""};
 }
@@ -73,18 +79,48 @@ std::string option(Option option) {
         return cli ? "--backup" : "Settings::backup = true";
     case Option::Steps:
         return cli ? "--steps N" : "Count{N}";
+    case Option::Directory:
+        return cli ? "-C DIR" : "init_project's `dir`";
     }
     return "";
 }
 
+namespace {
+
+// Where the library keeps what the project file calls `key`.
+std::string library_name_of(std::string_view key) {
+    if (key == "migrations")
+        return "AppConfig::migrations_dir";
+    if (key == "busy_timeout" || key == "busy_timeout_ms")
+        return "Project::busy_timeout_ms";
+    return "Settings::" + std::string(key);
+}
+
+} // namespace
+
 std::string setting(std::string_view key) {
     if (current_audience() == Audience::CommandLine)
         return "`" + std::string(key) + "` in strata.toml";
-    if (key == "migrations")
-        return "AppConfig::migrations_dir";
-    if (key == "busy_timeout")
-        return "Project::busy_timeout_ms";
-    return "Settings::" + std::string(key);
+    return library_name_of(key);
+}
+
+std::string setting(std::string_view key, std::string_view value) {
+    if (current_audience() == Audience::CommandLine)
+        return std::string(key) + " = " + std::string(value) + " in strata.toml";
+    return library_name_of(key) + " = " + std::string(value);
+}
+
+std::string program() {
+    return current_audience() == Audience::CommandLine ? "strata" : "the program";
+}
+
+std::string run_as(std::string_view user) {
+    const std::string who(user);
+    if (current_audience() != Audience::CommandLine)
+        return "run the program as " + who;
+    const std::string sudo =
+        who == "root" ? "`sudo strata ...`" : "`sudo -u " + who + " strata ...`";
+    return "run strata as " + who + " (e.g. " + sudo + " with the same options)";
 }
 
 } // namespace strata::terms

@@ -14,7 +14,19 @@
 namespace strata::terms {
 
 // The commands a hint can point to.
-enum class Command { Forwards, Backwards, Goto, Sync, Repair, Clean, Restore, Schema };
+enum class Command {
+    Forwards,
+    Backwards,
+    Goto,
+    Sync,
+    Repair,
+    Clean,
+    Restore,
+    Schema,
+    Bundle, // write a bundle file
+    New,    // create a migration's files
+    Init,   // create a project
+};
 
 // "`strata sync core`" / "SyncMigrationManager with app \"core\"" (`args` "" for no app; "APP"
 // for a placeholder).
@@ -30,6 +42,7 @@ enum class Option {
     Database,      // which database file
     Backup,        // copy the database before the first change
     Steps,         // how many migrations back
+    Directory,     // the folder a project is created in
 };
 
 // "--allow-modified" / "Context::allow_modified = true", and so on.
@@ -37,7 +50,16 @@ std::string option(Option option);
 
 // A setting of the project: "`journal_mode` in strata.toml" / "Settings::journal_mode".
 // `key` is the project file's key (journal_mode, synchronous, foreign_keys, state_table,
-// busy_timeout, migrations).
+// busy_timeout_ms, migrations).
 std::string setting(std::string_view key);
+// A setting given a value: "state_table = \"...\" in strata.toml" / "Settings::state_table =
+// \"...\"". `value` is written as in TOML, which for a string or a number is also C++.
+std::string setting(std::string_view key, std::string_view value);
+
+// The program that runs strata, as in "run ... again": "strata" / "the program".
+std::string program();
+// Running the program as another user: "run strata as alice (e.g. `sudo -u alice strata ...`
+// with the same options)" / "run the program as alice".
+std::string run_as(std::string_view user);
 
 } // namespace strata::terms

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The POSIX implementation of util/platform.hpp, the only file of strata outside the executor
-// that calls the operating system directly.
+// The POSIX implementation of util/platform.hpp, the only file of strata that calls the
+// operating system directly.
 #include "util/platform.hpp"
 
 #include <fcntl.h>

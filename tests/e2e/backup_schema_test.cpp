@@ -434,7 +434,7 @@ TEST_SUITE("e2e_backup_schema") {
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 128 + signal);
         CHECK(r.err == "strata: interrupted: the restore from big.db was abandoned; app.db is as "
-                       "it was\n  hint: run strata restore again\n");
+                       "it was\n  hint: run `strata restore` again\n");
         CHECK(read_file(dir / "app.db") == original);
         CHECK_FALSE(file_exists(journal));
         CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});

@@ -284,8 +284,8 @@ TEST_SUITE("e2e_transactions") {
         auto r = run_strata({"forwards"}, in_dir(dir.path()));
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("0003_fk_off.up.sql:1:1") != std::string::npos);
-        CHECK(r.err.find("set foreign_keys = \"deferred\" (the default) or \"immediate\" in "
-                         "strata.toml") != std::string::npos);
+        CHECK(r.err.find("set `foreign_keys` in strata.toml (deferred, the default, or "
+                         "immediate)") != std::string::npos);
         CHECK(migration_rows(dir / "app.db").size() == 2);
     }
 

@@ -446,8 +446,8 @@ TEST_SUITE("backup") {
             CHECK(e.kind() == ErrorKind::Busy);
             CHECK(e.message() == "cannot back up " + db.string() +
                                      ": it is locked by another connection (database is locked)");
-            CHECK(e.hint() == "wait for the other program to finish, or raise busy_timeout_ms in "
-                              "strata.toml");
+            CHECK(e.hint() ==
+                  "wait for the other program to finish, or raise Project::busy_timeout_ms");
             CHECK(e.sqlite_code() == SQLITE_BUSY);
         }
         // No half-written copy is left behind.
@@ -583,8 +583,8 @@ TEST_SUITE("backup") {
                 CHECK(e.kind() == ErrorKind::Busy);
                 CHECK(e.message() ==
                       "cannot restore " + db.string() + " while another connection holds it");
-                CHECK(e.hint() ==
-                      "stop the programs that use the database, then run strata restore again");
+                CHECK(e.hint() == "stop the programs that use the database, then run "
+                                  "strata::restore_backup() again");
             }
             CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
         }
@@ -658,7 +658,7 @@ TEST_SUITE("backup") {
             CHECK(e.kind() == ErrorKind::Interrupted);
             CHECK(e.message() == "interrupted: the restore from " + backup.string() +
                                      " was abandoned; " + db.string() + " is as it was");
-            CHECK(e.hint() == "run strata restore again");
+            CHECK(e.hint() == "run strata::restore_backup() again");
         }
         // Pages were copied before the cancel, in a transaction that was then rolled back.
         CHECK(log.calls.size() == 150);

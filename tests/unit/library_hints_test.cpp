@@ -5,6 +5,7 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <functional>
@@ -57,6 +58,36 @@ void check_speaks_library(const std::string& hint) {
     CHECK(hint.find("strata.toml") == std::string::npos);
     CHECK(hint.find("`strata ") == std::string::npos);
 }
+
+// The message and hint of the Error `run` throws, as "message | hint".
+std::string error_of(const std::function<void()>& run) {
+    try {
+        run();
+    } catch (const Error& e) {
+        return e.message() + " | " + e.hint();
+    }
+    FAIL("expected an Error");
+    return "";
+}
+
+void forwards(const Project& project) {
+    ForwardsMigrationManager(Context{.project = project}).run();
+}
+
+// A connection of the test's own to `path` with `sql` run on it, closed when it goes.
+class RawConnection {
+  public:
+    RawConnection(const std::filesystem::path& path, const char* sql) {
+        REQUIRE(sqlite3_open(path.c_str(), &m_db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    ~RawConnection() { sqlite3_close(m_db); }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+  private:
+    sqlite3* m_db = nullptr;
+};
 
 } // namespace
 
@@ -123,5 +154,93 @@ TEST_SUITE("library_hints") {
             hint_of([&] { CheckMigrationManager(Context{.project = f.project}).status(); });
         check_speaks_library(folder);
         CHECK(folder.find("AppConfig::migrations_dir") != std::string::npos);
+    }
+
+    TEST_CASE("the executor: a database path that is a folder names Project::database") {
+        Library f;
+        std::filesystem::create_directory(f.dir / "data");
+        f.project.database = f.dir / "data";
+        const std::string hint = hint_of([&] { forwards(f.project); });
+        check_speaks_library(hint);
+        CHECK(hint == "point Project::database at a file inside it, e.g. app.db");
+
+        const AudienceScope cli(Audience::CommandLine);
+        CHECK(hint_of([&] { forwards(f.project); }) ==
+              "point `database` (or --database) at a file inside it, e.g. app.db");
+    }
+
+    TEST_CASE("the executor: PRAGMA journal_mode in a migration names Settings::journal_mode") {
+        Library f;
+        write_file(f.up(1), "PRAGMA journal_mode = WAL;\n");
+        const std::string error = error_of([&] { forwards(f.project); });
+        CAPTURE(error);
+        CHECK(error.find("set Settings::journal_mode |") != std::string::npos);
+        CHECK(error.find("strata.toml") == std::string::npos);
+
+        write_file(f.up(1), "PRAGMA foreign_keys = OFF;\n");
+        CHECK(error_of([&] {
+                  forwards(f.project);
+              }).find("set Settings::foreign_keys (deferred, the default, or immediate)") !=
+              std::string::npos);
+
+        const AudienceScope cli(Audience::CommandLine);
+        CHECK(error_of([&] { forwards(f.project); })
+                  .find("set `foreign_keys` in strata.toml (deferred, the default, or "
+                        "immediate)") != std::string::npos);
+        write_file(f.up(1), "PRAGMA journal_mode = WAL;\n");
+        CHECK(error_of([&] { forwards(f.project); }).find("set `journal_mode` in strata.toml |") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("the state store: a state table owned by someone else names "
+              "Settings::state_table") {
+        Library f;
+        { const RawConnection other(f.project.database, "CREATE TABLE migrations (name TEXT)"); }
+        const std::string hint = hint_of([&] { forwards(f.project); });
+        check_speaks_library(hint);
+        CHECK(hint == "another migration tool (or the project) owns it; set "
+                      "Settings::state_table = \"...\" to keep strata's record in a table of "
+                      "another name");
+
+        const AudienceScope cli(Audience::CommandLine);
+        CHECK(hint_of([&] { forwards(f.project); }) ==
+              "another migration tool (or the project) owns it; set state_table = \"...\" in "
+              "strata.toml to keep strata's record in a table of another name");
+    }
+
+    TEST_CASE("a lock held past the busy timeout names Project::busy_timeout_ms") {
+        Library f;
+        forwards(f.project); // creates the database
+        f.project.busy_timeout_ms = 0;
+        write_file(f.dir / "migrations" / "0003_t3.up.sql", "CREATE TABLE t3 (x);\n");
+        write_file(f.dir / "migrations" / "0003_t3.down.sql", "DROP TABLE t3;\n");
+        const RawConnection other(f.project.database, "BEGIN EXCLUSIVE");
+        const std::string hint = hint_of([&] { forwards(f.project); });
+        check_speaks_library(hint);
+        CHECK(hint == "wait for the other program to finish, or raise Project::busy_timeout_ms");
+
+        const AudienceScope cli(Audience::CommandLine);
+        CHECK(hint_of([&] { forwards(f.project); }) ==
+              "wait for the other program to finish, or raise `busy_timeout_ms` in strata.toml");
+    }
+
+    TEST_CASE("a restore, a VACUUM INTO and a permission problem name the program's words") {
+        Library f;
+        const std::string restore = hint_of(
+            [&] { restore_backup(Context{.project = f.project}, f.dir / "missing.bak", {}); });
+        check_speaks_library(restore);
+        CHECK(restore.find("Settings::backup = true") != std::string::npos);
+
+        write_file(f.up(1), "VACUUM INTO 'copy.db';\n");
+        const std::string vacuum = hint_of([&] { forwards(f.project); });
+        check_speaks_library(vacuum);
+        CHECK(vacuum.find("copy the database with Settings::backup = true") != std::string::npos);
+
+        const AudienceScope cli(Audience::CommandLine);
+        CHECK(hint_of([&] { forwards(f.project); }).find("copy the database with --backup") !=
+              std::string::npos);
+        CHECK(hint_of([&] {
+                  restore_backup(Context{.project = f.project}, f.dir / "missing.bak", {});
+              }).starts_with("give the path of a file written by --backup"));
     }
 }

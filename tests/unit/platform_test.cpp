@@ -253,6 +253,28 @@ TEST_SUITE("platform") {
         CHECK(process_id() == static_cast<std::uint64_t>(::getpid()));
     }
 
+    TEST_CASE("file_status: permission bits and owner, as the executor describes a file it "
+              "may not write") {
+        TempDir dir;
+        write_file(dir / "file", "x");
+        fs::create_directory(dir / "folder");
+        fs::permissions(dir / "file", fs::perms::owner_read | fs::perms::group_read);
+        fs::permissions(dir / "folder", fs::perms::owner_read | fs::perms::owner_write);
+        std::error_code error;
+        const auto file = file_status(dir / "file", Links::Follow, error);
+        REQUIRE(file);
+        CHECK(file->permissions == 0440);
+        CHECK(file->owner == current_user_id());
+        CHECK(file_status(dir / "folder", Links::Follow, error)->permissions == 0600);
+        // A folder without search permission: names cannot be created in it.
+        if (current_user_id() != 0) {
+            CHECK_FALSE(has_access(dir / "file", {.write = true}));
+            CHECK(has_access(dir / "folder", {.write = true}));
+            CHECK_FALSE(has_access(dir / "folder", {.write = true, .search = true}));
+        }
+        fs::permissions(dir / "folder", fs::perms::owner_all);
+    }
+
     TEST_CASE("utc_calendar_time breaks a time down in UTC, before 1970 too") {
         const std::tm epoch = utc_calendar_time(0);
         CHECK(epoch.tm_year == 70);

@@ -92,8 +92,7 @@ TEST_SUITE("scaffold") {
         CHECK(
             error.message() ==
             "the description \"--- !\" has no letters or digits to name the migration files with");
-        CHECK(error.hint() == "describe the migration in a few words, e.g. strata new core create "
-                              "users");
+        CHECK(error.hint() == "describe the migration in a few words, e.g. \"create users\"");
         CHECK(std::filesystem::is_empty(dir.path()));
     }
 
@@ -106,7 +105,7 @@ TEST_SUITE("scaffold") {
         CHECK(error.message() == "a migration with the id 20261121093000 already exists");
         CHECK(error.where().path == (dir / "20261121093000_other.up.sql").string());
         CHECK(error.hint() == "ids are the current UTC time to the second; wait a second and run "
-                              "strata new again");
+                              "strata::create_migration() again");
         CHECK(read_file(dir / "20261121093000_other.up.sql") == "SELECT 1;\n");
         CHECK_FALSE(std::filesystem::exists(dir / "20261121093000_create_users.up.sql"));
 

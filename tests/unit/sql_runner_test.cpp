@@ -132,7 +132,7 @@ TEST_SUITE("sql_runner") {
             error_of(db, "CREATE TABLE t (x);\nCREATE TABLE IF NOT EXISTS migrations (x);") ==
             "m.up.sql:2:1: statement refused: a migration must not create a table named "
             "\"migrations\": that is strata's state table, where it records applied migrations; "
-            "rename the project's table, or set state_table = \"...\" in strata.toml to keep "
+            "rename the project's table, or set Settings::state_table = \"...\" to keep "
             "strata's record under another name\n"
             "  hint: remove the statement; strata manages the transaction, the connection and its "
             "state table (docs/security.md lists what a migration may not do)");
@@ -140,7 +140,7 @@ TEST_SUITE("sql_runner") {
              {"CREATE TABLE Migrations (x);", "CREATE VIEW IF NOT EXISTS migrations AS SELECT 1;",
               "DROP TABLE IF EXISTS migrations;", "ALTER TABLE migrations RENAME TO old;"}) {
             CAPTURE(std::string(sql));
-            CHECK(error_of(db, sql).find("set state_table") != std::string::npos);
+            CHECK(error_of(db, sql).find("set Settings::state_table") != std::string::npos);
         }
         CHECK(count_tables(db) == 1);
     }
@@ -174,11 +174,11 @@ TEST_SUITE("sql_runner") {
 
     TEST_CASE("PRAGMAs that cannot take effect in a transaction are refused, reading is fine") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
-        CHECK(error_of(db, "PRAGMA foreign_keys = OFF;").find("set foreign_keys = \"deferred\"") !=
-              std::string::npos);
+        CHECK(error_of(db, "PRAGMA foreign_keys = OFF;")
+                  .find("set Settings::foreign_keys (deferred") != std::string::npos);
         CHECK(error_of(db, "pragma FOREIGN_KEYS=0;").find("statement refused") !=
               std::string::npos);
-        CHECK(error_of(db, "PRAGMA journal_mode = WAL;").find("set journal_mode in strata.toml") !=
+        CHECK(error_of(db, "PRAGMA journal_mode = WAL;").find("set Settings::journal_mode") !=
               std::string::npos);
         CHECK(error_of(db, "PRAGMA page_size = 8192;").find("after-commit") != std::string::npos);
         CHECK_NOTHROW(run_in_transaction(db, "PRAGMA foreign_keys; PRAGMA user_version = 7;"));
@@ -266,11 +266,12 @@ TEST_SUITE("sql_runner") {
             // Reading is always fine, setting what strata or the project manages is not.
             {"PRAGMA synchronous;", P::AfterCommit, nullptr},
             {"PRAGMA journal_mode;", P::InTransaction, nullptr},
-            {"PRAGMA synchronous = OFF;", P::InTransaction, "set synchronous in strata.toml"},
-            {"PRAGMA synchronous = OFF;", P::AfterCommit, "set synchronous in strata.toml"},
-            {"PRAGMA journal_mode = MEMORY;", P::AfterCommit, "set journal_mode in strata.toml"},
-            {"PRAGMA foreign_keys = OFF;", P::AfterCommit, "foreign_keys = \"deferred\""},
-            {"PRAGMA defer_foreign_keys = ON;", P::InTransaction, "foreign_keys = \"deferred\""},
+            {"PRAGMA synchronous = OFF;", P::InTransaction, "set Settings::synchronous"},
+            {"PRAGMA synchronous = OFF;", P::AfterCommit, "set Settings::synchronous"},
+            {"PRAGMA journal_mode = MEMORY;", P::AfterCommit, "set Settings::journal_mode"},
+            {"PRAGMA foreign_keys = OFF;", P::AfterCommit, "Settings::foreign_keys (deferred"},
+            {"PRAGMA defer_foreign_keys = ON;", P::InTransaction,
+             "Settings::foreign_keys (deferred"},
             {"PRAGMA writable_schema = ON;", P::AfterCommit, "can corrupt the database"},
             {"PRAGMA ignore_check_constraints = ON;", P::InTransaction,
              "fail their CHECK constraints"},

@@ -48,7 +48,10 @@ DatabaseFiles bobs_files() {
     return files;
 }
 
-Error translate(int code, const DatabaseFiles& files) {
+// The error as the CLI's reader sees it (the hints' exact words are checked in that vocabulary;
+// `audience` Library gives an application's).
+Error translate(int code, const DatabaseFiles& files, Audience audience = Audience::CommandLine) {
+    const AudienceScope scope(audience);
     return sqlite_error(code, {.message = "database /srv/data/app.db: reading the state table "
                                           "failed: SQLite's words",
                                .files = files});
@@ -78,6 +81,11 @@ TEST_SUITE("sqlite_error") {
                           "options), which rolls the interrupted transaction back, or give this "
                           "user write access to /srv/data/app.db-journal; do not delete "
                           "/srv/data/app.db-journal, which would leave /srv/data/app.db corrupt");
+        // An application's developer is not told about sudo and the command line.
+        CHECK(translate(SQLITE_CANTOPEN, files, Audience::Library).hint() ==
+              "run the program as alice, which rolls the interrupted transaction back, or give "
+              "this user write access to /srv/data/app.db-journal; do not delete "
+              "/srv/data/app.db-journal, which would leave /srv/data/app.db corrupt");
     }
 
     TEST_CASE("a hot journal on a database this user may not write lists every blocker") {
@@ -205,7 +213,11 @@ TEST_SUITE("sqlite_error") {
         const Error e = translate(SQLITE_READONLY, files);
         CHECK(e.message() == k_message + ": the file system holding /srv/data/app.db is mounted "
                                          "read-only");
-        CHECK(e.hint().starts_with("remount it read-write"));
+        CHECK(e.hint() == "remount it read-write (or copy the database to a writable place and "
+                          "point `database` (or --database) at the copy)");
+        CHECK(translate(SQLITE_READONLY, files, Audience::Library).hint() ==
+              "remount it read-write (or copy the database to a writable place and point "
+              "Project::database at the copy)");
     }
 
     TEST_CASE("other codes and callers without a database keep their words") {

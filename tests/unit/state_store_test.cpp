@@ -137,8 +137,8 @@ TEST_SUITE("state_store") {
         db.exec("CREATE TABLE migrations (version TEXT)");
         CHECK_THROWS_WITH_AS(
             (void)StateStore(db, k_default_state_table).exists(),
-            doctest::Contains("set state_table = \"...\" in strata.toml to keep strata's record "
-                              "in a table of another name"),
+            doctest::Contains("set Settings::state_table = \"...\" to keep strata's record in "
+                              "a table of another name"),
             Error);
     }
 

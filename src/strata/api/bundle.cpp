@@ -3,6 +3,7 @@
 
 #include "strata/error.hpp"
 #include "strata/loader/loader.hpp"
+#include "strata/terms.hpp"
 #include "util/file_reader.hpp"
 #include "util/file_writer.hpp"
 
@@ -85,7 +86,8 @@ class Reader {
 
     [[noreturn]] void malformed() const {
         refuse(m_where, "the bundle's content is malformed although its SHA-256 matches",
-               "it was not written by `strata bundle`; write it again");
+               "it was not written by " + terms::command(terms::Command::Bundle) +
+                   "; write it again");
     }
 
   private:
@@ -158,7 +160,8 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
     // Checked in this order so that each damage gets its own message: not a bundle at all, a
     // format this strata does not know, then a file cut short or changed.
     const std::string_view truncated = "the bundle is truncated";
-    const std::string_view hint = "copy the bundle again, or write it again with `strata bundle`";
+    const std::string hint =
+        "copy the bundle again, or write it again with " + terms::command(terms::Command::Bundle);
     if (bytes.size() < k_magic.size()) {
         if (k_magic.substr(0, bytes.size()) == bytes)
             refuse(where, std::string(truncated), std::string(hint));
@@ -182,7 +185,8 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
                "the bundle is of format " + std::to_string(format) +
                    ", newer than this strata reads (format " + std::to_string(k_bundle_format) +
                    ")",
-               "update strata, or write the bundle with this version's `strata bundle`");
+               "update strata, or write the bundle with this version's " +
+                   terms::command(terms::Command::Bundle));
     if (format < 1)
         refuse(where,
                "the bundle is of format " + std::to_string(format) + ", which never existed");

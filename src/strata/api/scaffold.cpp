@@ -3,6 +3,7 @@
 
 #include "strata/error.hpp"
 #include "strata/loader/loader.hpp"
+#include "strata/terms.hpp"
 #include "util/file_writer.hpp"
 #include "util/slug.hpp"
 #include "util/time_format.hpp"
@@ -105,9 +106,7 @@ NewMigrationFiles create_migration(const AppConfig& app, std::string_view descri
         throw Error(ErrorKind::Usage,
                     "the description \"" + one_line(description) +
                         "\" has no letters or digits to name the migration files with",
-                    {},
-                    "describe the migration in a few words, e.g. strata new " + app.name +
-                        " create users");
+                    {}, "describe the migration in a few words, e.g. \"create users\"");
 
     NewMigrationFiles files;
     files.id = timestamp_id(now);
@@ -122,8 +121,8 @@ NewMigrationFiles create_migration(const AppConfig& app, std::string_view descri
         if (existing.starts_with(id_prefix))
             throw Error(ErrorKind::Usage, "a migration with the id " + files.id + " already exists",
                         {entry.path().string()},
-                        "ids are the current UTC time to the second; wait a second and run "
-                        "strata new again");
+                        "ids are the current UTC time to the second; wait a second and run " +
+                            terms::command(terms::Command::New) + " again");
     }
     if (error)
         throw Error(ErrorKind::MigrationFiles, "cannot read folder: " + error.message(),
@@ -164,8 +163,9 @@ InitFiles init_project(const std::filesystem::path& dir, std::string_view app_na
     if (std::filesystem::exists(files.project_file, error))
         throw Error(ErrorKind::Usage, "a project file already exists here",
                     {files.project_file.string()},
-                    "strata init never overwrites it; edit it, or run strata init in another "
-                    "folder (-C DIR)");
+                    terms::command(terms::Command::Init) +
+                        " never overwrites it; edit it, or create the project in another folder (" +
+                        terms::option(terms::Option::Directory) + ")");
 
     create_folder(files.migrations_dir, ErrorKind::ProjectFile);
     write_new_file(files.project_file, project_file_text(app_name), ErrorKind::ProjectFile);

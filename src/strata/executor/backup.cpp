@@ -5,18 +5,14 @@
 #include "strata/executor/observer.hpp"
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/executor/sqlite_error.hpp"
+#include "strata/terms.hpp"
 #include "util/file_writer.hpp"
+#include "util/platform.hpp"
 #include "util/time_format.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -185,8 +181,8 @@ Connection open_checked_backup(const fs::path& backup, const DatabaseOptions& op
     const fs::file_status status = fs::status(backup, error);
     if (!fs::exists(status))
         throw Error(ErrorKind::Database, "backup " + backup.string() + " not found", {},
-                    "give the path of a file written by --backup, e.g. "
-                    "app.db.20261121T093000.123Z.bak");
+                    "give the path of a file written by " + terms::option(terms::Option::Backup) +
+                        ", e.g. app.db.20261121T093000.123Z.bak");
     if (!fs::is_regular_file(status))
         unusable_backup(backup, "it is not a file");
     // SQLite treats an empty file as an empty database; "restoring" it would wipe the data.
@@ -309,8 +305,9 @@ int copy_in_chunks(BackupJob& job, const CopyOptions& copy, const std::string& f
 // no moment when another run could see it as a backup and prune it. A file system without
 // flock gives no lock; the backup then has the protection it had before locks existed.
 util::FileDescriptor hold_backup(const fs::path& copy) {
-    util::FileDescriptor fd(::open(copy.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.valid() && ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0)
+    std::error_code error;
+    util::FileDescriptor fd = util::open_file(copy, {.follow_links = false}, error);
+    if (fd.valid() && util::try_lock(fd, util::LockKind::Shared) != util::LockResult::Locked)
         fd.reset();
     return fd;
 }
@@ -325,23 +322,24 @@ util::FileDescriptor hold_backup(const fs::path& copy) {
 // is gone. The exclusive lock is held while the name is removed, so the file cannot be taken
 // up meanwhile.
 bool prune(const fs::path& backup) {
-    util::FileDescriptor fd(::open(backup.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    std::error_code error;
+    const util::FileDescriptor fd = util::open_file(backup, {.follow_links = false}, error);
     if (!fd.valid()) {
-        if (errno == ENOENT) // another run pruned it first
+        if (error == std::errc::no_such_file_or_directory) // another run pruned it first
             return true;
-        cannot_prune(backup, std::string("cannot open it to see whether a run still uses it: ") +
-                                 std::strerror(errno));
+        cannot_prune(backup,
+                     "cannot open it to see whether a run still uses it: " + error.message());
     }
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+    if (util::try_lock(fd, util::LockKind::Exclusive) == util::LockResult::HeldElsewhere)
         return false; // its run is still going: it stays, and a later run prunes it
-    // (Any other flock failure means no locks on this file system: pruned as before locks.)
-    struct stat opened {};
-    struct stat named {};
-    if (::fstat(fd.get(), &opened) != 0 || ::lstat(backup.c_str(), &named) != 0 ||
-        opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)
+    // (Unavailable means no locks on this file system: pruned as before locks.)
+    const auto opened = util::file_status(fd, error);
+    const auto named = util::file_status(backup, util::Links::DoNotFollow, error);
+    if (!opened || !named || opened->identity != named->identity)
         return false; // the name no longer leads to the file that was checked
-    if (::unlink(backup.c_str()) != 0 && errno != ENOENT)
-        cannot_prune(backup, std::strerror(errno));
+    error = util::remove_file(backup);
+    if (error && error != std::errc::no_such_file_or_directory)
+        cannot_prune(backup, error.message());
     return true;
 }
 
@@ -560,7 +558,7 @@ void restore_database(const fs::path& database, const fs::path& backup,
         throw Error(ErrorKind::Interrupted,
                     "interrupted: the restore from " + backup.string() + " was abandoned; " +
                         database.string() + (existed ? " is as it was" : " was not created"),
-                    {}, "run strata restore again");
+                    {}, "run " + terms::command(terms::Command::Restore) + " again");
     if (cause)
         throw Error(
             ErrorKind::Database,
@@ -574,8 +572,9 @@ void restore_database(const fs::path& database, const fs::path& backup,
                       sqlite3_errstr(code);
     failure.busy_message =
         "cannot restore " + database.string() + " while another connection holds it";
-    failure.busy_hint = "stop the programs that use the database, then run strata restore again";
-    failure.full_hint = "free some disk space and run strata restore again";
+    const std::string again = "run " + terms::command(terms::Command::Restore) + " again";
+    failure.busy_hint = "stop the programs that use the database, then " + again;
+    failure.full_hint = "free some disk space and " + again;
     failure.database = database;
     throw sqlite_error(code, std::move(failure));
 }

@@ -6,10 +6,10 @@
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/project/database_path.hpp"
 #include "strata/project/project.hpp"
+#include "strata/terms.hpp"
+#include "util/platform.hpp"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -21,37 +21,46 @@ namespace strata {
 
 namespace {
 
-const char* special_kind(mode_t mode) {
-    if (S_ISDIR(mode))
+const char* special_kind(util::FileKind kind) {
+    switch (kind) {
+    case util::FileKind::Directory:
         return "a directory";
-    if (S_ISFIFO(mode))
+    case util::FileKind::Fifo:
         return "a FIFO";
-    if (S_ISSOCK(mode))
+    case util::FileKind::Socket:
         return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode))
+    case util::FileKind::CharacterDevice:
+    case util::FileKind::BlockDevice:
         return "a device";
+    case util::FileKind::Regular:
+    case util::FileKind::Other:
+        break;
+    }
     return "not a regular file";
 }
 
 // Opening a FIFO blocks (with no way to interrupt it) and opening a device can have effects of
 // its own, so anything but a regular file (or nothing yet) is refused before SQLite opens it.
 void refuse_special_file(const std::filesystem::path& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode))
+    std::error_code error;
+    const auto status = util::file_status(path, util::Links::Follow, error);
+    if (!status || status->kind == util::FileKind::Regular)
         return;
     throw Error(ErrorKind::Database,
-                "the database path " + path.string() + " is " + special_kind(info.st_mode) +
+                "the database path " + path.string() + " is " + special_kind(status->kind) +
                     ", not a database file",
                 {},
-                S_ISDIR(info.st_mode)
-                    ? "point `database` (or --database) at a file inside it, e.g. app.db"
-                    : "point `database` (or --database) at a regular file");
+                "point " + terms::option(terms::Option::Database) +
+                    (status->kind == util::FileKind::Directory ? " at a file inside it, e.g. app.db"
+                                                               : " at a regular file"));
 }
 
+// Asked of the effective user, as whom SQLite opens the file (access() asked the real one; the
+// two differ only in a set-user-ID program, which this way recovers a hot journal it may write).
 bool may_write(const std::filesystem::path& path) {
     const std::filesystem::path absolute = std::filesystem::absolute(path);
-    return ::access(absolute.c_str(), W_OK) == 0 &&
-           ::access(absolute.parent_path().c_str(), W_OK) == 0;
+    return util::has_access(absolute, {.write = true}) &&
+           util::has_access(absolute.parent_path(), {.write = true});
 }
 
 int open_flags(OpenMode mode) {
@@ -549,10 +558,10 @@ bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept {
             int moved = 1;
             sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
             // Checked again under the lock: another run may have committed meanwhile.
-            if (moved == 0 && empty() && ::unlink(path.c_str()) == 0) {
+            if (moved == 0 && empty() && !util::remove_file(path)) {
                 removed = true;
                 for (const char* suffix : {"-journal", "-wal", "-shm"})
-                    ::unlink((path + suffix).c_str());
+                    util::remove_file(path + suffix);
             }
             db.try_exec("ROLLBACK");
         }
@@ -615,7 +624,7 @@ void configure_for_migrating(Connection& connection, const Settings& settings) {
                 throw Error(ErrorKind::Database,
                             "cannot set journal_mode to " + wanted + " on " +
                                 connection.path().string() + " (it stays " + mode + ")",
-                            {}, "choose another journal_mode in strata.toml");
+                            {}, "choose another " + terms::setting("journal_mode"));
         }
         db.exec(synchronous_pragma(settings.synchronous));
     } catch (...) {

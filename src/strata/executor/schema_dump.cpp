@@ -4,6 +4,7 @@
 #include "strata/error.hpp"
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/project/written_files.hpp"
+#include "strata/terms.hpp"
 #include "util/file_writer.hpp"
 
 #include <sqlite3.h>
@@ -48,8 +49,8 @@ std::set<std::string> shadow_tables(sqlite::Database db) {
 [[noreturn]] void schema_file_failed(const fs::path& path, const std::string& detail) {
     throw Error(ErrorKind::Database,
                 "cannot write the schema file " + path.string() + ": " + detail, {},
-                "check that its folder is writable; `strata schema > FILE` writes it by hand "
-                "(the database itself is as the run left it)");
+                "check that its folder is writable; " + terms::command(terms::Command::Schema) +
+                    " gives the same text (the database itself is as the run left it)");
 }
 
 } // namespace

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/sql_policy.hpp"
 
-#include <sqlite3.h>
-#include <strings.h>
+#include "strata/terms.hpp"
+#include "util/text.hpp"
 
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
 #include <string_view>
 
 // What strata refuses in a migration's SQL, and why. SQLite's own parser and authorizer decide
@@ -45,13 +49,14 @@ namespace strata {
 
 namespace {
 
+// The authorizer's names are C strings, null when SQLite has none, and may be shorter than the
+// name they are compared with: the string_view stops at their end.
 bool equals_nocase(const char* a, std::string_view b) {
-    return a != nullptr && std::string_view(a).size() == b.size() &&
-           ::strncasecmp(a, b.data(), b.size()) == 0;
+    return a != nullptr && util::equals_ignoring_ascii_case(a, b);
 }
 
 bool is_internal(const char* table) {
-    return table != nullptr && ::strncasecmp(table, "sqlite_", 7) == 0;
+    return table != nullptr && util::starts_with_ignoring_ascii_case(table, "sqlite_");
 }
 
 // Where a migration may give a PRAGMA a value.
@@ -96,14 +101,14 @@ const SettablePragma* settable_pragma(const char* name) {
     return nullptr;
 }
 
-// Why a migration may not give PRAGMA `name` a value in `phase`, or nullptr when it may. The
+// Why a migration may not give PRAGMA `name` a value in `phase`, or nullopt when it may. The
 // PRAGMAs people reach for get their own words, and where there is one, the setting to use.
-const char* pragma_refusal(const char* name, SqlPhase phase) {
+std::optional<std::string> pragma_refusal(const char* name, SqlPhase phase) {
     const bool in_transaction = phase == SqlPhase::InTransaction;
     if (const SettablePragma* pragma = settable_pragma(name)) {
         if (pragma->place == PragmaPlace::Anywhere ||
             (pragma->place == PragmaPlace::InTransaction) == in_transaction)
-            return nullptr;
+            return std::nullopt;
         if (pragma->place == PragmaPlace::InTransaction)
             return "this PRAGMA records something in the database: set it above the "
                    "-- strata:after-commit line, where it is part of the migration's transaction";
@@ -115,14 +120,16 @@ const char* pragma_refusal(const char* name, SqlPhase phase) {
     }
     if (equals_nocase(name, "foreign_keys") || equals_nocase(name, "defer_foreign_keys"))
         return "strata sets foreign-key enforcement itself (a PRAGMA would also outlive the "
-               "migration); set foreign_keys = \"deferred\" (the default) or \"immediate\" in "
-               "strata.toml";
+               "migration); set " +
+               terms::setting("foreign_keys") + " (deferred, the default, or immediate)";
     if (equals_nocase(name, "journal_mode"))
         return "PRAGMA journal_mode cannot change inside a transaction, and would outlive the "
-               "migration; set journal_mode in strata.toml";
+               "migration; set " +
+               terms::setting("journal_mode");
     if (equals_nocase(name, "synchronous"))
         return "strata runs migrations with synchronous = FULL (a PRAGMA would outlive the "
-               "migration); set synchronous in strata.toml";
+               "migration); set " +
+               terms::setting("synchronous");
     if (equals_nocase(name, "writable_schema"))
         return "PRAGMA writable_schema lets SQL edit sqlite_schema directly, which can corrupt "
                "the database; strata refuses it";
@@ -157,6 +164,17 @@ const char* function_refusal(const char* name) {
     return nullptr;
 }
 
+std::string vacuum_into_hint() {
+    return "use VACUUM without INTO in an after-commit section, or copy the database with " +
+           terms::option(terms::Option::Backup);
+}
+
+std::string stored_after_commit_hint() {
+    return "restore the migration's files so that it is reversed with them, or undo it by hand "
+           "and forget it with " +
+           terms::command(terms::Command::Clean, "APP");
+}
+
 const RunnerRefusal k_vacuum_in_transaction{
     "VACUUM cannot run inside a migration's transaction",
     "put it after a line \"-- strata:after-commit\" at the end of the file", SQLITE_MISUSE};
@@ -174,15 +192,12 @@ const RunnerRefusal k_transaction_ended{
 const RunnerRefusal k_vacuum_into{
     "VACUUM INTO writes a copy of the database to another file; nothing strata runs may write "
     "outside the database",
-    "use VACUUM without INTO in an after-commit section, or copy the database with --backup",
-    SQLITE_AUTH};
+    vacuum_into_hint, SQLITE_AUTH};
 
 const RunnerRefusal k_stored_after_commit{
     "the down SQL stored in the database has an after-commit section; strata never runs one "
     "that was read back from the database",
-    "restore the migration's files so that it is reversed with them, or undo it by hand and "
-    "forget it with `strata clean APP`",
-    SQLITE_AUTH};
+    stored_after_commit_hint, SQLITE_AUTH};
 
 const RunnerRefusal* vacuum_refusal(SqlPhase phase) {
     return phase == SqlPhase::InTransaction ? &k_vacuum_in_transaction : nullptr;
@@ -226,7 +241,9 @@ const char* Authorizer::refusal_hint() const {
 std::string Authorizer::name_clash(const char* verb) const {
     return "a migration must not " + std::string(verb) + " a table named \"" + m_state_table +
            "\": that is strata's state table, where it records applied migrations; rename the "
-           "project's table, or set state_table = \"...\" in strata.toml to keep strata's "
+           "project's table, or set " +
+           terms::setting("state_table", "\"...\"") +
+           " to keep strata's "
            "record under another name";
 }
 
@@ -262,8 +279,8 @@ int Authorizer::decide(int action, const char* a1, const char* a2, const char* d
     case SQLITE_PRAGMA:
         // Reading a pragma (no value) is harmless.
         if (a2 != nullptr)
-            if (const char* refusal = pragma_refusal(a1, m_phase))
-                return deny(std::string("PRAGMA ") + (a1 ? a1 : "") + ": " + refusal);
+            if (const std::optional<std::string> refusal = pragma_refusal(a1, m_phase))
+                return deny(std::string("PRAGMA ") + (a1 ? a1 : "") + ": " + *refusal);
         break;
     case SQLITE_FUNCTION: // a2 is the function's name
         if (const char* refusal = function_refusal(a2))

@@ -11,11 +11,24 @@ struct sqlite3;
 
 namespace strata {
 
+// A refusal's hint: fixed text, or text worded when the hint is read, for one that names a
+// command, option or setting (strata/terms.hpp), so it speaks to the reader of the error.
+class RunnerHint {
+  public:
+    RunnerHint(const char* text) : m_text(text) {}
+    RunnerHint(std::string (*worded)()) : m_worded(worded) {}
+    operator std::string() const { return m_worded != nullptr ? m_worded() : m_text; }
+
+  private:
+    const char* m_text = "";
+    std::string (*m_worded)() = nullptr;
+};
+
 // A refusal the runner decides itself, on the text or on the connection's state, because
 // SQLite's authorizer is not asked about it. sqlite_code goes into the Error.
 struct RunnerRefusal {
     const char* message;
-    const char* hint;
+    RunnerHint hint;
     int sqlite_code;
 };
 

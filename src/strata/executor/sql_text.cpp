@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/sql_text.hpp"
 
-#include <strings.h>
+#include "util/text.hpp"
 
 #include <cctype>
 #include <cstddef>
@@ -72,8 +72,8 @@ const char* unterminated_comment(const char* at, const char* end) {
 // such as "vacuumed" is not the keyword.
 bool is_vacuum(const char* at, const char* end) {
     constexpr std::string_view keyword = "vacuum";
-    if (static_cast<std::size_t>(end - at) < keyword.size() ||
-        ::strncasecmp(at, keyword.data(), keyword.size()) != 0)
+    if (!util::starts_with_ignoring_ascii_case(
+            std::string_view(at, static_cast<std::size_t>(end - at)), keyword))
         return false;
     const char* after = at + keyword.size();
     return after == end || !(std::isalnum(static_cast<unsigned char>(*after)) || *after == '_');

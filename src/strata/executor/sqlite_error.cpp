@@ -2,13 +2,10 @@
 #include "strata/executor/sqlite_error.hpp"
 
 #include "strata/executor/sqlite_api.hpp"
+#include "strata/terms.hpp"
+#include "util/platform.hpp"
 
-#include <fcntl.h>
-#include <pwd.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -22,29 +19,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string user_name(uid_t uid) {
-    passwd entry{};
-    passwd* found = nullptr;
-    std::vector<char> buffer(16384);
-    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
-        return found->pw_name;
-    return "uid " + std::to_string(uid);
-}
-
-// The effective user, as access() with AT_EACCESS sees it: root passes every permission check
-// except on a read-only file system.
+// The effective user's view (has_access): SQLite opens the files as that user, and root passes
+// every permission check except on a read-only file system.
 FileAccess observe(const fs::path& path, bool folder) {
     FileAccess access;
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0)
+    std::error_code error;
+    const auto status = util::file_status(path, util::Links::Follow, error);
+    if (!status)
         return access;
     access.exists = true;
-    access.readable = ::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) == 0;
-    access.writable =
-        ::faccessat(AT_FDCWD, path.c_str(), folder ? W_OK | X_OK : W_OK, AT_EACCESS) == 0;
-    access.owner = user_name(info.st_uid);
-    access.owned_by_user = info.st_uid == ::geteuid();
-    access.mode = info.st_mode & 07777;
+    access.readable = util::has_access(path, {.read = true});
+    access.writable = util::has_access(path, {.write = true, .search = folder});
+    access.owner = util::user_name(status->owner);
+    access.owned_by_user = status->owner == util::current_user_id();
+    access.mode = status->permissions;
     return access;
 }
 
@@ -104,17 +92,14 @@ class Blockers {
             paths += " " + path;
         if (m_all_owned_by_user)
             return "restore the owner's " + std::string(access == "r" ? "read" : "write") +
-                   " permission (chmod u+" + access + paths + ") and run strata again" + then;
+                   " permission (chmod u+" + access + paths + ") and run " + terms::program() +
+                   " again" + then;
         const std::string who = m_owners.size() == 1 ? *m_owners.begin() : "root";
-        return "run strata as " + who + " (e.g. " + run_as(who) + " with the same options)" + then +
-               ", or give this user " + (access == "r" ? "read" : "write") + " access to " +
-               listed(m_labels, "and");
+        return terms::run_as(who) + then + ", or give this user " +
+               (access == "r" ? "read" : "write") + " access to " + listed(m_labels, "and");
     }
 
   private:
-    static std::string run_as(const std::string& who) {
-        return who == "root" ? "`sudo strata ...`" : "`sudo -u " + who + " strata ...`";
-    }
     std::vector<std::string> m_descriptions;
     std::vector<std::string> m_labels;
     std::vector<std::string> m_paths;
@@ -127,7 +112,8 @@ Explanation not_permissions(int code, const DatabaseFiles& files) {
     const std::string database = files.database.string();
     if (code == SQLITE_READONLY_DBMOVED)
         return {database + " was moved or deleted while strata had it open",
-                "put it back (or point --database at it) and run again"};
+                "put it back (or point " + terms::option(terms::Option::Database) +
+                    " at it) and run again"};
     return {"", "this user (" + files.user + ") may write " + database +
                     ", the files beside it and its folder, so this is not a question of "
                     "permissions; check whether something else (a security module, another "
@@ -156,8 +142,8 @@ std::optional<Explanation> explain(int code, const DatabaseFiles& files) {
                            ", which must be rolled back, and the file system holding " + database +
                            " is mounted read-only"
                      : "the file system holding " + database + " is mounted read-only",
-            "remount it read-write (or copy the database to a writable place and point "
-            "--database at the copy)"};
+            "remount it read-write (or copy the database to a writable place and point " +
+                terms::option(terms::Option::Database) + " at the copy)"};
 
     Blockers blockers;
     if (recovery) {
@@ -230,11 +216,10 @@ DatabaseFiles observe_database_files(const fs::path& database) {
     files.wal = observe(database.string() + "-wal", false);
     files.shm = observe(database.string() + "-shm", false);
     files.folder_access = observe(files.folder, true);
-    struct statvfs volume {};
-    files.read_only_file_system =
-        ::statvfs(files.folder.c_str(), &volume) == 0 && (volume.f_flag & ST_RDONLY) != 0;
-    const uid_t user = ::geteuid();
-    files.user = user_name(user) + ", uid " + std::to_string(user);
+    const auto volume = util::volume_status(files.folder, error);
+    files.read_only_file_system = volume && volume->read_only;
+    const std::uint64_t user = util::current_user_id();
+    files.user = util::user_name(user) + ", uid " + std::to_string(user);
     return files;
 }
 
@@ -288,8 +273,8 @@ ErrorKind kind_for_sqlite_code(int code, ErrorKind otherwise) {
 std::string hint_for_sqlite_code(int code) {
     if (code == SQLITE_READONLY_ROLLBACK)
         return "an interrupted transaction left a hot journal beside the database; it must be "
-               "rolled back first, which needs write access to the file and its folder (run "
-               "strata as a user who may write there)";
+               "rolled back first, which needs write access to the file and its folder (run " +
+               terms::program() + " as a user who may write there)";
     if (code == SQLITE_READONLY_DBMOVED)
         return "the database file was deleted or replaced while strata had it open (a run that "
                "fails on a database it created removes the file again); nothing was written: run "

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "strata/error.hpp"
+#include "strata/terms.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -52,9 +53,9 @@ struct SqliteFailure {
     ErrorKind otherwise = ErrorKind::Database;
     // The hint for errors of the `otherwise` kind; "" = hint_for_sqlite_code for Database.
     std::string hint{};
-    // The hint for BUSY/LOCKED.
-    std::string busy_hint = "wait for the other program to finish, or raise busy_timeout_ms in "
-                            "strata.toml";
+    // The hint for BUSY/LOCKED (worded for the reader when the failure is built).
+    std::string busy_hint =
+        "wait for the other program to finish, or raise " + terms::setting("busy_timeout_ms");
     // The hint when the disk is full (SQLITE_FULL); "" = as for any other code.
     std::string full_hint{};
     SourceLocation where{}; // where the failing SQL is, when it is in a file

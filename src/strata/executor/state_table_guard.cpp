@@ -2,9 +2,9 @@
 #include "strata/executor/state_table_guard.hpp"
 
 #include "strata/executor/sqlite_api.hpp"
+#include "util/text.hpp"
 
 #include <sqlite3.h>
-#include <strings.h>
 
 #include <memory>
 #include <optional>
@@ -36,7 +36,7 @@ namespace strata {
 namespace {
 
 bool same_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+    return util::equals_ignoring_ascii_case(a, b);
 }
 
 // An identifier as SQL text: the names come from sqlite_schema, so they are quoted (with

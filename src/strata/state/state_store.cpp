@@ -4,6 +4,7 @@
 #include "strata/error.hpp"
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/project/settings.hpp"
+#include "strata/terms.hpp"
 
 #include <optional>
 
@@ -87,8 +88,9 @@ bool StateStore::exists() const {
                     "the database " + m_db.filename() + " already has a table \"" + m_table +
                         "\" that strata did not create",
                     {},
-                    "another migration tool (or the project) owns it; set state_table = "
-                    "\"...\" in strata.toml to keep strata's record in a table of another name");
+                    "another migration tool (or the project) owns it; set " +
+                        terms::setting("state_table", "\"...\"") +
+                        " to keep strata's record in a table of another name");
     const int version = std::atoi(sql.c_str() + marker + k_marker.size());
     if (version > k_current_version)
         throw Error(ErrorKind::Database,
