@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/loader/code_migration.hpp"
 #include "strata/loader/migration.hpp"
 #include "strata/loader/migration_source.hpp"
 #include "strata/project/project.hpp"
 
+#include <span>
 #include <string_view>
 
 namespace strata {
@@ -13,7 +15,11 @@ namespace strata {
 // names, encoding (UTF-8, no NUL bytes), template markers and duplicate ids, strips a BOM, turns
 // CRLF into LF and hashes the up SQL. An up file without statements is a deliberate no-op.
 // Throws Error(MigrationFiles) naming the offending file.
-MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source);
+// `code`: the app's migrations written in C++, placed among the files by id. Throws
+// Error(MigrationFiles) when one is malformed (name not "<id>_<slug>", empty version, no `up`)
+// or shares its id with a file or another one, naming both.
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source,
+                             std::span<const CodeMigration> code = {});
 
 // The same for an app of a project, reading its migrations folder.
 MigrationSet load_migrations(const AppConfig& app);
