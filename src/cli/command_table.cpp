@@ -30,7 +30,7 @@ constexpr std::array<OptionSpec, 26> k_options{{
     {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
      "print only errors, questions and what was asked for", ""},
     {OptionId::Verbose, "verbose", 'v', "", OptionGroup::Global, 0, "",
-     "also print the project file and database in use", ""},
+     "also print the project file and database in use, and each statement run", ""},
     {OptionId::Help, "help", 'h', "", OptionGroup::Global, 0, "", "show this help",
      "`strata help COMMAND` for one command"},
     {OptionId::Version, "version", '\0', "", OptionGroup::Global, 0, "", "print the version", ""},

@@ -194,8 +194,10 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
         io.out << report::render_status_table(statuses, {io.width, io.colour});
     io.out << std::flush;
 
+    // A migration written in C++ is applied; only its application can judge it further.
     bool pending = std::any_of(statuses.begin(), statuses.end(), [](const MigrationStatus& status) {
-        return status.state != MigrationState::Applied;
+        return status.state != MigrationState::Applied &&
+               status.state != MigrationState::NotRunnable;
     });
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }

@@ -14,8 +14,9 @@ namespace strata::report {
 //   {"app_name":"core","migration_id":"0001","description":"create users",
 //    "has_ran":true,"ran_on":"2026-11-21T10:00:00.123Z","status":"applied"}
 // (on one line); ran_on is null when has_ran is false; status is "pending", "applied",
-// "modified" or "missing" (has_ran is true for the last three). An empty list is "[]". Ends with
-// "\n".
+// "modified", "missing" or "not runnable" (a migration written in C++, which only the
+// application that defines it can run; has_ran is true for the last four). An empty list is
+// "[]". Ends with "\n".
 std::string render_statuses_json(const std::vector<MigrationStatus>& statuses);
 
 // A wait for another connection's lock (RunObserver::on_waiting_for_lock) as one JSON object on

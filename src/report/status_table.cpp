@@ -26,6 +26,8 @@ std::string status_text(const MigrationStatus& status) {
         return "modified (applied " + status.ran_on + ")";
     case MigrationState::Missing:
         return "missing (applied " + status.ran_on + ")";
+    case MigrationState::NotRunnable:
+        return "not runnable from the command line (C++, applied " + status.ran_on + ")";
     }
     return "pending";
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "report/text_reporter.hpp"
 
+#include "report/status_table.hpp"
 #include "strata/error.hpp"
 #include "strata/plan/plan.hpp"
 #include "util/printable.hpp"
@@ -79,6 +80,12 @@ void TextReporter::on_preview(const Step& step) {
     m_out << "-- " << field(step.label()) << ": "
           << (step.sql_path.empty() ? std::string("stored down SQL") : display_path(step.sql_path))
           << '\n';
+    if (step.code != nullptr) {
+        m_out << "-- written in C++ (version " << field(step.code->version) << "): no SQL to show\n"
+              << std::flush;
+        check_output();
+        return;
+    }
     // Stored down SQL comes from the database; line breaks and tabs keep the script readable.
     m_out << util::printable(step.sql);
     if (!step.sql.empty() && step.sql.back() != '\n')
@@ -109,6 +116,26 @@ void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
     if (!m_line_open)
         start_line(step);
     end_line(paint("skipped", k_yellow) + " (" + field(reason) + ")");
+    check_output();
+}
+
+void TextReporter::on_statement_executed(const Step&, std::size_t index, std::string_view sql,
+                                         std::chrono::microseconds took) {
+    if (m_options.quiet || !m_options.verbose)
+        return;
+    constexpr std::size_t k_shown = 60;
+    std::string_view first_line = sql.substr(0, sql.find('\n'));
+    std::string shown = truncate_to_width(first_line, k_shown);
+    if (shown.size() < sql.size() && shown.size() == first_line.size())
+        shown += " …";
+    std::string line = "    statement " + std::to_string(index + 1) + ": " + field(shown) + " (" +
+                       util::format_duration(took) + ")";
+    // Statements run while "Applying ... " waits for its result; they follow that line.
+    if (m_line_open) {
+        m_pending_statements.push_back(std::move(line));
+        return;
+    }
+    m_out << line << '\n' << std::flush;
     check_output();
 }
 
@@ -172,6 +199,8 @@ void TextReporter::interrupt() {
 void TextReporter::end_line(std::string_view result) {
     m_out << result << '\n';
     m_line_open = false;
+    for (const std::string& statement : std::exchange(m_pending_statements, {}))
+        m_out << statement << '\n';
     for (const std::string& warning : std::exchange(m_pending_warnings, {}))
         m_out << paint("warning", k_yellow) << ": " << field(warning) << '\n';
     m_out << std::flush;

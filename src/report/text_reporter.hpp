@@ -15,7 +15,7 @@ namespace strata::report {
 
 struct TextReporterOptions {
     bool quiet = false;   // no progress lines, no plan listing (preview SQL is still printed)
-    bool verbose = false; // also list forwards plans before running them
+    bool verbose = false; // also list forwards plans before running them, and each statement
     bool colour = false;  // ANSI colours for ok / skipped / failed
     bool fake = false;    // --fake: say "Faking" rather than "Applying"
     bool preview = false; // --preview: print only the SQL, so the output can be saved as a script
@@ -37,6 +37,10 @@ class TextReporter : public RunObserver {
     void on_step_started(const Step& step) override;
     void on_step_finished(const Step& step, std::chrono::microseconds elapsed) override;
     void on_step_skipped(const Step& step, std::string_view reason) override;
+    // Under verbose only: "    statement 1: CREATE TABLE users (... (0.1 ms)" after the step's
+    // line (the statement's first line, at most 60 characters).
+    void on_statement_executed(const Step& step, std::size_t index, std::string_view sql,
+                               std::chrono::microseconds took) override;
     void on_file_removed(std::string_view path) override;
     // "Backed up app.db to app.db.20261121T093000.123Z.bak"; nothing under quiet.
     void on_backup_created(std::string_view database, std::string_view backup) override;
@@ -69,7 +73,8 @@ class TextReporter : public RunObserver {
     TextReporterOptions m_options;
     bool m_line_open = false;
     std::size_t m_previews = 0;
-    std::vector<std::string> m_pending_warnings; // arrived while a step line was open
+    std::vector<std::string> m_pending_warnings;   // arrived while a step line was open
+    std::vector<std::string> m_pending_statements; // verbose: shown when the step line ends
 };
 
 // `path` relative to `base` when it lies under it, otherwise as given (normalised).

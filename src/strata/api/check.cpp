@@ -18,6 +18,8 @@ std::string_view state_name(MigrationState state) {
         return "modified";
     case MigrationState::Missing:
         return "missing";
+    case MigrationState::NotRunnable:
+        return "not runnable";
     }
     return "pending";
 }
@@ -51,6 +53,7 @@ DatabaseStatus CheckMigrationManager::status() {
             status.modified.push_back(row);
             break;
         case MigrationState::Missing:
+        case MigrationState::NotRunnable:
             status.unknown.push_back(row);
             break;
         case MigrationState::Applied:
@@ -92,9 +95,11 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
             if (pair.applied != nullptr) {
                 status.has_ran = true;
                 status.ran_on = pair.applied->ran_on;
-                status.state = pair.migration == nullptr ? MigrationState::Missing
-                               : pair.modified()         ? MigrationState::Modified
-                                                         : MigrationState::Applied;
+                status.state =
+                    pair.migration != nullptr
+                        ? pair.modified() ? MigrationState::Modified : MigrationState::Applied
+                    : is_code_checksum(pair.applied->checksum) ? MigrationState::NotRunnable
+                                                               : MigrationState::Missing;
             }
             statuses.push_back(std::move(status));
         }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "strata/executor/observer.hpp"
+#include "strata/loader/code_migration.hpp"
 #include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 #include "strata/project/project.hpp"
@@ -26,10 +27,13 @@ struct MigrationResult {
 };
 
 // Where a migration stands. Modified: applied, but its up file changed since (checksum
-// differs). Missing: applied, but its files are gone (e.g. a newer release applied it).
-enum class MigrationState { Pending, Applied, Modified, Missing };
+// differs; for a migration written in C++, its version). Missing: applied, but its files are
+// gone (e.g. a newer release applied it). NotRunnable: applied, written in C++ by a program that
+// registered it, and this program has not (the command line never has): it can be neither
+// checked nor reversed here.
+enum class MigrationState { Pending, Applied, Modified, Missing, NotRunnable };
 
-// "pending", "applied", "modified", "missing".
+// "pending", "applied", "modified", "missing", "not runnable".
 std::string_view state_name(MigrationState state);
 
 // One row of `check`: a migration and whether it has run.
@@ -64,6 +68,10 @@ struct Context {
     // App name -> where its migration files come from (e.g. an EmbeddedSource); an app not
     // listed reads its migrations folder. `backwards --clean` is refused for a listed app.
     std::map<std::string, std::shared_ptr<const MigrationSource>, std::less<>> sources{};
+    // App name -> the app's migrations written in C++ (docs/library.md, "Migrations written in
+    // C++"), placed among its SQL migrations by id. Naming an app the project lacks is
+    // Error(Usage); an id also used by a file is Error(MigrationFiles).
+    std::map<std::string, std::vector<CodeMigration>, std::less<>> code_migrations{};
     // The application's open connection; when set, every operation runs on it and
     // project.database is neither opened nor created (docs/library.md, "Your own connection").
     sqlite3* connection = nullptr;
@@ -157,6 +165,7 @@ struct DatabaseStatus {
     std::vector<MigrationStatus> pending;  // in the order forwards would run them
     std::vector<MigrationStatus> modified; // applied, SQL changed since
     std::vector<MigrationStatus> unknown;  // applied, but not among this program's migrations
+                                           // (Missing and NotRunnable)
     std::vector<MigrationStatus> all;      // every row of `check`
 };
 

@@ -96,14 +96,26 @@ const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
 
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps) {
+    // Registered for an app the project does not have, a callback would silently never run.
+    for (const auto& [app_name, code] : context.code_migrations)
+        if (context.project.find_app(app_name) == nullptr)
+            throw Error(ErrorKind::Usage,
+                        "C++ migrations are registered for app \"" + app_name +
+                            "\", which the project does not have",
+                        {}, "register them under one of the project's apps");
     std::vector<MigrationSet> sets;
     sets.reserve(apps.size());
     for (const AppConfig* app : apps) {
+        std::span<const CodeMigration> code;
+        if (auto found = context.code_migrations.find(app->name);
+            found != context.code_migrations.end())
+            code = found->second;
         auto source = context.sources.find(app->name);
         if (source != context.sources.end() && source->second != nullptr)
-            sets.push_back(load_migrations(app->name, source->second));
+            sets.push_back(load_migrations(app->name, source->second, code));
         else
-            sets.push_back(load_migrations(*app));
+            sets.push_back(load_migrations(
+                app->name, std::make_shared<const FolderSource>(app->migrations_dir), code));
     }
     return sets;
 }

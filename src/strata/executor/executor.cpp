@@ -83,6 +83,33 @@ void check_stored_sql(const Step& step) {
                k_stored_after_commit.hint, k_stored_after_commit.sqlite_code);
 }
 
+// A migration written in C++ stores no down SQL: reversing it needs its down callback. Checked
+// for every step before any runs, so a refusal leaves the database as it was.
+void check_reversible(const Step& step) {
+    if (step.direction != Direction::Backwards)
+        return;
+    const bool cli = current_audience() == Audience::CommandLine;
+    if (step.code != nullptr && !step.code->down)
+        throw Error(ErrorKind::Refused,
+                    "reversing " + step.label() +
+                        " refused: it is a migration written in C++ without a down callback, so "
+                        "it cannot be reversed",
+                    SourceLocation{step.sql_path},
+                    cli ? "reverse only the migrations after it"
+                        : "give its CodeMigration a `down`, or reverse only the migrations after "
+                          "it");
+    if (step.code == nullptr && step.sql_path.empty() && is_code_checksum(step.checksum))
+        throw Error(ErrorKind::Refused,
+                    "reversing " + step.label() +
+                        " refused: it is a migration written in C++ (checksum " + step.checksum +
+                        ") that this program does not have, and no down SQL is stored for it",
+                    {},
+                    cli ? "it is not runnable from the command line: reverse it with the "
+                          "application that defines it"
+                        : "reverse it with a program that registers it, with a `down`, in "
+                          "Context::code_migrations");
+}
+
 // While set, SQLite's progress handler aborts the running statement when the cancel flag is
 // raised (SQLITE_INTERRUPT), so a long statement stops promptly and is rolled back.
 class CancelHook {
@@ -198,18 +225,26 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         const bool check_now = deferred && m_options.transaction != TransactionScope::All;
         TouchedTables touched;
         std::optional<TableSnapshot> before;
-        if (check_now && may_rename_tables(sections.in_transaction))
+        // What a C++ migration does is known only once it ran: assume it may rename tables.
+        const bool code = step.code != nullptr;
+        if (check_now && (code || may_rename_tables(sections.in_transaction)))
             before = TableSnapshot::take(m_db);
         std::vector<DefinedObject> defined;
         SqlRun run{
             source_name(step),       1,
             SqlPhase::InTransaction, !deferred ? nullptr : check_now ? &touched : &m_run_touched,
             m_options.state_table,   &defined};
+        run.on_statement = [this, &step](std::string_view sql, std::chrono::microseconds took) {
+            m_observer.on_statement_executed(step, m_statements[&step]++, sql, took);
+        };
         try {
             // What the migration leaves behind for later (triggers, views, the sequence row)
             // is checked before COMMIT, where it can still be rolled back.
             const StateTableGuard guard(m_db, state);
-            run_migration_sql(m_db, sections.in_transaction, run);
+            if (code)
+                run_migration_code(m_db, forwards ? step.code->up : step.code->down, run);
+            else
+                run_migration_sql(m_db, sections.in_transaction, run);
             guard.check(defined, SourceLocation{source_name(step)});
         } catch (const Error& e) {
             if (cancelled())
@@ -242,9 +277,13 @@ void Executor::run_after_commit(const Step& step) {
         return;
     reset_connection("the after-commit section of " + step.label());
     try {
-        run_migration_sql(m_db, sections.after_commit,
-                          SqlRun{source_name(step), sections.after_commit_line,
-                                 SqlPhase::AfterCommit, nullptr, m_options.state_table});
+        SqlRun run{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr,
+                   m_options.state_table};
+        // The index goes on from the transaction's statements: one count per migration.
+        run.on_statement = [this, &step](std::string_view sql, std::chrono::microseconds took) {
+            m_observer.on_statement_executed(step, m_statements[&step]++, sql, took);
+        };
+        run_migration_sql(m_db, sections.after_commit, run);
     } catch (const Error& e) {
         // A file-level failure (I/O error, disk full, locked) keeps its kind and exit code; the
         // message still says the migration itself stays done.
@@ -306,9 +345,12 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
                 m_expected[app].insert(row.migration_id);
     if (plan.empty())
         return m_progress;
+    m_statements.clear();
     if (!m_options.fake)
-        for (const Step& step : plan.steps)
+        for (const Step& step : plan.steps) {
             check_stored_sql(step);
+            check_reversible(step);
+        }
     try {
         // PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN.
         const bool enforce = m_options.foreign_keys == ForeignKeyMode::Immediate;

@@ -44,6 +44,9 @@ struct ExecutionReport {
 // Before anything runs, down SQL stored in the database (a step without sql_path) must be
 // valid text without an after-commit section, or the run stops with Error(Refused); before
 // each step, the connection must be in the state strata set up (check_connection_state).
+// A migration written in C++ (Step::code) runs its callback in place of SQL, under the same
+// policy and checks; reversing one without a down callback, or one the program does not have
+// (no down SQL is stored for it), is refused before anything runs with Error(Refused).
 class Executor {
   public:
     Executor(sqlite::Database db, RunObserver& observer, ExecutorOptions options);
@@ -92,6 +95,8 @@ class Executor {
     TouchedTables m_run_touched;
     // Foreign keys already reported as not checkable in this run.
     std::set<std::string> m_warned_keys;
+    // Statements run so far by each step of the current plan (on_statement_executed's index).
+    std::map<const Step*, std::size_t> m_statements;
     // The connection's settings every step must start from (set when a run starts).
     ConnectionState m_connection_state;
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string_view>
 
 namespace strata {
@@ -20,6 +21,11 @@ class RunObserver {
     virtual void on_preview(const Step&) {}
     virtual void on_step_started(const Step&) {}
     virtual void on_step_finished(const Step&, std::chrono::microseconds) {}
+    // A statement of the step's SQL has run: `index` counts from 0 over the migration's file
+    // (its after-commit section goes on counting), `sql` is the statement as written, `took`
+    // the time it took. Not called for the statements a migration written in C++ runs.
+    virtual void on_statement_executed(const Step&, std::size_t /*index*/, std::string_view /*sql*/,
+                                       std::chrono::microseconds) {}
     // The step was done by another runner between planning and taking the write lock.
     virtual void on_step_skipped(const Step&, std::string_view) {}
     // --clean removed a file.

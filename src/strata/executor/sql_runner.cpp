@@ -9,7 +9,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <exception>
 #include <memory>
+#include <optional>
 
 namespace strata {
 
@@ -91,6 +94,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
         sqlite3_stmt* raw = nullptr;
         const char* tail = nullptr;
         authorizer.reset();
+        const auto started = std::chrono::steady_clock::now();
         const int prepared = sqlite3_prepare_v3(db, at, static_cast<int>(end - at), 0, &raw, &tail);
         StatementPtr statement(raw);
         if (prepared != SQLITE_OK) {
@@ -142,8 +146,62 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
         // Belt and braces: whatever a statement did, the transaction must still be open.
         if (in_transaction && sqlite3_get_autocommit(db) != 0)
             refuse(k_transaction_ended);
+        if (run.on_statement) {
+            // SQLite skips empty statements (a lone ';') before the one it prepared; so does
+            // the text reported.
+            const char* first = at;
+            while (first < tail && *first == ';')
+                first = skip_blank(first + 1, tail);
+            std::string_view text(first, static_cast<std::size_t>(tail - first));
+            while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
+                                     text.back() == '\t' || text.back() == '\r'))
+                text.remove_suffix(1);
+            run.on_statement(text, std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - started));
+        }
         at = tail;
     }
+}
+
+void run_migration_code(sqlite::Database database, const MigrationCallback& code,
+                        const SqlRun& run) {
+    sqlite3* db = database.handle();
+    Authorizer authorizer(db, SqlPhase::InTransaction, run.touched, run.state_table);
+    const SourceLocation where{run.path};
+    const std::string hint = "fix the migration and run again; nothing of it was kept";
+    if (!authorizer.answering())
+        throw Error(ErrorKind::Refused,
+                    "internal state error: this SQLite does not consult strata's authorizer, so "
+                    "strata cannot check what a migration written in C++ does",
+                    where, "build strata with a SQLite that has authorizer support");
+
+    // The callback's statements are its own business; only what it leaves matters. Its
+    // exception is the migration's failure, in its own words.
+    std::optional<std::string> thrown;
+    try {
+        code(db);
+    } catch (const Error& e) {
+        thrown = e.message();
+    } catch (const std::exception& e) {
+        thrown = e.what();
+    } catch (...) {
+        thrown = "an exception that is not a std::exception";
+    }
+    // A statement the policy denied fails the migration even when the callback caught the
+    // error and went on: the policy is the same as for a file, not advice.
+    if (!authorizer.refusal().empty())
+        throw Error(ErrorKind::MigrationFailed, "statement refused: " + authorizer.refusal(), where,
+                    authorizer.refusal_hint())
+            .with_sqlite_code(SQLITE_AUTH);
+    if (sqlite3_get_autocommit(db) != 0)
+        throw Error(ErrorKind::MigrationFailed, k_transaction_ended.message, where,
+                    k_transaction_ended.hint)
+            .with_sqlite_code(k_transaction_ended.sqlite_code);
+    if (thrown)
+        throw Error(ErrorKind::MigrationFailed, "the C++ migration threw: " + *thrown, where, hint);
+    if (run.defined != nullptr)
+        for (const std::string& name : authorizer.defined())
+            run.defined->push_back({name, where});
 }
 
 } // namespace strata

@@ -3,8 +3,11 @@
 
 #include "strata/error.hpp"
 #include "strata/executor/sqlite_api.hpp"
+#include "strata/loader/code_migration.hpp"
 #include "strata/project/settings.hpp"
 
+#include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -41,6 +44,9 @@ struct SqlRun {
     TouchedTables* touched = nullptr; // when set, filled as statements are prepared
     std::string_view state_table = k_default_state_table; // the table the policy protects
     std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
+    // When set, called after each statement has run: its text (as written, without the blank
+    // before it) and how long preparing and stepping it took. What it throws stops the run.
+    std::function<void(std::string_view, std::chrono::microseconds)> on_statement{};
 };
 
 // Runs a migration's SQL statement by statement with SQLite's own parser. In both phases it
@@ -51,6 +57,13 @@ struct SqlRun {
 // Error(MigrationFailed) at path:line:column of the failing statement with SQLite's message,
 // Error(Refused) when SQLite does not consult strata's authorizer.
 void run_migration_sql(sqlite::Database db, std::string_view sql, const SqlRun& run);
+
+// Runs a migration written in C++ (`code`, in the transaction phase) with the guarantees of
+// run_migration_sql: the same authorizer judges every statement it prepares on `db`, collecting
+// touched tables and defined objects, and the transaction must still be open afterwards. A
+// statement the policy refused is reported as such even when the callback swallowed the error.
+// Throws Error(MigrationFailed) with the exception's message when `code` throws anything.
+void run_migration_code(sqlite::Database db, const MigrationCallback& code, const SqlRun& run);
 
 // The same for the transaction phase, without collecting touched tables.
 void run_migration_sql(sqlite::Database db, std::string_view sql, const std::string& path);

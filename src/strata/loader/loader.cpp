@@ -193,8 +193,49 @@ Migration build_migration(std::string_view app_name, const MigrationSource& sour
     return migration;
 }
 
+// A migration written in C++, checked as strictly as a file's name and text are: the state
+// table must be able to tell it from every other migration of its app.
+Migration code_migration(std::string_view app_name, const CodeMigration& code) {
+    const std::string where = code_source_name(app_name, code.name);
+    auto refuse = [&](const std::string& message, const std::string& hint) {
+        throw Error(ErrorKind::MigrationFiles, message, SourceLocation{where}, hint);
+    };
+    const std::string& name = code.name;
+    const std::string& id = code.id.text();
+    if (id.empty())
+        refuse("C++ migration " + name + " has no id", "set CodeMigration::id");
+    if (!name.starts_with(id + "_") || !util::is_slug(std::string_view(name).substr(id.size() + 1)))
+        refuse("C++ migration name \"" + name + "\" is not \"" + id + "_<slug>\"",
+               "name it after its id, e.g. " + id +
+                   "_split_names (the slug may contain only ASCII letters, digits, '_' and '-')");
+    if (code.version.empty())
+        refuse("C++ migration " + name + " has no version",
+               "set CodeMigration::version (e.g. \"1\"), and change it whenever `up` changes");
+    if (util::find_text_problem(code.version) ||
+        code.version.find_first_of("\r\n\t") != std::string::npos)
+        refuse("C++ migration " + name + " has a version that is not one line of UTF-8 text",
+               "use a short version such as \"1\" or \"2026-11-21\"");
+    if (!code.up)
+        refuse("C++ migration " + name + " has no up callback", "set CodeMigration::up");
+    Migration migration;
+    migration.app_name = std::string(app_name);
+    migration.id = code.id;
+    migration.name = name;
+    migration.description = describe_slug(std::string_view(name).substr(id.size() + 1));
+    migration.checksum = code_checksum(code.version);
+    migration.code = std::make_shared<const CodeMigration>(code);
+    return migration;
+}
+
+// Where a migration came from, for a message naming two of them.
+std::string origin_of(const Migration& migration) {
+    return migration.code ? code_source_name(migration.app_name, migration.name)
+                          : migration.up_path;
+}
+
 MigrationSet load(std::string_view app_name, const MigrationSource& source,
-                  const std::shared_ptr<const MigrationSource>& keep) {
+                  const std::shared_ptr<const MigrationSource>& keep,
+                  std::span<const CodeMigration> code) {
     const std::vector<SourceEntry> files = source.list();
 
     std::vector<ParsedFile> parsed;
@@ -234,19 +275,50 @@ MigrationSet load(std::string_view app_name, const MigrationSource& source,
             build_migration(app_name, source, keep, &parsed[i], end - i, buffer));
         i = end;
     }
+    if (code.empty())
+        return set;
+    for (const CodeMigration& entry : code) {
+        Migration migration = code_migration(app_name, entry);
+        if (const Migration* other = set.find(migration.id))
+            throw Error(ErrorKind::MigrationFiles,
+                        "migration id " + migration.id.text() + " of the C++ migration " +
+                            migration.name + " is also used by " + origin_of(*other),
+                        SourceLocation{origin_of(migration)},
+                        "ids are compared as numbers (0001 and 1 are the same); give one of the "
+                        "two migrations a new id");
+        // Kept in id order, so the next one's clash check (a binary search) stays valid.
+        auto at =
+            std::upper_bound(set.migrations.begin(), set.migrations.end(), migration.id,
+                             [](const MigrationId& id, const Migration& m) { return id < m.id; });
+        set.migrations.insert(at, std::move(migration));
+    }
     return set;
 }
 
 } // namespace
 
-MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source) {
-    return load(app_name, source, nullptr);
+std::string code_checksum(std::string_view version) {
+    return std::string(k_code_checksum_prefix) + std::string(version);
+}
+
+bool is_code_checksum(std::string_view checksum) {
+    return checksum.starts_with(k_code_checksum_prefix);
+}
+
+std::string code_source_name(std::string_view app_name, std::string_view name) {
+    return "cpp:" + std::string(app_name) + "/" + std::string(name);
+}
+
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source,
+                             std::span<const CodeMigration> code) {
+    return load(app_name, source, nullptr, code);
 }
 
 MigrationSet load_migrations(std::string_view app_name,
-                             std::shared_ptr<const MigrationSource> source) {
+                             std::shared_ptr<const MigrationSource> source,
+                             std::span<const CodeMigration> code) {
     const MigrationSource& from = *source;
-    return load(app_name, from, source);
+    return load(app_name, from, source, code);
 }
 
 MigrationSet load_migrations(const AppConfig& app) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/loader/code_migration.hpp"
 #include "strata/loader/migration.hpp"
 #include "strata/loader/migration_source.hpp"
 #include "strata/project/project.hpp"
 
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace strata {
@@ -15,7 +17,11 @@ namespace strata {
 // CRLF into LF and hashes the up SQL. An up file without statements is a deliberate no-op.
 // Reads and checks every file now, the down files too. Throws Error(MigrationFiles) naming the
 // offending file.
-MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source);
+// `code`: the app's migrations written in C++, placed among the files by id. Throws
+// Error(MigrationFiles) when one is malformed (name not "<id>_<slug>", empty version, no `up`)
+// or shares its id with a file or another one, naming both.
+MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source,
+                             std::span<const CodeMigration> code = {});
 
 // The same, except that each down file is read and checked the first time its text is needed
 // (Migration::down_sql): a run with nothing to do reads only the up files, whose checksums drift
@@ -23,7 +29,8 @@ MigrationSet load_migrations(std::string_view app_name, const MigrationSource& s
 // file that cannot be read or is not valid text is reported, as Error(MigrationFiles), by the
 // command that needs it. The set keeps `source` alive.
 MigrationSet load_migrations(std::string_view app_name,
-                             std::shared_ptr<const MigrationSource> source);
+                             std::shared_ptr<const MigrationSource> source,
+                             std::span<const CodeMigration> code = {});
 
 // The same for an app of a project, reading its migrations folder (down files when needed).
 MigrationSet load_migrations(const AppConfig& app);

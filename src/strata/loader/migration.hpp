@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/loader/code_migration.hpp"
 #include "strata/migration_id.hpp"
 
 #include <functional>
@@ -34,7 +35,8 @@ class DownSql {
 };
 
 // One migration as found in the project's files, already read, checked and hashed:
-// the SQL held here is exactly the text the checksum covers and the text that runs.
+// the SQL held here is exactly the text the checksum covers and the text that runs. A migration
+// written in C++ has `code` set, no SQL, and code_checksum(version) as its checksum.
 struct Migration {
     std::string app_name;
     MigrationId id;          // the digits of the file name ("0001", "20261121093000")
@@ -45,6 +47,7 @@ struct Migration {
     std::string checksum;    // lower-case hex SHA-256 of up_sql
     std::string up_path;     // for messages and --clean
     std::string down_path;
+    std::shared_ptr<const CodeMigration> code; // set for a migration written in C++
 };
 
 // An app's migrations, ordered by the numeric value of their ids.

@@ -136,6 +136,16 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
                     {},
                     {},
                     {}};
+    // A migration written in C++ is missing from every program that does not register it (the
+    // command line never does): no stored down SQL can stand in for it.
+    Finding code{current_audience() == Audience::CommandLine
+                     ? "the database has applied migrations written in C++, which are not "
+                       "runnable from the command line:"
+                     : "the database has applied migrations written in C++ that this program "
+                       "does not register (a newer release may have applied them):",
+                 {},
+                 {},
+                 {}};
     Finding modified{"applied migrations changed since they ran:", {}, {}, {}};
     Finding early{
         "pending migrations are older than the newest applied migration of their app:", {}, {}, {}};
@@ -147,14 +157,18 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
     for (const Drift& drift : drifts) {
         if (!policy.allow_missing)
             for (const AppliedMigration* row : drift.missing)
-                missing.add(drift.app_name, "  " + label_of(*row) + ", applied " + row->ran_on);
+                (is_code_checksum(row->checksum) ? code : missing)
+                    .add(drift.app_name, "  " + label_of(*row) + ", applied " + row->ran_on);
         if (!policy.allow_modified)
             for (const ModifiedMigration& m : drift.modified) {
-                modified.add(drift.app_name, "  " + label_of(*m.migration) + ": " +
-                                                 m.migration->up_path + " (checksum " +
-                                                 short_checksum(m.applied->checksum) +
-                                                 " when applied, now " +
-                                                 short_checksum(m.migration->checksum) + ")");
+                modified.add(drift.app_name,
+                             "  " + label_of(*m.migration) + ": " +
+                                 (m.migration->code
+                                      ? code_source_name(m.migration->app_name, m.migration->name)
+                                      : m.migration->up_path) +
+                                 " (checksum " + short_checksum(m.applied->checksum) +
+                                 " when applied, now " + short_checksum(m.migration->checksum) +
+                                 ")");
                 auto& apps = m.newest_applied ? newest_apps : older_apps;
                 if (std::find(apps.begin(), apps.end(), drift.app_name) == apps.end())
                     apps.push_back(drift.app_name);
@@ -172,6 +186,11 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
                    " reverses them with the down SQL stored when they ran; " +
                    terms::command_for_apps(terms::Command::Clean, missing.apps) +
                    " forgets them and keeps their changes";
+    code.hint = current_audience() == Audience::CommandLine
+                    ? "migrate this database with the application that defines them; `strata "
+                      "check` lists them as not runnable from the command line"
+                    : "migrate this database with a program that registers them in "
+                      "Context::code_migrations";
     // Recording an edit of the newest migration with repair would leave the database without
     // what the edit adds; running it again does not.
     if (!newest_apps.empty())
@@ -192,7 +211,7 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
 
     std::string message;
     std::string hint;
-    for (const Finding* finding : {&missing, &modified, &early}) {
+    for (const Finding* finding : {&code, &missing, &modified, &early}) {
         if (finding->lines.empty())
             continue;
         message += (message.empty() ? "" : "\n") + finding->title;
@@ -203,8 +222,9 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
     }
     // A newer database is not an editing mistake: an application tells its user to update.
     if (!message.empty())
-        throw Error(missing.lines.empty() ? ErrorKind::Drift : ErrorKind::NewerDatabase, message,
-                    {}, hint);
+        throw Error(missing.lines.empty() && code.lines.empty() ? ErrorKind::Drift
+                                                                : ErrorKind::NewerDatabase,
+                    message, {}, hint);
 }
 
 std::string short_checksum(const std::string& checksum) {

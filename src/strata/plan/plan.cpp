@@ -34,6 +34,10 @@ Step forwards_step(const Migration& m) {
     step.down_sql = m.down_sql.text();
     step.up_path = m.up_path;
     step.down_path = m.down_path;
+    if (m.code) {
+        step.code = m.code;
+        step.sql_path = code_source_name(m.app_name, m.name);
+    }
     return step;
 }
 
@@ -50,8 +54,14 @@ Step backwards_step(const MigrationSet& set, const AppliedMigration& row) {
         step.sql_path = m->down_path;
         step.up_path = m->up_path;
         step.down_path = m->down_path;
+        if (m->code) {
+            step.code = m->code;
+            step.sql_path = code_source_name(m->app_name, m->name);
+        }
     } else {
         step.sql = row.down_sql;
+        // A C++ migration stores no down SQL: the executor refuses to "reverse" it with nothing.
+        step.checksum = row.checksum;
     }
     return step;
 }

@@ -6,6 +6,7 @@
 #include "strata/state/applied_migration.hpp"
 #include "strata/targets.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,10 +24,14 @@ struct Step {
     std::string description;
     std::string sql;      // up SQL (forwards) or down SQL (backwards)
     std::string sql_path; // the file `sql` came from, or "" when it is the stored down SQL
-    std::string checksum; // forwards: recorded in the state table
+    std::string checksum; // forwards: recorded in the state table; backwards: the row's, from
+                          // stored down SQL
     std::string down_sql; // forwards: recorded in the state table
     std::string up_path;  // the migration's files, when it has them (for --clean)
     std::string down_path;
+    // A migration written in C++: its callback (up forwards, down backwards) runs instead of
+    // `sql`, and sql_path names it (code_source_name). Null for SQL migrations.
+    std::shared_ptr<const CodeMigration> code;
 
     // "<app> <id> (<description>)", for messages.
     std::string label() const;
@@ -54,7 +59,9 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
 
 // Backwards for one app; `applied` is in run order: the `Count` most recent, All, or a
 // migration and everything applied after it. Down SQL comes from the files when they exist,
-// otherwise from the state table. Throws Error(UnknownMigration) for one that is not applied.
+// otherwise from the state table (a step reversing a row recorded by a migration written in C++
+// then carries that row's checksum, so the executor can refuse it). Throws Error(UnknownMigration)
+// for one that is not applied.
 Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                     const BackwardsTarget& target);
 
