@@ -5,6 +5,7 @@
 #include "strata/executor/foreign_keys.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 #include <doctest/doctest.h>
@@ -17,6 +18,7 @@
 
 using namespace strata;
 using strata::test::table_exists;
+using strata::test::TempDir;
 using strata::test::TestDatabase;
 
 namespace {
@@ -435,20 +437,23 @@ TEST_SUITE("foreign_keys") {
                   .ends_with("other rowid 1 refers to a missing row of users"));
     }
 
-    TEST_CASE("a schema changed between two migrations by someone else is read again") {
-        // After migration 1 commits, another writer (here the same connection, from the
-        // observer) adds a child table the run has not seen.
+    TEST_CASE("a schema changed between two migrations by another connection is read again") {
+        // After migration 1 commits, another connection adds a child table the run has not
+        // seen; migration 2 then deletes the parent row it refers to.
         struct Intruder : RunObserver {
-            sqlite::Database db;
-            explicit Intruder(sqlite::Database d) : db(d) {}
+            sqlite::Database other;
+            explicit Intruder(sqlite::Database d) : other(d) {}
             void on_step_finished(const Step& step, std::chrono::microseconds) override {
                 if (step.migration_id.text() == "1")
-                    db.exec("CREATE TABLE kid (p_id REFERENCES p (id)); "
-                            "INSERT INTO kid VALUES (1);");
+                    other.exec("CREATE TABLE kid (p_id REFERENCES p (id)); "
+                               "INSERT INTO kid VALUES (1);");
             }
         };
-        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
-        Intruder intruder(db);
+        TempDir dir;
+        const std::string path = (dir / "app.db").string();
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        TestDatabase other(path, SQLITE_OPEN_READWRITE);
+        Intruder intruder(other);
         CHECK(failure_of(db,
                          {forwards("1", "CREATE TABLE p (id INTEGER PRIMARY KEY);"
                                         "INSERT INTO p VALUES (1);"),

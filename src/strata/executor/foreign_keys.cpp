@@ -163,8 +163,9 @@ bool parent_key_is_unique(sqlite::Database db, const ForeignKey& key) {
     return false;
 }
 
-// A name as an SQL identifier. Identifiers cannot be bound as parameters; these come from the
-// schema's own pragmas, never from the command line, and are quoted so that no name can be
+// A name as an SQL identifier. Identifiers (and PRAGMA arguments) cannot be bound as
+// parameters; these are names of tables that exist in the schema, as its own pragmas or the
+// authorizer report them, never from the command line, and are quoted so that no name can be
 // read as SQL.
 std::string identifier(const std::string& name) {
     std::string out = "\"";
@@ -220,18 +221,18 @@ bool is_mismatch(const sqlite::Failure& e) {
 
 // foreign_key_check of one table. When one of its keys cannot be checked, SQLite refuses the
 // whole table: that key is reported and skipped, and the others are checked one by one.
-void check_table(sqlite::Database db, sqlite::Statement& check, const std::string& table,
-                 ForeignKeyCheck& out) {
+void check_table(sqlite::Database db, const std::string& table, ForeignKeyCheck& out) {
     std::vector<ForeignKeyViolation> found;
     try {
-        check.reset();
-        check.bind_text(1, table);
+        // The PRAGMA itself rather than pragma_foreign_key_check(?): the table-valued function
+        // prepares this same PRAGMA again each time it runs, and a run checks a table or two per
+        // migration. SQLite reports a mismatch when it prepares the PRAGMA.
+        sqlite::Statement check(db, "PRAGMA main.foreign_key_check(" + identifier(table) + ")");
         while (check.step())
             found.push_back({check.column_text(0), check.column_int64(1), check.column_text(2)});
     } catch (const sqlite::Failure& e) {
         if (!is_mismatch(e))
             throw;
-        check.reset();
         found.clear();
         bool skipped = false;
         for (const ForeignKey& key : foreign_keys_of(db, table)) {
@@ -274,13 +275,14 @@ void ForeignKeyGraph::read(sqlite::Database db) {
         table.parents.insert(parent);
         m_children[parent].insert(key);
     }
-    m_schema_version = sqlite::query_int64(db, "PRAGMA main.schema_version");
+    m_data_version = sqlite::query_int64(db, "PRAGMA main.data_version");
 }
 
 void ForeignKeyGraph::follow(sqlite::Database db) {
     // Between two of a run's transactions another connection may have changed the schema.
-    if (m_schema_version < 0 ||
-        sqlite::query_int64(db, "PRAGMA main.schema_version") != m_schema_version)
+    // data_version changes only with other connections' commits, so this connection's own
+    // migrations, which update() follows, cost no second read per step.
+    if (m_data_version < 0 || sqlite::query_int64(db, "PRAGMA main.data_version") != m_data_version)
         read(db);
 }
 
@@ -303,11 +305,10 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
     remove_table(key);
     Table& table = m_tables[key];
     table.name = name;
-    sqlite::Statement query(db,
-                            "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
-    query.bind_text(1, name);
+    // The PRAGMA itself: see check_table. Its third column is the parent table.
+    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(name) + ")");
     while (query.step()) {
-        const std::string parent = ascii_lower(query.column_text(0));
+        const std::string parent = ascii_lower(query.column_text(2));
         table.parents.insert(parent);
         m_children[parent].insert(key);
     }
@@ -365,7 +366,6 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                 set_table(db, m_tables.at(child).name);
         }
     }
-    m_schema_version = sqlite::query_int64(db, "PRAGMA main.schema_version");
     return fresh;
 }
 
@@ -415,10 +415,8 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
             tables.emplace(ascii_lower(child), std::move(child));
 
     ForeignKeyCheck result;
-    sqlite::Statement check(
-        db, "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?, 'main')");
     for (const auto& [key, table] : tables)
-        check_table(db, check, table, result);
+        check_table(db, table, result);
     return result;
 }
 

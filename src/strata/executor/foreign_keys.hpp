@@ -47,8 +47,9 @@ class ForeignKeyGraph {
   public:
     // Reads every table's foreign keys (one pass over the schema). Throws sqlite::Failure.
     void read(sqlite::Database db);
-    // Reads the graph unless it was read before and no connection changed the schema since it
-    // was last brought up to date (PRAGMA schema_version). Throws sqlite::Failure.
+    // Reads the graph unless it was read before and no other connection committed since
+    // (PRAGMA data_version): changes made on this connection go through update(). Throws
+    // sqlite::Failure.
     void follow(sqlite::Database db);
     // Brings the graph up to date after SQL whose changes `touched` holds, reading the foreign
     // keys of the tables it created, altered or dropped (and of the children of a renamed
@@ -72,7 +73,7 @@ class ForeignKeyGraph {
 
     std::map<std::string, Table> m_tables;                   // by name in lower case
     std::map<std::string, std::set<std::string>> m_children; // parent -> children, lower case
-    std::int64_t m_schema_version = -1;                      // -1: not read
+    std::int64_t m_data_version = -1;                        // -1: not read
 };
 
 // Whether running `sql` could rename a table or rewrite a trigger or view. Only ALTER TABLE
