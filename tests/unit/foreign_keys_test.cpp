@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -81,8 +82,8 @@ std::string failure_of(sqlite::Database db, std::vector<Step> steps,
     return "";
 }
 
-// Counts the virtual machine steps of strata's reads of the schema (sqlite_schema and the
-// pragma functions) during each migration, through sqlite3_trace_v2: a read that covers every
+// Counts the virtual machine steps of strata's reads of the schema (sqlite_schema, PRAGMAs and
+// the pragma functions) during each migration, through sqlite3_trace_v2: a read that covers every
 // table shows up as steps that grow with the number of tables.
 class SchemaReadCounter : public RunObserver {
   public:
@@ -102,9 +103,11 @@ class SchemaReadCounter : public RunObserver {
   private:
     static int on_trace(unsigned, void* self, void* statement, void*) {
         auto* stmt = static_cast<sqlite3_stmt*>(statement);
-        const std::string_view sql = sqlite3_sql(stmt);
-        if (sql.find("sqlite_schema") != std::string_view::npos ||
-            sql.find("pragma_") != std::string_view::npos)
+        std::string sql = sqlite3_sql(stmt);
+        for (char& c : sql)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (sql.find("sqlite_schema") != std::string::npos ||
+            sql.find("pragma") != std::string::npos)
             static_cast<SchemaReadCounter*>(self)->m_steps +=
                 sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
         return 0;
