@@ -5,12 +5,21 @@
 #include "strata/executor/foreign_keys.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
 
 using namespace strata;
 using strata::test::table_exists;
+using strata::test::TempDir;
 using strata::test::TestDatabase;
 
 namespace {
@@ -54,6 +63,58 @@ ExecutionReport run(sqlite::Database db, std::vector<Step> steps, ForeignKeyMode
 int count(sqlite::Database db, const std::string& table) {
     return sqlite::query_int64(db, "SELECT count(*) FROM " + table);
 }
+
+// The message of the error a run throws, or "" when it succeeded.
+std::string failure_of(sqlite::Database db, std::vector<Step> steps,
+                       TransactionScope scope = TransactionScope::Each,
+                       RunObserver* observer = nullptr) {
+    RunObserver silent;
+    ExecutorOptions options;
+    options.transaction = scope;
+    Plan plan;
+    plan.steps = std::move(steps);
+    secure_connection(db);
+    try {
+        Executor(db, observer != nullptr ? *observer : silent, options).run(plan);
+    } catch (const Error& e) {
+        return e.message();
+    }
+    return "";
+}
+
+// Counts the virtual machine steps of strata's reads of the schema (sqlite_schema, PRAGMAs and
+// the pragma functions) during each migration, through sqlite3_trace_v2: a read that covers every
+// table shows up as steps that grow with the number of tables.
+class SchemaReadCounter : public RunObserver {
+  public:
+    explicit SchemaReadCounter(sqlite::Database db) : m_db(db.handle()) {
+        sqlite3_trace_v2(m_db, SQLITE_TRACE_PROFILE, &on_trace, this);
+    }
+    ~SchemaReadCounter() override { sqlite3_trace_v2(m_db, 0, nullptr, nullptr); }
+    SchemaReadCounter(const SchemaReadCounter&) = delete;
+    SchemaReadCounter& operator=(const SchemaReadCounter&) = delete;
+
+    void on_step_started(const Step&) override { m_steps = 0; }
+    void on_step_finished(const Step&, std::chrono::microseconds) override {
+        per_migration.push_back(m_steps);
+    }
+    std::vector<long> per_migration;
+
+  private:
+    static int on_trace(unsigned, void* self, void* statement, void*) {
+        auto* stmt = static_cast<sqlite3_stmt*>(statement);
+        std::string sql = sqlite3_sql(stmt);
+        for (char& c : sql)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (sql.find("sqlite_schema") != std::string::npos ||
+            sql.find("pragma") != std::string::npos)
+            static_cast<SchemaReadCounter*>(self)->m_steps +=
+                sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+        return 0;
+    }
+    sqlite3* m_db;
+    long m_steps = 0;
+};
 
 } // namespace
 
@@ -114,22 +175,23 @@ TEST_SUITE("foreign_keys") {
         // An orphan that predates the migration, in a table the migration does not touch.
         db.exec("CREATE TABLE old (u INTEGER REFERENCES users (id)); INSERT INTO old VALUES (99);"
                 "CREATE TABLE other (x);");
-        const TableSnapshot before = TableSnapshot::take(db);
+        ForeignKeyGraph graph;
+        graph.read(db);
         TouchedTables touched;
         touched.rows_written = {"other"};
-        CHECK(check_foreign_keys(db, touched, &before).violations.empty());
+        CHECK(check_foreign_keys(db, touched, graph).violations.empty());
         touched.keys_removed = {"users"};
-        const auto violations = check_foreign_keys(db, touched, &before).violations;
+        const auto violations = check_foreign_keys(db, touched, graph).violations;
         REQUIRE(violations.size() == 1);
         CHECK(violations[0].table == "old");
         CHECK(violations[0].rowid == 1);
         CHECK(violations[0].parent == "users");
         touched.keys_removed = {"gone_table"}; // dropped: nothing to check, no error
-        CHECK(check_foreign_keys(db, touched, &before).violations.empty());
+        CHECK(check_foreign_keys(db, touched, graph).violations.empty());
         // Names are compared as SQLite compares them, in any letter case.
         touched = {};
         touched.rows_written = {"OLD"};
-        CHECK(check_foreign_keys(db, touched, &before).violations.size() == 1);
+        CHECK(check_foreign_keys(db, touched, graph).violations.size() == 1);
     }
 
     TEST_CASE("rows written under a name the table was renamed from are checked") {
@@ -149,7 +211,7 @@ TEST_SUITE("foreign_keys") {
         CHECK(count(db, "notes") == 3);
     }
 
-    TEST_CASE("only SQL with the word ALTER can rename a table") {
+    TEST_CASE("only SQL with the word ALTER can rename a table or rewrite a trigger") {
         CHECK(may_rename_tables("ALTER TABLE a RENAME TO b;"));
         CHECK(may_rename_tables("alter table a rename to b;"));
         CHECK(may_rename_tables("-- no alteration here\nSELECT 1;")); // a false alarm is fine
@@ -276,7 +338,10 @@ TEST_SUITE("foreign_keys") {
             db.exec("CREATE TABLE " + table + " (x " + c.column + ")");
             TouchedTables touched;
             touched.rows_written = {table};
-            const ForeignKeyCheck check = check_foreign_keys(db, touched, nullptr);
+            touched.created = {table};
+            ForeignKeyGraph graph;
+            graph.read(db);
+            const ForeignKeyCheck check = check_foreign_keys(db, touched, graph);
             CHECK(check.unchecked.empty() == c.checkable);
             // SQLite's own verdict agrees.
             bool sqlite_mismatch = false;
@@ -288,17 +353,157 @@ TEST_SUITE("foreign_keys") {
             CHECK(sqlite_mismatch == !c.checkable);
         }
         TouchedTables two;
+        ForeignKeyGraph graph;
+        graph.read(db);
         db.exec("CREATE TABLE pair (x, y, FOREIGN KEY (x, y) REFERENCES p (b, a))");
         two.rows_written = {"pair"};
-        CHECK(check_foreign_keys(db, two, nullptr).unchecked.empty());
+        two.created = {"pair"};
+        CHECK(check_foreign_keys(db, two, graph).unchecked.empty());
         db.exec("CREATE TABLE half (x, y, FOREIGN KEY (x, y) REFERENCES p (a, n))");
         two.rows_written = {"half"};
-        const auto unchecked = check_foreign_keys(db, two, nullptr).unchecked;
+        two.created = {"half"};
+        const auto unchecked = check_foreign_keys(db, two, graph).unchecked;
         REQUIRE(unchecked.size() == 1);
         CHECK(unchecked[0].table == "half");
         CHECK(unchecked[0].columns == "x, y");
         CHECK(unchecked[0].parent == "p");
         CHECK(unchecked[0].parent_columns == "a, n");
+    }
+
+    TEST_CASE("the graph follows the run: a child created in an earlier migration is checked") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        const std::vector<Step> steps = {
+            forwards("1",
+                     "CREATE TABLE p (id INTEGER PRIMARY KEY); INSERT INTO p VALUES (1), (2);"),
+            forwards("2", "CREATE TABLE c (p_id INTEGER REFERENCES p (id));"
+                          "INSERT INTO c VALUES (1);"),
+            forwards("3", "DELETE FROM p WHERE id = 2;"), // no child row refers to 2
+            forwards("4", "DELETE FROM p WHERE id = 1;")};
+        CHECK(failure_of(db, steps) ==
+              "applying core 4 (m4) failed: it leaves rows whose foreign "
+              "keys point nowhere: c rowid 1 refers to a missing row of p");
+        CHECK(count(db, "p") == 1);
+        CHECK(StateStore(db, k_default_state_table).applied("core").size() == 3);
+    }
+
+    TEST_CASE("a child created in the same migration as its orphan row is refused") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        CHECK(failure_of(db, {forwards("1", "CREATE TABLE p (id INTEGER PRIMARY KEY);"),
+                              forwards("2", "CREATE TABLE c (p_id REFERENCES p (id));"
+                                            "INSERT INTO c VALUES (7);")})
+                  .ends_with("c rowid 1 refers to a missing row of p"));
+        CHECK_FALSE(table_exists(db, "c"));
+    }
+
+    TEST_CASE("after a rebuild or a rename of a parent, its children are still checked") {
+        for (const TransactionScope scope : {TransactionScope::Each, TransactionScope::All}) {
+            CAPTURE(static_cast<int>(scope));
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+            create_parent_and_children(db);
+            // The rebuild keeps every child row; the children now point at the copy.
+            CHECK(failure_of(db, {forwards("1", k_rebuild_users)}, scope).empty());
+            CHECK(count(db, "notes") == 3);
+            CHECK(failure_of(db,
+                             {forwards("2", "SELECT 1;"),
+                              forwards("3", "DELETE FROM users WHERE id = 2;")},
+                             scope)
+                      .find("notes rowid 3 refers to a missing row of users") != std::string::npos);
+            // A rename rewrites the children's keys to the new name.
+            CHECK(failure_of(db,
+                             {forwards("4", "ALTER TABLE users RENAME TO people;"),
+                              forwards("5", "DELETE FROM people WHERE id = 2;")},
+                             scope)
+                      .find("notes rowid 3 refers to a missing row of people") !=
+                  std::string::npos);
+            // transaction = "all" rolled the rename back with the run.
+            CHECK(table_exists(db, scope == TransactionScope::Each ? "people" : "users"));
+        }
+    }
+
+    TEST_CASE("a dropped child is no longer checked, a column added with REFERENCES is") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        create_parent_and_children(db);
+        db.exec("CREATE TABLE other (x); INSERT INTO other VALUES (1);");
+        CHECK(failure_of(db, {forwards("1", "DROP TABLE notes;"),
+                              forwards("2", "DELETE FROM users WHERE id = 2;"),
+                              forwards("3", "ALTER TABLE other ADD COLUMN u INTEGER "
+                                            "REFERENCES users (id);"
+                                            "UPDATE other SET u = 1;"),
+                              forwards("4", "DELETE FROM users WHERE id = 1;")}) ==
+              "applying core 4 (m4) failed: it leaves rows whose foreign keys point nowhere: "
+              "other rowid 1 refers to a missing row of users");
+        CHECK_FALSE(table_exists(db, "notes"));
+        CHECK(count(db, "users") == 1);
+        // A new column whose default points nowhere leaves every row an orphan.
+        CHECK(failure_of(db, {forwards("4", "ALTER TABLE other ADD COLUMN v INTEGER DEFAULT 9 "
+                                            "REFERENCES users (id);")})
+                  .ends_with("other rowid 1 refers to a missing row of users"));
+    }
+
+    TEST_CASE("a schema changed between two migrations by another connection is read again") {
+        // After migration 1 commits, another connection adds a child table the run has not
+        // seen; migration 2 then deletes the parent row it refers to.
+        struct Intruder : RunObserver {
+            sqlite::Database other;
+            explicit Intruder(sqlite::Database d) : other(d) {}
+            void on_step_finished(const Step& step, std::chrono::microseconds) override {
+                if (step.migration_id.text() == "1")
+                    other.exec("CREATE TABLE kid (p_id REFERENCES p (id)); "
+                               "INSERT INTO kid VALUES (1);");
+            }
+        };
+        TempDir dir;
+        const std::string path = (dir / "app.db").string();
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        TestDatabase other(path, SQLITE_OPEN_READWRITE);
+        Intruder intruder(other);
+        CHECK(failure_of(db,
+                         {forwards("1", "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                                        "INSERT INTO p VALUES (1);"),
+                          forwards("2", "DELETE FROM p;")},
+                         TransactionScope::Each, &intruder)
+                  .ends_with("kid rowid 1 refers to a missing row of p"));
+    }
+
+    TEST_CASE("what a migration reads of the schema does not grow with the number of tables") {
+        // Per migration, strata's reads of the schema must cost the same with 10 tables (and
+        // views) as with 200: the foreign-key graph is read once per run, then only what
+        // changed, and the state-table guard looks only at the triggers and views a migration
+        // creates.
+        auto measure = [](int tables) {
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+            db.exec("CREATE TABLE t0 (id INTEGER PRIMARY KEY); INSERT INTO t0 VALUES (1);");
+            for (int i = 1; i < tables; ++i)
+                db.exec("CREATE TABLE t" + std::to_string(i) +
+                        " (id INTEGER PRIMARY KEY, up INTEGER REFERENCES t" +
+                        std::to_string(i - 1) + " (id)); INSERT INTO t" + std::to_string(i) +
+                        " VALUES (1, 1); CREATE VIEW v" + std::to_string(i) +
+                        " AS SELECT * FROM t" + std::to_string(i) + ";");
+            std::vector<Step> steps;
+            for (int i = 1; i <= 4; ++i) {
+                const std::string n = std::to_string(i);
+                steps.push_back(
+                    forwards(n, "CREATE TABLE m" + n +
+                                    " (id INTEGER PRIMARY KEY, t INTEGER REFERENCES t0);"
+                                    "INSERT INTO m" +
+                                    n +
+                                    " VALUES (1, 1), (2, 1), (3, 1);"
+                                    "CREATE INDEX m" +
+                                    n + "_t ON m" + n +
+                                    " (t);"
+                                    "UPDATE t1 SET up = 1 WHERE id = 1;"));
+            }
+            SchemaReadCounter counter(db);
+            CHECK(failure_of(db, steps, TransactionScope::Each, &counter).empty());
+            REQUIRE(counter.per_migration.size() == 4);
+            // The first migration also reads the graph, once for the run.
+            return std::vector<long>(counter.per_migration.begin() + 1,
+                                     counter.per_migration.end());
+        };
+        const std::vector<long> few = measure(10);
+        const std::vector<long> many = measure(200);
+        CHECK(few == many);
+        CHECK(few.front() > 0); // the counter sees the check's own reads
     }
 
     TEST_CASE("enforcement is set for the run and restored afterwards") {

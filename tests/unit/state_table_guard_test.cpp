@@ -239,6 +239,28 @@ TEST_SUITE("state_table_guard") {
         CHECK(sqlite::query_text(db, "SELECT what FROM log") == "a -> b");
     }
 
+    TEST_CASE("only the triggers and views a migration creates are looked at, ALTER or not") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        set_up(db);
+        // Made outside strata, so never checked: an unrelated migration leaves it alone.
+        db.exec("CREATE TRIGGER old_wipe AFTER DELETE ON users BEGIN DELETE FROM migrations; END;");
+        CHECK(run_second(db, "CREATE TABLE other (x);").empty());
+        CHECK(
+            run_second(db, "ALTER TABLE other ADD COLUMN y;", k_default_state_table, "3").empty());
+        // A new trigger is found both ways: named by its CREATE, or by comparing every trigger
+        // with what it was when the SQL has ALTER TABLE.
+        for (const std::string sql :
+             {"CREATE TRIGGER w AFTER INSERT ON other BEGIN DELETE FROM migrations; END;",
+              "ALTER TABLE other ADD COLUMN z;\n"
+              "CREATE TRIGGER w AFTER INSERT ON other BEGIN DELETE FROM migrations; END;"}) {
+            CAPTURE(sql);
+            CHECK(run_second(db, sql, k_default_state_table, "4")
+                      .find("trigger \"w\" deletes from strata's state table") !=
+                  std::string::npos);
+        }
+        CHECK(applied(db) == 3);
+    }
+
     TEST_CASE("the guard protects the configured state table") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         set_up(db, "strata_state");

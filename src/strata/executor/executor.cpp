@@ -224,11 +224,9 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         // step touched: a rebuild split over several migrations is consistent only at the end.
         const bool check_now = deferred && m_options.transaction != TransactionScope::All;
         TouchedTables touched;
-        std::optional<TableSnapshot> before;
-        // What a C++ migration does is known only once it ran: assume it may rename tables.
         const bool code = step.code != nullptr;
-        if (check_now && (code || may_rename_tables(sections.in_transaction)))
-            before = TableSnapshot::take(m_db);
+        if (check_now)
+            m_foreign_key_graph.follow(m_db);
         std::vector<DefinedObject> defined;
         SqlRun run{
             source_name(step),       1,
@@ -240,7 +238,10 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         try {
             // What the migration leaves behind for later (triggers, views, the sequence row)
             // is checked before COMMIT, where it can still be rolled back.
-            const StateTableGuard guard(m_db, state);
+            // A C++ migration's SQL is known only once it ran: the guard compares every trigger
+            // and view, as for SQL that may rewrite them.
+            const StateTableGuard guard(
+                m_db, state, code ? StateTableGuard::k_any_sql : sections.in_transaction);
             if (code)
                 run_migration_code(m_db, forwards ? step.code->up : step.code->down, run);
             else
@@ -252,7 +253,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
             throw in_step(step, e, m_db.filename());
         }
         if (check_now)
-            check_deferred_keys(touched, before ? &*before : nullptr, &step);
+            check_deferred_keys(touched, &step);
     }
     if (forwards)
         state.record(
@@ -301,9 +302,8 @@ void Executor::run_after_commit(const Step& step) {
     }
 }
 
-void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
-                                   const Step* step) {
-    const ForeignKeyCheck check = check_foreign_keys(m_db, touched, before);
+void Executor::check_deferred_keys(const TouchedTables& touched, const Step* step) {
+    const ForeignKeyCheck check = check_foreign_keys(m_db, touched, m_foreign_key_graph);
     for (const UncheckableForeignKey& key : check.unchecked) {
         // Reported once per run, not at every migration that touches the table.
         if (!m_warned_keys.insert(key.table + "\n" + key.columns + "\n" + key.parent).second)
@@ -335,6 +335,7 @@ void Executor::check_deferred_keys(const TouchedTables& touched, const TableSnap
 
 ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from) {
     m_progress = {};
+    m_foreign_key_graph = {};
     m_checking = planned_from != nullptr;
     m_expected.clear();
     m_checked.clear();
@@ -403,9 +404,9 @@ void Executor::run_as_one(const Plan& plan) {
     try {
         sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
         const bool deferred = m_options.foreign_keys == ForeignKeyMode::Deferred && !m_options.fake;
-        std::optional<TableSnapshot> before;
+        // The graph as the run starts: the check at the end follows every step's changes.
         if (deferred)
-            before = TableSnapshot::take(m_db);
+            m_foreign_key_graph.read(m_db);
         m_run_touched = {};
         std::size_t skipped = 0;
         for (std::size_t i = 0; i < plan.steps.size(); ++i) {
@@ -423,7 +424,7 @@ void Executor::run_as_one(const Plan& plan) {
         }
         // One check for the whole run, over every table any step touched.
         if (deferred && !done.empty())
-            check_deferred_keys(m_run_touched, &*before, nullptr);
+            check_deferred_keys(m_run_touched, nullptr);
         transaction.commit();
         m_progress.done = done.size();
         m_progress.skipped = skipped;

@@ -67,11 +67,10 @@ class Executor {
     // Checks the app's state against what the plan expects (see run()).
     void check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index);
     void run_after_commit(const Step& step);
-    // Checks what `touched` could have broken since `before` (see check_foreign_keys); reports
-    // keys SQLite cannot check. Throws Error(MigrationFailed) naming `step`, or the whole run
-    // when it is null.
-    void check_deferred_keys(const TouchedTables& touched, const TableSnapshot* before,
-                             const Step* step);
+    // Checks what `touched` could have broken (see check_foreign_keys); reports keys SQLite
+    // cannot check. Throws Error(MigrationFailed) naming `step`, or the whole run when it is
+    // null.
+    void check_deferred_keys(const TouchedTables& touched, const Step* step);
     // Drops the previous migration's temp objects and checks the connection is in
     // m_connection_state before `before` (a step or an after-commit section) runs.
     void reset_connection(const std::string& before);
@@ -93,6 +92,8 @@ class Executor {
 
     // TransactionScope::All with foreign keys deferred: the tables of every step so far.
     TouchedTables m_run_touched;
+    // With foreign keys deferred: which tables refer to which, followed through the run.
+    ForeignKeyGraph m_foreign_key_graph;
     // Foreign keys already reported as not checkable in this run.
     std::set<std::string> m_warned_keys;
     // Statements run so far by each step of the current plan (on_statement_executed's index).

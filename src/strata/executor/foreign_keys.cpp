@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -25,6 +26,13 @@ bool same_name(const std::string& a, const std::string& b) {
     return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
 }
 
+// Whether the main database has a table of that name (any letter case; not a view). SQLite
+// looks it up in its schema's hash table, where a query on sqlite_schema would read every row.
+bool table_exists(sqlite::Database db, const std::string& table) {
+    return sqlite3_table_column_metadata(db.handle(), "main", table.c_str(), nullptr, nullptr,
+                                         nullptr, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
 // The table's name as the schema spells it, or nullopt when there is no such table. SQL names
 // tables in any letter case, and the authorizer reports them as the statement wrote them.
 std::optional<std::string> stored_name(sqlite::Database db, const std::string& table) {
@@ -34,23 +42,6 @@ std::optional<std::string> stored_name(sqlite::Database db, const std::string& t
     if (!query.step())
         return std::nullopt;
     return query.column_text(0);
-}
-
-// Tables with a foreign key to any of `parents`: one scan of the schema's foreign-key lists.
-void add_children(sqlite::Database db, const std::set<std::string>& parents,
-                  std::set<std::string>& out) {
-    sqlite::Statement query(db,
-                            "SELECT DISTINCT s.name, f.\"table\" FROM main.sqlite_schema AS s, "
-                            "pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type = 'table'");
-    while (query.step()) {
-        const std::string parent = query.column_text(1);
-        for (const std::string& removed : parents) {
-            if (same_name(parent, removed)) {
-                out.insert(query.column_text(0));
-                break;
-            }
-        }
-    }
 }
 
 // One foreign key of a table, as pragma_foreign_key_list lists it.
@@ -172,8 +163,9 @@ bool parent_key_is_unique(sqlite::Database db, const ForeignKey& key) {
     return false;
 }
 
-// A name as an SQL identifier. Identifiers cannot be bound as parameters; these come from the
-// schema's own pragmas, never from the command line, and are quoted so that no name can be
+// A name as an SQL identifier. Identifiers (and PRAGMA arguments) cannot be bound as
+// parameters; these are names of tables that exist in the schema, as its own pragmas or the
+// authorizer report them, never from the command line, and are quoted so that no name can be
 // read as SQL.
 std::string identifier(const std::string& name) {
     std::string out = "\"";
@@ -229,18 +221,18 @@ bool is_mismatch(const sqlite::Failure& e) {
 
 // foreign_key_check of one table. When one of its keys cannot be checked, SQLite refuses the
 // whole table: that key is reported and skipped, and the others are checked one by one.
-void check_table(sqlite::Database db, sqlite::Statement& check, const std::string& table,
-                 ForeignKeyCheck& out) {
+void check_table(sqlite::Database db, const std::string& table, ForeignKeyCheck& out) {
     std::vector<ForeignKeyViolation> found;
     try {
-        check.reset();
-        check.bind_text(1, table);
+        // The PRAGMA itself rather than pragma_foreign_key_check(?): the table-valued function
+        // prepares this same PRAGMA again each time it runs, and a run checks a table or two per
+        // migration. SQLite reports a mismatch when it prepares the PRAGMA.
+        sqlite::Statement check(db, "PRAGMA main.foreign_key_check(" + identifier(table) + ")");
         while (check.step())
             found.push_back({check.column_text(0), check.column_int64(1), check.column_text(2)});
     } catch (const sqlite::Failure& e) {
         if (!is_mismatch(e))
             throw;
-        check.reset();
         found.clear();
         bool skipped = false;
         for (const ForeignKey& key : foreign_keys_of(db, table)) {
@@ -265,19 +257,132 @@ void check_table(sqlite::Database db, sqlite::Statement& check, const std::strin
 
 } // namespace
 
-TableSnapshot TableSnapshot::take(sqlite::Database db) {
-    TableSnapshot snapshot;
-    snapshot.m_names_only = sqlite::query_int64(db, "PRAGMA main.auto_vacuum") != 0;
-    sqlite::Statement query(db,
-                            "SELECT name, rootpage FROM main.sqlite_schema WHERE type = 'table'");
-    while (query.step())
-        snapshot.m_tables.emplace(ascii_lower(query.column_text(0)),
-                                  snapshot.m_names_only ? 0 : query.column_int64(1));
-    return snapshot;
+void ForeignKeyGraph::read(sqlite::Database db) {
+    m_tables.clear();
+    m_children.clear();
+    // Tables without foreign keys count too: the graph also says which tables exist.
+    sqlite::Statement query(db, "SELECT s.name, f.\"table\" FROM main.sqlite_schema AS s LEFT "
+                                "JOIN pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type "
+                                "= 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    while (query.step()) {
+        const std::string name = query.column_text(0);
+        const std::string key = ascii_lower(name);
+        Table& table = m_tables[key];
+        table.name = name;
+        if (query.column_is_null(1))
+            continue;
+        const std::string parent = ascii_lower(query.column_text(1));
+        table.parents.insert(parent);
+        m_children[parent].insert(key);
+    }
+    m_data_version = sqlite::query_int64(db, "PRAGMA main.data_version");
 }
 
-bool TableSnapshot::contains(const std::string& table, std::int64_t root_page) const {
-    return m_tables.count({ascii_lower(table), m_names_only ? 0 : root_page}) != 0;
+void ForeignKeyGraph::follow(sqlite::Database db) {
+    // Between two of a run's transactions another connection may have changed the schema.
+    // data_version changes only with other connections' commits, so this connection's own
+    // migrations, which update() follows, cost no second read per step.
+    if (m_data_version < 0 || sqlite::query_int64(db, "PRAGMA main.data_version") != m_data_version)
+        read(db);
+}
+
+void ForeignKeyGraph::remove_table(const std::string& key) {
+    const auto found = m_tables.find(key);
+    if (found == m_tables.end())
+        return;
+    for (const std::string& parent : found->second.parents) {
+        auto children = m_children.find(parent);
+        children->second.erase(key);
+        if (children->second.empty())
+            m_children.erase(children);
+    }
+    m_tables.erase(found);
+}
+
+// `name` by value: it may be the name the graph holds, which remove_table erases.
+void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
+    const std::string key = ascii_lower(name);
+    remove_table(key);
+    Table& table = m_tables[key];
+    table.name = name;
+    // The PRAGMA itself: see check_table. Its third column is the parent table.
+    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(name) + ")");
+    while (query.step()) {
+        const std::string parent = ascii_lower(query.column_text(2));
+        table.parents.insert(parent);
+        m_children[parent].insert(key);
+    }
+}
+
+std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const TouchedTables& touched) {
+    // Each changed table by its name in lower case, spelt as its CREATE TABLE spelt it when the
+    // migration created it (that is the schema's spelling), else as the graph knows it.
+    std::map<std::string, std::string> changed;
+    for (const auto* names : {&touched.altered, &touched.dropped, &touched.created})
+        for (const std::string& name : *names) {
+            const std::string key = ascii_lower(name);
+            const auto known = m_tables.find(key);
+            changed[key] =
+                names != &touched.created && known != m_tables.end() ? known->second.name : name;
+        }
+    auto among = [](const std::set<std::string>& names, const std::string& key) {
+        return std::any_of(names.begin(), names.end(),
+                           [&](const std::string& name) { return ascii_lower(name) == key; });
+    };
+
+    std::set<std::string> fresh;
+    std::set<std::string> renamed; // in lower case: tables gone from under their old name
+    for (const auto& [key, name] : changed) {
+        const bool known = m_tables.count(key) != 0;
+        if (table_exists(db, name)) {
+            set_table(db, name);
+            // Created, or dropped and made again (a rebuild renames its copy to the old name).
+            if (!known || among(touched.created, key) || among(touched.dropped, key))
+                fresh.insert(name);
+            continue;
+        }
+        if (among(touched.altered, key))
+            renamed.insert(key);
+        remove_table(key);
+    }
+    if (!renamed.empty()) {
+        // A rename reports the old name only: the new one is the table the graph does not know.
+        sqlite::Statement schema(db, "SELECT name FROM main.sqlite_schema WHERE type = 'table' "
+                                     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+        while (schema.step()) {
+            const std::string name = schema.column_text(0);
+            if (m_tables.count(ascii_lower(name)) == 0) {
+                set_table(db, name);
+                fresh.insert(name);
+            }
+        }
+        // SQLite rewrote the foreign keys of the renamed tables' children to the new names.
+        for (const std::string& old_name : renamed) {
+            const auto children = m_children.find(old_name);
+            if (children == m_children.end())
+                continue;
+            const std::set<std::string> keys = children->second;
+            for (const std::string& child : keys)
+                set_table(db, m_tables.at(child).name);
+        }
+    }
+    return fresh;
+}
+
+std::optional<std::string> ForeignKeyGraph::stored_name(const std::string& table) const {
+    const auto found = m_tables.find(ascii_lower(table));
+    if (found == m_tables.end())
+        return std::nullopt;
+    return found->second.name;
+}
+
+std::vector<std::string> ForeignKeyGraph::children_of(const std::string& parent) const {
+    std::vector<std::string> out;
+    const auto found = m_children.find(ascii_lower(parent));
+    if (found != m_children.end())
+        for (const std::string& child : found->second)
+            out.push_back(m_tables.at(child).name);
+    return out;
 }
 
 bool may_rename_tables(std::string_view sql) {
@@ -289,33 +394,29 @@ bool may_rename_tables(std::string_view sql) {
 }
 
 ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& touched,
-                                   const TableSnapshot* before) {
-    std::set<std::string> tables;
-    for (const std::string& table : touched.rows_written)
-        if (auto name = stored_name(db, table)) // else dropped or renamed since
-            tables.insert(*name);
-    std::set<std::string> parents = touched.keys_removed;
+                                   ForeignKeyGraph& graph) {
     // A table renamed since (or created, or rebuilt under an old name) holds rows written under
     // another name, and its children now point at it.
-    if (before != nullptr) {
-        sqlite::Statement schema(db, "SELECT name, rootpage FROM main.sqlite_schema WHERE type = "
-                                     "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-        while (schema.step()) {
-            const std::string name = schema.column_text(0);
-            if (!before->contains(name, schema.column_int64(1))) {
-                tables.insert(name);
-                parents.insert(name);
-            }
-        }
+    const std::set<std::string> fresh = graph.update(db, touched);
+    // By name in lower case: the authorizer reports names as each statement spelt them.
+    std::map<std::string, std::string> tables;
+    for (const std::string& table : touched.rows_written)
+        if (auto name = graph.stored_name(table)) // else dropped or renamed since
+            tables.emplace(ascii_lower(*name), *name);
+    std::set<std::string> parents;
+    for (const std::string& table : touched.keys_removed)
+        parents.insert(ascii_lower(table));
+    for (const std::string& table : fresh) {
+        tables.emplace(ascii_lower(table), table);
+        parents.insert(ascii_lower(table));
     }
-    if (!parents.empty())
-        add_children(db, parents, tables);
+    for (const std::string& parent : parents)
+        for (std::string& child : graph.children_of(parent))
+            tables.emplace(ascii_lower(child), std::move(child));
 
     ForeignKeyCheck result;
-    sqlite::Statement check(
-        db, "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?, 'main')");
-    for (const std::string& table : tables)
-        check_table(db, check, table, result);
+    for (const auto& [key, table] : tables)
+        check_table(db, table, result);
     return result;
 }
 

@@ -5,6 +5,8 @@
 #include "strata/executor/sqlite_api.hpp"
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,33 +39,56 @@ struct ForeignKeyCheck {
     std::vector<UncheckableForeignKey> unchecked;
 };
 
-// The main database's tables as name and root page, taken before a migration runs. A table
-// renamed since (or rebuilt under an old name) shows up afterwards with a pair not in it.
-class TableSnapshot {
+// Which tables of the main database have foreign keys to which, kept up to date through a run
+// from the schema changes the authorizer reports (TouchedTables::created, altered, dropped):
+// read once, then only for the tables a migration created, altered or dropped, so that a check
+// costs what the migration touched rather than the size of the schema.
+class ForeignKeyGraph {
   public:
-    // Reads sqlite_schema. Throws sqlite::Failure when it cannot be read.
-    static TableSnapshot take(sqlite::Database db);
-    // Whether `table` (any letter case) existed with that root page. With auto_vacuum on, a
-    // DROP moves other tables' root pages, so only the name counts.
-    bool contains(const std::string& table, std::int64_t root_page) const;
+    // Reads every table's foreign keys (one pass over the schema). Throws sqlite::Failure.
+    void read(sqlite::Database db);
+    // Reads the graph unless it was read before and no other connection committed since
+    // (PRAGMA data_version): changes made on this connection go through update(). Throws
+    // sqlite::Failure.
+    void follow(sqlite::Database db);
+    // Brings the graph up to date after SQL whose changes `touched` holds, reading the foreign
+    // keys of the tables it created, altered or dropped (and of the children of a renamed
+    // table). A table renamed to a name the graph does not know costs one pass over
+    // sqlite_schema, as SQLite's own rename does. Returns the tables new under their name
+    // (created, renamed to, or rebuilt), as the schema spells them. Throws sqlite::Failure.
+    std::set<std::string> update(sqlite::Database db, const TouchedTables& touched);
+    // The table's name as the schema spells it, or nullopt when no such table exists.
+    std::optional<std::string> stored_name(const std::string& table) const;
+    // The tables with a foreign key to `parent` (in any letter case; it need not exist), as
+    // the schema spells them.
+    std::vector<std::string> children_of(const std::string& parent) const;
 
   private:
-    std::set<std::pair<std::string, std::int64_t>> m_tables; // names in lower case
-    bool m_names_only = false;
+    struct Table {
+        std::string name;              // as the schema spells it
+        std::set<std::string> parents; // in lower case
+    };
+    void set_table(sqlite::Database db, std::string name);
+    void remove_table(const std::string& key);
+
+    std::map<std::string, Table> m_tables;                   // by name in lower case
+    std::map<std::string, std::set<std::string>> m_children; // parent -> children, lower case
+    std::int64_t m_data_version = -1;                        // -1: not read
 };
 
-// Whether running `sql` could rename a table. Only ALTER TABLE renames, and a trigger body cannot
-// hold one, so SQL without the word ALTER (in any case) cannot: most migrations then need no
-// TableSnapshot. A false alarm (the word in a comment) only costs a snapshot.
+// Whether running `sql` could rename a table or rewrite a trigger or view. Only ALTER TABLE
+// does, and a trigger body cannot hold one, so SQL without the word ALTER (in any case) cannot.
+// A false alarm (the word in a comment) only costs a look at the whole schema.
 bool may_rename_tables(std::string_view sql);
 
 // Runs SQLite's foreign_key_check on the tables a migration (or a whole run) could have broken:
-// those whose rows it wrote, those renamed or created since `before` (null: the caller knows no
-// table was renamed), and those whose foreign keys refer to a table whose rows it removed. A
-// whole-database check at every migration would make a run cost migrations x database size.
-// Throws sqlite::Failure when SQLite fails.
+// those whose rows it wrote, those new under their name (renamed, created or rebuilt), and
+// those whose foreign keys refer to a table whose rows it removed or that is new. `graph`,
+// which must describe the schema before the SQL that `touched` reports, is brought up to date
+// first (ForeignKeyGraph::update). A whole-database check at every migration would make a run
+// cost migrations x database size. Throws sqlite::Failure when SQLite fails.
 ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& touched,
-                                   const TableSnapshot* before);
+                                   ForeignKeyGraph& graph);
 
 // Sets PRAGMA foreign_keys for the duration of a run (it is ignored inside a transaction, so
 // this happens before BEGIN) and restores the connection's previous setting afterwards.

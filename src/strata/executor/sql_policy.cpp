@@ -318,8 +318,10 @@ int Authorizer::decide_in_transaction(int action, const char* a1, const char* a2
     case SQLITE_DROP_TABLE:
         if (main_db && is_state_table(a1))
             return deny(name_clash("drop"));
-        if (main_db)
+        if (main_db) {
             touch(a1, false, true);
+            note_schema_change(&TouchedTables::dropped, a1);
+        }
         break;
     case SQLITE_CREATE_TABLE:
     case SQLITE_CREATE_VIEW:
@@ -330,14 +332,17 @@ int Authorizer::decide_in_transaction(int action, const char* a1, const char* a2
         // the latter with IF NOT EXISTS does nothing, and then any write to it is refused.
         if (main_db && is_state_table(a1))
             return deny(name_clash("create"));
-        if (main_db && action == SQLITE_CREATE_TABLE)
+        if (main_db && action == SQLITE_CREATE_TABLE) {
             touch(a1, true, false);
+            note_schema_change(&TouchedTables::created, a1);
+        }
         break;
     case SQLITE_ALTER_TABLE: // a1 is the database, a2 the table
         if (equals_nocase(a1, "main")) {
             if (is_state_table(a2))
                 return deny(name_clash("alter"));
             touch(a2, true, true);
+            note_schema_change(&TouchedTables::altered, a2);
         }
         break;
     case SQLITE_CREATE_INDEX:
@@ -446,6 +451,12 @@ void Authorizer::touch(const char* table, bool rows_written, bool keys_removed) 
         m_touched->rows_written.insert(table);
     if (keys_removed)
         m_touched->keys_removed.insert(table);
+}
+
+void Authorizer::note_schema_change(std::set<std::string> TouchedTables::*change,
+                                    const char* table) {
+    if (m_touched != nullptr && table != nullptr && !is_internal(table))
+        (m_touched->*change).insert(table);
 }
 
 } // namespace strata

@@ -3,6 +3,7 @@
 
 #include "strata/executor/sql_runner.hpp"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,7 @@ class Authorizer {
     bool is_state_table(const char* table) const;
     std::string name_clash(const char* verb) const;
     void touch(const char* table, bool rows_written, bool keys_removed);
+    void note_schema_change(std::set<std::string> TouchedTables::*change, const char* table);
 
     sqlite3* m_db;
     SqlPhase m_phase;

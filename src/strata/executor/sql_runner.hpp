@@ -29,6 +29,11 @@ struct TouchedTables {
     // Rows were deleted or updated, or the table was dropped or altered: rows of other tables
     // referring to it may now point nowhere.
     std::set<std::string> keys_removed;
+    // The schema changes, by name as the statement wrote it (CREATE TABLE's is the name the
+    // schema keeps): what ForeignKeyGraph reads again instead of every table.
+    std::set<std::string> created; // CREATE TABLE
+    std::set<std::string> altered; // ALTER TABLE: renamed, or a column added, renamed or dropped
+    std::set<std::string> dropped; // DROP TABLE
 };
 
 // A trigger or view the SQL created, and where its CREATE statement starts.

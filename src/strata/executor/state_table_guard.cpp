@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "strata/executor/state_table_guard.hpp"
 
+#include "strata/executor/foreign_keys.hpp"
 #include "strata/executor/sqlite_api.hpp"
 #include "util/text.hpp"
 
@@ -51,16 +52,41 @@ std::string sql_identifier(std::string_view identifier) {
     return out + '"';
 }
 
-StateTableGuard::Objects read_objects(sqlite::Database db) {
+StateTableGuard::Objects read_objects(sqlite::Statement& query) {
     StateTableGuard::Objects objects;
-    sqlite::Statement query(db, "SELECT 'main', type, name, tbl_name, sql FROM main.sqlite_schema "
-                                "WHERE type IN ('trigger', 'view') UNION ALL "
-                                "SELECT 'temp', type, name, tbl_name, sql FROM temp.sqlite_schema "
-                                "WHERE type IN ('trigger', 'view')");
     while (query.step())
         objects[{query.column_text(0), query.column_text(1), query.column_text(2)}] = {
             query.column_text(3), query.column_text(4)};
     return objects;
+}
+
+// Every trigger and view of the main and temp schemas.
+StateTableGuard::Objects read_objects(sqlite::Database db) {
+    sqlite::Statement query(db, "SELECT 'main', type, name, tbl_name, sql FROM main.sqlite_schema "
+                                "WHERE type IN ('trigger', 'view') UNION ALL "
+                                "SELECT 'temp', type, name, tbl_name, sql FROM temp.sqlite_schema "
+                                "WHERE type IN ('trigger', 'view')");
+    return read_objects(query);
+}
+
+// The triggers and views of those names (any letter case), in one pass over each schema: a
+// CREATE TRIGGER or VIEW costs SQLite such a pass too, when it reads the new object back.
+StateTableGuard::Objects read_objects(sqlite::Database db, const std::vector<std::string>& names) {
+    if (names.empty())
+        return {};
+    std::string list; // ?1, ?2, ...: the names are bound, never spliced into the SQL
+    for (std::size_t i = 1; i <= names.size(); ++i)
+        list += (i == 1 ? "?" : ", ?") + std::to_string(i);
+    sqlite::Statement query(db, "SELECT 'main', type, name, tbl_name, sql FROM main.sqlite_schema "
+                                "WHERE type IN ('trigger', 'view') AND name COLLATE NOCASE IN (" +
+                                    list +
+                                    ") UNION ALL SELECT 'temp', type, name, tbl_name, sql FROM "
+                                    "temp.sqlite_schema WHERE type IN ('trigger', 'view') AND "
+                                    "name COLLATE NOCASE IN (" +
+                                    list + ")");
+    for (std::size_t i = 0; i < names.size(); ++i)
+        query.bind_text(static_cast<int>(i + 1), names[i]);
+    return read_objects(query);
 }
 
 // What the probe's authorizer saw while one statement was prepared.
@@ -239,8 +265,15 @@ std::string what_it_does(const Finding& finding, std::string_view state_table) {
 
 } // namespace
 
-StateTableGuard::StateTableGuard(sqlite::Database db, const StateStore& state)
-    : m_db(db), m_state(state), m_objects(read_objects(db)), m_sequence(state.sequence_rows()) {}
+StateTableGuard::StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql)
+    : m_db(db), m_state(state), m_sequence(state.sequence_rows()) {
+    // Without ALTER TABLE (which rewrites the triggers and views that name a renamed table or
+    // column) only a CREATE makes a trigger or view, and the authorizer names each one: reading
+    // every object before and after each migration would cost the size of the schema.
+    m_snapshot = may_rename_tables(sql);
+    if (m_snapshot)
+        m_objects = read_objects(db);
+}
 
 void StateTableGuard::check_sequence(const SourceLocation& source) const {
     if (m_state.sequence_rows() == m_sequence)
@@ -259,10 +292,13 @@ void StateTableGuard::check_sequence(const SourceLocation& source) const {
 void StateTableGuard::check(const std::vector<DefinedObject>& defined,
                             const SourceLocation& source) const {
     check_sequence(source);
-    const Objects now = read_objects(m_db);
+    std::vector<std::string> names;
+    for (const DefinedObject& object : defined)
+        names.push_back(object.name);
+    const Objects now = m_snapshot ? read_objects(m_db) : read_objects(m_db, names);
     for (const auto& [key, definition] : now) {
         const auto before = m_objects.find(key);
-        if (before != m_objects.end() && before->second == definition)
+        if (m_snapshot && before != m_objects.end() && before->second == definition)
             continue; // not the migration's doing
         const auto& [schema, type, name] = key;
         const Finding finding = probe_object(m_db, key, definition, m_state.table());
@@ -289,8 +325,11 @@ void StateTableGuard::check(const std::vector<DefinedObject>& defined,
         if (same_name(finding.offender, name))
             message += what_it_does(finding, m_state.table()) + when;
         else
-            message += "leads to " + kind_of(now, finding.offender) + " \"" + finding.offender +
-                       "\", which " + what_it_does(finding, m_state.table());
+            message += "leads to " +
+                       kind_of(m_snapshot ? now : read_objects(m_db, {finding.offender}),
+                               finding.offender) +
+                       " \"" + finding.offender + "\", which " +
+                       what_it_does(finding, m_state.table());
         throw Error(ErrorKind::MigrationFailed,
                     message + ": SQLite checks a trigger's or view's body only when it runs, so "
                               "strata refuses it when it is created",

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -18,19 +19,27 @@ namespace strata {
 //  - a trigger or view, created or changed by the migration, whose body writes or reads the
 //    state table, or a trigger whose body writes sqlite_sequence;
 //  - a change to the state table's row of sqlite_sequence.
-// Construct it before the migration's SQL runs; call check() after.
+// Construct it before the migration's SQL runs; call check() after. Only the triggers and views
+// the migration's CREATE statements name (DefinedObject) are looked at, unless its SQL could
+// rewrite existing ones (ALTER TABLE): then every trigger and view is compared with a snapshot.
 class StateTableGuard {
   public:
-    // Notes the triggers and views of the main and temp schemas and the state table's rows
-    // of sqlite_sequence as they are now. Throws sqlite::Failure.
-    StateTableGuard(sqlite::Database db, const StateStore& state);
+    // For a migration whose SQL is not known beforehand (written in C++): SQL that may rewrite
+    // existing triggers and views, so the guard compares all of them.
+    static constexpr std::string_view k_any_sql = "ALTER TABLE";
+
+    // Notes the state table's rows of sqlite_sequence as they are now and, when `sql` (the
+    // migration's) may hold an ALTER TABLE, the triggers and views of the main and temp
+    // schemas. Throws sqlite::Failure.
+    StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql);
     StateTableGuard(const StateTableGuard&) = delete;
     StateTableGuard& operator=(const StateTableGuard&) = delete;
 
     // Throws Error(MigrationFailed) when the migration changed the state table's sequence
     // row, or created or changed a trigger or view that reaches the state table or that strata
-    // cannot check. The error points at the object's CREATE statement when `defined` names it,
-    // else at `source` (the migration's file).
+    // cannot check. `defined`: the triggers and views the migration's statements created, as
+    // the authorizer reported them. The error points at the object's CREATE statement when
+    // `defined` names it, else at `source` (the migration's file).
     void check(const std::vector<DefinedObject>& defined, const SourceLocation& source) const;
 
     // A trigger or view: schema ("main" or "temp"), type ("trigger" or "view"), name.
@@ -49,6 +58,7 @@ class StateTableGuard {
     sqlite::Database m_db;
     const StateStore& m_state;
     Objects m_objects;
+    bool m_snapshot = false; // m_objects holds every trigger and view before the migration
     std::vector<SequenceRow> m_sequence;
 };
 

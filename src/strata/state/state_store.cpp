@@ -199,8 +199,9 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
 // nothing to read. Letter case is ignored so that a planted row "MIGRATIONS" counts too.
 std::vector<SequenceRow> StateStore::sequence_rows() const {
     std::vector<SequenceRow> rows;
-    sqlite::Statement sequence(m_db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND "
-                                     "name = 'sqlite_sequence'");
+    // PRAGMA table_info finds the table through SQLite's hash of the schema: a query on
+    // sqlite_schema would read every row of it, before and after every migration.
+    sqlite::Statement sequence(m_db, "PRAGMA main.table_info(sqlite_sequence)");
     if (!sequence.step())
         return rows;
     sqlite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
