@@ -212,6 +212,20 @@ TEST_SUITE("code_migration") {
         CHECK(query_int(f.db(), "SELECT count(*) FROM pets") == 0);
     }
 
+    TEST_CASE("the state-table guard judges the triggers a callback creates") {
+        Fixture f;
+        CodeMigration sneaky = split_names();
+        sneaky.up = [](sqlite3* db) {
+            exec(db, "CREATE TRIGGER wipe AFTER INSERT ON people BEGIN DELETE FROM migrations; "
+                     "END");
+        };
+        const Error e = error_of([&] { ForwardsMigrationManager(f.context({sneaky})).run(); });
+        CHECK(e.kind() == ErrorKind::MigrationFailed);
+        CHECK(e.message().find("migrations") != std::string::npos);
+        CHECK(query_int(f.db(), "SELECT count(*) FROM sqlite_schema WHERE name = 'wipe'") == 0);
+        CHECK(query_int(f.db(), "SELECT count(*) FROM migrations") == 1); // 0001 only
+    }
+
     TEST_CASE("cancelling stops a callback's statement and rolls it back") {
         Fixture f;
         std::atomic<bool> cancel{false};
