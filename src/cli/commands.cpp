@@ -222,6 +222,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     options.quiet = line.quiet;
     options.verbose = line.verbose;
     options.colour = io.colour;
+    options.terminal = io.out_is_terminal;
     options.fake = line.fake;
     options.preview = line.preview;
     options.display_base = here;
@@ -381,8 +382,13 @@ int run(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)
         args.emplace_back(argv[i]);
     install_interrupt_handlers();
-    Io io{std::cin,        std::cout, std::cerr, stdin_is_terminal(), stdout_wants_colour(),
-          terminal_width()};
+    Io io{std::cin,
+          std::cout,
+          std::cerr,
+          stdin_is_terminal(),
+          stdout_wants_colour(),
+          terminal_width(),
+          stdout_is_terminal()};
     return run(args, io);
 }
 

@@ -56,6 +56,10 @@ bool stdin_is_terminal() {
     return util::is_terminal(util::StandardStream::Input);
 }
 
+bool stdout_is_terminal() {
+    return util::is_terminal(util::StandardStream::Output);
+}
+
 bool stdout_wants_colour() {
     return util::is_terminal(util::StandardStream::Output) && std::getenv("NO_COLOR") == nullptr;
 }

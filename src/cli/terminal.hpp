@@ -36,6 +36,8 @@ bool stdin_is_terminal();
 
 // Colour on standard output: only when it is a terminal and NO_COLOR is not set.
 bool stdout_wants_colour();
+// Whether standard output is a terminal.
+bool stdout_is_terminal();
 
 // The width of the terminal for tables: $COLUMNS when it is a positive number, else the width
 // of standard output when it is a terminal, else 0 (unlimited).

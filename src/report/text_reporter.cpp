@@ -171,7 +171,7 @@ void TextReporter::on_schema_written(std::string_view path) {
 void TextReporter::on_waiting_for_lock(std::string_view database,
                                        std::chrono::milliseconds timeout) {
     // The wait comes before a step's line (BEGIN IMMEDIATE) or a backup, never inside a line.
-    if (m_options.quiet || m_options.preview || m_line_open)
+    if (!m_options.terminal || m_options.quiet || m_options.preview || m_line_open)
         return;
     m_out << "waiting for the write lock on " << display_path(std::filesystem::path(database))
           << " (held by another connection), up to " << timeout_text(timeout) << '\n'

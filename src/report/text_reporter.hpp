@@ -19,6 +19,9 @@ struct TextReporterOptions {
     bool colour = false;  // ANSI colours for ok / skipped / failed
     bool fake = false;    // --fake: say "Faking" rather than "Applying"
     bool preview = false; // --preview: print only the SQL, so the output can be saved as a script
+    // Output goes to a person at a terminal: transient news (waiting for a lock) is shown. A log
+    // or a pipe gets only what the run did.
+    bool terminal = false;
     // Paths under this folder are shown relative to it; "" shows paths as given.
     std::filesystem::path display_base;
 };

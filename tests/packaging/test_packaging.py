@@ -143,7 +143,7 @@ def check_cmake(installed, work):
     ok, output = run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_CXX_STANDARD=20",
                       "-DCMAKE_PREFIX_PATH=" + str(installed.prefix)])
     if ok:
-        ok, output = run(["cmake", "--build", str(build)])
+        ok, output = run(["cmake", "--build", str(build)], env=build_env)
     return check_app(build / "app", work, "cmake", installed.libdir) if ok else output
 
 
@@ -164,6 +164,9 @@ def tables(database):
 
 def check_cmake_embed(installed, work):
     source, build = work / "embed-src", work / "embed-build"
+    # The build runs the installed strata; a shared one finds its library in the staged
+    # install only through LD_LIBRARY_PATH (an installed prefix has it in the loader's path).
+    build_env = dict(os.environ, LD_LIBRARY_PATH=str(installed.libdir))
     source.mkdir()
     shutil.copy(HERE / "embed" / "CMakeLists.txt", source)
     shutil.copy(REPO / "tests" / "embed" / "embedded_app.cpp", source)
@@ -178,7 +181,7 @@ def check_cmake_embed(installed, work):
     wanted = "STRATA_EXECUTABLE:FILEPATH=%s" % (installed.bindir / "strata")
     if wanted not in cache.splitlines():
         return "CMakeCache.txt does not hold %r" % wanted
-    ok, output = run(["cmake", "--build", str(build)])
+    ok, output = run(["cmake", "--build", str(build)], env=build_env)
     if not ok:
         return output
     app = build / "embedded_app"
@@ -197,7 +200,7 @@ def check_cmake_embed(installed, work):
     later = edited.stat().st_mtime + 5
     for path in (edited, extra / "0002_nothing.down.sql"):
         os.utime(path, (later, later))
-    ok, output = run(["cmake", "--build", str(build)])
+    ok, output = run(["cmake", "--build", str(build)], env=build_env)
     if not ok:
         return output
     ok, out = run_embedded_app(app, work / "embed-edited.db", installed.libdir)
@@ -210,7 +213,7 @@ def check_cmake_embed(installed, work):
     (extra / "0003_added.up.sql").write_text("CREATE TABLE added (id INTEGER);\n",
                                              encoding="utf-8")
     (extra / "0003_added.down.sql").write_text("DROP TABLE added;\n", encoding="utf-8")
-    ok, output = run(["cmake", "--build", str(build)])
+    ok, output = run(["cmake", "--build", str(build)], env=build_env)
     if not ok:
         return output
     ok, out = run_embedded_app(app, work / "embed-edited.db", installed.libdir)

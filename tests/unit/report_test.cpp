@@ -199,7 +199,9 @@ TEST_SUITE("report") {
 
     TEST_CASE("a wait for the write lock is one line of text, one JSON object") {
         std::ostringstream out;
-        TextReporter reporter(out, {});
+        TextReporterOptions at_terminal;
+        at_terminal.terminal = true;
+        TextReporter reporter(out, at_terminal);
         reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
         reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(1500));
         reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(250));
@@ -211,9 +213,16 @@ TEST_SUITE("report") {
         std::ostringstream quiet_out;
         TextReporterOptions quiet;
         quiet.quiet = true;
+        quiet.terminal = true;
         TextReporter quiet_reporter(quiet_out, quiet);
         quiet_reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
         CHECK(quiet_out.str().empty());
+
+        // A log or a pipe gets what the run did, not that it waited.
+        std::ostringstream log_out;
+        TextReporter log_reporter(log_out, {});
+        log_reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        CHECK(log_out.str().empty());
 
         CHECK(render_lock_wait_json("a\"b.db", std::chrono::milliseconds(5000)) ==
               "{\"event\":\"waiting_for_lock\",\"database\":\"a\\\"b.db\",\"timeout_ms\":5000}\n");
