@@ -143,7 +143,7 @@ def check_cmake(installed, work):
     ok, output = run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_CXX_STANDARD=20",
                       "-DCMAKE_PREFIX_PATH=" + str(installed.prefix)])
     if ok:
-        ok, output = run(["cmake", "--build", str(build)], env=build_env)
+        ok, output = run(["cmake", "--build", str(build)])
     return check_app(build / "app", work, "cmake", installed.libdir) if ok else output
 
 
