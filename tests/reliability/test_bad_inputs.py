@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Test 8 of issue 4: a table of bad inputs, each refused cleanly.
+"""A table of bad inputs, each refused cleanly.
 
 Every row starts from a small valid project (two migrations, the database at k=1 unless the row
 says otherwise), breaks one thing, runs one strata command and checks:
@@ -566,7 +566,7 @@ def rows():
             set_up2(M2_UP + "CREATE TEMP TRIGGER forget AFTER INSERT ON main.migrations "
                     "BEGIN DELETE FROM migrations; END;\n"), 1, UP2 + ":2:"))
     # What a migration leaves behind must not reach the state table later: SQLite checks a
-    # trigger's body only when it fires and a view's only when it is read (issue 8).
+    # trigger's body only when it fires and a view's only when it is read.
     add(Row("sql_trigger_deletes_state_table",
             set_up2(M2_UP + "CREATE TRIGGER forget AFTER UPDATE ON items BEGIN DELETE FROM "
                     "migrations; END;\n"), 1, UP2 + ":2:", contains=['trigger "forget"']))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Test 7 of issue 4: concurrent runners on one database.
+"""Concurrent runners on one database.
 
 N processes (N = 2, 4, 8, 16) are released together against one database of the generated
 200-migration fixture, in three scenarios:

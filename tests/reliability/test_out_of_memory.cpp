@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Out-of-memory sweep (issue 4, test 5). SQLite's allocator is wrapped (SQLITE_CONFIG_MALLOC,
+// Out-of-memory sweep. SQLite's allocator is wrapped (SQLITE_CONFIG_MALLOC,
 // before sqlite3_initialize) so that allocation number n fails: only the n-th ("transient"), or
 // the n-th and every later one ("persistent"). For every n from 1 until a run completes without
 // reaching n, the program runs forwards on a 3-migration fixture and then backwards, through

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Out-of-memory sweep (issue 4, test 5): drives the test_out_of_memory program.
+"""Out-of-memory sweep: drives the test_out_of_memory program.
 
     python3 tests/reliability/test_out_of_memory.py --build DIR [--quick] [--mode M] [--only N]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Test 2 of issue 4: strata killed with SIGKILL at a random moment, 300 times.
+"""strata killed with SIGKILL at a random moment, 300 times.
 
 Each run copies a database of the generated 200-migration fixture, starts strata on it and
 SIGKILLs it at a random moment:
