@@ -2,6 +2,7 @@
 #include "strata/error.hpp"
 #include "strata/executor/database.hpp"
 #include "strata/executor/executor.hpp"
+#include "strata/loader/code_migration.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/state/state_store.hpp"
 #include "support/temp_dir.hpp"
@@ -360,27 +361,27 @@ TEST_SUITE("executor") {
     TEST_CASE("a step does not run on a connection that is no longer in strata's state") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);
-        // Changes the connection once step 1 has committed, as a hostile statement strata failed
-        // to refuse would.
-        struct Meddler : RunObserver {
-            TestDatabase* db = nullptr;
-            void on_step_finished(const Step& s, std::chrono::microseconds) override {
-                if (s.migration_id.text() == "1")
-                    db->exec("PRAGMA synchronous = OFF");
-            }
-        } meddler;
-        meddler.db = &db;
+        // A C++ migration that steps around the authorizer and changes the connection, as a
+        // hostile statement strata failed to refuse would.
+        Step meddler = forwards("1", "");
+        meddler.code = std::make_shared<CodeMigration>(
+            CodeMigration{MigrationId("1"), "1_meddle", "1", [](sqlite3* handle) {
+                              sqlite3_set_authorizer(handle, nullptr, nullptr);
+                              sqlite3_exec(handle, "PRAGMA ignore_check_constraints = ON", nullptr,
+                                           nullptr, nullptr);
+                          }});
+        Recorder recorder;
         Plan plan;
-        plan.steps = {forwards("1", "CREATE TABLE t1 (x);"), forwards("2", "CREATE TABLE t2 (x);")};
-        Executor executor(db, meddler, {});
+        plan.steps = {meddler, forwards("2", "CREATE TABLE t2 (x);")};
+        Executor executor(db, recorder, {});
         try {
             executor.run(plan);
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Refused);
             CHECK(e.message() == "internal state error before applying core 2 (m2): the "
-                                 "connection is not as strata set it up (synchronous is OFF, not "
-                                 "FULL)");
+                                 "connection is not as strata set it up "
+                                 "(ignore_check_constraints is on, not off)");
         }
         CHECK(executor.progress().done == 1);
         CHECK_FALSE(has_table(db, "t2"));
@@ -404,6 +405,32 @@ TEST_SUITE("executor") {
             CHECK(sqlite::query_int64(db, "SELECT count(*) FROM temp.sqlite_schema") == 0);
         }
         CHECK(sqlite::query_int64(db, "SELECT count(*) FROM main.t") == 2);
+    }
+
+    TEST_CASE("whatever way a migration puts an object into the temp schema, the next starts "
+              "without it") {
+        // The executor looks at the temp schema only after a migration the authorizer saw
+        // using it: each way of getting there must be seen.
+        std::vector<std::string> ways = {
+            "CREATE TABLE temp.t (x);",
+            "CREATE TEMP VIEW t AS SELECT 5 AS x;",
+            "CREATE TEMP TRIGGER tr AFTER INSERT ON main.t BEGIN SELECT 1; END;",
+        };
+        if (sqlite3_compileoption_used("ENABLE_FTS5"))
+            ways.push_back("CREATE VIRTUAL TABLE temp.t USING fts5(x);");
+        for (const std::string& way : ways) {
+            CAPTURE(way);
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+            secure_connection(db);
+            db.exec("CREATE TABLE t (x)");
+            Recorder recorder;
+            Plan plan;
+            plan.steps = {forwards("1", way), forwards("2", "INSERT INTO t VALUES (1);")};
+            // With a temp object left over, step 2 would refuse to run (temp_objects differ)
+            // or write to the temp object instead of main.t.
+            CHECK(Executor(db, recorder, {}).run(plan).done == 2);
+            CHECK(sqlite::query_int64(db, "SELECT count(*) FROM main.t") == 1);
+        }
     }
 
     TEST_CASE("a connection without strata's settings runs no step") {

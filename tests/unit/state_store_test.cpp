@@ -151,9 +151,30 @@ TEST_SUITE("state_store") {
         state.record(step("core", "1"));
         db.exec("CREATE TABLE other (id INTEGER PRIMARY KEY AUTOINCREMENT);"
                 "INSERT INTO other DEFAULT VALUES;");
-        CHECK(state.sequence_rows() == std::vector<SequenceRow>{{1, "1"}});
+        CHECK(state.sequence_rows() == std::vector<SequenceRow>{{1, "migrations", "1"}});
         db.exec("INSERT INTO sqlite_sequence VALUES ('MIGRATIONS', 'x')");
-        CHECK(state.sequence_rows() == std::vector<SequenceRow>{{1, "1"}, {3, "'x'"}});
+        CHECK(state.sequence_rows() ==
+              std::vector<SequenceRow>{{1, "migrations", "1"}, {3, "MIGRATIONS", "'x'"}});
+    }
+
+    TEST_CASE("sequence_after_record foretells the rows a record leaves, or says it cannot") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        StateStore state(db, k_default_state_table);
+        state.create_if_missing();
+        // No row yet: the first record makes one, with a rowid SQLite picks.
+        CHECK_FALSE(state.sequence_after_record(state.sequence_rows(), 1).has_value());
+        state.record(step("core", "1"));
+        db.exec("DELETE FROM migrations"); // the next id stays above the deleted one
+        auto before = state.sequence_rows();
+        const std::int64_t id = state.record(step("core", "2"));
+        CHECK(id == 2);
+        const auto foretold = state.sequence_after_record(before, id);
+        REQUIRE(foretold.has_value());
+        CHECK(*foretold == state.sequence_rows());
+        // A second row of the same name in another letter case: AUTOINCREMENT writes only the
+        // exact one, so nothing is foretold.
+        db.exec("INSERT INTO sqlite_sequence VALUES ('MIGRATIONS', 7)");
+        CHECK_FALSE(state.sequence_after_record(state.sequence_rows(), 3).has_value());
     }
 
     TEST_CASE("a state table from a newer strata is refused") {

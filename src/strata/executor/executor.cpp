@@ -147,13 +147,18 @@ void Executor::throw_interrupted(const Step* in_flight) const {
     throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
 }
 
+void Executor::note_other_writers() {
+    const std::int64_t version = sqlite::query_int64(m_db, "PRAGMA data_version");
+    if (version == m_data_version)
+        return;
+    m_data_version = version;
+    m_checked.clear();
+    m_state_table_ready = false;
+    m_sequence.reset();
+}
+
 void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
-    const std::int64_t version = sqlite::query_int64(m_db, "PRAGMA data_version");
-    if (version != m_data_version) {
-        m_data_version = version;
-        m_checked.clear();
-    }
     if (m_checked.count(step.app_name))
         return;
 
@@ -204,13 +209,27 @@ void Executor::reset_connection(const std::string& before) {
 bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t index) {
     const Step& step = plan.steps[index];
     const bool forwards = step.direction == Direction::Forwards;
-    reset_connection(std::string(verb_of(step)) + " " + step.label());
-    if (forwards)
+    // Only SQL that sets a PRAGMA or uses the temp schema, C++ code, or an after-commit section
+    // (its VACUUM runs without the authorizer) can leave the connection otherwise than the run
+    // found it; preparing the check's statements before every step would cost more than many
+    // a migration's SQL.
+    if (m_connection_touched) {
+        reset_connection(std::string(verb_of(step)) + " " + step.label());
+        m_connection_touched = false;
+    }
+    // What this run knows of the state table holds while no other connection has committed.
+    note_other_writers();
+    if (forwards && !m_state_table_ready) {
         state.create_if_missing();
+        m_state_table_ready = true;
+    }
+    // With a snapshot, check_state_unchanged keeps m_expected equal to the table's rows, so
+    // the step's own row need not be looked up.
     if (m_checking)
         check_state_unchanged(state, plan, index);
-    const bool recorded =
-        (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
+    const bool recorded = m_checking ? m_expected[step.app_name].count(step.migration_id) != 0
+                                     : (forwards || state.exists()) &&
+                                           state.is_applied(step.app_name, step.migration_id);
     if (recorded == forwards) {
         m_observer.on_step_skipped(step, forwards ? "already applied by another run"
                                                   : "already reversed by another run");
@@ -228,10 +247,16 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         if (check_now)
             m_foreign_key_graph.follow(m_db);
         std::vector<DefinedObject> defined;
-        SqlRun run{
-            source_name(step),       1,
-            SqlPhase::InTransaction, !deferred ? nullptr : check_now ? &touched : &m_run_touched,
-            m_options.state_table,   &defined};
+        SqlEffects effects;
+        SqlRun run{source_name(step),
+                   1,
+                   SqlPhase::InTransaction,
+                   !deferred   ? nullptr
+                   : check_now ? &touched
+                               : &m_run_touched,
+                   m_options.state_table,
+                   &defined,
+                   &effects};
         run.on_statement = [this, &step](std::string_view sql, std::chrono::microseconds took) {
             m_observer.on_statement_executed(step, m_statements[&step]++, sql, took);
         };
@@ -240,13 +265,19 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
             // is checked before COMMIT, where it can still be rolled back.
             // A C++ migration's SQL is known only once it ran: the guard compares every trigger
             // and view, as for SQL that may rewrite them.
-            const StateTableGuard guard(
-                m_db, state, code ? StateTableGuard::k_any_sql : sections.in_transaction);
+            if (!m_sequence)
+                m_sequence = state.sequence_rows();
+            const StateTableGuard guard(m_db, state,
+                                        code ? StateTableGuard::k_any_sql : sections.in_transaction,
+                                        *m_sequence);
+            // A C++ migration may have written anything without asking the authorizer.
             if (code)
                 run_migration_code(m_db, forwards ? step.code->up : step.code->down, run);
             else
                 run_migration_sql(m_db, sections.in_transaction, run);
-            guard.check(defined, SourceLocation{source_name(step)});
+            m_connection_touched = code || effects.pragma_set || effects.temp_schema;
+            guard.check(defined, SourceLocation{source_name(step)},
+                        code || effects.sequence_written);
         } catch (const Error& e) {
             if (cancelled())
                 throw_interrupted(&step);
@@ -255,10 +286,13 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         if (check_now)
             check_deferred_keys(touched, &step);
     }
-    if (forwards)
-        state.record(
+    if (forwards) {
+        const std::int64_t id = state.record(
             {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql});
-    else
+        // Reading the row before each step's SQL would cost as much as the state row's INSERT.
+        if (m_sequence)
+            m_sequence = state.sequence_after_record(*m_sequence, id);
+    } else
         state.remove(step.app_name, step.migration_id);
     if (m_checking) {
         auto& expected = m_expected[step.app_name];
@@ -277,6 +311,7 @@ void Executor::run_after_commit(const Step& step) {
     if (sections.after_commit_line == 0)
         return;
     reset_connection("the after-commit section of " + step.label());
+    m_connection_touched = true;
     try {
         SqlRun run{source_name(step), sections.after_commit_line, SqlPhase::AfterCommit, nullptr,
                    m_options.state_table};
@@ -340,6 +375,9 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
     m_expected.clear();
     m_checked.clear();
     m_data_version = -1;
+    m_state_table_ready = false;
+    m_sequence.reset();
+    m_connection_touched = true;
     if (planned_from != nullptr)
         for (const auto& [app, rows] : *planned_from)
             for (const AppliedMigration& row : rows)
@@ -356,7 +394,8 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
         // PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN.
         const bool enforce = m_options.foreign_keys == ForeignKeyMode::Immediate;
         ForeignKeyEnforcement enforcement(m_db, enforce);
-        // What every step starts from; check_connection_state verifies it before each one.
+        // What every step starts from; reset_connection verifies it when a step may have
+        // changed it.
         m_connection_state = state_for_migrating(read_connection_state(m_db), enforce);
         CancelHook hook(m_db.handle(), m_options.cancel);
         if (m_options.transaction == TransactionScope::All)

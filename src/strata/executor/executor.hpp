@@ -9,10 +9,12 @@
 #include "strata/plan/plan.hpp"
 #include "strata/project/project.hpp"
 #include "strata/state/applied_migration.hpp"
+#include "strata/state/state_store.hpp"
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 
 namespace strata {
@@ -74,6 +76,9 @@ class Executor {
     // Drops the previous migration's temp objects and checks the connection is in
     // m_connection_state before `before` (a step or an after-commit section) runs.
     void reset_connection(const std::string& before);
+    // Reads PRAGMA data_version; when another connection has committed since the last call,
+    // forgets what this run knew of the state table (m_checked, m_state_table_ready).
+    void note_other_writers();
     bool cancelled() const;
     [[noreturn]] void throw_interrupted(const Step* in_flight) const;
 
@@ -89,6 +94,13 @@ class Executor {
     // no other connection has committed, so the check costs nothing per step.
     std::int64_t m_data_version = -1;
     std::set<std::string, std::less<>> m_checked;
+    // The state table exists: this run created or found it, and no one else has written since.
+    bool m_state_table_ready = false;
+    // The state table's rows of sqlite_sequence, while this run knows them without reading.
+    std::optional<std::vector<SequenceRow>> m_sequence;
+    // The last step or section may have changed the connection (see run_step): the next one
+    // starts with reset_connection.
+    bool m_connection_touched = true;
 
     // TransactionScope::All with foreign keys deferred: the tables of every step so far.
     TouchedTables m_run_touched;

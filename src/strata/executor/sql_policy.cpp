@@ -394,8 +394,8 @@ int Authorizer::decide_after_commit(int action, const char* a1, const char* a2, 
 // ---- the mechanics of being SQLite's authorizer ----
 
 Authorizer::Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched,
-                       std::string_view state_table)
-    : m_db(db), m_phase(phase), m_touched(touched), m_state_table(state_table) {
+                       std::string_view state_table, SqlEffects* effects)
+    : m_db(db), m_phase(phase), m_touched(touched), m_effects(effects), m_state_table(state_table) {
     sqlite3_set_authorizer(m_db, &callback, this);
 }
 
@@ -436,7 +436,44 @@ int Authorizer::callback(void* self, int action, const char* a1, const char* a2,
          action == SQLITE_CREATE_VIEW || action == SQLITE_CREATE_TEMP_VIEW) &&
         a1 != nullptr)
         authorizer->m_defined.emplace_back(a1);
+    authorizer->note_effects(action, a1, a2, database);
     return authorizer->decide(action, a1, a2, database);
+}
+
+// Noted for every action asked about, allowed or not: a denied statement fails the migration
+// anyway, and erring towards "it happened" only costs the executor a second look. SQLite
+// leaves the database out for some actions; only another schema is surely not main.
+void Authorizer::note_effects(int action, const char* a1, const char* a2, const char* database) {
+    if (m_effects == nullptr)
+        return;
+    switch (action) {
+    case SQLITE_PRAGMA:
+        if (a2 != nullptr)
+            m_effects->pragma_set = true;
+        break;
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW:
+        m_effects->temp_schema = true;
+        break;
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+        if (equals_nocase(a1, "sqlite_sequence") &&
+            (database == nullptr || equals_nocase(database, "main")))
+            m_effects->sequence_written = true;
+        break;
+    default:
+        break;
+    }
+    // A virtual table in temp, and anything else done there.
+    if (equals_nocase(database, "temp"))
+        m_effects->temp_schema = true;
 }
 
 int Authorizer::deny(std::string why) {

@@ -53,7 +53,9 @@ bool vacuum_writes_elsewhere(sqlite3* db, std::string_view statement);
 // `state_table` names strata's state table (Settings::state_table).
 class Authorizer {
   public:
-    Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched, std::string_view state_table);
+    // `effects`, when not null, is filled as statements are prepared (SqlEffects).
+    Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched, std::string_view state_table,
+               SqlEffects* effects = nullptr);
     ~Authorizer();
     Authorizer(const Authorizer&) = delete;
     Authorizer& operator=(const Authorizer&) = delete;
@@ -89,10 +91,12 @@ class Authorizer {
     std::string name_clash(const char* verb) const;
     void touch(const char* table, bool rows_written, bool keys_removed);
     void note_schema_change(std::set<std::string> TouchedTables::*change, const char* table);
+    void note_effects(int action, const char* a1, const char* a2, const char* database);
 
     sqlite3* m_db;
     SqlPhase m_phase;
     TouchedTables* m_touched;
+    SqlEffects* m_effects;
     std::string m_state_table;
     std::string m_refusal;
     long m_questions = 0;

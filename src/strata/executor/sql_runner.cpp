@@ -31,7 +31,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const st
 
 void run_migration_sql(sqlite::Database database, std::string_view sql, const SqlRun& run) {
     sqlite3* db = database.handle();
-    Authorizer authorizer(db, run.phase, run.touched, run.state_table);
+    Authorizer authorizer(db, run.phase, run.touched, run.state_table, run.effects);
     const bool in_transaction = run.phase == SqlPhase::InTransaction;
     const std::string& path = run.path;
     const char* const begin = sql.data();
@@ -166,7 +166,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
 void run_migration_code(sqlite::Database database, const MigrationCallback& code,
                         const SqlRun& run) {
     sqlite3* db = database.handle();
-    Authorizer authorizer(db, SqlPhase::InTransaction, run.touched, run.state_table);
+    Authorizer authorizer(db, SqlPhase::InTransaction, run.touched, run.state_table, run.effects);
     const SourceLocation where{run.path};
     const std::string hint = "fix the migration and run again; nothing of it was kept";
     if (!authorizer.answering())

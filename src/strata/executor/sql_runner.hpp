@@ -42,6 +42,15 @@ struct DefinedObject {
     SourceLocation where;
 };
 
+// What a migration's statements did beyond their tables' rows and schema, as the authorizer
+// saw them while they were prepared: what the executor must look at again afterwards, and
+// may skip looking at when nothing of the kind happened.
+struct SqlEffects {
+    bool pragma_set = false;       // a PRAGMA was given a value: a setting may have changed
+    bool temp_schema = false;      // something was created in or dropped from the temp schema
+    bool sequence_written = false; // sqlite_sequence was written, directly or by a trigger
+};
+
 struct SqlRun {
     std::string path;   // for messages: the file the SQL came from
     int first_line = 1; // the line of `path` the SQL starts on
@@ -49,6 +58,7 @@ struct SqlRun {
     TouchedTables* touched = nullptr; // when set, filled as statements are prepared
     std::string_view state_table = k_default_state_table; // the table the policy protects
     std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
+    SqlEffects* effects = nullptr;                 // when set, filled as statements are prepared
     // When set, called after each statement has run: its text (as written, without the blank
     // before it) and how long preparing and stepping it took. What it throws stops the run.
     std::function<void(std::string_view, std::chrono::microseconds)> on_statement{};

@@ -25,6 +25,10 @@ int Database::try_exec(const std::string& sql) const noexcept {
     return sqlite3_exec(m_handle, sql.c_str(), nullptr, nullptr, nullptr);
 }
 
+std::int64_t Database::last_insert_rowid() const noexcept {
+    return sqlite3_last_insert_rowid(m_handle);
+}
+
 std::string Database::filename() const {
     const char* name = sqlite3_db_filename(m_handle, "main");
     return name != nullptr && *name != '\0' ? name : ":memory:";

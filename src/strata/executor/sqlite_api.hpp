@@ -43,6 +43,8 @@ class Database {
     // The file of the main database as SQLite opened it, for messages; ":memory:" for an
     // in-memory or temporary database (which has no file).
     std::string filename() const;
+    // The rowid of the last row an INSERT on this connection added.
+    std::int64_t last_insert_rowid() const noexcept;
 
   private:
     sqlite3* m_handle;

@@ -265,8 +265,9 @@ std::string what_it_does(const Finding& finding, std::string_view state_table) {
 
 } // namespace
 
-StateTableGuard::StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql)
-    : m_db(db), m_state(state), m_sequence(state.sequence_rows()) {
+StateTableGuard::StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql,
+                                 std::vector<SequenceRow> sequence)
+    : m_db(db), m_state(state), m_sequence(std::move(sequence)) {
     // Without ALTER TABLE (which rewrites the triggers and views that name a renamed table or
     // column) only a CREATE makes a trigger or view, and the authorizer names each one: reading
     // every object before and after each migration would cost the size of the schema.
@@ -289,9 +290,10 @@ void StateTableGuard::check_sequence(const SourceLocation& source) const {
                 "nothing of this migration was kept");
 }
 
-void StateTableGuard::check(const std::vector<DefinedObject>& defined,
-                            const SourceLocation& source) const {
-    check_sequence(source);
+void StateTableGuard::check(const std::vector<DefinedObject>& defined, const SourceLocation& source,
+                            bool sequence_written) const {
+    if (sequence_written)
+        check_sequence(source);
     std::vector<std::string> names;
     for (const DefinedObject& object : defined)
         names.push_back(object.name);

@@ -28,10 +28,11 @@ class StateTableGuard {
     // existing triggers and views, so the guard compares all of them.
     static constexpr std::string_view k_any_sql = "ALTER TABLE";
 
-    // Notes the state table's rows of sqlite_sequence as they are now and, when `sql` (the
-    // migration's) may hold an ALTER TABLE, the triggers and views of the main and temp
-    // schemas. Throws sqlite::Failure.
-    StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql);
+    // Takes the state table's rows of sqlite_sequence as they are now (`sequence`, as
+    // StateStore::sequence_rows gives them) and notes, when `sql` (the migration's) may hold an
+    // ALTER TABLE, the triggers and views of the main and temp schemas. Throws sqlite::Failure.
+    StateTableGuard(sqlite::Database db, const StateStore& state, std::string_view sql,
+                    std::vector<SequenceRow> sequence);
     StateTableGuard(const StateTableGuard&) = delete;
     StateTableGuard& operator=(const StateTableGuard&) = delete;
 
@@ -40,7 +41,10 @@ class StateTableGuard {
     // cannot check. `defined`: the triggers and views the migration's statements created, as
     // the authorizer reported them. The error points at the object's CREATE statement when
     // `defined` names it, else at `source` (the migration's file).
-    void check(const std::vector<DefinedObject>& defined, const SourceLocation& source) const;
+    // `sequence_written`: whether the migration may have written sqlite_sequence (SqlEffects);
+    // when not, the state table's row is not read again.
+    void check(const std::vector<DefinedObject>& defined, const SourceLocation& source,
+               bool sequence_written = true) const;
 
     // A trigger or view: schema ("main" or "temp"), type ("trigger" or "view"), name.
     using ObjectKey = std::tuple<std::string, std::string, std::string>;

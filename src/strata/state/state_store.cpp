@@ -136,7 +136,7 @@ bool StateStore::is_applied(std::string_view app_name, const MigrationId& migrat
     return query.step();
 }
 
-void StateStore::record(const NewStateRow& row) const {
+std::int64_t StateStore::record(const NewStateRow& row) const {
     sqlite::Statement insert(m_db, "INSERT INTO " + m_qualified +
                                        " (app_name, name, description, checksum, down_sql, "
                                        "ran_on) VALUES (?, ?, ?, ?, ?, "
@@ -147,6 +147,7 @@ void StateStore::record(const NewStateRow& row) const {
     insert.bind_text(4, row.checksum);
     insert.bind_text(5, row.down_sql);
     insert.execute();
+    return m_db.last_insert_rowid();
 }
 
 void StateStore::remove(std::string_view app_name, const MigrationId& migration_id) const {
@@ -199,17 +200,38 @@ std::size_t StateStore::forget(const std::vector<MigrationKey>& migrations) cons
 // nothing to read. Letter case is ignored so that a planted row "MIGRATIONS" counts too.
 std::vector<SequenceRow> StateStore::sequence_rows() const {
     std::vector<SequenceRow> rows;
-    // PRAGMA table_info finds the table through SQLite's hash of the schema: a query on
-    // sqlite_schema would read every row of it, before and after every migration.
-    sqlite::Statement sequence(m_db, "PRAGMA main.table_info(sqlite_sequence)");
-    if (!sequence.step())
-        return rows;
-    sqlite::Statement query(m_db, "SELECT rowid, quote(seq) FROM main.sqlite_sequence WHERE name "
-                                  "= ? COLLATE NOCASE ORDER BY rowid");
+    static constexpr std::string_view k_select =
+        "SELECT rowid, name, quote(seq) FROM main.sqlite_sequence WHERE name = ? COLLATE NOCASE "
+        "ORDER BY rowid";
+    // Once the state table exists so does sqlite_sequence, so the query is tried first: a
+    // look at the schema beforehand would cost a second statement before every migration.
+    std::optional<sqlite::Statement> attempt;
+    try {
+        attempt.emplace(m_db, k_select);
+    } catch (const sqlite::Failure&) {
+        sqlite::Statement sequence(m_db, "PRAGMA main.table_info(sqlite_sequence)");
+        if (!sequence.step())
+            return rows;
+        throw;
+    }
+    sqlite::Statement& query = *attempt;
     query.bind_text(1, m_table);
     while (query.step())
-        rows.push_back({query.column_int64(0), query.column_text(1)});
+        rows.push_back({query.column_int64(0), query.column_text(1), query.column_text(2)});
     return rows;
+}
+
+// AUTOINCREMENT gives a new row an id above both the table's largest and its sqlite_sequence
+// value, then writes that id into the row whose name is exactly the table's (in place, so its
+// rowid stays), or into a new row when there is none. Only the plain case, one row that is
+// the table's own, is foretold.
+std::optional<std::vector<SequenceRow>>
+StateStore::sequence_after_record(const std::vector<SequenceRow>& before, std::int64_t id) const {
+    if (before.size() != 1 || before.front().name != m_table)
+        return std::nullopt;
+    std::vector<SequenceRow> after = before;
+    after.front().seq = std::to_string(id);
+    return after;
 }
 
 } // namespace strata

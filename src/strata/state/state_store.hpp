@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,8 @@ struct MigrationKey {
 // One row of sqlite_sequence, the table where AUTOINCREMENT keeps each table's largest id.
 struct SequenceRow {
     std::int64_t rowid = 0;
-    std::string seq; // as SQLite quotes it (quote(seq)), whatever type a writer gave it
+    std::string name; // the table's name as written there
+    std::string seq;  // as SQLite quotes it (quote(seq)), whatever type a writer gave it
     bool operator==(const SequenceRow&) const = default;
 };
 
@@ -75,8 +77,8 @@ class StateStore {
     // True when the app's migration `migration_id` is recorded under the id as written.
     bool is_applied(std::string_view app_name, const MigrationId& migration_id) const;
 
-    // Records a forwards step as applied (ran_on = now, UTC).
-    void record(const NewStateRow& row) const;
+    // Records a forwards step as applied (ran_on = now, UTC); returns the new row's id.
+    std::int64_t record(const NewStateRow& row) const;
     // Removes the record of a reversed step.
     void remove(std::string_view app_name, const MigrationId& migration_id) const;
 
@@ -92,6 +94,10 @@ class StateStore {
     // when there are none. AUTOINCREMENT takes the table's next id from there, so the executor
     // compares them before and after a migration's SQL.
     std::vector<SequenceRow> sequence_rows() const;
+    // What sequence_rows() gives after record() returned `id`, when it gave `before` just
+    // ahead of it; nullopt when that cannot be told without reading them again.
+    std::optional<std::vector<SequenceRow>>
+    sequence_after_record(const std::vector<SequenceRow>& before, std::int64_t id) const;
 
   private:
     sqlite::Database m_db;
