@@ -106,7 +106,7 @@ const std::array<CommandSpec, 14>& command_table() {
          "strata backwards APP|all [MIGRATION_ID] [options]",
          "reverse applied migrations",
          {"Reverses applied migrations, newest first, each in its own transaction. It lists what "
-          "it will undo and asks \"Reverse N migration(s)? [y/N]\"; only y or yes proceeds. "
+          "it will undo and asks \"Reverse N migrations? [y/N]\"; only y or yes proceeds. "
           "`all` as APP reverses every applied migration of every app, in reverse dependency "
           "order; `all 1` and `all --steps N` reverse the most recently applied migrations of "
           "any app, newest first by run order (an id needs an app)."},

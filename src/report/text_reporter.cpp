@@ -5,6 +5,7 @@
 #include "strata/error.hpp"
 #include "strata/plan/plan.hpp"
 #include "util/printable.hpp"
+#include "util/text.hpp"
 #include "util/time_format.hpp"
 
 #include <algorithm>
@@ -66,7 +67,7 @@ void TextReporter::on_plan(const Plan& plan) {
         return;
     }
     if (m_options.verbose && !plan.empty()) {
-        m_out << plan.steps.size() << " migration(s) to apply:\n";
+        m_out << util::counted(plan.steps.size(), "migration") << " to apply:\n";
         for (const Step& step : plan.steps)
             m_out << "  " << field(step.label()) << '\n';
         m_out << std::flush;

@@ -323,7 +323,7 @@ TEST_SUITE("e2e_backup_schema") {
         REQUIRE(lines.size() == 5);
         CHECK(lines[2].starts_with("Applying core 0003 (add tags) ... ok ("));
         CHECK(lines[3] == "Wrote db/schema.sql");
-        CHECK(lines[4] == "Applied 3 migration(s).");
+        CHECK(lines[4] == "Applied 3 migrations.");
 
         fs::remove(schema_file);
         r = run_ok({"forwards"}, dir.path());

@@ -89,7 +89,7 @@ TEST_SUITE("e2e_untrusted_text") {
         CHECK(r.exit_code == 1);
         CHECK_FALSE(has_raw_control(r.out));
         CHECK(r.out.find("  core 0002 (" + k_shown_description + ")\n") != std::string::npos);
-        CHECK(r.out.find("Reverse 1 migration(s)? [y/N] ") != std::string::npos);
+        CHECK(r.out.find("Reverse 1 migration? [y/N] ") != std::string::npos);
         CHECK(before.unchanged());
     }
 

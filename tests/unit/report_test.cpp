@@ -345,7 +345,7 @@ TEST_SUITE("report") {
         options.verbose = true;
         TextReporter verbose(verbose_out, options);
         verbose.on_plan(plan);
-        CHECK(verbose_out.str() == "1 migration(s) to apply:\n  core 0001 (create users)\n");
+        CHECK(verbose_out.str() == "1 migration to apply:\n  core 0001 (create users)\n");
     }
 
     TEST_CASE("previews show where the SQL comes from, relative to the working folder") {
