@@ -226,8 +226,12 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     options.fake = line.fake;
     options.preview = line.preview;
     options.display_base = here;
+    // A question goes to the terminal even when the output goes to a file; the plan it asks
+    // about goes with it. With --yes nothing is asked and the plan is part of the record.
+    if (!line.yes)
+        options.question_out = &io.err;
     report::TextReporter reporter(io.out, options);
-    TerminalPrompter prompter(io.in, io.out, io.stdin_is_terminal);
+    TerminalPrompter prompter(io.in, io.err, io.stdin_is_terminal);
     Context context{project, &reporter, &prompter};
     context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;

@@ -10,9 +10,9 @@
 
 namespace strata::cli {
 
-// Asks yes/no questions on a terminal: the question on `out` (no newline), the answer from one
-// line of `in`. Only "y" or "yes" (any case, surrounding blanks ignored) count as yes; end of
-// input counts as no.
+// Asks yes/no questions on a terminal: the question on `out` (the CLI passes standard error, so
+// `strata backwards app > log` still shows it; no newline), the answer from one line of `in`. Only
+// "y" or "yes" (any case, surrounding blanks ignored) count as yes; end of input counts as no.
 class TerminalPrompter : public Prompter {
   public:
     // `in_is_terminal`: whether `in` is a terminal; when it is not, confirm() refuses to ask.

@@ -55,14 +55,15 @@ void TextReporter::on_plan(const Plan& plan) {
         const bool mixed = std::any_of(plan.steps.begin(), plan.steps.end(), [](const Step& s) {
             return s.direction == Direction::Forwards;
         });
+        std::ostream& out = m_options.question_out ? *m_options.question_out : m_out;
         for (const Step& step : plan.steps) {
             if (mixed)
-                m_out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
-                      << field(step.label()) << '\n';
+                out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
+                    << field(step.label()) << '\n';
             else
-                m_out << "  " << field(step.label()) << '\n';
+                out << "  " << field(step.label()) << '\n';
         }
-        m_out << std::flush;
+        out << std::flush;
         check_output();
         return;
     }

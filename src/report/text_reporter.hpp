@@ -24,6 +24,9 @@ struct TextReporterOptions {
     bool terminal = false;
     // Paths under this folder are shown relative to it; "" shows paths as given.
     std::filesystem::path display_base;
+    // Where questions go (the CLI: standard error, as git and apt ask): a plan that reverses
+    // anything is listed there, just before the question about it. Null: on the output.
+    std::ostream* question_out = nullptr;
 };
 
 // Renders a run as human-readable lines on `out`:

@@ -52,7 +52,7 @@ TEST_SUITE("e2e_goto") {
             auto r = run_strata_in_terminal({"goto", "core", "0001"}, "n", opts);
             INFO("stderr: " << r.err);
             CHECK(r.exit_code == 1);
-            CHECK(r.out.find("Reverse 2 migrations? [y/N] ") != std::string::npos);
+            CHECK(r.err.find("Reverse 2 migrations? [y/N] ") != std::string::npos);
             CHECK(r.out.find("Not proceeding.") != std::string::npos);
             CHECK(before.unchanged());
         }

@@ -322,6 +322,16 @@ TEST_SUITE("report") {
         reporter.on_plan(plan);
         CHECK(out.str() == "  core 0003 (add tags)\n  core 0002 (create notes)\n");
 
+        // With a stream for questions, the plan goes there, where its question will appear.
+        std::ostringstream results;
+        std::ostringstream questions;
+        TextReporterOptions asking;
+        asking.question_out = &questions;
+        TextReporter asking_reporter(results, asking);
+        asking_reporter.on_plan(plan);
+        CHECK(results.str().empty());
+        CHECK(questions.str() == "  core 0003 (add tags)\n  core 0002 (create notes)\n");
+
         // Under --preview the output is SQL only.
         std::ostringstream preview_out;
         TextReporterOptions options;
