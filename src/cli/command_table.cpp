@@ -19,7 +19,7 @@ constexpr unsigned k_asking =
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 26> k_options{{
+constexpr std::array<OptionSpec, 27> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -28,12 +28,17 @@ constexpr std::array<OptionSpec, 26> k_options{{
      "the database to migrate, instead of the project file's",
      "the environment variable STRATA_DATABASE does the same"},
     {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
-     "print only errors, questions and what was asked for", ""},
+     "print only errors, questions and what was asked for",
+     "check prints nothing: with --exit-code its exit code is the answer"},
     {OptionId::Verbose, "verbose", 'v', "", OptionGroup::Global, 0, "",
      "also print the project file and database in use, and each statement run", ""},
     {OptionId::Help, "help", 'h', "", OptionGroup::Global, 0, "", "show this help",
      "`strata help COMMAND` for one command"},
     {OptionId::Version, "version", '\0', "", OptionGroup::Global, 0, "", "print the version", ""},
+    {OptionId::Colour, "color", '\0', "WHEN", OptionGroup::Global, 0, "",
+     "colour the output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or "
+     "never",
+     "default: auto"},
     {OptionId::Fake, "fake", '\0', "", OptionGroup::Command, command_bit(Command::Forwards), "",
      "record the migrations as applied without running their SQL",
      "asks first when there is more than one, unless --yes"},

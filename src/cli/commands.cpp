@@ -186,12 +186,13 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
 int run_check(const CommandLine& line, const Io& io, Context context) {
     std::vector<MigrationStatus> statuses =
         CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
+    // Under --quiet check is a gate (with --exit-code), as `dbmate status --quiet`: the exit
+    // code is the whole answer. JSON is output asked for by name, so it stays.
     if (line.json)
         io.out << report::render_statuses_json(statuses);
-    else if (statuses.empty())
-        io.out << "No migrations found.\n";
-    else
-        io.out << report::render_status_table(statuses, {io.width, io.colour});
+    else if (!line.quiet)
+        io.out << (statuses.empty() ? std::string("No migrations found.\n")
+                                    : report::render_status_table(statuses, {io.width, io.colour}));
     io.out << std::flush;
 
     // A migration written in C++ is applied; only its application can judge it further.
@@ -361,7 +362,10 @@ int run(const std::vector<std::string>& args, const Io& io) {
     // Hints name commands and flags, not the library's types.
     const AudienceScope audience(Audience::CommandLine);
     try {
-        return checked_output(execute(parse_arguments(args), io), io);
+        const CommandLine line = parse_arguments(args);
+        Io chosen = io;
+        chosen.colour = colour_for(line.colour, io.colour);
+        return checked_output(execute(line, chosen), io);
     } catch (const InterruptedRun& run) {
         io.out << std::flush;
         io.err << "strata: " << shown(run.error.what()) << '\n' << std::flush;

@@ -17,7 +17,7 @@ struct Io {
     std::ostream& out; // results and progress
     std::ostream& err; // errors (and --verbose diagnostics)
     bool stdin_is_terminal = false;
-    bool colour = false;          // colour on `out`
+    bool colour = false;          // colour on `out` under --color=auto (stdout_wants_colour)
     std::size_t width = 0;        // the terminal's width for tables; 0 = unlimited
     bool out_is_terminal = false; // `out` is a terminal: transient news (a lock wait) is shown
 };
