@@ -183,9 +183,11 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
     return bundle;
 }
 
-int run_check(const CommandLine& line, const Io& io, Context context) {
+int run_check(const CommandLine& line, const Io& io, Context context,
+              report::TextReporter& reporter) {
     std::vector<MigrationStatus> statuses =
         CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
+    reporter.settle();
     // Under --quiet check is a gate (with --exit-code), as `dbmate status --quiet`: the exit
     // code is the whole answer. JSON is output asked for by name, so it stays.
     if (line.json)
@@ -233,6 +235,10 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
         options.question_out = &io.err;
     report::TextReporter reporter(io.out, options);
     TerminalPrompter prompter(io.in, io.err, io.stdin_is_terminal);
+    // Live news (elapsed time, a lock wait) must move while the run's thread is inside SQLite.
+    std::optional<report::ProgressTicker> ticker;
+    if (options.terminal && !options.quiet && !options.preview)
+        ticker.emplace(reporter);
     Context context{project, &reporter, &prompter};
     context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;
@@ -265,7 +271,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                          .run();
             break;
         case Command::Check:
-            return run_check(line, io, context);
+            return run_check(line, io, context, reporter);
         case Command::Sync:
             result = SyncMigrationManager(context, {.app = app_selection(line),
                                                     .auto_agree = line.yes,
@@ -283,6 +289,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                     .run();
             break;
         case Command::Schema:
+            reporter.settle();
             io.out << schema_of(project) << std::flush;
             return k_exit_success;
         case Command::Restore:
@@ -302,6 +309,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
         reporter.interrupt();
         throw;
     }
+    reporter.settle();
     // A signal during the prompt ends the wait (the answer counts as no); report it as such.
     if (!result.success && interrupt_requested().load())
         throw InterruptedRun{Error(ErrorKind::Interrupted, "interrupted; nothing was changed"),
