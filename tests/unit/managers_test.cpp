@@ -313,8 +313,7 @@ TEST_SUITE("managers") {
         CHECK(result.message == "Repaired core 0002 (create t2): checksum " +
                                     before[1].substr(0, 8) + "… -> " + now.substr(0, 8) + "…");
         CHECK(recorded_checksums(f) == std::vector<std::string>{before[0], now});
-        CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
-              "Applied 1 migration.");
+        CHECK(ForwardsMigrationManager(Context{f.project}).run().message == "Applied 1 migration.");
         CHECK(RepairMigrationManager(Context{f.project}, {}).run().message ==
               "Nothing to repair: no applied migration of any app was modified.");
     }
