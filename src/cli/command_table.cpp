@@ -36,8 +36,8 @@ constexpr std::array<OptionSpec, 27> k_options{{
      "`strata help COMMAND` for one command"},
     {OptionId::Version, "version", '\0', "", OptionGroup::Global, 0, "", "print the version", ""},
     {OptionId::Colour, "color", '\0', "WHEN", OptionGroup::Global, 0, "",
-     "colour the output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or "
-     "never",
+     "colour the output: auto (on a terminal, unless NO_COLOR is non-empty or TERM=dumb), "
+     "always or never",
      "default: auto"},
     {OptionId::Fake, "fake", '\0', "", OptionGroup::Command, command_bit(Command::Forwards), "",
      "record the migrations as applied without running their SQL",
@@ -305,7 +305,9 @@ const ProgramHelp& program_help() {
          {5, "the database cannot be opened, read or written"},
          {130, "interrupted by SIGINT (Ctrl-C); the migration in flight was rolled back"},
          {143, "interrupted by SIGTERM; the migration in flight was rolled back"}},
-        {"Output is coloured only when stdout is a terminal and NO_COLOR is unset."},
+        {"With --color=auto, output is coloured only when stdout is a terminal, TERM is not dumb "
+         "and NO_COLOR is unset or empty. Questions go to stderr, so they show when stdout is a "
+         "file."},
         {"strata init", "strata new main create users", "strata forwards",
          "strata -C examples/basic check", "strata backwards main --steps 2"},
     };
