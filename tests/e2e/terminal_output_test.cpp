@@ -78,8 +78,9 @@ TEST_SUITE("e2e_terminal_output") {
         CHECK(one.out.ends_with("Applied 1 migration.\n"));
         auto two = run_strata({"forwards"}, in_dir(dir.path()));
         CHECK(two.out.ends_with("Applied 2 migrations.\n"));
-        auto back = run_strata({"backwards", "core", "0001", "--yes"}, in_dir(dir.path()));
-        CHECK(back.out.ends_with("Reversed 2 migrations.\n"));
+        auto back = run_strata({"backwards", "core", "all", "--yes"}, in_dir(dir.path()));
+        CHECK(back.out.ends_with("Reversed 3 migrations.\n"));
+        REQUIRE(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 0);
         CHECK(run_strata({"forwards"}, in_dir(dir.path())).out.find("(s)") == std::string::npos);
         // The phrases strata started from stay as they were.
         CHECK(run_strata({"forwards"}, in_dir(dir.path())).out == "No migrations need to be run\n");
