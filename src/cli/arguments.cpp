@@ -41,6 +41,16 @@ ForeignKeyMode parse_foreign_keys(const std::string& value) {
     usage_error("--foreign-keys takes " + valid + ", not \"" + value + "\"");
 }
 
+ColourMode parse_colour(const std::string& value) {
+    if (value == "auto")
+        return ColourMode::Auto;
+    if (value == "always")
+        return ColourMode::Always;
+    if (value == "never")
+        return ColourMode::Never;
+    usage_error("--color takes auto, always or never, not \"" + value + "\"");
+}
+
 // The option table (command_table.cpp) says which options exist and which commands take them;
 // what each does to the command line is here, by id, so the table stays data that a man page
 // or completion generator can use without the parser, and the switch (-Wswitch) makes an
@@ -121,6 +131,9 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
         return;
     case OptionId::Label:
         line.label = value;
+        return;
+    case OptionId::Colour:
+        line.colour = parse_colour(value);
         return;
     }
 }

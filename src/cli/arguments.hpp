@@ -12,6 +12,9 @@
 
 namespace strata::cli {
 
+// --color: auto colours only a terminal's output (and honours NO_COLOR and TERM=dumb).
+enum class ColourMode { Auto, Always, Never };
+
 // A parsed command line. Parsing only checks shape (known names, option values, argument
 // counts); whether an app or migration exists is the library's business.
 struct CommandLine {
@@ -26,6 +29,7 @@ struct CommandLine {
     bool verbose = false;
     bool help = false;
     bool version = false;
+    ColourMode colour = ColourMode::Auto; // --color WHEN
 
     // Per-command options.
     bool fake = false;                     // forwards

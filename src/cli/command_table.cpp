@@ -19,7 +19,7 @@ constexpr unsigned k_asking =
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 26> k_options{{
+constexpr std::array<OptionSpec, 27> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -28,12 +28,17 @@ constexpr std::array<OptionSpec, 26> k_options{{
      "the database to migrate, instead of the project file's",
      "the environment variable STRATA_DATABASE does the same"},
     {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
-     "print only errors, questions and what was asked for", ""},
+     "print only errors, questions and what was asked for",
+     "check prints nothing: with --exit-code its exit code is the answer"},
     {OptionId::Verbose, "verbose", 'v', "", OptionGroup::Global, 0, "",
      "also print the project file and database in use, and each statement run", ""},
     {OptionId::Help, "help", 'h', "", OptionGroup::Global, 0, "", "show this help",
      "`strata help COMMAND` for one command"},
     {OptionId::Version, "version", '\0', "", OptionGroup::Global, 0, "", "print the version", ""},
+    {OptionId::Colour, "color", '\0', "WHEN", OptionGroup::Global, 0, "",
+     "colour the output: auto (on a terminal, unless NO_COLOR is non-empty or TERM=dumb), "
+     "always or never",
+     "default: auto"},
     {OptionId::Fake, "fake", '\0', "", OptionGroup::Command, command_bit(Command::Forwards), "",
      "record the migrations as applied without running their SQL",
      "asks first when there is more than one, unless --yes"},
@@ -106,7 +111,7 @@ const std::array<CommandSpec, 14>& command_table() {
          "strata backwards APP|all [MIGRATION_ID] [options]",
          "reverse applied migrations",
          {"Reverses applied migrations, newest first, each in its own transaction. It lists what "
-          "it will undo and asks \"Reverse N migration(s)? [y/N]\"; only y or yes proceeds. "
+          "it will undo and asks \"Reverse N migrations? [y/N]\"; only y or yes proceeds. "
           "`all` as APP reverses every applied migration of every app, in reverse dependency "
           "order; `all 1` and `all --steps N` reverse the most recently applied migrations of "
           "any app, newest first by run order (an id needs an app)."},
@@ -300,7 +305,9 @@ const ProgramHelp& program_help() {
          {5, "the database cannot be opened, read or written"},
          {130, "interrupted by SIGINT (Ctrl-C); the migration in flight was rolled back"},
          {143, "interrupted by SIGTERM; the migration in flight was rolled back"}},
-        {"Output is coloured only when stdout is a terminal and NO_COLOR is unset."},
+        {"With --color=auto, output is coloured only when stdout is a terminal, TERM is not dumb "
+         "and NO_COLOR is unset or empty. Questions go to stderr, so they show when stdout is a "
+         "file."},
         {"strata init", "strata new main create users", "strata forwards",
          "strata -C examples/basic check", "strata backwards main --steps 2"},
     };

@@ -91,7 +91,8 @@ enum class OptionId {
     Output,
     Namespace,
     BundleFile,
-    Label
+    Label,
+    Colour
 };
 
 // One option of the command line.

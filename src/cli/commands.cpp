@@ -183,15 +183,18 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
     return bundle;
 }
 
-int run_check(const CommandLine& line, const Io& io, Context context) {
+int run_check(const CommandLine& line, const Io& io, Context context,
+              report::TextReporter& reporter) {
     std::vector<MigrationStatus> statuses =
         CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
+    reporter.settle();
+    // Under --quiet check is a gate (with --exit-code), as `dbmate status --quiet`: the exit
+    // code is the whole answer. JSON is output asked for by name, so it stays.
     if (line.json)
         io.out << report::render_statuses_json(statuses);
-    else if (statuses.empty())
-        io.out << "No migrations found.\n";
-    else
-        io.out << report::render_status_table(statuses, {io.width, io.colour});
+    else if (!line.quiet)
+        io.out << (statuses.empty() ? std::string("No migrations found.\n")
+                                    : report::render_status_table(statuses, {io.width, io.colour}));
     io.out << std::flush;
 
     // A migration written in C++ is applied; only its application can judge it further.
@@ -226,8 +229,16 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     options.fake = line.fake;
     options.preview = line.preview;
     options.display_base = here;
+    // A question goes to the terminal even when the output goes to a file; the plan it asks
+    // about goes with it. With --yes nothing is asked and the plan is part of the record.
+    if (!line.yes)
+        options.question_out = &io.err;
     report::TextReporter reporter(io.out, options);
-    TerminalPrompter prompter(io.in, io.out, io.stdin_is_terminal);
+    TerminalPrompter prompter(io.in, io.err, io.stdin_is_terminal);
+    // Live news (elapsed time, a lock wait) must move while the run's thread is inside SQLite.
+    std::optional<report::ProgressTicker> ticker;
+    if (options.terminal && !options.quiet && !options.preview)
+        ticker.emplace(reporter);
     Context context{project, &reporter, &prompter};
     context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;
@@ -260,7 +271,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                          .run();
             break;
         case Command::Check:
-            return run_check(line, io, context);
+            return run_check(line, io, context, reporter);
         case Command::Sync:
             result = SyncMigrationManager(context, {.app = app_selection(line),
                                                     .auto_agree = line.yes,
@@ -278,6 +289,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                     .run();
             break;
         case Command::Schema:
+            reporter.settle();
             io.out << schema_of(project) << std::flush;
             return k_exit_success;
         case Command::Restore:
@@ -297,6 +309,7 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
         reporter.interrupt();
         throw;
     }
+    reporter.settle();
     // A signal during the prompt ends the wait (the answer counts as no); report it as such.
     if (!result.success && interrupt_requested().load())
         throw InterruptedRun{Error(ErrorKind::Interrupted, "interrupted; nothing was changed"),
@@ -357,7 +370,10 @@ int run(const std::vector<std::string>& args, const Io& io) {
     // Hints name commands and flags, not the library's types.
     const AudienceScope audience(Audience::CommandLine);
     try {
-        return checked_output(execute(parse_arguments(args), io), io);
+        const CommandLine line = parse_arguments(args);
+        Io chosen = io;
+        chosen.colour = colour_for(line.colour, io.colour);
+        return checked_output(execute(line, chosen), io);
     } catch (const InterruptedRun& run) {
         io.out << std::flush;
         io.err << "strata: " << shown(run.error.what()) << '\n' << std::flush;

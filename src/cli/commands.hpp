@@ -17,9 +17,9 @@ struct Io {
     std::ostream& out; // results and progress
     std::ostream& err; // errors (and --verbose diagnostics)
     bool stdin_is_terminal = false;
-    bool colour = false;          // colour on `out`
+    bool colour = false;          // colour on `out` under --color=auto (stdout_wants_colour)
     std::size_t width = 0;        // the terminal's width for tables; 0 = unlimited
-    bool out_is_terminal = false; // `out` is a terminal: transient news (a lock wait) is shown
+    bool out_is_terminal = false; // `out` is a terminal: live news (elapsed time, a lock wait)
 };
 
 // Runs strata with `args` (the arguments after the program name) and returns the exit code.

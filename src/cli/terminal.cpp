@@ -60,8 +60,30 @@ bool stdout_is_terminal() {
     return util::is_terminal(util::StandardStream::Output);
 }
 
+bool auto_colour(bool is_terminal, const char* no_color, const char* term) {
+    // An empty NO_COLOR counts as unset (no-color.org): `NO_COLOR= strata ...` keeps colour.
+    if (no_color != nullptr && *no_color != '\0')
+        return false;
+    if (term != nullptr && std::string_view(term) == "dumb")
+        return false;
+    return is_terminal;
+}
+
+bool colour_for(ColourMode mode, bool auto_answer) {
+    switch (mode) {
+    case ColourMode::Always:
+        return true;
+    case ColourMode::Never:
+        return false;
+    case ColourMode::Auto:
+        break;
+    }
+    return auto_answer;
+}
+
 bool stdout_wants_colour() {
-    return util::is_terminal(util::StandardStream::Output) && std::getenv("NO_COLOR") == nullptr;
+    return auto_colour(util::is_terminal(util::StandardStream::Output), std::getenv("NO_COLOR"),
+                       std::getenv("TERM"));
 }
 
 std::size_t terminal_width() {

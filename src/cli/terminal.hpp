@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cli/arguments.hpp"
 #include "strata/api/managers.hpp"
 
 #include <cstddef>
@@ -10,9 +11,9 @@
 
 namespace strata::cli {
 
-// Asks yes/no questions on a terminal: the question on `out` (no newline), the answer from one
-// line of `in`. Only "y" or "yes" (any case, surrounding blanks ignored) count as yes; end of
-// input counts as no.
+// Asks yes/no questions on a terminal: the question on `out` (the CLI passes standard error, so
+// `strata backwards app > log` still shows it; no newline), the answer from one line of `in`. Only
+// "y" or "yes" (any case, surrounding blanks ignored) count as yes; end of input counts as no.
 class TerminalPrompter : public Prompter {
   public:
     // `in_is_terminal`: whether `in` is a terminal; when it is not, confirm() refuses to ask.
@@ -34,7 +35,13 @@ bool is_yes(std::string_view answer);
 // Whether file descriptor 0 (standard input) is a terminal.
 bool stdin_is_terminal();
 
-// Colour on standard output: only when it is a terminal and NO_COLOR is not set.
+// What --color=auto decides: colour only on a terminal, and not when `no_color` (the value of
+// NO_COLOR, null when unset) is non-empty (no-color.org) or `term` (TERM) is "dumb".
+bool auto_colour(bool is_terminal, const char* no_color, const char* term);
+// Whether to colour: --color=always and never decide alone; auto takes `auto_answer`.
+bool colour_for(ColourMode mode, bool auto_answer);
+
+// auto_colour for standard output, with this process's NO_COLOR and TERM.
 bool stdout_wants_colour();
 // Whether standard output is a terminal.
 bool stdout_is_terminal();

@@ -5,6 +5,7 @@
 #include "strata/error.hpp"
 #include "strata/plan/plan.hpp"
 #include "util/printable.hpp"
+#include "util/text.hpp"
 #include "util/time_format.hpp"
 
 #include <algorithm>
@@ -46,6 +47,8 @@ TextReporter::TextReporter(std::ostream& out, TextReporterOptions options)
     : m_out(out), m_options(std::move(options)) {}
 
 void TextReporter::on_plan(const Plan& plan) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet || m_options.preview)
         return;
     // Before a confirmation question the user must see exactly what would be undone; a plan
@@ -54,19 +57,20 @@ void TextReporter::on_plan(const Plan& plan) {
         const bool mixed = std::any_of(plan.steps.begin(), plan.steps.end(), [](const Step& s) {
             return s.direction == Direction::Forwards;
         });
+        std::ostream& out = m_options.question_out ? *m_options.question_out : m_out;
         for (const Step& step : plan.steps) {
             if (mixed)
-                m_out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
-                      << field(step.label()) << '\n';
+                out << (step.direction == Direction::Backwards ? "  reverse " : "  apply   ")
+                    << field(step.label()) << '\n';
             else
-                m_out << "  " << field(step.label()) << '\n';
+                out << "  " << field(step.label()) << '\n';
         }
-        m_out << std::flush;
+        out << std::flush;
         check_output();
         return;
     }
     if (m_options.verbose && !plan.empty()) {
-        m_out << plan.steps.size() << " migration(s) to apply:\n";
+        m_out << util::counted(plan.steps.size(), "migration") << " to apply:\n";
         for (const Step& step : plan.steps)
             m_out << "  " << field(step.label()) << '\n';
         m_out << std::flush;
@@ -75,6 +79,7 @@ void TextReporter::on_plan(const Plan& plan) {
 }
 
 void TextReporter::on_preview(const Step& step) {
+    const std::lock_guard lock(m_mutex);
     if (m_previews++ > 0)
         m_out << '\n';
     m_out << "-- " << field(step.label()) << ": "
@@ -95,12 +100,16 @@ void TextReporter::on_preview(const Step& step) {
 }
 
 void TextReporter::on_step_started(const Step& step) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet)
         return;
     start_line(step);
 }
 
 void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds elapsed) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet)
         return;
     if (!m_line_open)
@@ -110,6 +119,8 @@ void TextReporter::on_step_finished(const Step& step, std::chrono::microseconds 
 }
 
 void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
+    const std::lock_guard lock(m_mutex);
+    news();
     // A concurrent runner got there first: the run's summary says so; the detail is for -v.
     if (m_options.quiet || !m_options.verbose)
         return;
@@ -121,6 +132,7 @@ void TextReporter::on_step_skipped(const Step& step, std::string_view reason) {
 
 void TextReporter::on_statement_executed(const Step&, std::size_t index, std::string_view sql,
                                          std::chrono::microseconds took) {
+    const std::lock_guard lock(m_mutex);
     if (m_options.quiet || !m_options.verbose)
         return;
     constexpr std::size_t k_shown = 60;
@@ -140,17 +152,21 @@ void TextReporter::on_statement_executed(const Step&, std::size_t index, std::st
 }
 
 void TextReporter::on_file_removed(std::string_view path) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet)
         return;
-    interrupt();
+    close_line();
     m_out << "Removed " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
     check_output();
 }
 
 void TextReporter::on_backup_created(std::string_view database, std::string_view backup) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet)
         return;
-    interrupt();
+    close_line();
     m_out << "Backed up "
           << (database.empty() ? std::string("the database")
                                : display_path(std::filesystem::path(database)))
@@ -160,26 +176,48 @@ void TextReporter::on_backup_created(std::string_view database, std::string_view
 }
 
 void TextReporter::on_schema_written(std::string_view path) {
+    const std::lock_guard lock(m_mutex);
+    news();
     if (m_options.quiet)
         return;
     // After a failed step the progress line is still open; the failure shows before this.
-    interrupt();
+    close_line();
     m_out << "Wrote " << display_path(std::filesystem::path(path)) << '\n' << std::flush;
     check_output();
 }
 
 void TextReporter::on_waiting_for_lock(std::string_view database,
                                        std::chrono::milliseconds timeout) {
+    const std::lock_guard lock(m_mutex);
     // The wait comes before a step's line (BEGIN IMMEDIATE) or a backup, never inside a line.
-    if (!m_options.terminal || m_options.quiet || m_options.preview || m_line_open)
+    // Most waits are over in a few milliseconds: only one that lasts is worth a line (tick()).
+    if (!live() || m_line_open)
         return;
-    m_out << "waiting for the write lock on " << display_path(std::filesystem::path(database))
-          << " (held by another connection), up to " << timeout_text(timeout) << '\n'
+    m_wait = LockWait{std::string(database), timeout, now()};
+}
+
+void TextReporter::on_backup_progress(std::string_view from, std::string_view, long long pages_done,
+                                      long long pages_total) {
+    const std::lock_guard lock(m_mutex);
+    m_wait.reset();
+    if (!live() || m_line_open)
+        return;
+    if (pages_done >= pages_total || pages_total <= 0) {
+        news(); // done: the line that follows ("Backed up ...") takes its place
+        return;
+    }
+    std::string line = "Copying " + display_path(std::filesystem::path(from)) + " ... " +
+                       std::to_string(pages_done * 100 / pages_total) + "%";
+    const std::size_t width = display_width(line);
+    m_out << '\r' << line << std::string(m_copy_width > width ? m_copy_width - width : 0, ' ')
           << std::flush;
+    m_copy_width = std::max(m_copy_width, width);
     check_output();
 }
 
 void TextReporter::on_warning(std::string_view text) {
+    const std::lock_guard lock(m_mutex);
+    news();
     // A warning in the middle of "Applying ... ok" would split the line; it waits for the end.
     if (m_line_open) {
         m_pending_warnings.emplace_back(text);
@@ -191,14 +229,81 @@ void TextReporter::on_warning(std::string_view text) {
 }
 
 void TextReporter::interrupt() {
+    const std::lock_guard lock(m_mutex);
+    news();
+    close_line();
+}
+
+void TextReporter::tick() {
+    const std::lock_guard lock(m_mutex);
+    if (!live())
+        return;
+    try {
+        const auto at = now();
+        // Whole seconds: a counter that changes four times a second is noise, and the exact
+        // time comes with the result.
+        if (m_line_open) {
+            const long long seconds =
+                std::chrono::duration_cast<std::chrono::seconds>(at - m_line_start).count();
+            if (seconds >= 1 && seconds != m_elapsed_shown) {
+                const std::string text = std::to_string(seconds) + " s";
+                m_out << '\r' << m_line << text << std::flush;
+                m_elapsed_width = std::max(m_elapsed_width, text.size());
+                m_elapsed_shown = seconds;
+            }
+        }
+        if (m_wait && !m_line_open && m_copy_width == 0 &&
+            at - m_wait->since >= std::chrono::seconds(1)) {
+            m_out << "waiting for the write lock on "
+                  << display_path(std::filesystem::path(m_wait->database))
+                  << " (held by another connection), up to " << timeout_text(m_wait->timeout)
+                  << '\n'
+                  << std::flush;
+            m_wait.reset();
+        }
+    } catch (...) {
+        // The run's own next write reports a broken stream; the ticker's thread must not end
+        // the process over it.
+    }
+}
+
+void TextReporter::settle() {
+    const std::lock_guard lock(m_mutex);
+    news();
+    m_settled = true;
+}
+
+std::chrono::steady_clock::time_point TextReporter::now() const {
+    return m_options.clock ? m_options.clock() : std::chrono::steady_clock::now();
+}
+
+bool TextReporter::live() const {
+    return m_options.terminal && !m_options.quiet && !m_options.preview && !m_settled;
+}
+
+void TextReporter::news() {
+    m_wait.reset();
+    if (m_copy_width == 0)
+        return;
+    // Erased with blanks rather than an escape sequence, which a dumb terminal would print.
+    m_out << '\r' << std::string(m_copy_width, ' ') << '\r' << std::flush;
+    m_copy_width = 0;
+}
+
+void TextReporter::close_line() {
     if (!m_line_open)
         return;
     end_line(paint("failed", k_red));
 }
 
 void TextReporter::end_line(std::string_view result) {
+    // The elapsed time shown on a terminal gives way to the result.
+    if (m_elapsed_width > 0)
+        m_out << '\r' << m_line << std::string(m_elapsed_width, ' ') << '\r' << m_line;
     m_out << result << '\n';
     m_line_open = false;
+    m_elapsed_width = 0;
+    m_elapsed_shown = 0;
     for (const std::string& statement : std::exchange(m_pending_statements, {}))
         m_out << statement << '\n';
     for (const std::string& warning : std::exchange(m_pending_warnings, {}))
@@ -233,9 +338,33 @@ void TextReporter::start_line(const Step& step) {
     else if (m_options.fake)
         verb = "Faking";
     // Flushed without a newline so a slow migration shows what it is working on.
-    m_out << verb << ' ' << field(step.label()) << " ... " << std::flush;
+    m_line = std::string(verb) + ' ' + field(step.label()) + " ... ";
+    m_out << m_line << std::flush;
     m_line_open = true;
+    m_line_start = now();
+    m_elapsed_width = 0;
+    m_elapsed_shown = 0;
     check_output();
+}
+
+ProgressTicker::ProgressTicker(TextReporter& reporter, std::chrono::milliseconds period) {
+    m_thread = std::thread([this, &reporter, period] {
+        std::unique_lock lock(m_mutex);
+        while (!m_wake.wait_for(lock, period, [this] { return m_stop; })) {
+            lock.unlock();
+            reporter.tick();
+            lock.lock();
+        }
+    });
+}
+
+ProgressTicker::~ProgressTicker() {
+    {
+        const std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_one();
+    m_thread.join();
 }
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {

@@ -77,4 +77,13 @@ bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && starts_with_ignoring_ascii_case(a, b);
 }
 
+std::string counted(std::size_t count, std::string_view singular, std::string_view plural) {
+    std::string out = std::to_string(count) + ' ';
+    if (count == 1)
+        return out.append(singular);
+    if (plural.empty())
+        return out.append(singular).append("s");
+    return out.append(plural);
+}
+
 } // namespace strata::util

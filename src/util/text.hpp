@@ -44,4 +44,9 @@ bool starts_with_ignoring_ascii_case(std::string_view text, std::string_view pre
 // Whether `a` and `b` are equal, ASCII letters compared without regard to case.
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
 
+// A count and its noun, in the singular for exactly one: counted(1, "migration") is
+// "1 migration", counted(2, "migration") "2 migrations". `plural` is for nouns that do not
+// just take an "s" (counted(2, "entry", "entries")).
+std::string counted(std::size_t count, std::string_view singular, std::string_view plural = {});
+
 } // namespace strata::util

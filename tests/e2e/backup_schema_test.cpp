@@ -230,15 +230,16 @@ TEST_SUITE("e2e_backup_schema") {
             const FileSnapshot snapshot(dir / "app.db");
             auto r = run_strata_in_terminal({"restore", backup}, "n", opts);
             CHECK(r.exit_code == 1);
-            CHECK(r.out == "Replace app.db with " + backup + "? [y/N] Not proceeding.\n");
+            CHECK(r.err == "Replace app.db with " + backup + "? [y/N] ");
+            CHECK(r.out == "Not proceeding.\n");
             CHECK(snapshot.unchanged());
         }
         SUBCASE("yes") {
             auto r = run_strata_in_terminal({"restore", backup}, "y", opts);
             INFO("stderr: " << r.err);
             CHECK(r.exit_code == 0);
-            CHECK(r.out == "Replace app.db with " + backup + "? [y/N] Restored app.db from " +
-                               backup + ".\n");
+            CHECK(r.err == "Replace app.db with " + backup + "? [y/N] ");
+            CHECK(r.out == "Restored app.db from " + backup + ".\n");
             CHECK(migration_rows(dir / "app.db") == Rows{{"core", "0001"}});
         }
     }
@@ -323,7 +324,7 @@ TEST_SUITE("e2e_backup_schema") {
         REQUIRE(lines.size() == 5);
         CHECK(lines[2].starts_with("Applying core 0003 (add tags) ... ok ("));
         CHECK(lines[3] == "Wrote db/schema.sql");
-        CHECK(lines[4] == "Applied 3 migration(s).");
+        CHECK(lines[4] == "Applied 3 migrations.");
 
         fs::remove(schema_file);
         r = run_ok({"forwards"}, dir.path());

@@ -174,7 +174,7 @@ TEST_SUITE("e2e_bundle") {
         r = run_strata({"sync", "--bundle", "v1.strata", "--database", device, "--yes"},
                        in_dir(dir.path()));
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Reversed 1 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Reversed 1 migration.") != std::string::npos);
         CHECK(state_of(device) == state_of(dir / "v1" / "app.db"));
         CHECK(schema_of(device) == schema_of(dir / "v1" / "app.db"));
         CHECK(query_text(device, "SELECT name FROM users") == "ada");

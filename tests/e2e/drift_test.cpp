@@ -136,7 +136,7 @@ TEST_SUITE("e2e_drift") {
         r = run_strata({"forwards"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 1 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 1 migration.") != std::string::npos);
     }
 
     TEST_CASE("repair records the new checksum, printing old and new; forwards then proceeds") {
@@ -170,7 +170,7 @@ TEST_SUITE("e2e_drift") {
 
         r = run_strata({"forwards"}, in_dir(dir.path()));
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 1 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 1 migration.") != std::string::npos);
     }
 
     TEST_CASE("repair with nothing modified says so; an unknown id is an error") {
@@ -269,12 +269,14 @@ TEST_SUITE("e2e_drift") {
         auto r = run_strata_in_terminal({"clean", "core"}, "n", terminal_in(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 1);
-        CHECK(r.out == "These applied migrations have no files; strata will forget them and keep "
+        // The question goes to the terminal (stderr); the outcome is the command's output.
+        CHECK(r.err == "These applied migrations have no files; strata will forget them and keep "
                        "their changes in the database:\n"
                        "  core 0003 (add tags), applied " +
                            when +
                            "\n"
-                           "Forget 1 migration(s)? [y/N] Not proceeding.\n");
+                           "Forget 1 migration? [y/N] ");
+        CHECK(r.out == "Not proceeding.\n");
         CHECK(before.unchanged());
     }
 
@@ -287,15 +289,16 @@ TEST_SUITE("e2e_drift") {
         RunResult r;
         SUBCASE("terminal") {
             r = run_strata_in_terminal({"clean", "core"}, "y", terminal_in(dir.path()));
-            CHECK(r.out.find("Forget 1 migration(s)? [y/N] ") != std::string::npos);
+            CHECK(r.err.find("Forget 1 migration? [y/N] ") != std::string::npos);
         }
         SUBCASE("--yes") {
             r = run_strata({"clean", "core", "--yes"}, in_dir(dir.path()));
             CHECK(r.out.find("[y/N]") == std::string::npos);
+            CHECK(r.err.find("[y/N]") == std::string::npos);
         }
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.ends_with("Forgot core 0003 (add tags)\nCleaned 1 migration(s).\n"));
+        CHECK(r.out.ends_with("Forgot core 0003 (add tags)\nCleaned 1 migration.\n"));
         CHECK(migration_rows(db) == Rows{{"core", "0001"}, {"core", "0002"}});
         CHECK(has_table(db, "tags")); // clean runs no SQL of the migration
 

@@ -42,7 +42,7 @@ TEST_SUITE("e2e_forwards") {
         CHECK(third != std::string::npos);
         CHECK(first < second);
         CHECK(second < third);
-        CHECK(r.out.find("Applied 3 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 3 migrations.") != std::string::npos);
 
         CHECK(table_names(db) == std::vector<std::string>{"migrations", "notes", "tags", "users"});
         CHECK(migration_rows(db) == k_all_three);
@@ -92,7 +92,7 @@ TEST_SUITE("e2e_forwards") {
         auto r = run_strata({"up"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 3 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 3 migrations.") != std::string::npos);
         CHECK(migration_rows(dir / "app.db") == k_all_three);
     }
 
@@ -106,7 +106,7 @@ TEST_SUITE("e2e_forwards") {
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("Applying core 0001 (create users) ... ok (") != std::string::npos);
         CHECK(r.out.find("0002") == std::string::npos);
-        CHECK(r.out.find("Applied 1 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 1 migration.") != std::string::npos);
         CHECK(migration_rows(db) == Rows{{"core", "0001"}});
         CHECK_FALSE(has_table(db, "notes"));
 
@@ -125,14 +125,14 @@ TEST_SUITE("e2e_forwards") {
         auto r = run_strata({"forwards", "core", "0002"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 2 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 2 migrations.") != std::string::npos);
         CHECK(migration_rows(db) == Rows{{"core", "0001"}, {"core", "0002"}});
         CHECK_FALSE(has_table(db, "tags"));
 
         r = run_strata({"forwards", "core", "0003_add_tags"}, in_dir(dir.path()));
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("Applying core 0003 (add tags) ... ok (") != std::string::npos);
-        CHECK(r.out.find("Applied 1 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 1 migration.") != std::string::npos);
         CHECK(migration_rows(db) == k_all_three);
     }
 
@@ -449,7 +449,7 @@ TEST_SUITE("e2e_forwards") {
         CHECK(core_last != std::string::npos);
         CHECK(billing_first != std::string::npos);
         CHECK(core_last < billing_first);
-        CHECK(r.out.find("Applied 4 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 4 migrations.") != std::string::npos);
         CHECK(migration_rows(db) ==
               Rows{{"core", "0001"}, {"core", "0002"}, {"core", "0003"}, {"billing", "0001"}});
         CHECK(has_table(db, "invoices"));

@@ -52,7 +52,7 @@ TEST_SUITE("e2e_goto") {
             auto r = run_strata_in_terminal({"goto", "core", "0001"}, "n", opts);
             INFO("stderr: " << r.err);
             CHECK(r.exit_code == 1);
-            CHECK(r.out.find("Reverse 2 migration(s)? [y/N] ") != std::string::npos);
+            CHECK(r.err.find("Reverse 2 migrations? [y/N] ") != std::string::npos);
             CHECK(r.out.find("Not proceeding.") != std::string::npos);
             CHECK(before.unchanged());
         }
@@ -65,7 +65,7 @@ TEST_SUITE("e2e_goto") {
             CHECK(third != std::string::npos);
             CHECK(second != std::string::npos);
             CHECK(third < second);
-            CHECK(r.out.find("Reversed 2 migration(s).") != std::string::npos);
+            CHECK(r.out.find("Reversed 2 migrations.") != std::string::npos);
             CHECK(migration_rows(db) == Rows{{"core", "0001"}});
             CHECK(has_table(db, "users"));
             CHECK_FALSE(has_table(db, "notes"));
@@ -81,7 +81,7 @@ TEST_SUITE("e2e_goto") {
         auto r = run_strata({"goto", "core", "0", "--yes"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Reversed 3 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Reversed 3 migrations.") != std::string::npos);
         CHECK(migration_rows(db).empty());
         CHECK(table_names(db) == std::vector<std::string>{"migrations"});
     }
@@ -104,7 +104,7 @@ TEST_SUITE("e2e_goto") {
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("Reversing core 0000 (init) ... ok (") != std::string::npos);
-        CHECK(r.out.find("Reversed 2 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Reversed 2 migrations.") != std::string::npos);
         CHECK(migration_rows(db).empty());
         CHECK_FALSE(has_table(db, "settings"));
 

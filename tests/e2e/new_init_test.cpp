@@ -199,7 +199,7 @@ TEST_SUITE("e2e_new_init") {
         r = run_strata({"forwards"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 2 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 2 migrations.") != std::string::npos);
         CHECK(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE name = "
                             "'email'") == 1);
     }
@@ -252,7 +252,7 @@ TEST_SUITE("e2e_new_init") {
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("Applying core 0002 (empty) ... ok (") != std::string::npos);
-        CHECK(r.out.find("Applied 4 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 4 migrations.") != std::string::npos);
         CHECK(migration_rows(db).size() == 4);
         r = run_strata({"backwards", "core", "all", "--yes"}, in_dir(dir.path()));
         CHECK(r.exit_code == 0);

@@ -83,7 +83,7 @@ TEST_SUITE("e2e_transactions") {
         CHECK(r.err.find("0005_create_t5.up.sql:2:1") != std::string::npos);
         // The output says that the migrations shown as done went with the rest.
         CHECK(r.err.find("; the whole run was rolled back (transaction = \"all\"): 0 of 8 "
-                         "migration(s) kept") != std::string::npos);
+                         "migrations kept") != std::string::npos);
         CHECK(before.unchanged());
         CHECK_FALSE(has_table(db, "t1"));
     }
@@ -130,7 +130,7 @@ TEST_SUITE("e2e_transactions") {
         auto db = dir / "app.db";
         auto r = run_strata({"forwards"}, in_dir(dir.path()));
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 8 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 8 migrations.") != std::string::npos);
         CHECK(migration_rows(db).size() == 8);
         CHECK(run_strata({"backwards", "core", "all", "--yes"}, in_dir(dir.path())).exit_code == 0);
         CHECK(migration_rows(db).empty());
@@ -182,7 +182,7 @@ TEST_SUITE("e2e_transactions") {
         r = run_strata({"forwards", "--atomic"}, in_dir(dir.path()));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("Applied 3 migration(s).") != std::string::npos);
+        CHECK(r.out.find("Applied 3 migrations.") != std::string::npos);
         CHECK(query_int(db, "SELECT count(*) FROM notes") == 3);
         CHECK(query_int(
                   db, "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'email'") == 1);
@@ -200,7 +200,7 @@ TEST_SUITE("e2e_transactions") {
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("strata: error: the run leaves rows whose foreign keys point nowhere: "
                          "notes rowid 3 refers to a missing row of users; the whole run was "
-                         "rolled back (transaction = \"all\"): 0 of 2 migration(s) kept") !=
+                         "rolled back (transaction = \"all\"): 0 of 2 migrations kept") !=
               std::string::npos);
         CHECK(before.unchanged());
     }
@@ -364,7 +364,7 @@ TEST_SUITE("e2e_transactions") {
             child.send_signal(signal);
             RunResult r = child.wait();
             CHECK(r.exit_code == 128 + signal);
-            CHECK(r.err.find("interrupted: core 0002 (endless) was rolled back; 1 migration(s) "
+            CHECK(r.err.find("interrupted: core 0002 (endless) was rolled back; 1 migration "
                              "completed before it") != std::string::npos);
             CHECK(has_table(db, "t1"));
             CHECK_FALSE(has_table(db, "t2"));

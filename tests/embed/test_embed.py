@@ -65,7 +65,7 @@ def test_same_state_and_schema(work):
     cli(from_folders, "forwards", "--yes")
     embedded = work / "embedded.db"
     out = run([APP, embedded, "forwards"]).stdout
-    assert out == "Applied 4 migration(s).\n", out
+    assert out == "Applied 4 migrations.\n", out
     rows = state_rows(embedded)
     assert len(rows) == 4, rows
     assert rows == state_rows(from_folders / "cli.db"), (rows, state_rows(from_folders / "cli.db"))
@@ -103,7 +103,7 @@ def test_reads_no_migration_file(work):
     lonely = work / "lonely"
     lonely.mkdir()
     out = run([APP, lonely / "app.db", "forwards"]).stdout
-    assert out == "Applied 4 migration(s).\n", out
+    assert out == "Applied 4 migrations.\n", out
     assert sorted(p.name for p in lonely.iterdir()) == ["app.db"], list(lonely.iterdir())
 
 

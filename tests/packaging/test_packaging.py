@@ -186,7 +186,7 @@ def check_cmake_embed(installed, work):
         return output
     app = build / "embedded_app"
     ok, out = run_embedded_app(app, work / "embed-first.db", installed.libdir)
-    if not ok or out != "Applied 4 migration(s).\n":
+    if not ok or out != "Applied 4 migrations.\n":
         return "first build: %s" % out
     if not {"items", "tags", "seed"} <= tables(work / "embed-first.db"):
         return "first build: tables %s" % sorted(tables(work / "embed-first.db"))
@@ -217,7 +217,7 @@ def check_cmake_embed(installed, work):
     if not ok:
         return output
     ok, out = run_embedded_app(app, work / "embed-edited.db", installed.libdir)
-    if not ok or out != "Applied 1 migration(s).\n":
+    if not ok or out != "Applied 1 migration.\n":
         return "after adding a .sql file: %s" % out
     if "added" not in tables(work / "embed-edited.db"):
         return "after adding a .sql file: tables %s" % sorted(tables(work / "embed-edited.db"))

@@ -377,7 +377,9 @@ RunResult run_strata_in_terminal(const std::vector<std::string>& args, const std
     bool answered = false;
     bool finished =
         drain({{master, &result.out}, {err_read, &result.err}}, Clock::now() + k_deadline, [&] {
-            if (!answered && result.out.find(prompt) != std::string::npos) {
+            // strata asks on stderr; the prompt is looked for in both streams.
+            if (!answered && (result.out.find(prompt) != std::string::npos ||
+                              result.err.find(prompt) != std::string::npos)) {
                 answered = true;
                 write_all(master, answer + "\n");
             }

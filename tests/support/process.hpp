@@ -42,8 +42,9 @@ struct RunResult {
 RunResult run_strata(const std::vector<std::string>& args, const RunOptions& opts = {});
 
 // Runs STRATA_BINARY with stdin and stdout on a pseudo-terminal (stderr stays a pipe). When the
-// output shows `prompt`, `answer` followed by a newline is typed. Terminal echo and output
-// post-processing are off, so `out` holds exactly what the child wrote to stdout.
+// output or the error stream (where strata asks) shows `prompt`, `answer` followed by a newline is
+// typed. Terminal echo and output post-processing are off, so `out` holds exactly what the child
+// wrote to stdout.
 RunResult run_strata_in_terminal(const std::vector<std::string>& args, const std::string& answer,
                                  const RunOptions& opts = {}, const std::string& prompt = "[y/N] ");
 

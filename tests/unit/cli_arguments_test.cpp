@@ -298,7 +298,7 @@ TEST_SUITE("cli_arguments") {
               "--auto-agree", "Examples:"}},
             {Command::Backwards,
              {"Usage: strata backwards", "Alias: down", "--steps N", "-y, --yes", "--auto-agree",
-              "--clean", "--preview", "Reverse N migration(s)? [y/N]", "Examples:"}},
+              "--clean", "--preview", "Reverse N migrations? [y/N]", "Examples:"}},
             {Command::Goto, {"Usage: strata goto APP MIGRATION_ID", "--preview", "-y, --yes"}},
             {Command::Check,
              {"Usage: strata check", "Alias: status", "--json", "--exit-code", "\"app_name\"",
@@ -343,7 +343,7 @@ TEST_SUITE("cli_arguments") {
         CHECK(exit_code_for(ErrorKind::Refused) == 1);
         CHECK(exit_code_for(ErrorKind::Busy) == 4);
         CHECK(exit_code_for(ErrorKind::Database) == 5);
-        CHECK(exit_code_for(strata::MigrationResult{true, "Applied 1 migration(s)."}) == 0);
+        CHECK(exit_code_for(strata::MigrationResult{true, "Applied 1 migration."}) == 0);
         CHECK(exit_code_for(strata::MigrationResult{false, "Not proceeding."}) == 1);
     }
 
@@ -362,10 +362,10 @@ TEST_SUITE("cli_arguments") {
         std::istringstream in("Yes\nno\n");
         std::ostringstream out;
         TerminalPrompter prompter(in, out, true);
-        CHECK(prompter.confirm("Reverse 2 migration(s)?"));
-        CHECK(out.str() == "Reverse 2 migration(s)? [y/N] ");
-        CHECK_FALSE(prompter.confirm("Reverse 1 migration(s)? [y/N] "));
-        CHECK(out.str() == "Reverse 2 migration(s)? [y/N] Reverse 1 migration(s)? [y/N] ");
+        CHECK(prompter.confirm("Reverse 2 migrations?"));
+        CHECK(out.str() == "Reverse 2 migrations? [y/N] ");
+        CHECK_FALSE(prompter.confirm("Reverse 1 migration? [y/N] "));
+        CHECK(out.str() == "Reverse 2 migrations? [y/N] Reverse 1 migration? [y/N] ");
         // End of input is a no, and the prompt's line is ended.
         CHECK_FALSE(prompter.confirm("Again?"));
         CHECK(out.str().ends_with("Again? [y/N] \n"));
@@ -376,7 +376,7 @@ TEST_SUITE("cli_arguments") {
         std::ostringstream out;
         TerminalPrompter prompter(in, out, false);
         try {
-            prompter.confirm("Reverse 1 migration(s)?");
+            prompter.confirm("Reverse 1 migration?");
             FAIL("confirm did not throw");
         } catch (const Error& error) {
             CHECK(error.kind() == ErrorKind::Refused);

@@ -120,7 +120,7 @@ TEST_SUITE("code_migration") {
         Recorder recorder;
         const MigrationResult result =
             ForwardsMigrationManager(f.context({split_names()}, &recorder)).run();
-        CHECK(result.message == "Applied 2 migration(s).");
+        CHECK(result.message == "Applied 2 migrations.");
         CHECK(recorder.events == std::vector<std::string>{"finished 0002",
                                                           "0003 #0 CREATE TABLE tags (x);",
                                                           "finished 0003"});

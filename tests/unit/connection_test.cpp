@@ -176,7 +176,7 @@ TEST_SUITE("connection") {
         const ConnectionState expected = state_for_migrating(read_connection_state(db), false);
         CHECK(read_connection_state(db).temp_objects == 5);
         CHECK_THROWS_WITH_AS(check_connection_state(db, expected, "applying core 2"),
-                             doctest::Contains("the temp schema holds 5 object(s), not 0"), Error);
+                             doctest::Contains("the temp schema holds 5 objects, not 0"), Error);
         drop_temp_objects(db);
         CHECK(read_connection_state(db).temp_objects == 0);
         CHECK_NOTHROW(check_connection_state(db, expected, "applying core 2"));

@@ -123,7 +123,7 @@ TEST_SUITE("embedded_source") {
             {{"0001_create_t", "CREATE TABLE t (x);\n", "DROP TABLE t;\n"}}};
         strata::Context context{project};
         context.sources["core"] = std::make_shared<const EmbeddedSource>("core", migrations);
-        CHECK(strata::ForwardsMigrationManager(context).run().message == "Applied 1 migration(s).");
+        CHECK(strata::ForwardsMigrationManager(context).run().message == "Applied 1 migration.");
         const auto statuses = strata::CheckMigrationManager(context).get_migration_statuses();
         REQUIRE(statuses.size() == 1);
         CHECK(statuses[0].migration_id.text() == "0001");
@@ -147,7 +147,7 @@ TEST_SUITE("embedded_source") {
         CHECK(strata::BackwardsMigrationManager(
                   context, {.app = "core", .target = strata::All{}, .auto_agree = true})
                   .run()
-                  .message == "Reversed 1 migration(s).");
+                  .message == "Reversed 1 migration.");
     }
 
     TEST_CASE("embedded_source_text: deterministic, exact bytes, long SQL as a char array") {

@@ -245,7 +245,7 @@ TEST_SUITE("executor") {
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::Interrupted);
             CHECK(std::string(e.what()) ==
-                  "interrupted: core 2 (m2) was rolled back; 1 migration(s) completed before it\n"
+                  "interrupted: core 2 (m2) was rolled back; 1 migration completed before it\n"
                   "  hint: run the command again to continue");
         }
         CHECK(executor.progress().done == 1);

@@ -267,7 +267,7 @@ TEST_SUITE("foreign_keys") {
             CHECK(e.message() ==
                   "the run leaves rows whose foreign keys point nowhere: notes rowid 3 refers to "
                   "a missing row of users; the whole run was rolled back (transaction = \"all\"): "
-                  "0 of 2 migration(s) kept");
+                  "0 of 2 migrations kept");
             CHECK(e.where().path.empty());
         }
         CHECK(executor.progress().done == 0);

@@ -105,7 +105,7 @@ TEST_SUITE("managers") {
         Context context{f.project};
         auto result = ForwardsMigrationManager(context).run();
         CHECK(result.success);
-        CHECK(result.message == "Applied 3 migration(s).");
+        CHECK(result.message == "Applied 3 migrations.");
         CHECK(f.table_count() == 3);
         result = ForwardsMigrationManager(context).run();
         CHECK(result.message == "No migrations need to be run");
@@ -149,7 +149,7 @@ TEST_SUITE("managers") {
                                            {.app = "core", .target = All{}})
                      .run();
         CHECK(result.success);
-        CHECK(result.message == "Reversed 3 migration(s).");
+        CHECK(result.message == "Reversed 3 migrations.");
         CHECK(f.table_count() == 0);
     }
 
@@ -165,7 +165,7 @@ TEST_SUITE("managers") {
         CHECK(BackwardsMigrationManager(Context{f.project},
                                         {.app = "core", .target = Count{5}, .auto_agree = true})
                   .run()
-                  .message == "Reversed 2 migration(s).");
+                  .message == "Reversed 2 migrations.");
         CHECK(BackwardsMigrationManager(Context{f.project}, {.app = "core", .auto_agree = true})
                   .run()
                   .message == "No migrations to reverse!");
@@ -176,12 +176,12 @@ TEST_SUITE("managers") {
         Context context{f.project};
         CHECK(GotoMigrationManager(context, {.app = "core", .target = MigrationId("0002")})
                   .run()
-                  .message == "Applied 2 migration(s).");
+                  .message == "Applied 2 migrations.");
         CHECK(f.table_count() == 2);
         CHECK(
             GotoMigrationManager(context, {.app = "core", .target = Initial{}, .auto_agree = true})
                 .run()
-                .message == "Reversed 2 migration(s).");
+                .message == "Reversed 2 migrations.");
         CHECK(f.table_count() == 0);
     }
 
@@ -255,7 +255,7 @@ TEST_SUITE("managers") {
 
         Context allowed{f.project};
         allowed.allow_modified = true;
-        CHECK(ForwardsMigrationManager(allowed).run().message == "Applied 1 migration(s).");
+        CHECK(ForwardsMigrationManager(allowed).run().message == "Applied 1 migration.");
         CHECK(f.table_count() == 3);
         CHECK(recorded_checksums(f)[0] == sums[0]); // --allow-modified records nothing new
     }
@@ -285,7 +285,7 @@ TEST_SUITE("managers") {
             }
         } order;
         CHECK(ForwardsMigrationManager(Context{f.project, &order}).run().message ==
-              "Applied 2 migration(s).");
+              "Applied 2 migrations.");
         CHECK(order.ids == std::vector<std::string>{"0002", "0004"});
     }
 
@@ -313,8 +313,7 @@ TEST_SUITE("managers") {
         CHECK(result.message == "Repaired core 0002 (create t2): checksum " +
                                     before[1].substr(0, 8) + "… -> " + now.substr(0, 8) + "…");
         CHECK(recorded_checksums(f) == std::vector<std::string>{before[0], now});
-        CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
-              "Applied 1 migration(s).");
+        CHECK(ForwardsMigrationManager(Context{f.project}).run().message == "Applied 1 migration.");
         CHECK(RepairMigrationManager(Context{f.project}, {}).run().message ==
               "Nothing to repair: no applied migration of any app was modified.");
     }
@@ -387,7 +386,7 @@ TEST_SUITE("managers") {
                   .message == "Not proceeding.");
         CHECK(no.question.starts_with("These applied migrations have no files;"));
         CHECK(no.question.find("  core 0003 (create t3), applied ") != std::string::npos);
-        CHECK(no.question.ends_with("Forget 1 migration(s)?"));
+        CHECK(no.question.ends_with("Forget 1 migration?"));
         CHECK(recorded_checksums(f).size() == 3);
 
         CHECK(kind_thrown([&] {
@@ -398,7 +397,7 @@ TEST_SUITE("managers") {
         const auto result =
             CleanMigrationManager(Context{f.project, nullptr, &yes}, {.app = "core"}).run();
         CHECK(result.success);
-        CHECK(result.message == "Forgot core 0003 (create t3)\nCleaned 1 migration(s).");
+        CHECK(result.message == "Forgot core 0003 (create t3)\nCleaned 1 migration.");
         CHECK(recorded_checksums(f).size() == 2);
         CHECK(f.table_count() == 3); // its table stays: clean runs no SQL
         CHECK(ForwardsMigrationManager(Context{f.project}).run().message ==
@@ -408,7 +407,7 @@ TEST_SUITE("managers") {
     TEST_CASE("sync at start-up rolls a release back and forwards again") {
         Fixture f;
         Context context{f.project};
-        CHECK(SyncMigrationManager(context).run().message == "Applied 3 migration(s).");
+        CHECK(SyncMigrationManager(context).run().message == "Applied 3 migrations.");
         CHECK(SyncMigrationManager(context).run().message ==
               "The database already matches the project.");
 
@@ -418,18 +417,18 @@ TEST_SUITE("managers") {
         CHECK(kind_thrown([&] { SyncMigrationManager(context).run(); }) == ErrorKind::Refused);
         ScriptedPrompter no(false);
         CHECK_FALSE(SyncMigrationManager(Context{f.project, nullptr, &no}).run().success);
-        CHECK(no.question == "Reverse 1 migration(s)?");
+        CHECK(no.question == "Reverse 1 migration?");
         CHECK(f.table_count() == 3);
 
         CHECK(SyncMigrationManager(context, {.auto_agree = true}).run().message ==
-              "Reversed 1 migration(s).");
+              "Reversed 1 migration.");
         CHECK(f.table_count() == 2);
         CHECK(recorded_checksums(f).size() == 2);
 
         write_file(up_file(f, 3), up3);
         write_file(up_file(f, 3).parent_path() / "0003_create_t3.down.sql", "DROP TABLE t3;\n");
         CHECK(SyncMigrationManager(context, {.app = "core"}).run().message ==
-              "Applied 1 migration(s).");
+              "Applied 1 migration.");
         CHECK(f.table_count() == 3);
     }
 
@@ -441,8 +440,8 @@ TEST_SUITE("managers") {
         ScriptedPrompter yes(true);
         Context context{f.project, nullptr, &yes};
         CHECK(SyncMigrationManager(context).run().message ==
-              "Reversed 1 migration(s) and applied 1 migration(s).");
-        CHECK(yes.question == "Reverse 1 migration(s), then apply 1 migration(s)?");
+              "Reversed 1 migration and applied 1 migration.");
+        CHECK(yes.question == "Reverse 1 migration, then apply 1 migration?");
 
         write_file(up_file(f, 1), "CREATE TABLE t1 (x, y);\n");
         CHECK(kind_thrown([&] { SyncMigrationManager(context).run(); }) == ErrorKind::Drift);
@@ -454,19 +453,19 @@ TEST_SUITE("managers") {
     TEST_CASE("typed targets: a count, an id, a full name, all and the place before the first") {
         Fixture f;
         CHECK(ForwardsMigrationManager(Context{f.project}, {.target = Count{2}}).run().message ==
-              "Applied 2 migration(s).");
+              "Applied 2 migrations.");
         CHECK(f.table_count() == 2);
         CHECK(
             BackwardsMigrationManager(
                 Context{f.project}, {.app = "core", .target = MigrationId("2"), .auto_agree = true})
                 .run()
-                .message == "Reversed 1 migration(s).");
+                .message == "Reversed 1 migration.");
         CHECK(f.table_count() == 1);
         CHECK(ForwardsMigrationManager(
                   Context{f.project},
                   {.app = "core", .target = *parse_migration_ref("0003_create_t3")})
                   .run()
-                  .message == "Applied 2 migration(s).");
+                  .message == "Applied 2 migrations.");
         CHECK(kind_thrown([&] {
                   ForwardsMigrationManager(
                       Context{f.project},
@@ -476,16 +475,16 @@ TEST_SUITE("managers") {
         CHECK(GotoMigrationManager(Context{f.project},
                                    {.app = "core", .target = MigrationId("1"), .auto_agree = true})
                   .run()
-                  .message == "Reversed 2 migration(s).");
+                  .message == "Reversed 2 migrations.");
         CHECK(GotoMigrationManager(Context{f.project},
                                    {.app = "core", .target = Initial{}, .auto_agree = true})
                   .run()
-                  .message == "Reversed 1 migration(s).");
+                  .message == "Reversed 1 migration.");
         CHECK(f.table_count() == 0);
         ForwardsMigrationManager(Context{f.project}).run();
         CHECK(BackwardsMigrationManager(Context{f.project}, {.target = All{}, .auto_agree = true})
                   .run()
-                  .message == "Reversed 3 migration(s).");
+                  .message == "Reversed 3 migrations.");
     }
 
     TEST_CASE("an app is named, or left unset for every app; \"all\" is not an app name") {
@@ -543,7 +542,7 @@ TEST_SUITE("managers") {
         }
         CHECK(f.table_count() == 3);
         CHECK(SyncMigrationManager(Context{f.project}, {.auto_agree = true}).run().message ==
-              "Reversed 1 migration(s).");
+              "Reversed 1 migration.");
         CHECK(f.table_count() == 2);
         CHECK(CheckMigrationManager(Context{f.project}).status().state == DatabaseState::UpToDate);
     }

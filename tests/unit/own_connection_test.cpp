@@ -290,7 +290,7 @@ TEST_SUITE("own_connection") {
         Fixture f(k_two_tables);
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         const Context context{.project = f.project, .connection = db.handle()};
-        CHECK(ForwardsMigrationManager(context).run().message == "Applied 2 migration(s).");
+        CHECK(ForwardsMigrationManager(context).run().message == "Applied 2 migrations.");
         const auto statuses = CheckMigrationManager(context).get_migration_statuses();
         REQUIRE(statuses.size() == 2);
         CHECK(statuses[0].state == MigrationState::Applied);

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
 
 using strata::Direction;
@@ -35,9 +37,139 @@ Step make_step(Direction direction, std::string id, std::string description) {
     return step;
 }
 
+// A clock the test moves by hand, for the reporter's live news.
+struct FakeClock {
+    std::chrono::steady_clock::time_point now{};
+    void advance(int ms) { now += std::chrono::milliseconds(ms); }
+    // Options of a reporter whose output is a terminal and whose clock is this one.
+    TextReporterOptions at_terminal() {
+        TextReporterOptions options;
+        options.terminal = true;
+        options.clock = [this] { return now; };
+        return options;
+    }
+};
+
 } // namespace
 
 TEST_SUITE("report") {
+    TEST_CASE("on a terminal a step running over a second shows its elapsed time in place") {
+        FakeClock clock;
+        std::ostringstream out;
+        TextReporter reporter(out, clock.at_terminal());
+        Step big = make_step(Direction::Forwards, "0003", "big");
+        reporter.on_step_started(big);
+        clock.advance(999);
+        reporter.tick();
+        const std::string line = "Applying core 0003 (big) ... ";
+        CHECK(out.str() == line);
+        clock.advance(1);
+        reporter.tick();
+        CHECK(out.str() == line + "\r" + line + "1 s");
+        clock.advance(500);
+        reporter.tick(); // still 1 s: not written again
+        CHECK(out.str() == line + "\r" + line + "1 s");
+        clock.advance(9000);
+        reporter.tick();
+        CHECK(out.str() == line + "\r" + line + "1 s\r" + line + "10 s");
+        // The result replaces the elapsed time: blanked, then the line is written whole.
+        reporter.on_step_finished(big, std::chrono::microseconds(10'500'000));
+        CHECK(out.str() == line + "\r" + line + "1 s\r" + line + "10 s\r" + line + "    \r" + line +
+                               "ok (10.50 s)\n");
+
+        // A fast step shows nothing of this; neither does a log, -q or --preview.
+        std::ostringstream fast_out;
+        TextReporter fast(fast_out, clock.at_terminal());
+        fast.on_step_started(big);
+        clock.advance(300);
+        fast.tick();
+        fast.on_step_finished(big, std::chrono::microseconds(300'000));
+        CHECK(fast_out.str() == line + "ok (300.0 ms)\n");
+        for (int variant = 0; variant < 3; ++variant) {
+            CAPTURE(variant);
+            TextReporterOptions options = clock.at_terminal();
+            options.terminal = variant != 0;
+            options.quiet = variant == 1;
+            options.preview = variant == 2;
+            std::ostringstream quiet_out;
+            TextReporter reporter_without(quiet_out, options);
+            reporter_without.on_step_started(big);
+            clock.advance(5000);
+            reporter_without.tick();
+            CHECK(quiet_out.str().find("5 s") == std::string::npos);
+        }
+    }
+
+    TEST_CASE("on a terminal a copy's progress is rewritten in place and erased when done") {
+        FakeClock clock;
+        std::ostringstream out;
+        TextReporter reporter(out, clock.at_terminal());
+        reporter.on_backup_progress("/data/app.db", "/data/app.db.bak", 256, 1024);
+        CHECK(out.str() == "\rCopying /data/app.db ... 25%");
+        reporter.on_backup_progress("/data/app.db", "/data/app.db.bak", 512, 1024);
+        reporter.on_backup_progress("/data/app.db", "/data/app.db.bak", 1024, 1024);
+        const std::string blank(std::string("Copying /data/app.db ... 25%").size(), ' ');
+        CHECK(out.str() ==
+              "\rCopying /data/app.db ... 25%\rCopying /data/app.db ... 50%\r" + blank + "\r");
+        reporter.on_backup_created("/data/app.db", "/data/app.db.bak");
+        CHECK(out.str().ends_with("\rBacked up /data/app.db to /data/app.db.bak\n"));
+
+        // A copy done in one chunk, a log and -q show no progress.
+        std::ostringstream one_chunk;
+        TextReporter small(one_chunk, clock.at_terminal());
+        small.on_backup_progress("app.db", "app.db.bak", 10, 10);
+        CHECK(one_chunk.str().empty());
+        std::ostringstream log_out;
+        TextReporter log(log_out, {});
+        log.on_backup_progress("app.db", "app.db.bak", 1, 10);
+        CHECK(log_out.str().empty());
+        std::ostringstream quiet_out;
+        TextReporterOptions quiet = clock.at_terminal();
+        quiet.quiet = true;
+        TextReporter quiet_reporter(quiet_out, quiet);
+        quiet_reporter.on_backup_progress("app.db", "app.db.bak", 1, 10);
+        CHECK(quiet_out.str().empty());
+    }
+
+    TEST_CASE("after settle() live news stops, so it cannot land in the output that follows") {
+        FakeClock clock;
+        std::ostringstream out;
+        TextReporter reporter(out, clock.at_terminal());
+        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        reporter.settle();
+        clock.advance(2000);
+        reporter.tick();
+        CHECK(out.str().empty());
+    }
+
+    TEST_CASE("the ticker calls tick() on its own thread until it is destroyed") {
+        // The reporter's clock tells the test when a tick came: no sleeping, only waiting
+        // for the event, with a generous bound as a failure guard.
+        std::mutex mutex;
+        std::condition_variable ticked;
+        int ticks = 0;
+        TextReporterOptions options;
+        options.terminal = true;
+        options.clock = [&] {
+            {
+                const std::lock_guard lock(mutex);
+                ++ticks;
+            }
+            ticked.notify_all();
+            return std::chrono::steady_clock::time_point{};
+        };
+        std::ostringstream out;
+        TextReporter reporter(out, options);
+        {
+            ProgressTicker ticker(reporter, std::chrono::milliseconds(1));
+            std::unique_lock lock(mutex);
+            CHECK(ticked.wait_for(lock, std::chrono::seconds(30), [&] { return ticks >= 3; }));
+        }
+        const int after = ticks;
+        reporter.tick();
+        CHECK(ticks == after + 1); // the thread has stopped: only this call counted
+    }
+
     TEST_CASE("the status table aligns its columns") {
         CHECK(render_status_table(sample_statuses()) ==
               "APP      MIGRATION       DESCRIPTION      STATUS\n"
@@ -197,31 +329,59 @@ TEST_SUITE("report") {
                            "Reversing core 0003 (add tags) ... ok (0.8 ms)\n");
     }
 
-    TEST_CASE("a wait for the write lock is one line of text, one JSON object") {
+    TEST_CASE("a wait for the write lock that lasts a second is one line of text, one JSON "
+              "object") {
+        FakeClock clock;
         std::ostringstream out;
-        TextReporterOptions at_terminal;
-        at_terminal.terminal = true;
-        TextReporter reporter(out, at_terminal);
+        TextReporter reporter(out, clock.at_terminal());
         reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
-        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(1500));
-        reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(250));
+        clock.advance(900);
+        reporter.tick();
+        CHECK(out.str().empty()); // most waits end within a second: no news
+        clock.advance(100);
+        reporter.tick();
+        reporter.tick();
+        CHECK(out.str() ==
+              "waiting for the write lock on app.db (held by another connection), up to 5 s\n");
+        for (auto timeout : {1500, 250}) {
+            reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(timeout));
+            clock.advance(1000);
+            reporter.tick();
+        }
         CHECK(out.str() ==
               "waiting for the write lock on app.db (held by another connection), up to 5 s\n"
               "waiting for the write lock on app.db (held by another connection), up to 1.5 s\n"
               "waiting for the write lock on app.db (held by another connection), up to 250 ms\n");
 
+        // A wait that ended (the next event came) before the second is never shown.
+        std::ostringstream short_out;
+        TextReporter short_wait(short_out, clock.at_terminal());
+        short_wait.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        clock.advance(500);
+        short_wait.on_step_started(make_step(Direction::Forwards, "0001", "create users"));
+        clock.advance(600);
+        short_wait.on_step_finished(make_step(Direction::Forwards, "0001", "create users"),
+                                    std::chrono::microseconds(1000));
+        short_wait.tick();
+        CHECK(short_out.str() == "Applying core 0001 (create users) ... ok (1.0 ms)\n");
+
         std::ostringstream quiet_out;
-        TextReporterOptions quiet;
+        TextReporterOptions quiet = clock.at_terminal();
         quiet.quiet = true;
-        quiet.terminal = true;
         TextReporter quiet_reporter(quiet_out, quiet);
         quiet_reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        clock.advance(2000);
+        quiet_reporter.tick();
         CHECK(quiet_out.str().empty());
 
         // A log or a pipe gets what the run did, not that it waited.
         std::ostringstream log_out;
-        TextReporter log_reporter(log_out, {});
+        TextReporterOptions log = clock.at_terminal();
+        log.terminal = false;
+        TextReporter log_reporter(log_out, log);
         log_reporter.on_waiting_for_lock("app.db", std::chrono::milliseconds(5000));
+        clock.advance(2000);
+        log_reporter.tick();
         CHECK(log_out.str().empty());
 
         CHECK(render_lock_wait_json("a\"b.db", std::chrono::milliseconds(5000)) ==
@@ -322,6 +482,16 @@ TEST_SUITE("report") {
         reporter.on_plan(plan);
         CHECK(out.str() == "  core 0003 (add tags)\n  core 0002 (create notes)\n");
 
+        // With a stream for questions, the plan goes there, where its question will appear.
+        std::ostringstream results;
+        std::ostringstream questions;
+        TextReporterOptions asking;
+        asking.question_out = &questions;
+        TextReporter asking_reporter(results, asking);
+        asking_reporter.on_plan(plan);
+        CHECK(results.str().empty());
+        CHECK(questions.str() == "  core 0003 (add tags)\n  core 0002 (create notes)\n");
+
         // Under --preview the output is SQL only.
         std::ostringstream preview_out;
         TextReporterOptions options;
@@ -345,7 +515,7 @@ TEST_SUITE("report") {
         options.verbose = true;
         TextReporter verbose(verbose_out, options);
         verbose.on_plan(plan);
-        CHECK(verbose_out.str() == "1 migration(s) to apply:\n  core 0001 (create users)\n");
+        CHECK(verbose_out.str() == "1 migration to apply:\n  core 0001 (create users)\n");
     }
 
     TEST_CASE("previews show where the SQL comes from, relative to the working folder") {

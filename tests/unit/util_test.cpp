@@ -474,4 +474,12 @@ TEST_SUITE("util") {
         CHECK(printable("a\n\tb\r\n") == "a\n\tb\\x0d\n");
         CHECK(printable("a\n\tb", Layout::OneLine) == "a\\x0a\\x09b");
     }
+
+    TEST_CASE("counted says one thing in the singular and any other number in the plural") {
+        CHECK(counted(0, "migration") == "0 migrations");
+        CHECK(counted(1, "migration") == "1 migration");
+        CHECK(counted(2, "migration") == "2 migrations");
+        CHECK(counted(1, "entry", "entries") == "1 entry");
+        CHECK(counted(3, "entry", "entries") == "3 entries");
+    }
 }

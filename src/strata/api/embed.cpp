@@ -5,6 +5,7 @@
 #include "strata/loader/loader.hpp"
 #include "strata/loader/migration_source.hpp"
 #include "util/file_writer.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <map>
@@ -176,8 +177,8 @@ std::string embedded_source_text(const Project& project, const EmbedOptions& opt
                     std::to_string(migration.name.size()) + "},\n     " + up.expression +
                     ",\n     " + down.expression + "},\n";
         }
-        body += "// App \"" + app.name + "\": " + std::to_string(set.migrations.size()) +
-                " migration(s).\n" + declarations +
+        body += "// App \"" + app.name +
+                "\": " + util::counted(set.migrations.size(), "migration") + ".\n" + declarations +
                 "constexpr std::array<strata::EmbeddedMigration, " +
                 std::to_string(set.migrations.size()) + "> " + array + "{{\n" + rows + "}};\n\n";
         table += "    App{std::string_view{" + cpp_literal(app.name) + ", " +

@@ -8,6 +8,7 @@
 #include "strata/project/written_files.hpp"
 #include "strata/state/state_store.hpp"
 #include "strata/terms.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -140,7 +141,7 @@ void preview(const Context& context, const Plan& plan) {
 }
 
 std::string count_of(std::size_t n) {
-    return std::to_string(n) + " migration(s)";
+    return util::counted(n, "migration");
 }
 
 std::size_t backwards_count(const Plan& plan) {

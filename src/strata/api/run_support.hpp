@@ -57,7 +57,7 @@ void preview(const Context& context, const Plan& plan);
 
 std::string count_of(std::size_t n);
 std::size_t backwards_count(const Plan& plan);
-// "Applied 2 migration(s)." and the like.
+// "Applied 2 migrations." and the like.
 std::string summary(const Plan& plan, const ExecutionReport& report);
 
 // Runs `plan` with the project's settings: creates the database if needed, applies

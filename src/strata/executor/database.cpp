@@ -8,6 +8,7 @@
 #include "strata/project/project.hpp"
 #include "strata/terms.hpp"
 #include "util/platform.hpp"
+#include "util/text.hpp"
 
 #include <sqlite3.h>
 
@@ -445,7 +446,8 @@ std::string first_difference(const ConnectionState& actual, const ConnectionStat
         return "journal_mode is " + actual.journal_mode + ", not " + expected.journal_mode;
     if (actual.locking_mode != expected.locking_mode)
         return "locking_mode is " + actual.locking_mode + ", not " + expected.locking_mode;
-    return "the temp schema holds " + std::to_string(actual.temp_objects) + " object(s), not " +
+    return "the temp schema holds " +
+           util::counted(static_cast<std::size_t>(actual.temp_objects), "object") + ", not " +
            std::to_string(expected.temp_objects);
 }
 

@@ -143,7 +143,7 @@ void Executor::throw_interrupted(const Step* in_flight) const {
     if (m_options.transaction == TransactionScope::All)
         message += "; the whole run was rolled back (transaction = \"all\")";
     else
-        message += "; " + std::to_string(m_progress.done) + " migration(s) completed before it";
+        message += "; " + util::counted(m_progress.done, "migration") + " completed before it";
     throw Error(ErrorKind::Interrupted, message, {}, "run the command again to continue");
 }
 
@@ -185,8 +185,8 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
                         " " + step.app_name + " " + std::string(id.key()) +
                         ", which this run's plan did not expect",
                     {},
-                    std::to_string(m_progress.done) +
-                        " migration(s) of this run were done before it; run the command again "
+                    util::counted(m_progress.done, "migration") +
+                        " of this run were done before it; run the command again "
                         "to plan from the database as it is now");
     };
     for (const MigrationId& id : current)
@@ -480,7 +480,7 @@ void Executor::run_as_one(const Plan& plan) {
             Error whole(e.kind(),
                         e.message() +
                             "; the whole run was rolled back (transaction = \"all\"): 0 of " +
-                            std::to_string(plan.steps.size()) + " migration(s) kept",
+                            util::counted(plan.steps.size(), "migration") + " kept",
                         e.where(),
                         e.kind() == ErrorKind::Output
                             ? "run again with the output going somewhere that stays open"
