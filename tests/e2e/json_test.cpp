@@ -310,6 +310,24 @@ TEST_SUITE("e2e_json") {
               std::vector<std::pair<std::string, std::string>>{{"core", "0001"}});
     }
 
+    TEST_CASE("a database locked past busy_timeout_ms is a JSON error with exit code 4") {
+        TempDir dir;
+        ProjectSpec project;
+        project.apps.push_back(users_notes_tags_app());
+        project.extra_top_level = "busy_timeout_ms = 50\n";
+        write_project(dir.path(), project);
+        setup_ok({"forwards", "core", "0001"}, dir.path());
+        FileSnapshot before(dir / "app.db");
+        JsonValue error;
+        {
+            HeldWriteLock lock(dir / "app.db");
+            error = run_json_error({"forwards", "--json"}, dir.path(), 4);
+        }
+        CHECK(error["kind"].string == "busy");
+        CHECK(error["sqlite_code"].type == JsonValue::Type::Number);
+        CHECK(before.unchanged());
+    }
+
     TEST_CASE("usage and project-file errors are JSON when --json is given") {
         TempDir dir;
         write_standard_project(dir.path());
