@@ -17,6 +17,12 @@ constexpr unsigned k_bundled = k_running | command_bit(Command::Check);
 constexpr unsigned k_asking =
     k_running | command_bit(Command::Clean) | command_bit(Command::Restore);
 
+// The commands that report what they did, and so print it as one JSON document under --json
+// (docs/json.md). A command added to k_running or k_asking gets --json with them.
+constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Check) |
+                                 command_bit(Command::Repair) | command_bit(Command::New) |
+                                 command_bit(Command::Init);
+
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
 constexpr std::array<OptionSpec, 27> k_options{{
@@ -62,10 +68,10 @@ constexpr std::array<OptionSpec, 27> k_options{{
      "reverse the N most recently applied migrations", ""},
     {OptionId::Clean, "clean", '\0', "", OptionGroup::Command, command_bit(Command::Backwards), "",
      "delete the reversed migrations' files afterwards", ""},
-    {OptionId::Json, "json", '\0', "", OptionGroup::Command, command_bit(Command::Check), "",
-     "print a JSON array of objects {\"app_name\", \"migration_id\", \"description\", "
-     "\"has_ran\", \"ran_on\", \"status\"}",
-     "ran_on is null when pending"},
+    {OptionId::Json, "json", '\0', "", OptionGroup::Command, k_reporting, "",
+     "print the result as one JSON document, and errors as JSON on stderr",
+     "never asks (add --yes); check's \"migrations\" holds {\"app_name\", \"migration_id\", "
+     "\"description\", \"has_ran\", \"ran_on\", \"status\"}; schema: docs/json.md"},
     {OptionId::ExitCode, "exit-code", '\0', "", OptionGroup::Command, command_bit(Command::Check),
      "", "exit with 3 when any migration is pending, modified or missing", ""},
     {OptionId::SqlUp, "sql-up", '\0', "SQL", OptionGroup::Command, command_bit(Command::New), "",
@@ -165,7 +171,7 @@ const std::array<CommandSpec, 14>& command_table() {
          "",
          1,
          2,
-         "strata repair APP [MIGRATION_ID]",
+         "strata repair APP [MIGRATION_ID] [options]",
          "accept the edited up file of an applied migration",
          {"Records the current checksum (and down SQL) of applied migrations whose up file was "
           "edited on purpose (all modified migrations of APP, or only MIGRATION_ID), printing the "
@@ -262,7 +268,7 @@ const std::array<CommandSpec, 14>& command_table() {
          "",
          0,
          1,
-         "strata init [APP]",
+         "strata init [APP] [options]",
          "write a strata.toml and an empty migrations folder",
          {"Writes a commented strata.toml (database = \"app.db\", one app) and an empty "
           "migrations/APP folder in the current folder, or in DIR with -C DIR. APP defaults to "

@@ -98,12 +98,34 @@ void print_result(const MigrationResult& result, const CommandLine& line, const 
     io.out << shown(result.message) << '\n' << std::flush;
 }
 
+// Under --json strata never asks: a question would put text among the JSON, and a script
+// cannot answer it. What needs confirmation is refused, as a JSON error, unless --yes.
+class JsonPrompter : public Prompter {
+  public:
+    bool confirm(const std::string&) override {
+        throw Error(ErrorKind::Refused, "this needs confirmation, and --json does not ask", {},
+                    "add --yes to go ahead without asking (--preview --json shows what would run)");
+    }
+};
+
+// JSON documents name files by absolute paths, whatever the working folder of the reader. The
+// library's paths are relative to the process's current folder (which -C does not change).
+std::string json_path(const fs::path& path) {
+    return report::json_path(path, working_folder(std::nullopt).absolute);
+}
+
 int run_init(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
     if (line.project_file)
         throw Error(ErrorKind::Usage, "init always writes strata.toml; -p/--project does not apply",
                     {}, "use -C DIR to write it in another folder");
     const fs::path& here = folder.absolute;
     InitFiles files = init_project(here, positional(line, 0, "main"));
+    if (line.json) {
+        io.out << report::render_files_json(
+                      "init", {json_path(files.project_file), json_path(files.migrations_dir)})
+               << std::flush;
+        return k_exit_success;
+    }
     if (line.quiet)
         return k_exit_success;
     io.out << "Created " << shown_path(files.project_file, here) << '\n'
@@ -130,6 +152,12 @@ int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) 
     NewMigrationFiles files =
         create_migration(app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
                          std::chrono::system_clock::now());
+    if (line.json) {
+        io.out << report::render_files_json("new",
+                                            {json_path(files.up_path), json_path(files.down_path)})
+               << std::flush;
+        return k_exit_success;
+    }
     // The paths are the command's result, so --quiet keeps them (and scripts can use them).
     const fs::path& here = folder.absolute;
     io.out << shown_path(files.up_path, here) << '\n'
@@ -191,7 +219,7 @@ int run_check(const CommandLine& line, const Io& io, Context context,
     // Under --quiet check is a gate (with --exit-code), as `dbmate status --quiet`: the exit
     // code is the whole answer. JSON is output asked for by name, so it stays.
     if (line.json)
-        io.out << report::render_statuses_json(statuses);
+        io.out << report::render_check_json(json_path(context.project.database), statuses);
     else if (!line.quiet)
         io.out << (statuses.empty() ? std::string("No migrations found.\n")
                                     : report::render_status_table(statuses, {io.width, io.colour}));
@@ -237,9 +265,18 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     TerminalPrompter prompter(io.in, io.err, io.stdin_is_terminal);
     // Live news (elapsed time, a lock wait) must move while the run's thread is inside SQLite.
     std::optional<report::ProgressTicker> ticker;
-    if (options.terminal && !options.quiet && !options.preview)
+    if (options.terminal && !options.quiet && !options.preview && !line.json)
         ticker.emplace(reporter);
+    // Under --json the run is collected and printed as one document at the end; nothing else
+    // reaches stdout, and nothing asks.
+    report::JsonReporter json_reporter(std::string(command_name(line.command)), line.fake,
+                                       working_folder(std::nullopt).absolute);
+    JsonPrompter json_prompter;
     Context context{project, &reporter, &prompter};
+    if (line.json) {
+        context.observer = &json_reporter;
+        context.prompter = &json_prompter;
+    }
     context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;
     context.cancel = &interrupt_requested();
@@ -314,7 +351,10 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
     if (!result.success && interrupt_requested().load())
         throw InterruptedRun{Error(ErrorKind::Interrupted, "interrupted; nothing was changed"),
                              interrupt_signal()};
-    print_result(result, line, io);
+    if (line.json)
+        io.out << json_reporter.render(result, json_path(project.database)) << std::flush;
+    else
+        print_result(result, line, io);
     return exit_code_for(result);
 }
 
@@ -353,43 +393,86 @@ int execute(const CommandLine& line, const Io& io) {
     }
 }
 
+namespace {
+
+// Errors are JSON when --json was given, even when the rest of the command line is wrong (or
+// names a command that takes no --json): a script that asked for JSON gets JSON.
+bool wants_json(const std::vector<std::string>& args) {
+    for (const std::string& arg : args) {
+        if (arg == "--")
+            return false;
+        if (arg == "--json")
+            return true;
+    }
+    return false;
+}
+
+// How the run ends on stderr: an error document under --json (`command` may be "", before the
+// command line was understood), else the text a person reads.
+struct ErrorOutput {
+    const Io& io;
+    bool json = false;
+    std::string_view command;
+
+    int report(const report::JsonError& error, std::string_view text) const {
+        io.out << std::flush;
+        if (json)
+            io.err << report::render_error_json(command, error);
+        else
+            io.err << text << '\n';
+        io.err << std::flush;
+        return error.exit_code;
+    }
+};
+
 // The run's own output is its result (a table, JSON, a schema): when it could not be written,
 // the command failed even though the database work is done.
-int checked_output(int code, const Io& io) {
+int checked_output(int code, const ErrorOutput& output) {
+    const Io& io = output.io;
     io.out << std::flush;
     if (io.out)
         return code;
-    io.err << "strata: error: cannot write the output: whatever was reading it has closed it\n"
-           << "  hint: the command itself completed; run it again with the output going "
-              "somewhere that stays open\n"
-           << std::flush;
-    return code == k_exit_success ? k_exit_failed : code;
+    report::JsonError error;
+    error.kind = report::error_kind_name(ErrorKind::Output);
+    error.exit_code = code == k_exit_success ? k_exit_failed : code;
+    error.message = "cannot write the output: whatever was reading it has closed it";
+    error.hint = "the command itself completed; run it again with the output going somewhere "
+                 "that stays open";
+    return output.report(error, "strata: error: " + error.message + "\n  hint: " + *error.hint);
 }
+
+report::JsonError internal_error(std::string message) {
+    report::JsonError error;
+    error.kind = "internal";
+    error.exit_code = k_exit_failed;
+    error.message = std::move(message);
+    return error;
+}
+
+} // namespace
 
 int run(const std::vector<std::string>& args, const Io& io) {
     // Hints name commands and flags, not the library's types.
     const AudienceScope audience(Audience::CommandLine);
+    ErrorOutput output{io, wants_json(args), {}};
     try {
         const CommandLine line = parse_arguments(args);
+        output.command = command_name(line.command);
         Io chosen = io;
         chosen.colour = colour_for(line.colour, io.colour);
-        return checked_output(execute(line, chosen), io);
+        return checked_output(execute(line, chosen), output);
     } catch (const InterruptedRun& run) {
-        io.out << std::flush;
-        io.err << "strata: " << shown(run.error.what()) << '\n' << std::flush;
-        return 128 + run.signal;
+        return output.report(report::json_error(run.error, 128 + run.signal),
+                             "strata: " + shown(run.error.what()));
     } catch (const Error& error) {
-        io.out << std::flush;
-        io.err << "strata: error: " << shown(error.what()) << '\n' << std::flush;
-        return exit_code_for(error.kind());
+        return output.report(report::json_error(error, exit_code_for(error.kind())),
+                             "strata: error: " + shown(error.what()));
     } catch (const std::exception& error) {
-        io.out << std::flush;
-        io.err << "strata: internal error: " << shown(error.what()) << '\n' << std::flush;
-        return k_exit_failed;
+        return output.report(internal_error(error.what()),
+                             "strata: internal error: " + shown(error.what()));
     } catch (...) {
-        io.out << std::flush;
-        io.err << "strata: internal error: unknown exception\n" << std::flush;
-        return k_exit_failed;
+        return output.report(internal_error("unknown exception"),
+                             "strata: internal error: unknown exception");
     }
 }
 

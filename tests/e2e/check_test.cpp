@@ -96,7 +96,7 @@ TEST_SUITE("e2e_check") {
         CHECK(r.out.find("create users") == std::string::npos);
     }
 
-    TEST_CASE("check --json prints one object per migration") {
+    TEST_CASE("check --json prints one object per migration, in the versioned document") {
         TempDir dir;
         write_two_app_project(dir.path());
         REQUIRE(run_strata({"forwards", "core", "0002"}, in_dir(dir.path())).exit_code == 0);
@@ -106,11 +106,9 @@ TEST_SUITE("e2e_check") {
         auto r = run_strata({"check", "--json"}, in_dir(dir.path()));
         INFO("stdout: " << r.out);
         CHECK(r.exit_code == 0);
-        auto begin = r.out.find_first_not_of(" \t\r\n");
-        auto end = r.out.find_last_not_of(" \t\r\n");
-        REQUIRE(begin != std::string::npos);
-        CHECK(r.out[begin] == '[');
-        CHECK(r.out[end] == ']');
+        CHECK(r.out.rfind("{\"schema\":\"strata/1\",\"command\":\"check\",", 0) == 0);
+        CHECK(r.out.find("\"migrations\":[\n") != std::string::npos);
+        CHECK(r.out.ends_with("\n]}\n"));
         CHECK(matches(r.out, R"re("app_name"\s*:\s*"core")re") == 3);
         CHECK(matches(r.out, R"re("app_name"\s*:\s*"billing")re") == 1);
         CHECK(matches(r.out, R"re("has_ran"\s*:\s*true)re") == 2);

@@ -250,8 +250,8 @@ TEST_SUITE("cli_arguments") {
     }
 
     TEST_CASE("an option the command does not take is a usage error") {
-        Error error = parse_error({"forwards", "--json"});
-        CHECK(error.message() == "option --json is not valid for forwards");
+        Error error = parse_error({"forwards", "--exit-code"});
+        CHECK(error.message() == "option --exit-code is not valid for forwards");
         CHECK(error.hint() == "it belongs to: check; `strata forwards --help` lists its options");
         // Per-command options may come before the command but still belong to it.
         CHECK(parse_error({"--clean", "forwards"}).message() ==
