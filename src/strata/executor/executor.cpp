@@ -256,8 +256,8 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
             check_deferred_keys(touched, &step);
     }
     if (forwards)
-        state.record(
-            {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql});
+        state.record({step.app_name, step.migration_id, step.description, step.checksum,
+                      step.down_sql, m_options.fake});
     else
         state.remove(step.app_name, step.migration_id);
     if (m_checking) {
