@@ -75,6 +75,8 @@ std::string render_statuses_json(const std::vector<MigrationStatus>& statuses) {
         out += ",\"ran_on\":";
         out += status.has_ran ? json_string(status.ran_on) : "null";
         out += ",\"status\":" + json_string(state_name(shown_state(status)));
+        out += ",\"fake\":";
+        out += status.fake ? "true" : "false";
         out += i + 1 < statuses.size() ? "},\n" : "}\n";
     }
     out += "]\n";

@@ -65,6 +65,15 @@ void TextReporter::on_plan(const Plan& plan) {
         check_output();
         return;
     }
+    // What --fake will record is listed before anything is recorded (and before it asks).
+    if (m_options.fake && !plan.empty()) {
+        m_out << "To record as applied without running them:\n";
+        for (const Step& step : plan.steps)
+            m_out << "  " << field(step.label()) << '\n';
+        m_out << std::flush;
+        check_output();
+        return;
+    }
     if (m_options.verbose && !plan.empty()) {
         m_out << plan.steps.size() << " migration(s) to apply:\n";
         for (const Step& step : plan.steps)
@@ -176,6 +185,14 @@ void TextReporter::on_waiting_for_lock(std::string_view database,
     m_out << "waiting for the write lock on " << display_path(std::filesystem::path(database))
           << " (held by another connection), up to " << timeout_text(timeout) << '\n'
           << std::flush;
+    check_output();
+}
+
+void TextReporter::on_notice(std::string_view text) {
+    if (m_options.quiet || m_options.preview)
+        return;
+    interrupt();
+    m_out << field(text) << '\n' << std::flush;
     check_output();
 }
 
