@@ -127,9 +127,9 @@ int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) 
             description += ' ';
         description += line.positionals[i];
     }
-    NewMigrationFiles files =
-        create_migration(app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
-                         std::chrono::system_clock::now());
+    NewMigrationFiles files = create_migration(
+        app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
+        std::chrono::system_clock::now(), line.seq ? IdStyle::Sequence : IdStyle::Auto);
     // The paths are the command's result, so --quiet keeps them (and scripts can use them).
     const fs::path& here = folder.absolute;
     io.out << shown_path(files.up_path, here) << '\n'
@@ -183,9 +183,14 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
     return bundle;
 }
 
-int run_check(const CommandLine& line, const Io& io, Context context) {
-    std::vector<MigrationStatus> statuses =
-        CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
+int run_check(const CommandLine& line, const Io& io, Context context, const fs::path& here) {
+    const DatabaseStatus status =
+        CheckMigrationManager(context, {.app = app_selection(line), .flag_unpaired = true})
+            .status();
+    const std::vector<MigrationStatus>& statuses = status.all;
+    if (!status.database_exists && !line.json)
+        io.out << "The database " << shown_path(context.project.database, here)
+               << " does not exist yet; forwards will create it.\n";
     if (line.json)
         io.out << report::render_statuses_json(statuses);
     else if (statuses.empty())
@@ -193,6 +198,19 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
     else
         io.out << report::render_status_table(statuses, {io.width, io.colour});
     io.out << std::flush;
+
+    // The table shows which files lack their partner; the exit code is that of a bad
+    // migration file, since forwards refuses to run until the pair is whole.
+    if (!status.unpaired.empty()) {
+        io.err << "strata: error: " << status.unpaired.size()
+               << (status.unpaired.size() == 1 ? " migration has only one of its"
+                                               : " migrations have only one of their")
+               << " two files (marked unpaired above)\n"
+               << "  hint: create the missing .up.sql or .down.sql file (a down file may be "
+                  "empty), or delete the file alone\n"
+               << std::flush;
+        return k_exit_usage;
+    }
 
     // A migration written in C++ is applied; only its application can judge it further.
     bool pending = std::any_of(statuses.begin(), statuses.end(), [](const MigrationStatus& status) {
@@ -202,7 +220,7 @@ int run_check(const CommandLine& line, const Io& io, Context context) {
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }
 
-int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder) {
     Bundle bundle;
     if (line.bundle) {
         bundle = load_bundle_for(line, folder);
@@ -245,6 +263,10 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                          .run();
             break;
         case Command::Backwards:
+            // With no app, a one-app project means that app (as `dbmate rollback` does); with
+            // several, guessing could reverse the wrong one.
+            if (line.positionals.empty())
+                line.positionals.push_back(only_app(project, OneAppCommand::Backwards).name);
             result = BackwardsMigrationManager(context, {.app = app_selection(line),
                                                          .target = backwards_target(line),
                                                          .auto_agree = line.yes,
@@ -259,8 +281,16 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                                                     .preview = line.preview})
                          .run();
             break;
+        case Command::Redo:
+            result = RedoMigrationManager(context, {.app = line.positionals.empty()
+                                                               ? AppSelection{}
+                                                               : AppSelection{line.positionals[0]},
+                                                    .auto_agree = line.yes,
+                                                    .preview = line.preview})
+                         .run();
+            break;
         case Command::Check:
-            return run_check(line, io, context);
+            return run_check(line, io, context, here);
         case Command::Sync:
             result = SyncMigrationManager(context, {.app = app_selection(line),
                                                     .auto_agree = line.yes,
