@@ -202,12 +202,15 @@ int run_check(const CommandLine& line, const Io& io, Context context, const fs::
     // The table shows which files lack their partner; the exit code is that of a bad
     // migration file, since forwards refuses to run until the pair is whole.
     if (!status.unpaired.empty()) {
-        io.err << "strata: error: " << status.unpaired.size()
-               << (status.unpaired.size() == 1 ? " migration has only one of its"
-                                               : " migrations have only one of their")
-               << " two files (marked unpaired above)\n"
-               << "  hint: create the missing .up.sql or .down.sql file (a down file may be "
-                  "empty), or delete the file alone\n"
+        for (const MigrationStatus& row : status.unpaired) {
+            const bool up = row.lone_file.ends_with(".up.sql");
+            io.err << "strata: error: " << shown_path(row.lone_file, here) << ": migration "
+                   << shown(row.migration_id.text()) << " of app " << shown(row.app_name)
+                   << (up ? " is missing its down file" : " is missing its up file") << '\n';
+        }
+        io.err << "  hint: create the missing .up.sql or .down.sql file (a down file may be "
+                  "empty), or delete the file alone; the table marks "
+               << (status.unpaired.size() == 1 ? "it" : "them") << " unpaired\n"
                << std::flush;
         return k_exit_usage;
     }

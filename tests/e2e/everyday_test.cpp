@@ -143,7 +143,13 @@ TEST_SUITE("e2e_everyday") {
               std::string::npos);
         CHECK(lines[3].starts_with("core  0003       add tags"));
         CHECK(lines[4] == "core  0004       add flags (no down file)   unpaired");
-        CHECK(r.err.starts_with("strata: error: 2 migrations have only one of their two files"));
+        CHECK(r.err ==
+              "strata: error: migrations/core/0002_create_notes.down.sql: migration 0002 of app "
+              "core is missing its up file\n"
+              "strata: error: migrations/core/0004_add_flags.up.sql: migration 0004 of app core is "
+              "missing its down file\n"
+              "  hint: create the missing .up.sql or .down.sql file (a down file may be empty), or "
+              "delete the file alone; the table marks them unpaired\n");
         // forwards still refuses the set.
         CHECK(run_strata({"forwards"}, in_dir(dir.path())).exit_code == 2);
     }

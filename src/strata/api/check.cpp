@@ -88,6 +88,7 @@ struct UnpairedFile {
     std::string app_name;
     MigrationId id;
     std::string description; // what `check` shows: the slug and which file is missing
+    std::string path;        // the file that is there, as the source names it
 };
 
 constexpr std::string_view k_up = ".up.sql";
@@ -131,8 +132,9 @@ class PairedOnly : public MigrationSource {
             }
             std::string slug(stem.substr(underscore + 1));
             std::replace(slug.begin(), slug.end(), '_', ' ');
-            m_unpaired.push_back(
-                {m_app, std::move(*id), slug + (up ? " (no down file)" : " (no up file)")});
+            m_unpaired.push_back({m_app, std::move(*id),
+                                  slug + (up ? " (no down file)" : " (no up file)"),
+                                  std::move(entry.path)});
         }
         return kept;
     }
@@ -157,6 +159,7 @@ void add_unpaired(std::vector<MigrationStatus>& statuses, std::vector<UnpairedFi
         if (same != statuses.end()) {
             same->state = MigrationState::Unpaired;
             same->description = std::move(file.description);
+            same->lone_file = std::move(file.path);
             continue;
         }
         MigrationStatus row;
@@ -164,6 +167,7 @@ void add_unpaired(std::vector<MigrationStatus>& statuses, std::vector<UnpairedFi
         row.migration_id = std::move(file.id);
         row.description = std::move(file.description);
         row.state = MigrationState::Unpaired;
+        row.lone_file = std::move(file.path);
         // After the app's last row with a lower id, so the app's rows stay together.
         auto at = statuses.end();
         for (auto it = statuses.begin(); it != statuses.end(); ++it)

@@ -46,7 +46,8 @@ struct MigrationStatus {
     bool has_ran = false;
     std::string ran_on; // "" when it has not run
     MigrationState state = MigrationState::Pending;
-    bool fake = false; // recorded as applied by --fake, without running its SQL
+    bool fake = false;       // recorded as applied by --fake, without running its SQL
+    std::string lone_file{}; // Unpaired: the path of the one file there is, else ""
 };
 
 // Asks the user to confirm a destructive plan. The CLI's asks on the terminal; an application
