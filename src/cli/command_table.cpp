@@ -158,7 +158,10 @@ const std::array<CommandSpec, 15>& command_table() {
          "show which migrations have run and which are pending",
          {"Lists every migration in the order forwards would run them, with its status: applied "
           "(and when), pending, modified (applied, but its up file was edited since) or missing "
-          "(applied, but its files are gone). Never writes to the database, nor creates it."},
+          "(applied, but its files are gone); a migration recorded by --fake is marked (fake). A "
+          "migration with only one of its two files is shown as unpaired, and check then exits "
+          "2. Never writes to the database, nor creates it: when the file does not exist yet it "
+          "says so."},
          {},
          {"strata check", "strata status core --json",
           "strata check --exit-code || strata forwards"}},
