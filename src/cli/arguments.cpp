@@ -4,7 +4,11 @@
 #include "strata/error.hpp"
 #include "util/suggest.hpp"
 
+#include <array>
 #include <charconv>
+#include <optional>
+#include <span>
+#include <string_view>
 
 namespace strata::cli {
 namespace {
@@ -120,6 +124,9 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
     case OptionId::SqlDown:
         line.sql_down = value;
         return;
+    case OptionId::Seq:
+        line.seq = true;
+        return;
     case OptionId::Output:
         line.output = value;
         return;
@@ -162,8 +169,43 @@ struct GivenOption {
     std::string as_written;
 };
 
+// Words other migration tools (dbmate, goose, golang-migrate, Flyway, Django) use for what
+// strata does under another name: pointing at the equivalent beats a spelling suggestion.
+struct ForeignWord {
+    std::string_view word;
+    std::string_view pointer;
+};
+
+constexpr std::array<ForeignWord, 8> k_foreign_commands{{
+    {"migrate", "strata's command for that is \"forwards\" (or \"up\")"},
+    {"apply", "strata's command for that is \"forwards\" (or \"up\")"},
+    {"rollback", "strata's command for that is \"backwards\" (or \"down\")"},
+    {"create", "strata's command for that is \"new\": strata new APP DESCRIPTION..."},
+    {"generate", "strata's command for that is \"new\": strata new APP DESCRIPTION..."},
+    {"dump", "strata's command for that is \"schema\" (strata schema > schema.sql), or set "
+             "schema_file in strata.toml to have it written after every run"},
+    {"version", "strata's version is printed by \"strata --version\"; \"strata check\" shows "
+                "which migrations have run"},
+    {"reset", "strata's command for that is \"backwards all\" (reverses every migration)"},
+}};
+
+constexpr std::array<ForeignWord, 1> k_foreign_options{{
+    {"--dry-run", "strata's option for that is --preview"},
+}};
+
+std::optional<std::string_view> foreign_pointer(std::span<const ForeignWord> words,
+                                                std::string_view written) {
+    for (const ForeignWord& entry : words)
+        if (entry.word == written)
+            return entry.pointer;
+    return std::nullopt;
+}
+
 [[noreturn]] void unknown_option(std::string_view written, Command command) {
     std::string hint = help_hint(command);
+    if (auto pointer = foreign_pointer(k_foreign_options, written))
+        usage_error("unknown option \"" + std::string(written) + "\"",
+                    std::string(*pointer) + "; " + hint);
     if (written.starts_with("--")) {
         std::vector<std::string_view> names;
         for (const OptionSpec& option : option_specs())
@@ -178,6 +220,9 @@ struct GivenOption {
 Command command_from_word(const std::string& word) {
     if (std::optional<Command> command = find_command(word))
         return *command;
+    if (auto pointer = foreign_pointer(k_foreign_commands, word))
+        usage_error("unknown command \"" + word + "\"",
+                    std::string(*pointer) + "; `strata --help` lists the commands");
     std::vector<std::string_view> names;
     for (const CommandSpec& spec : command_specs()) {
         names.push_back(spec.name);
@@ -200,8 +245,6 @@ void check_argument_count(const CommandLine& line) {
     std::size_t count = line.positionals.size();
     if (count < spec->min_args) {
         switch (line.command) {
-        case Command::Backwards:
-            usage_error("backwards needs an app name (or \"all\")", usage_hint);
         case Command::Goto:
             usage_error("goto needs an app name and a migration id", usage_hint);
         case Command::New:

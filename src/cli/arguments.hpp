@@ -41,6 +41,7 @@ struct CommandLine {
     bool exit_code = false;                // check
     std::optional<std::string> sql_up;     // new
     std::optional<std::string> sql_down;   // new
+    bool seq = false;                      // new
     std::optional<std::string> output;     // embed
     std::optional<std::string> name_space; // embed
     std::optional<std::string> bundle;     // --bundle FILE: forwards, backwards, goto, sync, check

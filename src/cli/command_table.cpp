@@ -8,7 +8,8 @@ namespace {
 
 // The commands that run migrations and so take the safety overrides.
 constexpr unsigned k_running = command_bit(Command::Forwards) | command_bit(Command::Backwards) |
-                               command_bit(Command::Goto) | command_bit(Command::Sync);
+                               command_bit(Command::Goto) | command_bit(Command::Redo) |
+                               command_bit(Command::Sync);
 
 // The commands that can read their project from a bundle file instead of strata.toml.
 constexpr unsigned k_bundled = k_running | command_bit(Command::Check);
@@ -25,7 +26,7 @@ constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Che
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 27> k_options{{
+constexpr std::array<OptionSpec, 28> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -47,7 +48,8 @@ constexpr std::array<OptionSpec, 27> k_options{{
      "default: auto"},
     {OptionId::Fake, "fake", '\0', "", OptionGroup::Command, command_bit(Command::Forwards), "",
      "record the migrations as applied without running their SQL",
-     "asks first when there is more than one, unless --yes"},
+     "lists them and asks first when there is more than one, unless --yes; check marks them "
+     "(fake)"},
     {OptionId::Preview, "preview", '\0', "", OptionGroup::Command, k_running, "",
      "print the SQL that would run; change nothing", ""},
     {OptionId::Yes, "yes", 'y', "", OptionGroup::Command, k_asking, "",
@@ -71,13 +73,16 @@ constexpr std::array<OptionSpec, 27> k_options{{
     {OptionId::Json, "json", '\0', "", OptionGroup::Command, k_reporting, "",
      "print the result as one JSON document, and errors as JSON on stderr",
      "never asks (add --yes); check's \"migrations\" holds {\"app_name\", \"migration_id\", "
-     "\"description\", \"has_ran\", \"ran_on\", \"status\"}; schema: docs/json.md"},
+     "\"description\", \"has_ran\", \"ran_on\", \"status\", \"fake\"}; schema: docs/json.md"},
     {OptionId::ExitCode, "exit-code", '\0', "", OptionGroup::Command, command_bit(Command::Check),
      "", "exit with 3 when any migration is pending, modified or missing", ""},
     {OptionId::SqlUp, "sql-up", '\0', "SQL", OptionGroup::Command, command_bit(Command::New), "",
      "the content of the up file (default: a comment to replace)", ""},
     {OptionId::SqlDown, "sql-down", '\0', "SQL", OptionGroup::Command, command_bit(Command::New),
      "", "the content of the down file (default: a comment to replace)", ""},
+    {OptionId::Seq, "seq", '\0', "", OptionGroup::Command, command_bit(Command::New), "",
+     "number a new app's migrations 0001, 0002, ... instead of by time",
+     "an app that already counts goes on counting without it"},
     {OptionId::Output, "output", 'o', "FILE", OptionGroup::Command,
      command_bit(Command::Embed) | command_bit(Command::Bundle), "",
      "the file to write: C++ source (embed) or the bundle (replaced if it exists)", ""},
@@ -92,8 +97,8 @@ constexpr std::array<OptionSpec, 27> k_options{{
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 14>& command_table() {
-    static const std::array<CommandSpec, 14> table{{
+const std::array<CommandSpec, 15>& command_table() {
+    static const std::array<CommandSpec, 15> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -112,15 +117,18 @@ const std::array<CommandSpec, 14>& command_table() {
         {Command::Backwards,
          "backwards",
          "down",
-         1,
+         0,
          2,
-         "strata backwards APP|all [MIGRATION_ID] [options]",
+         "strata backwards [APP|all] [MIGRATION_ID] [options]",
          "reverse applied migrations",
          {"Reverses applied migrations, newest first, each in its own transaction. It lists what "
           "it will undo and asks \"Reverse N migrations? [y/N]\"; only y or yes proceeds. "
-          "`all` as APP reverses every applied migration of every app, in reverse dependency "
-          "order; `all 1` and `all --steps N` reverse the most recently applied migrations of "
-          "any app, newest first by run order (an id needs an app)."},
+          "Without APP, a project with one app reverses that app's latest migration; a project "
+          "with several asks for the app. `all` as APP reverses every applied migration of "
+          "every app, in reverse dependency order; `all 1` and `all --steps N` reverse the most "
+          "recently applied migrations of any app, newest first by run order (an id needs an "
+          "app). An app that other apps depend on (depends_on) is not reversed while one of "
+          "them has migrations applied."},
          {{"MIGRATION_ID",
            {{"1", "the most recently applied migration (the default)"},
             {"all", "every applied migration of the app"},
@@ -139,6 +147,19 @@ const std::array<CommandSpec, 14>& command_table() {
           "of 0 is the place before the first migration: it reverses every applied one."},
          {},
          {"strata goto core 20261121093000", "strata goto core 0 --yes"}},
+        {Command::Redo,
+         "redo",
+         "",
+         0,
+         1,
+         "strata redo [APP] [options]",
+         "reverse the latest migration of an app and apply it again",
+         {"Reverses APP's most recently applied migration with its down file and applies it "
+          "again from its up file, for working on a migration. It lists both steps and asks "
+          "first, as backwards does. Without APP, a project with one app redoes that app's "
+          "latest migration."},
+         {},
+         {"strata redo", "strata redo core --yes"}},
         {Command::Check,
          "check",
          "status",
@@ -148,7 +169,10 @@ const std::array<CommandSpec, 14>& command_table() {
          "show which migrations have run and which are pending",
          {"Lists every migration in the order forwards would run them, with its status: applied "
           "(and when), pending, modified (applied, but its up file was edited since) or missing "
-          "(applied, but its files are gone). Never writes to the database, nor creates it."},
+          "(applied, but its files are gone); a migration recorded by --fake is marked (fake). A "
+          "migration with only one of its two files is shown as unpaired, and check then exits "
+          "2. Never writes to the database, nor creates it: when the file does not exist yet it "
+          "says so."},
          {},
          {"strata check", "strata status core --json",
           "strata check --exit-code || strata forwards"}},
@@ -256,11 +280,15 @@ const std::array<CommandSpec, 14>& command_table() {
          k_unlimited,
          "strata new APP DESCRIPTION... [options]",
          "write a new pair of migration files",
-         {"Writes <YYYYMMDDHHMMSS>_<slug>.up.sql and .down.sql (the id is the current UTC time) "
-          "in APP's migrations folder and prints their paths. The slug is the description in "
-          "lower case, every run of characters other than a-z and 0-9 turned into \"_\"."},
+         {"Writes <ID>_<slug>.up.sql and .down.sql in APP's migrations folder and prints their "
+          "paths. The id goes on from the app's files: after 0002 comes 0003; otherwise it is "
+          "the current UTC time (YYYYMMDDHHMMSS), or the newest id + 1 when that is not later "
+          "(two migrations in one second). --seq starts an app without migrations at 0001. The "
+          "slug is the description in lower case, accented letters without their accents "
+          "(\"café\" -> \"cafe\"), every run of other characters than a-z and 0-9 turned into "
+          "\"_\"."},
          {},
-         {"strata new core create users",
+         {"strata new core create users", "strata new billing create invoices --seq",
           "strata new core add email --sql-up \"ALTER TABLE users ADD COLUMN email TEXT;\" "
           "--sql-down \"ALTER TABLE users DROP COLUMN email;\""}},
         {Command::Init,

@@ -149,9 +149,9 @@ int run_new(const CommandLine& line, const Io& io, const WorkingFolder& folder) 
             description += ' ';
         description += line.positionals[i];
     }
-    NewMigrationFiles files =
-        create_migration(app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
-                         std::chrono::system_clock::now());
+    NewMigrationFiles files = create_migration(
+        app, description, line.sql_up.value_or(""), line.sql_down.value_or(""),
+        std::chrono::system_clock::now(), line.seq ? IdStyle::Sequence : IdStyle::Auto);
     if (line.json) {
         io.out << report::render_files_json("new",
                                             {json_path(files.up_path), json_path(files.down_path)})
@@ -212,10 +212,15 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
 }
 
 int run_check(const CommandLine& line, const Io& io, Context context,
-              report::TextReporter& reporter) {
-    std::vector<MigrationStatus> statuses =
-        CheckMigrationManager(context, {.app = app_selection(line)}).get_migration_statuses();
+              report::TextReporter& reporter, const fs::path& here) {
+    const DatabaseStatus status =
+        CheckMigrationManager(context, {.app = app_selection(line), .flag_unpaired = true})
+            .status();
     reporter.settle();
+    const std::vector<MigrationStatus>& statuses = status.all;
+    if (!status.database_exists && !line.json && !line.quiet)
+        io.out << "The database " << shown_path(context.project.database, here)
+               << " does not exist yet; forwards will create it.\n";
     // Under --quiet check is a gate (with --exit-code), as `dbmate status --quiet`: the exit
     // code is the whole answer. JSON is output asked for by name, so it stays.
     if (line.json)
@@ -225,6 +230,22 @@ int run_check(const CommandLine& line, const Io& io, Context context,
                                     : report::render_status_table(statuses, {io.width, io.colour}));
     io.out << std::flush;
 
+    // The table shows which files lack their partner; the exit code is that of a bad
+    // migration file, since forwards refuses to run until the pair is whole.
+    if (!status.unpaired.empty()) {
+        for (const MigrationStatus& row : status.unpaired) {
+            const bool up = row.lone_file.ends_with(".up.sql");
+            io.err << "strata: error: " << shown_path(row.lone_file, here) << ": migration "
+                   << shown(row.migration_id.text()) << " of app " << shown(row.app_name)
+                   << (up ? " is missing its down file" : " is missing its up file") << '\n';
+        }
+        io.err << "  hint: create the missing .up.sql or .down.sql file (a down file may be "
+                  "empty), or delete the file alone; the table marks "
+               << (status.unpaired.size() == 1 ? "it" : "them") << " unpaired\n"
+               << std::flush;
+        return k_exit_usage;
+    }
+
     // A migration written in C++ is applied; only its application can judge it further.
     bool pending = std::any_of(statuses.begin(), statuses.end(), [](const MigrationStatus& status) {
         return status.state != MigrationState::Applied &&
@@ -233,7 +254,7 @@ int run_check(const CommandLine& line, const Io& io, Context context,
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }
 
-int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder) {
     Bundle bundle;
     if (line.bundle) {
         bundle = load_bundle_for(line, folder);
@@ -293,6 +314,10 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                          .run();
             break;
         case Command::Backwards:
+            // With no app, a one-app project means that app (as `dbmate rollback` does); with
+            // several, guessing could reverse the wrong one.
+            if (line.positionals.empty())
+                line.positionals.push_back(only_app(project, OneAppCommand::Backwards).name);
             result = BackwardsMigrationManager(context, {.app = app_selection(line),
                                                          .target = backwards_target(line),
                                                          .auto_agree = line.yes,
@@ -307,8 +332,16 @@ int run_with_project(const CommandLine& line, const Io& io, const WorkingFolder&
                                                     .preview = line.preview})
                          .run();
             break;
+        case Command::Redo:
+            result = RedoMigrationManager(context, {.app = line.positionals.empty()
+                                                               ? AppSelection{}
+                                                               : AppSelection{line.positionals[0]},
+                                                    .auto_agree = line.yes,
+                                                    .preview = line.preview})
+                         .run();
+            break;
         case Command::Check:
-            return run_check(line, io, context, reporter);
+            return run_check(line, io, context, reporter, here);
         case Command::Sync:
             result = SyncMigrationManager(context, {.app = app_selection(line),
                                                     .auto_agree = line.yes,

@@ -175,6 +175,7 @@ void write_statuses(JsonWriter& json, const std::vector<MigrationStatus>& status
         else
             json.null();
         json.key("status").string(state_name(shown_state(status)));
+        json.key("fake").boolean(status.fake);
         json.end_object();
     }
     json.end_array();

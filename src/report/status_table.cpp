@@ -16,7 +16,7 @@ bool is_continuation_byte(char c) {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-std::string status_text(const MigrationStatus& status) {
+std::string state_text(const MigrationStatus& status) {
     switch (shown_state(status)) {
     case MigrationState::Pending:
         return "pending";
@@ -28,8 +28,18 @@ std::string status_text(const MigrationStatus& status) {
         return "missing (applied " + status.ran_on + ")";
     case MigrationState::NotRunnable:
         return "not runnable from the command line (C++, applied " + status.ran_on + ")";
+    case MigrationState::Unpaired:
+        return status.has_ran ? "unpaired (applied " + status.ran_on + ")" : "unpaired";
     }
     return "pending";
+}
+
+// A faked row says so wherever it shows when it was applied: its SQL never ran.
+std::string status_text(const MigrationStatus& status) {
+    std::string text = state_text(status);
+    if (status.fake && status.has_ran)
+        text += " (fake)";
+    return text;
 }
 
 // Green when all is well, yellow for work to do, red for drift that stops forwards.

@@ -69,6 +69,15 @@ void TextReporter::on_plan(const Plan& plan) {
         check_output();
         return;
     }
+    // What --fake will record is listed before anything is recorded (and before it asks).
+    if (m_options.fake && !plan.empty()) {
+        m_out << "To record as applied without running them:\n";
+        for (const Step& step : plan.steps)
+            m_out << "  " << field(step.label()) << '\n';
+        m_out << std::flush;
+        check_output();
+        return;
+    }
     if (m_options.verbose && !plan.empty()) {
         m_out << util::counted(plan.steps.size(), "migration") << " to apply:\n";
         for (const Step& step : plan.steps)
@@ -212,6 +221,14 @@ void TextReporter::on_backup_progress(std::string_view from, std::string_view, l
     m_out << '\r' << line << std::string(m_copy_width > width ? m_copy_width - width : 0, ' ')
           << std::flush;
     m_copy_width = std::max(m_copy_width, width);
+    check_output();
+}
+
+void TextReporter::on_notice(std::string_view text) {
+    if (m_options.quiet || m_options.preview)
+        return;
+    interrupt();
+    m_out << field(text) << '\n' << std::flush;
     check_output();
 }
 

@@ -71,6 +71,7 @@ class TextReporter : public RunObserver {
                             long long pages_total) override;
     // "warning: ...", under quiet too; after the step line it arrived during, not inside it.
     void on_warning(std::string_view text) override;
+    void on_notice(std::string_view text) override;
 
     // Ends a progress line left open by a step that threw, so the error that follows starts
     // on a line of its own. Does nothing when no line is open.

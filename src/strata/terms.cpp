@@ -18,6 +18,8 @@ CommandNames names_of(Command command) {
         return {"backwards", "BackwardsMigrationManager"};
     case Command::Goto:
         return {"goto", "GotoMigrationManager"};
+    case Command::Redo:
+        return {"redo", "RedoMigrationManager"};
     case Command::Sync:
         return {"sync", "SyncMigrationManager"};
     case Command::Repair:

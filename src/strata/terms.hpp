@@ -18,6 +18,7 @@ enum class Command {
     Forwards,
     Backwards,
     Goto,
+    Redo,
     Sync,
     Repair,
     Clean,

@@ -13,8 +13,9 @@ bool is_slug_char(char c);
 // Whether `text` is a slug: not empty, and made only of slug characters.
 bool is_slug(std::string_view text);
 
-// The slug `new` gives a description: lower case, every run of characters other than a-z and
-// 0-9 turned into one '_', with no '_' at either end. "Create Users!" -> "create_users".
+// The slug `new` gives a description: lower case, Latin letters with accents written without
+// them ("Café" -> "cafe", "ß" -> "ss"), every run of other characters than a-z and 0-9 turned
+// into one '_', with no '_' at either end. "Create Users!" -> "create_users".
 // Its result is always a slug (or empty when the description has no letter or digit).
 std::string slugify(std::string_view description);
 

@@ -72,6 +72,11 @@ const std::map<std::string, JsonCase>& json_cases() {
              setup_ok({"forwards"}, dir);
              return std::vector<std::string>{"backwards", "core", "--yes"};
          }},
+        {"redo",
+         [](const fs::path& dir) {
+             setup_ok({"forwards"}, dir);
+             return std::vector<std::string>{"redo", "core", "--yes"};
+         }},
         {"goto",
          [](const fs::path&) {
              return std::vector<std::string>{"goto", "core", "0002"};

@@ -162,7 +162,7 @@ TEST_SUITE("e2e_new_init") {
         TempDir dir;
         REQUIRE(run_strata({"init", "core"}, in_dir(dir.path())).exit_code == 0);
         auto db = dir / "app.db";
-        // Two `new` within one second would share an id: the first migration is written here.
+        // The first migration is written by hand; `new` continues its sequence (0002).
         write_migration(dir / "migrations/core",
                         {"0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
                          "DROP TABLE users;\n"});

@@ -216,9 +216,10 @@ TEST_SUITE("cli_arguments") {
     }
 
     TEST_CASE("wrong argument counts name what is missing") {
-        Error error = parse_error({"backwards"});
-        CHECK(error.message() == "backwards needs an app name (or \"all\")");
-        CHECK(error.hint() == "usage: strata backwards APP|all [MIGRATION_ID] [options]");
+        // backwards without an app is parsed: the project decides (its only app, or an error).
+        CHECK(parse_arguments({"backwards"}).positionals.empty());
+        Error error = parse_error({"backwards", "core", "1", "extra"});
+        CHECK(error.hint() == "usage: strata backwards [APP|all] [MIGRATION_ID] [options]");
         CHECK(parse_error({"goto", "core"}).message() ==
               "goto needs an app name and a migration id");
         CHECK(parse_error({"new", "core"}).message() == "new needs an app name and a description");
@@ -424,5 +425,52 @@ TEST_SUITE("cli_arguments") {
         r = run_cli({"-C", no_dir, "forwards"});
         CHECK(r.exit_code == 2);
         CHECK(r.err.starts_with("strata: error: " + no_dir + ": cannot change to this folder: "));
+    }
+
+    TEST_CASE("other tools' commands and options point at strata's") {
+        struct Case {
+            std::vector<std::string> args;
+            std::string message;
+            std::string hint_start;
+        };
+        for (const Case& c : std::vector<Case>{
+                 {{"rollback"},
+                  "unknown command \"rollback\"",
+                  "strata's command for that is \"backwards\" (or \"down\")"},
+                 {{"migrate"},
+                  "unknown command \"migrate\"",
+                  "strata's command for that is \"forwards\" (or \"up\")"},
+                 {{"create", "core", "x"},
+                  "unknown command \"create\"",
+                  "strata's command for that is \"new\""},
+                 {{"dump"}, "unknown command \"dump\"", "strata's command for that is \"schema\""},
+                 {{"version"},
+                  "unknown command \"version\"",
+                  "strata's version is printed by \"strata --version\""},
+                 {{"forwards", "--dry-run"},
+                  "unknown option \"--dry-run\"",
+                  "strata's option for that is --preview"},
+             }) {
+            CAPTURE(c.args.front());
+            Error error = parse_error(c.args);
+            CHECK(error.kind() == ErrorKind::Usage);
+            CHECK(error.message() == c.message);
+            CHECK(error.hint().starts_with(c.hint_start));
+        }
+    }
+
+    TEST_CASE("redo takes an optional app and the options of a run; new takes --seq") {
+        CommandLine line = parse_arguments({"redo", "--yes", "--preview"});
+        CHECK(line.command == Command::Redo);
+        CHECK(line.positionals.empty());
+        CHECK(line.yes);
+        CHECK(line.preview);
+        CHECK(parse_arguments({"redo", "core"}).positionals == std::vector<std::string>{"core"});
+        CHECK(parse_error({"redo", "core", "1"}).message() == "too many arguments for redo: \"1\"");
+        CHECK(parse_error({"redo", "--fake"}).message() == "option --fake is not valid for redo");
+        CHECK(parse_arguments({"new", "core", "x", "--seq"}).seq);
+        CHECK_FALSE(parse_arguments({"new", "core", "x"}).seq);
+        CHECK(parse_error({"forwards", "--seq"}).message() ==
+              "option --seq is not valid for forwards");
     }
 }

@@ -175,7 +175,7 @@ TEST_SUITE("json") {
         REQUIRE(doc["migrations"].array.size() == 2);
         const JsonValue& row = doc["migrations"].array[0];
         CHECK(row.keys() == std::vector<std::string>{"app_name", "migration_id", "description",
-                                                     "has_ran", "ran_on", "status"});
+                                                     "has_ran", "ran_on", "status", "fake"});
         CHECK(row["ran_on"].string == "2026-11-21T10:00:00.123Z");
         CHECK(row["status"].string == "applied");
         CHECK(doc["migrations"].array[1]["ran_on"].is_null());

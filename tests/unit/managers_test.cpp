@@ -613,3 +613,77 @@ TEST_SUITE("managers") {
         CHECK(recorded_checksums(f).size() == 3);
     }
 }
+
+namespace {
+
+// Fixture's "core" plus "notes" (one migration), which depends on core.
+struct DependentFixture : Fixture {
+    DependentFixture() {
+        AppConfig notes;
+        notes.name = "notes";
+        notes.migrations_dir = dir / "notes";
+        notes.depends_on = {"core"};
+        project.apps.push_back(notes);
+        write_file(notes.migrations_dir / "0001_create_n.up.sql", "CREATE TABLE n (x);\n");
+        write_file(notes.migrations_dir / "0001_create_n.down.sql", "DROP TABLE n;\n");
+    }
+};
+
+struct NoticeRecorder : RunObserver {
+    std::vector<std::string> notices;
+    void on_notice(std::string_view text) override { notices.emplace_back(text); }
+};
+
+} // namespace
+
+TEST_SUITE("managers") {
+    TEST_CASE("one app's forwards applies the apps it depends on first, and says so") {
+        DependentFixture f;
+        NoticeRecorder observer;
+        Context context{f.project, &observer};
+        MigrationResult result = ForwardsMigrationManager(context, {.app = "notes"}).run();
+        CHECK(result.success);
+        CHECK(f.table_count() == 3);
+        CHECK(observer.notices ==
+              std::vector<std::string>{"notes depends on core: applying core first"});
+        TestDatabase db(f.project.database.string(), SQLITE_OPEN_READONLY);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM migrations WHERE app_name = 'notes'") ==
+              1);
+    }
+
+    TEST_CASE("backwards and goto refuse an app while a dependent app has migrations applied") {
+        DependentFixture f;
+        Context context{f.project};
+        REQUIRE(ForwardsMigrationManager(context).run().success);
+        CHECK(kind_thrown([&] {
+                  BackwardsMigrationManager(context, {.app = "core", .auto_agree = true}).run();
+              }) == ErrorKind::Refused);
+        CHECK(kind_thrown([&] {
+                  GotoMigrationManager(context, {.app = "core", .auto_agree = true}).run();
+              }) == ErrorKind::Refused);
+        CHECK(f.table_count() == 3);
+        // Every app together is fine: dependents go first.
+        CHECK(BackwardsMigrationManager(context, {.target = All{}, .auto_agree = true})
+                  .run()
+                  .success);
+        CHECK(f.table_count() == 0);
+    }
+
+    TEST_CASE("redo reverses the latest migration and applies it again; only_app picks the app") {
+        Fixture f;
+        Context context{f.project};
+        REQUIRE(ForwardsMigrationManager(context).run().success);
+        write_file(up_file(f, 3), "CREATE TABLE t3 (x, y);\n");
+        MigrationResult result = RedoMigrationManager(context, {.auto_agree = true}).run();
+        CHECK(result.message == "Redid core 0003 (create t3).");
+        TestDatabase db(f.project.database.string(), SQLITE_OPEN_READONLY);
+        CHECK(sqlite::query_int64(db, "SELECT count(*) FROM pragma_table_info('t3')") == 2);
+        CHECK(CheckMigrationManager(context).status().state == DatabaseState::UpToDate);
+
+        DependentFixture two;
+        Context two_apps{two.project};
+        CHECK(kind_thrown([&] { RedoMigrationManager(two_apps, {.auto_agree = true}).run(); }) ==
+              ErrorKind::Usage);
+        CHECK(&only_app(f.project, OneAppCommand::Backwards) == &f.project.apps.front());
+    }
+}

@@ -246,17 +246,48 @@ TEST_SUITE("report") {
     }
 
     TEST_CASE("statuses as JSON") {
-        CHECK(render_statuses_json(sample_statuses()) ==
-              "[\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
-              "users\",\"has_ran\":true,\"ran_on\":\"2026-11-21T10:00:00.123Z\",\"status\":"
-              "\"applied\"},\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
-              "notes\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"},\n"
-              "  {\"app_name\":\"billing\",\"migration_id\":\"20261121093000\",\"description\":"
-              "\"create invoices\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"}\n"
-              "]\n");
+        CHECK(
+            render_statuses_json(sample_statuses()) ==
+            "[\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
+            "users\",\"has_ran\":true,\"ran_on\":\"2026-11-21T10:00:00.123Z\",\"status\":"
+            "\"applied\",\"fake\":false},\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
+            "notes\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\",\"fake\":false},\n"
+            "  {\"app_name\":\"billing\",\"migration_id\":\"20261121093000\",\"description\":"
+            "\"create "
+            "invoices\",\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\",\"fake\":false}\n"
+            "]\n");
         CHECK(render_statuses_json({}) == "[]\n");
+    }
+
+    TEST_CASE("a faked migration is marked in the table and in JSON") {
+        using strata::MigrationState;
+        MigrationStatus faked{"core", MigrationId("0001"), "x", true, "T", MigrationState::Applied};
+        faked.fake = true;
+        MigrationStatus real{"core", MigrationId("0002"), "y", true, "U", MigrationState::Applied};
+        CHECK(render_status_table({faked, real}) ==
+              "APP   MIGRATION  DESCRIPTION  STATUS\n"
+              "core  0001       x            applied T (fake)\n"
+              "core  0002       y            applied U\n");
+        const std::string json = render_statuses_json({faked, real});
+        CHECK(json.find("\"status\":\"applied\",\"fake\":true}") != std::string::npos);
+        CHECK(json.find("\"status\":\"applied\",\"fake\":false}") != std::string::npos);
+    }
+
+    TEST_CASE("an unpaired migration is flagged in the table and in JSON") {
+        using strata::MigrationState;
+        std::vector<MigrationStatus> statuses{
+            {"core", MigrationId("0001"), "x (no down file)", false, "", MigrationState::Unpaired},
+            {"core", MigrationId("0002"), "y (no up file)", true, "T", MigrationState::Unpaired},
+        };
+        CHECK(render_status_table(statuses) ==
+              "APP   MIGRATION  DESCRIPTION       STATUS\n"
+              "core  0001       x (no down file)  unpaired\n"
+              "core  0002       y (no up file)    unpaired (applied T)\n");
+        CHECK(render_status_table(statuses, {0, true}).find("\033[31munpaired\033[0m") !=
+              std::string::npos);
+        CHECK(render_statuses_json(statuses).find("\"status\":\"unpaired\"") != std::string::npos);
     }
 
     TEST_CASE("modified and missing migrations in the table and in JSON") {
@@ -279,17 +310,18 @@ TEST_SUITE("report") {
         CHECK(coloured.find("\033[31mmissing (applied T3)\033[0m") != std::string::npos);
         CHECK(coloured.find("\033[32mapplied T1\033[0m") != std::string::npos);
 
-        CHECK(render_statuses_json(statuses) ==
-              "[\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
-              "users\",\"has_ran\":true,\"ran_on\":\"T1\",\"status\":\"applied\"},\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
-              "notes\",\"has_ran\":true,\"ran_on\":\"T2\",\"status\":\"modified\"},\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0003\",\"description\":\"add "
-              "tags\",\"has_ran\":true,\"ran_on\":\"T3\",\"status\":\"missing\"},\n"
-              "  {\"app_name\":\"core\",\"migration_id\":\"0004\",\"description\":\"seed\","
-              "\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\"}\n"
-              "]\n");
+        CHECK(
+            render_statuses_json(statuses) ==
+            "[\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0001\",\"description\":\"create "
+            "users\",\"has_ran\":true,\"ran_on\":\"T1\",\"status\":\"applied\",\"fake\":false},\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0002\",\"description\":\"create "
+            "notes\",\"has_ran\":true,\"ran_on\":\"T2\",\"status\":\"modified\",\"fake\":false},\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0003\",\"description\":\"add "
+            "tags\",\"has_ran\":true,\"ran_on\":\"T3\",\"status\":\"missing\",\"fake\":false},\n"
+            "  {\"app_name\":\"core\",\"migration_id\":\"0004\",\"description\":\"seed\","
+            "\"has_ran\":false,\"ran_on\":null,\"status\":\"pending\",\"fake\":false}\n"
+            "]\n");
     }
 
     TEST_CASE("JSON strings are escaped") {

@@ -96,23 +96,58 @@ TEST_SUITE("scaffold") {
         CHECK(std::filesystem::is_empty(dir.path()));
     }
 
-    TEST_CASE("new refuses a second migration in the same second and overwrites nothing") {
+    TEST_CASE("a second migration in the same second takes the next free id") {
         TempDir dir;
         write_file(dir / "20261121093000_other.up.sql", "SELECT 1;\n");
-        Error error = error_from(
-            [&] { create_migration(app_in(dir.path()), "create users", "", "", sample_time()); });
-        CHECK(error.kind() == ErrorKind::Usage);
-        CHECK(error.message() == "a migration with the id 20261121093000 already exists");
-        CHECK(error.where().path == (dir / "20261121093000_other.up.sql").string());
-        CHECK(error.hint() == "ids are the current UTC time to the second; wait a second and run "
-                              "strata::create_migration() again");
-        CHECK(read_file(dir / "20261121093000_other.up.sql") == "SELECT 1;\n");
-        CHECK_FALSE(std::filesystem::exists(dir / "20261121093000_create_users.up.sql"));
-
-        // One second later is fine.
-        NewMigrationFiles files = create_migration(app_in(dir.path()), "create users", "", "",
-                                                   sample_time() + std::chrono::seconds(1));
+        write_file(dir / "20261121093000_other.down.sql", "SELECT 1;\n");
+        NewMigrationFiles files =
+            create_migration(app_in(dir.path()), "create users", "", "", sample_time());
         CHECK(files.id == "20261121093001");
+        CHECK(read_file(dir / "20261121093000_other.up.sql") == "SELECT 1;\n");
+        CHECK(std::filesystem::exists(dir / "20261121093001_create_users.up.sql"));
+    }
+
+    TEST_CASE("next_migration_id goes on from the newest id and never below it") {
+        auto ids = [](std::vector<std::string> texts) {
+            std::vector<MigrationId> out;
+            for (const std::string& text : texts)
+                out.emplace_back(text);
+            return out;
+        };
+        // An app with no files: the time, or 0001 when asked for a sequence.
+        CHECK(next_migration_id({}, sample_time(), IdStyle::Auto) == "20261121093000");
+        CHECK(next_migration_id({}, sample_time(), IdStyle::Sequence) == "0001");
+        // A sequence continues at its width, with or without asking for one.
+        CHECK(next_migration_id(ids({"0001", "0002"}), sample_time(), IdStyle::Auto) == "0003");
+        CHECK(next_migration_id(ids({"0002", "0001"}), sample_time(), IdStyle::Sequence) == "0003");
+        CHECK(next_migration_id(ids({"0009"}), sample_time(), IdStyle::Auto) == "0010");
+        CHECK(next_migration_id(ids({"999"}), sample_time(), IdStyle::Auto) == "1000");
+        // Time ids: the time when it is later than the newest, else the newest + 1.
+        CHECK(next_migration_id(ids({"20261121092959"}), sample_time(), IdStyle::Auto) ==
+              "20261121093000");
+        CHECK(next_migration_id(ids({"20261121093000"}), sample_time(), IdStyle::Auto) ==
+              "20261121093001");
+        CHECK(next_migration_id(ids({"20301231235959"}), sample_time(), IdStyle::Auto) ==
+              "20301231235960");
+        // A sequence cannot start in an app numbered by time.
+        Error error = error_from(
+            [&] { next_migration_id(ids({"20261121093000"}), sample_time(), IdStyle::Sequence); });
+        CHECK(error.kind() == ErrorKind::Usage);
+        CHECK(error.message() == "this app's migrations are numbered by time (the newest is "
+                                 "20261121093000); a sequence starts only in an app without "
+                                 "migrations");
+    }
+
+    TEST_CASE("create_migration continues a sequence and transliterates the description") {
+        TempDir dir;
+        write_file(dir / "0001_a.up.sql", "SELECT 1;\n");
+        write_file(dir / "0001_a.down.sql", "SELECT 1;\n");
+        write_file(dir / "0002_b.up.sql", "SELECT 1;\n");
+        write_file(dir / "0002_b.down.sql", "SELECT 1;\n");
+        NewMigrationFiles files =
+            create_migration(app_in(dir.path()), "add caf\xC3\xA9 menu", "", "", sample_time());
+        CHECK(files.name == "0003_add_cafe_menu");
+        CHECK(std::filesystem::exists(dir / "0003_add_cafe_menu.down.sql"));
     }
 
     TEST_CASE("init writes a project file that parses, and the migrations folder") {

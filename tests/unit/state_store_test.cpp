@@ -293,3 +293,56 @@ TEST_SUITE("state_store") {
         CHECK(sqlite::query_int64(db, "SELECT count(*) FROM temp.migrations") == 0);
     }
 }
+
+TEST_SUITE("state_store") {
+    TEST_CASE("a table from before the fake column reads as not fake and gains the column when "
+              "a fake row is recorded") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        // The layout strata 0.1 created, without the fake column.
+        db.exec("CREATE TABLE IF NOT EXISTS main.\"migrations\" ( -- strata state table v1\n"
+                "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+                "    app_name TEXT NOT NULL,\n"
+                "    name TEXT NOT NULL,\n"
+                "    description TEXT NOT NULL,\n"
+                "    checksum TEXT NOT NULL,\n"
+                "    down_sql TEXT NOT NULL,\n"
+                "    ran_on TEXT NOT NULL,\n"
+                "    UNIQUE (app_name, name)\n"
+                ")");
+        db.exec("INSERT INTO migrations (app_name, name, description, checksum, down_sql, ran_on) "
+                "VALUES ('core', '1', 'd1', 'c', '', '2026-01-01T00:00:00.000Z')");
+        StateStore state(db, k_default_state_table);
+        CHECK(state.exists());
+        CHECK_FALSE(state.has_fake_column());
+        REQUIRE(state.all_applied().size() == 1);
+        CHECK_FALSE(state.all_applied()[0].fake);
+
+        state.record(step("core", "2")); // a real run leaves the old layout alone
+        CHECK_FALSE(state.has_fake_column());
+
+        NewStateRow faked = step("core", "3");
+        faked.fake = true;
+        state.record(faked);
+        CHECK(state.has_fake_column());
+        const auto rows = state.applied("core");
+        REQUIRE(rows.size() == 3);
+        CHECK_FALSE(rows[0].fake);
+        CHECK_FALSE(rows[1].fake);
+        CHECK(rows[2].fake);
+    }
+
+    TEST_CASE("a new table has the fake column and records the flag") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        StateStore state(db, k_default_state_table);
+        state.create_if_missing();
+        CHECK(state.has_fake_column());
+        NewStateRow faked = step("core", "1");
+        faked.fake = true;
+        state.record(faked);
+        state.record(step("core", "2"));
+        const auto rows = state.all_applied();
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].fake);
+        CHECK_FALSE(rows[1].fake);
+    }
+}

@@ -448,7 +448,19 @@ TEST_SUITE("util") {
                  {"  Add E-mail (v2)!  ", "add_e_mail_v2"},
                  {"already_snake_case", "already_snake_case"},
                  {"__x__", "x"},
-                 {"caf\xC3\xA9 au lait", "caf_au_lait"},
+                 {"caf\xC3\xA9 au lait", "cafe_au_lait"},
+                 {"Cr\xC3\xA8me Br\xC3\xBBl\xC3\xA9"
+                  "e",
+                  "creme_brulee"},
+                 {"Stra\xC3\x9F"
+                  "e \xC3\x86sir \xC5\x81\xC3\xB3"
+                  "d\xC5\xBA",
+                  "strasse_aesir_lodz"},
+                 {"2\xC3\x97"
+                  "3",
+                  "2_3"},
+                 {"\xCE\xB1\xCE\xB2 x", "x"},
+                 {"bad \xC3 byte", "bad_byte"},
                  {"2fa codes", "2fa_codes"},
                  {"", ""},
                  {"!!! ---", ""},

@@ -56,6 +56,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     const Plan plan = planner(sets, applied);
     if (plan.empty())
         return {true, "No migrations to reverse!"};
+    refuse_while_dependents_applied(context, apps, applied);
 
     observer_of(context).on_plan(plan);
     if (preview_only) {

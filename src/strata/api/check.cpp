@@ -4,6 +4,11 @@
 #include "strata/error.hpp"
 #include "strata/plan/drift.hpp"
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <set>
+
 namespace strata {
 
 using namespace detail;
@@ -20,6 +25,8 @@ std::string_view state_name(MigrationState state) {
         return "missing";
     case MigrationState::NotRunnable:
         return "not runnable";
+    case MigrationState::Unpaired:
+        return "unpaired";
     }
     return "pending";
 }
@@ -44,6 +51,9 @@ CheckMigrationManager::CheckMigrationManager(Context context, CheckOptions optio
 DatabaseStatus CheckMigrationManager::status() {
     DatabaseStatus status;
     status.all = get_migration_statuses();
+    std::error_code ignored;
+    status.database_exists = m_context.connection != nullptr ||
+                             std::filesystem::exists(m_context.project.database, ignored);
     for (const MigrationStatus& row : status.all) {
         switch (row.state) {
         case MigrationState::Pending:
@@ -56,6 +66,9 @@ DatabaseStatus CheckMigrationManager::status() {
         case MigrationState::NotRunnable:
             status.unknown.push_back(row);
             break;
+        case MigrationState::Unpaired:
+            status.unpaired.push_back(row);
+            break;
         case MigrationState::Applied:
             break;
         }
@@ -67,9 +80,120 @@ DatabaseStatus CheckMigrationManager::status() {
     return status;
 }
 
+namespace {
+
+// A file whose partner (the up file of a down file, or the down file of an up file) is not in
+// the listing.
+struct UnpairedFile {
+    std::string app_name;
+    MigrationId id;
+    std::string description; // what `check` shows: the slug and which file is missing
+    std::string path;        // the file that is there, as the source names it
+};
+
+constexpr std::string_view k_up = ".up.sql";
+constexpr std::string_view k_down = ".down.sql";
+
+// Hides the files without a partner from the loader, so the rest of the app can be shown, and
+// keeps them to be shown as rows of their own. Anything else odd about a name stays for the
+// loader to refuse.
+class PairedOnly : public MigrationSource {
+  public:
+    PairedOnly(std::string app_name, std::shared_ptr<const MigrationSource> inner,
+               std::vector<UnpairedFile>& unpaired)
+        : m_app(std::move(app_name)), m_inner(std::move(inner)), m_unpaired(unpaired) {}
+
+    std::vector<SourceEntry> list() const override {
+        std::vector<SourceEntry> entries = m_inner->list();
+        std::set<std::string, std::less<>> ups;
+        std::set<std::string, std::less<>> downs;
+        for (const SourceEntry& entry : entries) {
+            if (std::string_view name = entry.name; name.ends_with(k_up))
+                ups.emplace(name.substr(0, name.size() - k_up.size()));
+            else if (name.ends_with(k_down))
+                downs.emplace(name.substr(0, name.size() - k_down.size()));
+        }
+        std::vector<SourceEntry> kept;
+        for (SourceEntry& entry : entries) {
+            const std::string_view name = entry.name;
+            const bool up = name.ends_with(k_up);
+            const bool down = !up && name.ends_with(k_down);
+            std::string_view stem = name.substr(0, name.size() - (up     ? k_up.size()
+                                                                  : down ? k_down.size()
+                                                                         : 0));
+            const bool alone = (up && downs.count(stem) == 0) || (down && ups.count(stem) == 0);
+            const auto underscore = stem.find('_');
+            std::optional<MigrationId> id = underscore == std::string_view::npos
+                                                ? std::nullopt
+                                                : MigrationId::parse(stem.substr(0, underscore));
+            if (!alone || !id) {
+                kept.push_back(std::move(entry));
+                continue;
+            }
+            std::string slug(stem.substr(underscore + 1));
+            std::replace(slug.begin(), slug.end(), '_', ' ');
+            m_unpaired.push_back({m_app, std::move(*id),
+                                  slug + (up ? " (no down file)" : " (no up file)"),
+                                  std::move(entry.path)});
+        }
+        return kept;
+    }
+    std::string_view read(const SourceEntry& file, std::string& buffer) const override {
+        return m_inner->read(file, buffer);
+    }
+    void remove(const std::string& path) const override { m_inner->remove(path); }
+
+  private:
+    std::string m_app;
+    std::shared_ptr<const MigrationSource> m_inner;
+    std::vector<UnpairedFile>& m_unpaired;
+};
+
+// Puts each unpaired file among its app's rows by id. An applied migration whose file lost its
+// partner is one row, flagged as unpaired rather than missing.
+void add_unpaired(std::vector<MigrationStatus>& statuses, std::vector<UnpairedFile> unpaired) {
+    for (UnpairedFile& file : unpaired) {
+        auto same = std::find_if(statuses.begin(), statuses.end(), [&](const MigrationStatus& row) {
+            return row.app_name == file.app_name && row.migration_id == file.id;
+        });
+        if (same != statuses.end()) {
+            same->state = MigrationState::Unpaired;
+            same->description = std::move(file.description);
+            same->lone_file = std::move(file.path);
+            continue;
+        }
+        MigrationStatus row;
+        row.app_name = file.app_name;
+        row.migration_id = std::move(file.id);
+        row.description = std::move(file.description);
+        row.state = MigrationState::Unpaired;
+        row.lone_file = std::move(file.path);
+        // After the app's last row with a lower id, so the app's rows stay together.
+        auto at = statuses.end();
+        for (auto it = statuses.begin(); it != statuses.end(); ++it)
+            if (it->app_name == row.app_name) {
+                if (row.migration_id < it->migration_id) {
+                    at = it;
+                    break;
+                }
+                at = it + 1;
+            }
+        statuses.insert(at, std::move(row));
+    }
+}
+
+} // namespace
+
 std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
     auto apps = selected_apps(m_context, m_options.app);
-    auto sets = load_sets(m_context, apps);
+    std::vector<UnpairedFile> unpaired;
+    SourceWrapper wrap;
+    if (m_options.flag_unpaired)
+        wrap = [&unpaired](const AppConfig& app, std::shared_ptr<const MigrationSource> source)
+            -> std::shared_ptr<const MigrationSource> {
+            return std::make_shared<const PairedOnly>(app.name, std::move(source), unpaired);
+        };
+    auto sets = load_sets(m_context, apps, wrap);
     auto connection = open_existing(m_context, OpenMode::ReadOnly);
     const AppliedByApp applied = read_applied(connection.get(), m_context.project);
 
@@ -95,6 +219,7 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
             if (pair.applied != nullptr) {
                 status.has_ran = true;
                 status.ran_on = pair.applied->ran_on;
+                status.fake = pair.applied->fake;
                 status.state =
                     pair.migration != nullptr
                         ? pair.modified() ? MigrationState::Modified : MigrationState::Applied
@@ -104,6 +229,7 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
             statuses.push_back(std::move(status));
         }
     }
+    add_unpaired(statuses, std::move(unpaired));
     return statuses;
 }
 

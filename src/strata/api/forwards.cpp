@@ -39,7 +39,11 @@ MigrationResult ForwardsMigrationManager::run() {
             throw Error(ErrorKind::Usage, "a migration id needs an app: " + ref->text(), {},
                         "name the app: " +
                             terms::command(terms::Command::Forwards, "APP " + ref->text()));
-    auto apps = selected_apps(m_context, m_options.app);
+    // One app is applied on top of what it depends on: those apps' pending migrations run
+    // first, whatever the target says of the named app.
+    auto apps = m_options.app
+                    ? with_dependencies(project, *selected_apps(m_context, m_options.app).front())
+                    : selected_apps(m_context, m_options.app);
     auto sets =
         load_sets(m_context, apps); // every file read, checked and hashed before the database
 
@@ -58,9 +62,18 @@ MigrationResult ForwardsMigrationManager::run() {
     // A Count is the next pending migrations of the whole run, not of every app.
     const Count* count = std::get_if<Count>(&m_options.target);
     std::size_t left = count != nullptr ? count->value : 0;
+    std::vector<std::string> dependencies_applied;
     for (const MigrationSet& set : sets) {
         const auto& rows = applied_of(applied, set.app_name);
         drifts.push_back(find_drift(set, rows));
+        if (m_options.app && set.app_name != *m_options.app) {
+            app_plans.push_back(plan_forwards(set, rows, Latest{}));
+            if (!app_plans.back().empty())
+                dependencies_applied.push_back(set.app_name);
+            for (OutOfOrderStep& step : out_of_order_steps(app_plans.back(), rows, drifts.back()))
+                out_of_order.push_back(std::move(step));
+            continue;
+        }
         if (count != nullptr && left == 0)
             continue;
         app_plans.push_back(plan_forwards(
@@ -80,6 +93,14 @@ MigrationResult ForwardsMigrationManager::run() {
     if (plan.empty())
         return {true, notes_of(notes, "No migrations need to be run")};
 
+    if (!dependencies_applied.empty()) {
+        std::string names;
+        for (const std::string& name : dependencies_applied)
+            names += (names.empty() ? "" : ", ") + name;
+        observer_of(m_context).on_notice(*m_options.app + " depends on " + names + ": applying " +
+                                         (dependencies_applied.size() == 1 ? names : "them") +
+                                         " first");
+    }
     observer_of(m_context).on_plan(plan);
     if (m_options.preview) {
         preview(m_context, plan);
@@ -90,6 +111,8 @@ MigrationResult ForwardsMigrationManager::run() {
                    "Record " + count_of(plan.steps.size()) + " as applied without running them?"))
         return declined();
     const ExecutionReport report = execute(m_context, connection, plan, applied, m_options.fake);
+    if (m_options.fake && report.done > 0)
+        return {true, "Recorded " + count_of(report.done) + " as applied without running them."};
     return {true, summary(plan, report)};
 }
 

@@ -34,6 +34,8 @@ MigrationResult GotoMigrationManager::run() {
     }
     if (plan.empty())
         return {true, plan.note};
+    if (plan.reverses_anything())
+        refuse_while_dependents_applied(m_context, apps, applied);
     observer_of(m_context).on_plan(plan);
     if (m_options.preview) {
         preview(m_context, plan);

@@ -31,9 +31,11 @@ struct MigrationResult {
 // gone (e.g. a newer release applied it). NotRunnable: applied, written in C++ by a program that
 // registered it, and this program has not (the command line never has): it can be neither
 // checked nor reversed here.
-enum class MigrationState { Pending, Applied, Modified, Missing, NotRunnable };
+// Unpaired: an up file without its down file or the other way round (only reported by
+// CheckMigrationManager with CheckOptions::flag_unpaired; everywhere else it is an error).
+enum class MigrationState { Pending, Applied, Modified, Missing, NotRunnable, Unpaired };
 
-// "pending", "applied", "modified", "missing", "not runnable".
+// "pending", "applied", "modified", "missing", "not runnable", "unpaired".
 std::string_view state_name(MigrationState state);
 
 // One row of `check`: a migration and whether it has run.
@@ -44,6 +46,8 @@ struct MigrationStatus {
     bool has_ran = false;
     std::string ran_on; // "" when it has not run
     MigrationState state = MigrationState::Pending;
+    bool fake = false;       // recorded as applied by --fake, without running its SQL
+    std::string lone_file{}; // Unpaired: the path of the one file there is, else ""
 };
 
 // Asks the user to confirm a destructive plan. The CLI's asks on the terminal; an application
@@ -79,6 +83,13 @@ struct Context {
 
 // Which apps a command covers: nullopt (the default) is every app, in dependency order.
 using AppSelection = std::optional<std::string>;
+
+// The commands that default to the project's only app when none is named.
+enum class OneAppCommand { Backwards, Redo };
+
+// The app `command` works on when none is named: the project's only app. Throws Error(Usage)
+// listing the apps when there are several.
+const AppConfig& only_app(const Project& project, OneAppCommand command);
 
 struct ForwardsOptions {
     AppSelection app{};
@@ -143,8 +154,31 @@ class GotoMigrationManager {
     GotoOptions m_options;
 };
 
+struct RedoOptions {
+    AppSelection app{};      // nullopt: the project's only app (only_app)
+    bool auto_agree = false; // do not ask before reversing
+    bool preview = false;
+};
+
+// Reverses an app's most recently applied migration and applies it again from its files (its
+// edited up file included), in one plan: for working on a migration. Refuses (Error(Refused))
+// while an app that depends on this one has migrations applied, and throws
+// Error(MigrationFiles) when the migration's files are gone.
+class RedoMigrationManager {
+  public:
+    RedoMigrationManager(Context context, RedoOptions options);
+    MigrationResult run();
+
+  private:
+    Context m_context;
+    RedoOptions m_options;
+};
+
 struct CheckOptions {
     AppSelection app{};
+    // Show a migration with only one of its two files as a row in state Unpaired (its
+    // `description` says which file is missing) rather than failing with Error(MigrationFiles).
+    bool flag_unpaired = false;
 };
 
 // Where a database stands against the program's migrations, most serious first.
@@ -166,7 +200,9 @@ struct DatabaseStatus {
     std::vector<MigrationStatus> modified; // applied, SQL changed since
     std::vector<MigrationStatus> unknown;  // applied, but not among this program's migrations
                                            // (Missing and NotRunnable)
+    std::vector<MigrationStatus> unpaired; // files without their partner (flag_unpaired)
     std::vector<MigrationStatus> all;      // every row of `check`
+    bool database_exists = true;           // false: the file is not there yet (forwards creates it)
 };
 
 // Reports which migrations have run, ordered as forwards would run them. Never writes to (or

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 namespace strata::detail {
 
@@ -27,6 +28,72 @@ std::vector<const AppConfig*> selected_apps(const Context& context, const AppSel
         throw Error(ErrorKind::Usage, "\"all\" is not an app name", {},
                     "leave the app unset to select every app");
     return context.project.select_apps(*app);
+}
+
+std::vector<const AppConfig*> with_dependencies(const Project& project, const AppConfig& app) {
+    std::set<std::string, std::less<>> needed{app.name};
+    std::vector<const AppConfig*> queue{&app};
+    while (!queue.empty()) {
+        const AppConfig* next = queue.back();
+        queue.pop_back();
+        for (const std::string& name : next->depends_on) {
+            // A Project built in code may name an app it lacks; strata.toml cannot.
+            const AppConfig* dependency = project.find_app(name);
+            if (dependency != nullptr && needed.insert(name).second)
+                queue.push_back(dependency);
+        }
+    }
+    std::vector<const AppConfig*> apps;
+    for (const AppConfig* candidate : project.apps_in_dependency_order())
+        if (needed.count(candidate->name) != 0)
+            apps.push_back(candidate);
+    return apps;
+}
+
+std::vector<const AppConfig*> dependents_of(const Project& project, const AppConfig& app) {
+    std::vector<const AppConfig*> dependents;
+    for (const AppConfig* candidate : project.apps_in_dependency_order()) {
+        if (candidate->name == app.name)
+            continue;
+        for (const AppConfig* dependency : with_dependencies(project, *candidate))
+            if (dependency->name == app.name) {
+                dependents.push_back(candidate);
+                break;
+            }
+    }
+    return dependents;
+}
+
+namespace {
+
+std::string reverse_dependent_hint(const std::string& dependent) {
+    if (current_audience() == Audience::CommandLine)
+        return "reverse " + dependent + " first (`strata backwards " + dependent +
+               " all`), or every app together (`strata backwards all`)";
+    return "reverse " + dependent + " first (BackwardsMigrationManager with app \"" + dependent +
+           "\" and target All), or every app together (app unset, target All)";
+}
+
+} // namespace
+
+void refuse_while_dependents_applied(const Context& context,
+                                     const std::vector<const AppConfig*>& reversing,
+                                     const AppliedByApp& applied) {
+    auto included = [&reversing](const AppConfig* app) {
+        return std::any_of(reversing.begin(), reversing.end(),
+                           [app](const AppConfig* other) { return other->name == app->name; });
+    };
+    for (const AppConfig* app : reversing) {
+        for (const AppConfig* dependent : dependents_of(context.project, *app)) {
+            const std::size_t count = applied_of(applied, dependent->name).size();
+            if (included(dependent) || count == 0)
+                continue;
+            throw Error(ErrorKind::Refused,
+                        "cannot reverse app \"" + app->name + "\": app \"" + dependent->name +
+                            "\" depends on it and has " + count_of(count) + " applied",
+                        {}, reverse_dependent_hint(dependent->name));
+        }
+    }
 }
 
 std::string selection_name(const AppSelection& app) {
@@ -97,6 +164,12 @@ const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app,
 
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps) {
+    return load_sets(context, apps, {});
+}
+
+std::vector<MigrationSet> load_sets(const Context& context,
+                                    const std::vector<const AppConfig*>& apps,
+                                    const SourceWrapper& wrap) {
     // Registered for an app the project does not have, a callback would silently never run.
     for (const auto& [app_name, code] : context.code_migrations)
         if (context.project.find_app(app_name) == nullptr)
@@ -111,12 +184,14 @@ std::vector<MigrationSet> load_sets(const Context& context,
         if (auto found = context.code_migrations.find(app->name);
             found != context.code_migrations.end())
             code = found->second;
-        auto source = context.sources.find(app->name);
-        if (source != context.sources.end() && source->second != nullptr)
-            sets.push_back(load_migrations(app->name, source->second, code));
-        else
-            sets.push_back(load_migrations(
-                app->name, std::make_shared<const FolderSource>(app->migrations_dir), code));
+        auto found = context.sources.find(app->name);
+        std::shared_ptr<const MigrationSource> source =
+            found != context.sources.end() && found->second != nullptr
+                ? found->second
+                : std::make_shared<const FolderSource>(app->migrations_dir);
+        if (wrap)
+            source = wrap(*app, std::move(source));
+        sets.push_back(load_migrations(app->name, std::move(source), code));
     }
     return sets;
 }

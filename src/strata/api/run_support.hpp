@@ -9,6 +9,7 @@
 #include "strata/loader/migration.hpp"
 #include "strata/plan/plan.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,17 @@ RunObserver& observer_of(const Context& context);
 // The apps `app` selects: one, or every app in dependency order. Throws Error(Usage) for an
 // unknown app.
 std::vector<const AppConfig*> selected_apps(const Context& context, const AppSelection& app);
+// `app` and every app it depends on (depends_on, followed through), each after the apps it
+// depends on: what a command on `app` alone must apply first.
+std::vector<const AppConfig*> with_dependencies(const Project& project, const AppConfig& app);
+// The apps that depend on `app`, directly or through another app.
+std::vector<const AppConfig*> dependents_of(const Project& project, const AppConfig& app);
+// Throws Error(Refused) when an app that depends on one of `reversing` (and is not among them)
+// has migrations applied: reversing what it builds on would pull the ground from under it.
+void refuse_while_dependents_applied(const Context& context,
+                                     const std::vector<const AppConfig*>& reversing,
+                                     const AppliedByApp& applied);
+
 // "all" or the app's name, for messages.
 std::string selection_name(const AppSelection& app);
 // The connection options of `project`. Throws Error(Usage) when busy_timeout_ms is outside
@@ -46,6 +58,12 @@ const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, cons
 // `context.sources` names for the app, else from its migrations folder.
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps);
+// The same, each app's source first passed through `wrap` (which may filter what it lists).
+using SourceWrapper = std::function<std::shared_ptr<const MigrationSource>(
+    const AppConfig&, std::shared_ptr<const MigrationSource>)>;
+std::vector<MigrationSet> load_sets(const Context& context,
+                                    const std::vector<const AppConfig*>& apps,
+                                    const SourceWrapper& wrap);
 
 // Asks before a plan that needs consent; false means the user said no. Throws Error(Refused)
 // when consent is needed and there is no one to ask.

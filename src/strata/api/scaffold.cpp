@@ -8,6 +8,8 @@
 #include "util/slug.hpp"
 #include "util/time_format.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <system_error>
 
 namespace strata {
@@ -92,7 +94,62 @@ std::string project_file_text(std::string_view app_name) {
            "# depends_on = [\"other_app\"]  # apps whose migrations must run before these\n";
 }
 
+// A timestamp id has 14 digits (YYYYMMDDHHMMSS); a shorter newest id means the app counts.
+constexpr std::size_t k_timestamp_digits = 14;
+
+// The decimal digits `digits` + 1, at least as wide: "0009" -> "0010", "99" -> "100".
+std::string incremented(std::string digits) {
+    for (std::size_t i = digits.size(); i-- > 0;) {
+        if (digits[i] != '9') {
+            ++digits[i];
+            return digits;
+        }
+        digits[i] = '0';
+    }
+    return "1" + digits;
+}
+
+// The ids of the migration files in `dir` (any "<digits>_" name; a name without an id is the
+// loader's to refuse). Throws Error(MigrationFiles) when the folder cannot be read.
+std::vector<MigrationId> ids_in(const std::filesystem::path& dir) {
+    std::vector<MigrationId> ids;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        const auto underscore = name.find('_');
+        if (underscore == std::string::npos)
+            continue;
+        if (std::optional<MigrationId> id = MigrationId::parse(name.substr(0, underscore)))
+            ids.push_back(std::move(*id));
+    }
+    if (error)
+        throw Error(ErrorKind::MigrationFiles, "cannot read folder: " + error.message(),
+                    {dir.string()});
+    return ids;
+}
+
 } // namespace
+
+std::string next_migration_id(const std::vector<MigrationId>& existing,
+                              std::chrono::system_clock::time_point now, IdStyle style) {
+    const auto newest = std::max_element(existing.begin(), existing.end());
+    if (newest == existing.end())
+        return style == IdStyle::Sequence ? "0001" : timestamp_id(now);
+    const bool counting = newest->text().size() < k_timestamp_digits;
+    if (style == IdStyle::Sequence && !counting)
+        throw Error(ErrorKind::Usage,
+                    "this app's migrations are numbered by time (the newest is " + newest->text() +
+                        "); a sequence starts only in an app without migrations",
+                    {}, "leave out the sequence option to go on with time-based ids");
+    if (counting)
+        return incremented(newest->text());
+    // Two migrations in one second, or a clock behind the newest id: the next free id keeps
+    // the files in the order they were written.
+    std::string id = timestamp_id(now);
+    if (MigrationId(id) <= *newest)
+        id = incremented(newest->text());
+    return id;
+}
 
 std::string timestamp_id(std::chrono::system_clock::time_point now) {
     return util::utc_digits(now);
@@ -100,7 +157,7 @@ std::string timestamp_id(std::chrono::system_clock::time_point now) {
 
 NewMigrationFiles create_migration(const AppConfig& app, std::string_view description,
                                    std::string_view up_sql, std::string_view down_sql,
-                                   std::chrono::system_clock::time_point now) {
+                                   std::chrono::system_clock::time_point now, IdStyle style) {
     std::string slug = util::slugify(description);
     if (slug.empty())
         throw Error(ErrorKind::Usage,
@@ -109,11 +166,12 @@ NewMigrationFiles create_migration(const AppConfig& app, std::string_view descri
                     {}, "describe the migration in a few words, e.g. \"create users\"");
 
     NewMigrationFiles files;
-    files.id = timestamp_id(now);
-    files.name = files.id + "_" + slug;
     create_folder(app.migrations_dir, ErrorKind::MigrationFiles);
+    files.id = next_migration_id(ids_in(app.migrations_dir), now, style);
+    files.name = files.id + "_" + slug;
 
-    // Two migrations created within one second would share an id, which the loader refuses.
+    // Another `new` running at the same moment may have taken the id since the listing; two
+    // files with one id would make the set unloadable.
     std::string id_prefix = files.id + "_";
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(app.migrations_dir, error)) {
@@ -121,7 +179,7 @@ NewMigrationFiles create_migration(const AppConfig& app, std::string_view descri
         if (existing.starts_with(id_prefix))
             throw Error(ErrorKind::Usage, "a migration with the id " + files.id + " already exists",
                         {entry.path().string()},
-                        "ids are the current UTC time to the second; wait a second and run " +
+                        "another migration was created at the same moment; run " +
                             terms::command(terms::Command::New) + " again");
     }
     if (error)

@@ -287,8 +287,8 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
             check_deferred_keys(touched, &step);
     }
     if (forwards) {
-        const std::int64_t id = state.record(
-            {step.app_name, step.migration_id, step.description, step.checksum, step.down_sql});
+        const std::int64_t id = state.record({step.app_name, step.migration_id, step.description,
+                                              step.checksum, step.down_sql, m_options.fake});
         // Reading the row before each step's SQL would cost as much as the state row's INSERT.
         if (m_sequence)
             m_sequence = state.sequence_after_record(*m_sequence, id);

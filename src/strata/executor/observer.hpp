@@ -39,6 +39,9 @@ class RunObserver {
                                     long long /*pages_done*/, long long /*pages_total*/) {}
     // The schema file was rewritten after a run that changed the database.
     virtual void on_schema_written(std::string_view) {}
+    // What a command does beyond what was asked, and why, before it starts, e.g. "notes
+    // depends on accounts: applying accounts first". One sentence.
+    virtual void on_notice(std::string_view) {}
     // Something the user should know that does not stop the run, e.g. a foreign key SQLite
     // cannot check. One sentence, without a "warning:" prefix.
     virtual void on_warning(std::string_view) {}

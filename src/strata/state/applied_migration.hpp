@@ -20,6 +20,7 @@ struct AppliedMigration {
     std::string checksum;
     std::string down_sql; // as applied, so the migration can be reversed without its files
     std::string ran_on;   // UTC, ISO-8601 with milliseconds
+    bool fake = false;    // recorded by --fake: its SQL never ran
 };
 
 // Applied migrations by app name, each app's in run order.

@@ -39,12 +39,18 @@ std::string create_statement(const std::string& qualified) {
            "    checksum TEXT NOT NULL,\n"
            "    down_sql TEXT NOT NULL,\n"
            "    ran_on TEXT NOT NULL,\n"
+           "    fake INTEGER NOT NULL DEFAULT 0,\n"
            "    UNIQUE (app_name, name)\n"
            ")";
 }
 
-constexpr const char* k_select_columns =
-    "SELECT id, app_name, name, description, checksum, down_sql, ran_on FROM ";
+// Rows of a table without the `fake` column read as not fake.
+std::string select_columns(bool has_fake) {
+    return std::string("SELECT id, app_name, name, description, checksum, down_sql, ran_on, ") +
+           (has_fake ? "fake" : "0") + " FROM ";
+}
+
+constexpr const char* k_add_fake_column = " ADD COLUMN fake INTEGER NOT NULL DEFAULT 0";
 
 // The table may have been edited by hand, so a row's id is checked like any untrusted input.
 AppliedMigration read_row(sqlite::Statement& query, const std::string& database,
@@ -67,6 +73,7 @@ AppliedMigration read_row(sqlite::Statement& query, const std::string& database,
     row.checksum = query.column_text(4);
     row.down_sql = query.column_text(5);
     row.ran_on = query.column_text(6);
+    row.fake = query.column_int64(7) != 0;
     return row;
 }
 
@@ -110,7 +117,7 @@ std::vector<AppliedMigration> StateStore::all_applied() const {
     std::vector<AppliedMigration> rows;
     if (!exists())
         return rows;
-    sqlite::Statement query(m_db, k_select_columns + m_qualified + " ORDER BY id");
+    sqlite::Statement query(m_db, select_columns(has_fake_column()) + m_qualified + " ORDER BY id");
     while (query.step())
         rows.push_back(read_row(query, m_db.filename(), m_table));
     return rows;
@@ -120,8 +127,8 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
     std::vector<AppliedMigration> rows;
     if (!exists())
         return rows;
-    sqlite::Statement query(m_db,
-                            k_select_columns + m_qualified + " WHERE app_name = ? ORDER BY id");
+    sqlite::Statement query(m_db, select_columns(has_fake_column()) + m_qualified +
+                                      " WHERE app_name = ? ORDER BY id");
     query.bind_text(1, std::string(app_name));
     while (query.step())
         rows.push_back(read_row(query, m_db.filename(), m_table));
@@ -136,11 +143,27 @@ bool StateStore::is_applied(std::string_view app_name, const MigrationId& migrat
     return query.step();
 }
 
+bool StateStore::has_fake_column() const {
+    // The table's name is checked (qualified_name), so it can be written into the pragma.
+    sqlite::Statement columns(m_db, "PRAGMA main.table_info(\"" + m_table + "\")");
+    while (columns.step())
+        if (columns.column_text(1) == "fake")
+            return true;
+    return false;
+}
+
 std::int64_t StateStore::record(const NewStateRow& row) const {
+    // Only a fake row needs the column; the upgrade rides in the run's own transaction, so a
+    // run that rolls back leaves the table as it was.
+    if (row.fake && !has_fake_column())
+        m_db.exec("ALTER TABLE " + m_qualified + k_add_fake_column);
     sqlite::Statement insert(m_db, "INSERT INTO " + m_qualified +
                                        " (app_name, name, description, checksum, down_sql, "
-                                       "ran_on) VALUES (?, ?, ?, ?, ?, "
-                                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+                                       "ran_on" +
+                                       std::string(row.fake ? ", fake" : "") +
+                                       ") VALUES (?, ?, ?, ?, ?, "
+                                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" +
+                                       std::string(row.fake ? ", 1" : "") + ")");
     insert.bind_text(1, row.app_name);
     insert.bind_text(2, row.migration_id.text());
     insert.bind_text(3, row.description);

@@ -22,6 +22,7 @@ struct NewStateRow {
     std::string description;
     std::string checksum;
     std::string down_sql; // kept so the migration can be reversed without its files
+    bool fake = false;    // recorded without running its SQL (--fake)
 };
 
 // A new checksum (and down SQL) for an applied migration whose up file was edited on purpose.
@@ -53,7 +54,9 @@ struct SequenceRow {
 class StateStore {
   public:
     // Version of the table's layout, written into its CREATE statement so a later strata can
-    // recognise and upgrade it.
+    // recognise and upgrade it. The `fake` column came later within version 1: it is optional
+    // (read as 0 when absent, added by the first fake record), so every strata that reads
+    // version 1 still reads a table that has it, and a table without it stays valid.
     static constexpr int k_current_version = 1;
 
     // `table` is the state table's name (Settings::state_table). Throws Error(Usage) when it is
@@ -77,8 +80,12 @@ class StateStore {
     // True when the app's migration `migration_id` is recorded under the id as written.
     bool is_applied(std::string_view app_name, const MigrationId& migration_id) const;
 
-    // Records a forwards step as applied (ran_on = now, UTC); returns the new row's id.
+    // Records a forwards step as applied (ran_on = now, UTC); returns the new row's id. A fake
+    // row in a table created before the `fake` column existed adds the column first, in the
+    // caller's transaction.
     std::int64_t record(const NewStateRow& row) const;
+    // True when the table has the `fake` column (tables created by strata 0.1 do not).
+    bool has_fake_column() const;
     // Removes the record of a reversed step.
     void remove(std::string_view app_name, const MigrationId& migration_id) const;
 
