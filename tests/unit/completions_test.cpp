@@ -25,6 +25,14 @@ std::string man_spelling(std::string_view long_name) {
     return out;
 }
 
+// Text as the scripts write it between single quotes: a quote becomes '\''.
+std::string sh_quoted(std::string_view text) {
+    std::string out;
+    for (char c : text)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out;
+}
+
 } // namespace
 
 TEST_SUITE("completions") {
@@ -36,7 +44,7 @@ TEST_SUITE("completions") {
         for (const CommandSpec& spec : command_specs()) {
             CAPTURE(spec.name);
             CHECK(contains(bash, " " + std::string(spec.name)));
-            CHECK(contains(zsh, "'" + std::string(spec.name) + ":" + std::string(spec.summary)));
+            CHECK(contains(zsh, "'" + std::string(spec.name) + ":" + sh_quoted(spec.summary)));
             CHECK(contains(fish, "-a " + std::string(spec.name) + " -d"));
             CHECK(contains(man, ".SS \"" + std::string(spec.name)));
             if (!spec.alias.empty()) {
@@ -59,7 +67,7 @@ TEST_SUITE("completions") {
             CAPTURE(name);
             CHECK(contains(man, man_spelling(option.long_name)));
             CHECK(contains(fish, "-l " + std::string(option.long_name) + " "));
-            CHECK(contains(zsh, "'" + name + ":" + std::string(option.summary)));
+            CHECK(contains(zsh, "'" + name + ":" + sh_quoted(option.summary)));
             for (const CommandSpec& spec : command_specs()) {
                 CAPTURE(spec.name);
                 // The bash row of the command: "    name|alias) echo '...' ;;".
