@@ -194,7 +194,6 @@ def main():
             folder.mkdir()
             replacements = []
             for block in parse(lines):
-                where = "%s:%d" % (os.path.relpath(doc), block.line)
                 if "skip" in block.directive or not block.commands:
                     continue
                 if "setup" in block.directive:
@@ -223,7 +222,6 @@ def main():
                     failed += 1
                     print("FAIL %s:%d: $ %s\n--- the document shows\n%s\n--- strata printed\n%s\n"
                           % (os.path.relpath(doc), command.line, command.text, expected, actual))
-                del where
             if replacements:
                 for first, last, new in sorted(replacements, reverse=True):
                     lines[first:last] = new
