@@ -16,7 +16,9 @@ Installs the build (`meson install --destdir` into a temp folder), then checks:
                the documented strata.wrap, with dependency('strata');
   desktop      examples/desktop built with its Makefile (pkg-config and the installed
                `strata embed`), then its scenario run (examples/desktop/run_scenario.py):
-               migrating at launch, a kill mid-migration, a database newer than the app.
+               migrating at launch, a kill mid-migration, a database newer than the app;
+  share        the man page and the bash, zsh and fish completions where man and each shell
+               look for them, each naming every command.
 Each app migrates a copy of examples/basic (cmake-embed and desktop: their own projects); the
 test compares its output with the database.
 Ends with "N passed, N failed"; exits 1 when anything failed.
@@ -36,7 +38,7 @@ import tempfile
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
-CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject", "desktop"]
+CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject", "desktop", "share"]
 
 
 def run(command, **kwargs):
@@ -70,6 +72,8 @@ class Installed:
         self.include = self.prefix / value["includedir"]
         self.libdir = self.prefix / value["libdir"]
         self.bindir = self.prefix / value["bindir"]
+        self.datadir = self.prefix / value["datadir"]
+        self.mandir = self.prefix / value["mandir"]
         self.ok, self.output = run(["meson", "install", "-C", str(build), "--no-rebuild",
                                     "--destdir", str(self.destdir)])
 
@@ -250,6 +254,23 @@ def check_desktop(installed, work):
     # Indented, so that its own "N passed, N failed" is not taken for this script's.
     print("".join("  " + line for line in result.stdout.splitlines(keepends=True)), end="")
     return None if result.returncode == 0 else "the desktop scenario failed (above)"
+
+
+SHARE_FILES = ["bash-completion/completions/strata", "zsh/site-functions/_strata",
+               "fish/vendor_completions.d/strata.fish"]
+
+
+def check_share(installed, work):
+    del work
+    paths = [installed.mandir / "man1" / "strata.1"] + [installed.datadir / p for p in SHARE_FILES]
+    for path in paths:
+        if not path.is_file():
+            return "%s is not installed" % path.relative_to(installed.destdir)
+        text = path.read_text(encoding="utf-8")
+        for command in ("forwards", "backwards", "goto", "check", "sync", "bundle"):
+            if command not in text:
+                return "%s does not name %s" % (path.relative_to(installed.destdir), command)
+    return None
 
 
 def main():
