@@ -78,6 +78,35 @@ std::string shown(std::string_view text) {
     return util::printable(text);
 }
 
+// An error with the line it points at: "path:line:col: message", the line and a caret under
+// the column (columns count characters; a tab before it is kept so the caret lines up), then
+// the hint, as compilers show them.
+std::string shown_error(const Error& error) {
+    const SourceLocation& where = error.where();
+    if (error.source_line().empty() || where.line <= 0 || where.column <= 0)
+        return shown(error.what());
+    const std::string number = std::to_string(where.line);
+    const std::string& raw = error.source_line();
+    auto starts_character = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
+    // The bytes before the column, then as shown: an escaped control character is wider.
+    std::size_t end = 0;
+    for (int column = 1; end < raw.size(); ++end) {
+        if (starts_character(raw[end]) && column++ == where.column)
+            break;
+    }
+    std::string marker;
+    for (char c : util::printable(raw.substr(0, end)))
+        if (starts_character(c))
+            marker += c == '\t' ? '\t' : ' ';
+    const std::string line = util::printable(raw);
+    std::string out = shown(where.to_string() + ": " + error.message());
+    out += "\n  " + number + " | " + line + "\n  " + std::string(number.size(), ' ') + " | " +
+           marker + "^";
+    if (!error.hint().empty())
+        out += "\n  hint: " + shown(error.hint());
+    return out;
+}
+
 std::string shown_path(const fs::path& path, const fs::path& base) {
     return util::printable(report::display_path(path, base), util::Layout::OneLine);
 }
@@ -364,7 +393,7 @@ int run(const std::vector<std::string>& args, const Io& io) {
         return 128 + run.signal;
     } catch (const Error& error) {
         io.out << std::flush;
-        io.err << "strata: error: " << shown(error.what()) << '\n' << std::flush;
+        io.err << "strata: error: " << shown_error(error) << '\n' << std::flush;
         return exit_code_for(error.kind());
     } catch (const std::exception& error) {
         io.out << std::flush;
