@@ -180,7 +180,10 @@ TEST_SUITE("cli_arguments") {
             CHECK(*line.foreign_keys == c.mode);
             CHECK(parse_arguments({"sync", "--foreign-keys=" + c.value}).foreign_keys == c.mode);
         }
-        for (std::string value : {"OFF", "none", ""}) {
+        // As in strata.toml, any case.
+        CHECK(parse_arguments({"forwards", "--foreign-keys", "OFF"}).foreign_keys ==
+              ForeignKeyMode::Off);
+        for (std::string value : {"of", "none", ""}) {
             CAPTURE(value);
             Error error = parse_error({"forwards", "--foreign-keys", value});
             CHECK(error.kind() == ErrorKind::Usage);

@@ -851,7 +851,8 @@ state_table = "strata_state"
 
     TEST_CASE("bad safety settings point at the value") {
         CHECK(parse_error(std::string("transaction = \"some\"\n") + k_one_app) ==
-              "/x/strata.toml:1:15: `transaction` must be one of each, all, found \"some\"");
+              "/x/strata.toml:1:15: `transaction` must be one of \"each\", \"all\", found "
+              "\"some\"");
         CHECK(parse_error(std::string("backup = \"yes\"\n") + k_one_app) ==
               "/x/strata.toml:1:10: `backup` must be a boolean (true or false), found a string");
         CHECK(parse_error(std::string("keep_backups = 0\n") + k_one_app) ==
@@ -872,6 +873,73 @@ state_table = "strata_state"
               "/x/strata.toml:1:15: `state_table` must be a string, found an integer");
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
+    }
+
+    TEST_CASE("setting values are read in any case") {
+        const strata::Settings settings =
+            parse(std::string("journal_mode = \"WAL\"\nforeign_keys = \"Deferred\"\n"
+                              "synchronous = \"Extra\"\ntransaction = \"All\"\n"
+                              "out_of_order = \"ALLOW\"\n") +
+                  k_one_app)
+                .settings;
+        CHECK(settings.journal_mode == strata::JournalMode::Wal);
+        CHECK(settings.foreign_keys == strata::ForeignKeyMode::Deferred);
+        CHECK(settings.synchronous == strata::Synchronous::Extra);
+        CHECK(settings.transaction == strata::TransactionScope::All);
+        CHECK(settings.out_of_order == strata::OutOfOrder::Allow);
+    }
+
+    TEST_CASE("a setting of the wrong type lists the values it takes") {
+        CHECK(parse_error(std::string("foreign_keys = 1\n") + k_one_app) ==
+              "/x/strata.toml:1:16: `foreign_keys` must be one of \"deferred\", \"immediate\", "
+              "\"off\", found an integer");
+        CHECK(parse_error(std::string("journal_mode = true\n") + k_one_app) ==
+              "/x/strata.toml:1:16: `journal_mode` must be one of \"delete\", \"truncate\", "
+              "\"persist\", \"wal\", found a boolean");
+        CHECK(parse_error(std::string("synchronous = 2\n") + k_one_app) ==
+              "/x/strata.toml:1:15: `synchronous` must be one of \"full\", \"extra\", found an "
+              "integer");
+    }
+
+    TEST_CASE("a top-level key written after [[apps]] is to be moved above it") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+journal_mode = "wal"
+)") == "/x/strata.toml:5:1: \"journal_mode\" is a top-level key, but it is written after an "
+       "[[apps]] header, so TOML reads it as part of that app\n"
+       "  hint: move it above the first [[apps]]");
+        // Before anything else is reported missing: the database is there, only misplaced.
+        CHECK(parse_error(R"([[apps]]
+name = "core"
+migrations = "m"
+database = "app.db"
+)") == "/x/strata.toml:4:1: \"database\" is a top-level key, but it is written after an "
+       "[[apps]] header, so TOML reads it as part of that app\n"
+       "  hint: move it above the first [[apps]]");
+    }
+
+    TEST_CASE("a path starting with ~ gets a hint to write ${HOME}") {
+        CHECK(parse_error(R"(database = "~/data/app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: `database` starts with \"~\", which strata does not expand\n"
+       "  hint: write ${HOME}/data/app.db to mean your home folder");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "~"
+)") == "/x/strata.toml:4:14: `migrations` starts with \"~\", which strata does not expand\n"
+       "  hint: write ${HOME} to mean your home folder");
+        // Only a leading ~ means home to a shell; elsewhere it is an ordinary character.
+        CHECK(parse(R"(database = "a~b.db"
+[[apps]]
+name = "core"
+migrations = "m~"
+)")
+                  .database == std::filesystem::path("/x/a~b.db"));
     }
 
     TEST_CASE("input that crashes toml++ 3.3 is reported, not a crash") {
