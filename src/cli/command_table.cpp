@@ -19,7 +19,7 @@ constexpr unsigned k_asking =
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 26> k_options{{
+constexpr std::array<OptionSpec, 29> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: ./strata.toml)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -27,6 +27,13 @@ constexpr std::array<OptionSpec, 26> k_options{{
     {OptionId::Database, "database", '\0', "PATH", OptionGroup::Global, 0, "",
      "the database to migrate, instead of the project file's",
      "the environment variable STRATA_DATABASE does the same"},
+    {OptionId::EnvFile, "env-file", '\0', "FILE", OptionGroup::Global, 0, "",
+     "read ${VAR} values from FILE instead of the project folder's .env",
+     "variables already in the environment win"},
+    {OptionId::NoDotenv, "no-dotenv", '\0', "", OptionGroup::Global, 0, "",
+     "read no .env file; ${VAR} comes from the environment only", ""},
+    {OptionId::BusyTimeout, "busy-timeout", '\0', "MS", OptionGroup::Global, 0, "",
+     "wait at most MS milliseconds for a lock another connection holds (busy_timeout_ms)", ""},
     {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
      "print only errors, questions and what was asked for", ""},
     {OptionId::Verbose, "verbose", 'v', "", OptionGroup::Global, 0, "",

@@ -32,11 +32,22 @@ namespace {
 namespace fs = std::filesystem;
 
 // Finding the project file (like every other file-system check) is the library's work; the CLI
-// names what the user typed.
+// names what the user typed. ${VAR} comes from the environment, then from the project folder's
+// .env (or --env-file FILE, seen from the working folder; none with --no-dotenv).
 Project load_project_for(const CommandLine& line, const WorkingFolder& folder) {
     const std::optional<fs::path> explicit_file =
         line.project_file ? std::optional<fs::path>(*line.project_file) : std::nullopt;
-    return load_project(find_project_file(folder, explicit_file), process_environment());
+    const fs::path file = find_project_file(folder, explicit_file);
+    EnvLookup env = process_environment();
+    if (line.env_file && line.no_dotenv)
+        throw Error(ErrorKind::Usage, "--env-file and --no-dotenv contradict each other", {},
+                    "give one of them");
+    if (line.env_file)
+        env = with_env_file(std::move(env), load_env_file(folder.resolve(*line.env_file)));
+    else if (!line.no_dotenv)
+        env = with_env_file(std::move(env),
+                            load_env_file(file.parent_path() / ".env", MissingEnvFile::Skip));
+    return load_project(file, env);
 }
 
 // --database wins over STRATA_DATABASE, which wins over the project file. A relative override
@@ -69,6 +80,8 @@ void apply_setting_overrides(Project& project, const CommandLine& line) {
         settings.out_of_order = OutOfOrder::Allow;
     if (line.foreign_keys)
         settings.foreign_keys = *line.foreign_keys;
+    if (line.busy_timeout_ms)
+        project.busy_timeout_ms = *line.busy_timeout_ms;
 }
 
 // What strata prints for people passes through here: results, errors and paths may carry text

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
 #include "support/temp_dir.hpp"
 
@@ -10,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <tuple>
+#include <vector>
 
 using strata::EnvLookup;
 using strata::Error;
@@ -616,6 +619,112 @@ migrations = "${M}/core"
         auto env = strata::process_environment();
         CHECK(env("STRATA_PROJECT_TEST_VAR") == std::optional<std::string>("value"));
         CHECK_FALSE(env("STRATA_PROJECT_TEST_UNSET").has_value());
+    }
+
+    // ---- env files ----
+
+    TEST_CASE("parse_env_file reads the usual .env syntax") {
+        const auto entries = strata::parse_env_file("# settings\n"
+                                                    "\n"
+                                                    "PLAIN=value\n"
+                                                    "export EXPORTED = spaced out  # comment\n"
+                                                    "SINGLE='a $b # c'\n"
+                                                    "DOUBLE=\"line\\none \\\"q\\\" \\$x\" # after\n"
+                                                    "EMPTY=\n"
+                                                    "HASH=a#b\r\n"
+                                                    "MULTI=\"first\n"
+                                                    "second\"\n"
+                                                    "  LAST=1",
+                                                    "/p/.env");
+        std::vector<std::tuple<std::string, std::string, int>> got;
+        for (const auto& entry : entries) {
+            CHECK(entry.where.path == "/p/.env");
+            got.emplace_back(entry.name, entry.value, entry.where.line);
+        }
+        CHECK(got == std::vector<std::tuple<std::string, std::string, int>>{
+                         {"PLAIN", "value", 3},
+                         {"EXPORTED", "spaced out", 4},
+                         {"SINGLE", "a $b # c", 5},
+                         {"DOUBLE", "line\none \"q\" $x", 6},
+                         {"EMPTY", "", 7},
+                         {"HASH", "a#b", 8},
+                         {"MULTI", "first\nsecond", 9},
+                         {"LAST", "1", 11},
+                     });
+    }
+
+    TEST_CASE("parse_env_file errors point at file:line") {
+        auto error_of = [](std::string_view text) -> std::string {
+            try {
+                strata::parse_env_file(text, "/p/.env");
+            } catch (const Error& error) {
+                CHECK(error.kind() == ErrorKind::ProjectFile);
+                return error.message() + " @" + error.where().to_string();
+            }
+            return "(no error)";
+        };
+        CHECK(error_of("A=1\nno equals here\n") == "expected \"=\" after \"no\" @/p/.env:2");
+        CHECK(error_of("A=1\n\n1X=2\n") == "expected a variable name (letters, digits and \"_\", "
+                                           "not starting with a digit) @/p/.env:3");
+        CHECK(error_of("A=\"open\nB=2\n") == "a value opened with \" is never closed @/p/.env:1");
+        CHECK(error_of("A='open\n") == "a value opened with ' is never closed @/p/.env:1");
+        CHECK(error_of("A=\"x\" y\n") == "unexpected text after the closing quote of A @/p/.env:1");
+        CHECK(error_of("A=\xFF\n").rfind("file is not valid UTF-8 (byte 0xFF) @/p/.env:1:3", 0) ==
+              0);
+    }
+
+    TEST_CASE(
+        "with_env_file: the environment wins, the file fills in, the last assignment counts") {
+        const auto env =
+            strata::with_env_file(env_of({{"SHARED", "from environment"}}),
+                                  strata::parse_env_file("SHARED=from file\nONLY=first\n"
+                                                         "ONLY=second\n",
+                                                         ".env"));
+        CHECK(env("SHARED") == std::optional<std::string>("from environment"));
+        CHECK(env("ONLY") == std::optional<std::string>("second"));
+        CHECK_FALSE(env("NEITHER").has_value());
+        CHECK(
+            parse("database = \"${ONLY}.db\"\n[[apps]]\nname = \"core\"\nmigrations = \"m\"\n", env)
+                .database == std::filesystem::path("/x/second.db"));
+    }
+
+    TEST_CASE("load_env_file: a missing file is skipped only when it is optional") {
+        strata::test::TempDir dir;
+        CHECK(strata::load_env_file(dir / ".env", strata::MissingEnvFile::Skip).empty());
+        CHECK_THROWS_WITH_AS(strata::load_env_file(dir / ".env"),
+                             ((dir / ".env").string() +
+                              ": env file not found\n  hint: check the path given to --env-file")
+                                 .c_str(),
+                             Error);
+        strata::test::write_file(dir / ".env", "A=1\n");
+        CHECK(strata::load_env_file(dir / ".env", strata::MissingEnvFile::Skip).size() == 1);
+    }
+
+    // ---- finding the project file ----
+
+    TEST_CASE("find_project_file searches the working folder, then its parents") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "a/b/c");
+        strata::test::write_file(dir / "a/strata.toml", k_one_app);
+        const strata::WorkingFolder deep{dir / "a/b/c", dir / "a/b/c"};
+        CHECK(strata::find_project_file(deep, std::nullopt) == dir / "a/strata.toml");
+        // The nearest wins.
+        strata::test::write_file(dir / "a/b/strata.toml", k_one_app);
+        CHECK(strata::find_project_file(deep, std::nullopt) == dir / "a/b/strata.toml");
+    }
+
+    TEST_CASE("find_project_file without a project anywhere up says so") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "a/b");
+        const strata::WorkingFolder folder{dir / "a/b", dir / "a/b"};
+        try {
+            strata::find_project_file(folder, std::nullopt);
+            FAIL("found a project file");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(error.message() ==
+                  "no strata.toml in " + (dir / "a/b").string() + " or any parent folder");
+        }
     }
 
     // ---- load_project ----
