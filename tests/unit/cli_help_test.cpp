@@ -80,6 +80,8 @@ std::string valid_value(const OptionSpec& option) {
         return "2";
     case OptionId::ForeignKeys:
         return "immediate";
+    case OptionId::BusyTimeout:
+        return "100";
     default:
         return "value";
     }
