@@ -21,7 +21,7 @@ constexpr unsigned k_asking =
 // tie between two equally close names goes to the earlier row.
 constexpr std::array<OptionSpec, 29> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
-     "the project file (default: ./strata.toml)", ""},
+     "the project file (default: the nearest strata.toml here or in a parent folder)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
      "run as if strata had been started in DIR", ""},
     {OptionId::Database, "database", '\0', "PATH", OptionGroup::Global, 0, "",
