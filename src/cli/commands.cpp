@@ -96,7 +96,7 @@ std::string shown(std::string_view text) {
 // the hint, as compilers show them.
 std::string shown_error(const Error& error) {
     const SourceLocation& where = error.where();
-    if (error.source_line().empty() || where.line <= 0 || where.column <= 0)
+    if (error.source_line().empty() || where.path.empty() || where.line <= 0 || where.column <= 0)
         return shown(error.what());
     const std::string number = std::to_string(where.line);
     const std::string& raw = error.source_line();

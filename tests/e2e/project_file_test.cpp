@@ -72,6 +72,25 @@ TEST_SUITE("e2e_project") {
         CHECK_FALSE(std::filesystem::exists(dir / "app.db"));
     }
 
+    TEST_CASE("the caret counts characters, and stays under the token after an escaped one") {
+        TempDir dir;
+        ProjectSpec project;
+        AppSpec app;
+        app.name = "core";
+        // A two-byte letter, then a control character the terminal is shown as \x01.
+        app.migrations = {{"0001", "odd", "SELECT 1;\nSELECT '\xC3\xA9\x01' 2;\n", "SELECT 1;\n"}};
+        project.apps.push_back(app);
+        write_project(dir.path(), project);
+
+        const RunResult r = run_strata({"forwards"}, in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.err, "0001_odd.up.sql:2:13: "));
+        CHECK(contains(r.err, "  2 | SELECT '\xC3\xA9\\x01' 2;\n"
+                              "    | " +
+                                  std::string(15, ' ') + "^\n"));
+    }
+
     TEST_CASE("a constraint failure keeps the statement's start and shows its first line") {
         TempDir dir;
         ProjectSpec project;
