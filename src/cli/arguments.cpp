@@ -6,6 +6,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -26,6 +28,19 @@ std::size_t parse_steps(const std::string& value) {
         usage_error("--steps needs a positive whole number, not \"" + value + "\"",
                     "for example: strata backwards core --steps 2");
     return steps;
+}
+
+// The same range as busy_timeout_ms in strata.toml (busy_timeout_ms_problem).
+int parse_busy_timeout(const std::string& value) {
+    std::int64_t ms = 0;
+    const char* first = value.data();
+    const char* last = value.data() + value.size();
+    auto [end, error] = std::from_chars(first, last, ms);
+    if (value.empty() || error != std::errc{} || end != last || busy_timeout_ms_problem(ms))
+        usage_error("--busy-timeout needs a whole number of milliseconds from 0 to " +
+                        std::to_string(std::numeric_limits<int>::max()) + ", not \"" + value + "\"",
+                    "for example: --busy-timeout 10000 waits up to ten seconds");
+    return static_cast<int>(ms);
 }
 
 // --foreign-keys is read by the same parser as foreign_keys in strata.toml; only the message
@@ -69,6 +84,15 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
         return;
     case OptionId::Database:
         line.database = value;
+        return;
+    case OptionId::EnvFile:
+        line.env_file = value;
+        return;
+    case OptionId::NoDotenv:
+        line.no_dotenv = true;
+        return;
+    case OptionId::BusyTimeout:
+        line.busy_timeout_ms = parse_busy_timeout(value);
         return;
     case OptionId::Quiet:
         line.quiet = true;

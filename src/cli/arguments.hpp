@@ -25,6 +25,9 @@ struct CommandLine {
     std::optional<std::string> project_file; // -p/--project FILE
     std::optional<std::string> directory;    // -C DIR
     std::optional<std::string> database;     // --database PATH
+    std::optional<std::string> env_file;     // --env-file FILE
+    bool no_dotenv = false;                  // --no-dotenv
+    std::optional<int> busy_timeout_ms;      // --busy-timeout MS
     bool quiet = false;
     bool verbose = false;
     bool help = false;

@@ -26,14 +26,21 @@ constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Che
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 28> k_options{{
+constexpr std::array<OptionSpec, 31> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
-     "the project file (default: ./strata.toml)", ""},
+     "the project file (default: the nearest strata.toml here or in a parent folder)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
      "run as if strata had been started in DIR", ""},
     {OptionId::Database, "database", '\0', "PATH", OptionGroup::Global, 0, "",
      "the database to migrate, instead of the project file's",
      "the environment variable STRATA_DATABASE does the same"},
+    {OptionId::EnvFile, "env-file", '\0', "FILE", OptionGroup::Global, 0, "",
+     "read ${VAR} values from FILE instead of the project folder's .env",
+     "variables already in the environment win"},
+    {OptionId::NoDotenv, "no-dotenv", '\0', "", OptionGroup::Global, 0, "",
+     "read no .env file; ${VAR} comes from the environment only", ""},
+    {OptionId::BusyTimeout, "busy-timeout", '\0', "MS", OptionGroup::Global, 0, "",
+     "wait at most MS milliseconds for a lock another connection holds (busy_timeout_ms)", ""},
     {OptionId::Quiet, "quiet", 'q', "", OptionGroup::Global, 0, "",
      "print only errors, questions and what was asked for",
      "check prints nothing: with --exit-code its exit code is the answer"},

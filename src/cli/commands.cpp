@@ -32,11 +32,22 @@ namespace {
 namespace fs = std::filesystem;
 
 // Finding the project file (like every other file-system check) is the library's work; the CLI
-// names what the user typed.
+// names what the user typed. ${VAR} comes from the environment, then from the project folder's
+// .env (or --env-file FILE, seen from the working folder; none with --no-dotenv).
 Project load_project_for(const CommandLine& line, const WorkingFolder& folder) {
     const std::optional<fs::path> explicit_file =
         line.project_file ? std::optional<fs::path>(*line.project_file) : std::nullopt;
-    return load_project(find_project_file(folder, explicit_file), process_environment());
+    const fs::path file = find_project_file(folder, explicit_file);
+    EnvLookup env = process_environment();
+    if (line.env_file && line.no_dotenv)
+        throw Error(ErrorKind::Usage, "--env-file and --no-dotenv contradict each other", {},
+                    "give one of them");
+    if (line.env_file)
+        env = with_env_file(std::move(env), load_env_file(folder.resolve(*line.env_file)));
+    else if (!line.no_dotenv)
+        env = with_env_file(std::move(env),
+                            load_env_file(file.parent_path() / ".env", MissingEnvFile::Skip));
+    return load_project(file, env);
 }
 
 // --database wins over STRATA_DATABASE, which wins over the project file. A relative override
@@ -69,6 +80,8 @@ void apply_setting_overrides(Project& project, const CommandLine& line) {
         settings.out_of_order = OutOfOrder::Allow;
     if (line.foreign_keys)
         settings.foreign_keys = *line.foreign_keys;
+    if (line.busy_timeout_ms)
+        project.busy_timeout_ms = *line.busy_timeout_ms;
 }
 
 // What strata prints for people passes through here: results, errors and paths may carry text
@@ -76,6 +89,35 @@ void apply_setting_overrides(Project& project, const CommandLine& line) {
 // terminal as such (util::printable). Colours are added afterwards, by the reporters.
 std::string shown(std::string_view text) {
     return util::printable(text);
+}
+
+// An error with the line it points at: "path:line:col: message", the line and a caret under
+// the column (columns count characters; a tab before it is kept so the caret lines up), then
+// the hint, as compilers show them.
+std::string shown_error(const Error& error) {
+    const SourceLocation& where = error.where();
+    if (error.source_line().empty() || where.path.empty() || where.line <= 0 || where.column <= 0)
+        return shown(error.what());
+    const std::string number = std::to_string(where.line);
+    const std::string& raw = error.source_line();
+    auto starts_character = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
+    // The bytes before the column, then as shown: an escaped control character is wider.
+    std::size_t end = 0;
+    for (int column = 1; end < raw.size(); ++end) {
+        if (starts_character(raw[end]) && column++ == where.column)
+            break;
+    }
+    std::string marker;
+    for (char c : util::printable(raw.substr(0, end)))
+        if (starts_character(c))
+            marker += c == '\t' ? '\t' : ' ';
+    const std::string line = util::printable(raw);
+    std::string out = shown(where.to_string() + ": " + error.message());
+    out += "\n  " + number + " | " + line + "\n  " + std::string(number.size(), ' ') + " | " +
+           marker + "^";
+    if (!error.hint().empty())
+        out += "\n  hint: " + shown(error.hint());
+    return out;
 }
 
 std::string shown_path(const fs::path& path, const fs::path& base) {
@@ -499,7 +541,7 @@ int run(const std::vector<std::string>& args, const Io& io) {
                              "strata: " + shown(run.error.what()));
     } catch (const Error& error) {
         return output.report(report::json_error(error, exit_code_for(error.kind())),
-                             "strata: error: " + shown(error.what()));
+                             "strata: error: " + shown_error(error));
     } catch (const std::exception& error) {
         return output.report(internal_error(error.what()),
                              "strata: internal error: " + shown(error.what()));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "strata/error.hpp"
 
+#include <utility>
+
 namespace strata {
 
 std::string SourceLocation::to_string() const {
@@ -29,6 +31,11 @@ Error::Error(ErrorKind kind, std::string message, SourceLocation where, std::str
 
 Error& Error::with_sqlite_code(int code) {
     m_sqlite_code = code;
+    return *this;
+}
+
+Error& Error::with_source_line(std::string line) {
+    m_source_line = std::move(line);
     return *this;
 }
 

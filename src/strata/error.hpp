@@ -68,6 +68,10 @@ class Error : public std::runtime_error {
     // SQLite's extended result code when the error came from SQLite.
     std::optional<int> sqlite_code() const { return m_sqlite_code; }
     Error& with_sqlite_code(int code);
+    // The text of the line where() points at (without its line break), so that a reader can be
+    // shown it with a marker under the column; "" when not known. what() does not include it.
+    const std::string& source_line() const { return m_source_line; }
+    Error& with_source_line(std::string line);
 
   private:
     ErrorKind m_kind;
@@ -75,6 +79,7 @@ class Error : public std::runtime_error {
     SourceLocation m_where;
     std::string m_hint;
     std::optional<int> m_sqlite_code;
+    std::string m_source_line;
 };
 
 } // namespace strata

@@ -51,7 +51,8 @@ BASH_CASES = [
     (["strata", "goto", "c"], ["core"]),
     (["strata", "goto", "core", "2026112"], ["20261121093000", "20261122093000"]),
     (["strata", "backwards", "billing", ""], ["0001"]),
-    (["strata", "-C", "elsewhere", "goto", ""], []),  # no project there: nothing, no error
+    # The temp folder's parent holds no project, nor do its parents: nothing, and no error.
+    (["strata", "-C", "..", "goto", ""], []),
 ]
 
 
@@ -77,7 +78,6 @@ def make_project(folder):
         path.parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(str(path) + ".up.sql").write_text(sql + "\n", encoding="utf-8")
         pathlib.Path(str(path) + ".down.sql").write_text("SELECT 1;\n", encoding="utf-8")
-    (folder / "elsewhere").mkdir()
 
 
 def bash_completions(script, words, env, cwd):

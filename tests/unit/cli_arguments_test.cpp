@@ -180,12 +180,36 @@ TEST_SUITE("cli_arguments") {
             CHECK(*line.foreign_keys == c.mode);
             CHECK(parse_arguments({"sync", "--foreign-keys=" + c.value}).foreign_keys == c.mode);
         }
-        for (std::string value : {"OFF", "none", ""}) {
+        // As in strata.toml, any case.
+        CHECK(parse_arguments({"forwards", "--foreign-keys", "OFF"}).foreign_keys ==
+              ForeignKeyMode::Off);
+        for (std::string value : {"of", "none", ""}) {
             CAPTURE(value);
             Error error = parse_error({"forwards", "--foreign-keys", value});
             CHECK(error.kind() == ErrorKind::Usage);
             CHECK(error.message() ==
                   "--foreign-keys takes deferred, immediate or off, not \"" + value + "\"");
+        }
+    }
+
+    TEST_CASE("--busy-timeout, --env-file and --no-dotenv") {
+        CommandLine line = parse_arguments({"forwards"});
+        CHECK_FALSE(line.busy_timeout_ms.has_value());
+        CHECK_FALSE(line.env_file.has_value());
+        CHECK_FALSE(line.no_dotenv);
+        line = parse_arguments(
+            {"--busy-timeout", "250", "check", "--env-file=conf/test.env", "--no-dotenv"});
+        CHECK(line.busy_timeout_ms == 250);
+        CHECK(line.env_file == "conf/test.env");
+        CHECK(line.no_dotenv);
+        CHECK(parse_arguments({"backwards", "all", "--busy-timeout=0"}).busy_timeout_ms == 0);
+        for (std::string value : {"-1", "", "1s", "2147483648", "1.5"}) {
+            CAPTURE(value);
+            Error error = parse_error({"forwards", "--busy-timeout", value});
+            CHECK(error.kind() == ErrorKind::Usage);
+            CHECK(error.message() == "--busy-timeout needs a whole number of milliseconds from 0 "
+                                     "to 2147483647, not \"" +
+                                         value + "\"");
         }
     }
 

@@ -82,6 +82,8 @@ std::string valid_value(const OptionSpec& option) {
         return "immediate";
     case OptionId::Colour:
         return "never";
+    case OptionId::BusyTimeout:
+        return "100";
     default:
         return "value";
     }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
 #include "support/temp_dir.hpp"
 
@@ -10,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <tuple>
+#include <vector>
 
 using strata::EnvLookup;
 using strata::Error;
@@ -618,6 +621,112 @@ migrations = "${M}/core"
         CHECK_FALSE(env("STRATA_PROJECT_TEST_UNSET").has_value());
     }
 
+    // ---- env files ----
+
+    TEST_CASE("parse_env_file reads the usual .env syntax") {
+        const auto entries = strata::parse_env_file("# settings\n"
+                                                    "\n"
+                                                    "PLAIN=value\n"
+                                                    "export EXPORTED = spaced out  # comment\n"
+                                                    "SINGLE='a $b # c'\n"
+                                                    "DOUBLE=\"line\\none \\\"q\\\" \\$x\" # after\n"
+                                                    "EMPTY=\n"
+                                                    "HASH=a#b\r\n"
+                                                    "MULTI=\"first\n"
+                                                    "second\"\n"
+                                                    "  LAST=1",
+                                                    "/p/.env");
+        std::vector<std::tuple<std::string, std::string, int>> got;
+        for (const auto& entry : entries) {
+            CHECK(entry.where.path == "/p/.env");
+            got.emplace_back(entry.name, entry.value, entry.where.line);
+        }
+        CHECK(got == std::vector<std::tuple<std::string, std::string, int>>{
+                         {"PLAIN", "value", 3},
+                         {"EXPORTED", "spaced out", 4},
+                         {"SINGLE", "a $b # c", 5},
+                         {"DOUBLE", "line\none \"q\" $x", 6},
+                         {"EMPTY", "", 7},
+                         {"HASH", "a#b", 8},
+                         {"MULTI", "first\nsecond", 9},
+                         {"LAST", "1", 11},
+                     });
+    }
+
+    TEST_CASE("parse_env_file errors point at file:line") {
+        auto error_of = [](std::string_view text) -> std::string {
+            try {
+                strata::parse_env_file(text, "/p/.env");
+            } catch (const Error& error) {
+                CHECK(error.kind() == ErrorKind::ProjectFile);
+                return error.message() + " @" + error.where().to_string();
+            }
+            return "(no error)";
+        };
+        CHECK(error_of("A=1\nno equals here\n") == "expected \"=\" after \"no\" @/p/.env:2");
+        CHECK(error_of("A=1\n\n1X=2\n") == "expected a variable name (letters, digits and \"_\", "
+                                           "not starting with a digit) @/p/.env:3");
+        CHECK(error_of("A=\"open\nB=2\n") == "a value opened with \" is never closed @/p/.env:1");
+        CHECK(error_of("A='open\n") == "a value opened with ' is never closed @/p/.env:1");
+        CHECK(error_of("A=\"x\" y\n") == "unexpected text after the closing quote of A @/p/.env:1");
+        CHECK(error_of("A=\xFF\n").rfind("file is not valid UTF-8 (byte 0xFF) @/p/.env:1:3", 0) ==
+              0);
+    }
+
+    TEST_CASE(
+        "with_env_file: the environment wins, the file fills in, the last assignment counts") {
+        const auto env =
+            strata::with_env_file(env_of({{"SHARED", "from environment"}}),
+                                  strata::parse_env_file("SHARED=from file\nONLY=first\n"
+                                                         "ONLY=second\n",
+                                                         ".env"));
+        CHECK(env("SHARED") == std::optional<std::string>("from environment"));
+        CHECK(env("ONLY") == std::optional<std::string>("second"));
+        CHECK_FALSE(env("NEITHER").has_value());
+        CHECK(
+            parse("database = \"${ONLY}.db\"\n[[apps]]\nname = \"core\"\nmigrations = \"m\"\n", env)
+                .database == std::filesystem::path("/x/second.db"));
+    }
+
+    TEST_CASE("load_env_file: a missing file is skipped only when it is optional") {
+        strata::test::TempDir dir;
+        CHECK(strata::load_env_file(dir / ".env", strata::MissingEnvFile::Skip).empty());
+        CHECK_THROWS_WITH_AS(strata::load_env_file(dir / ".env"),
+                             ((dir / ".env").string() +
+                              ": env file not found\n  hint: check the path given to --env-file")
+                                 .c_str(),
+                             Error);
+        strata::test::write_file(dir / ".env", "A=1\n");
+        CHECK(strata::load_env_file(dir / ".env", strata::MissingEnvFile::Skip).size() == 1);
+    }
+
+    // ---- finding the project file ----
+
+    TEST_CASE("find_project_file searches the working folder, then its parents") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "a/b/c");
+        strata::test::write_file(dir / "a/strata.toml", k_one_app);
+        const strata::WorkingFolder deep{dir / "a/b/c", dir / "a/b/c"};
+        CHECK(strata::find_project_file(deep, std::nullopt) == dir / "a/strata.toml");
+        // The nearest wins.
+        strata::test::write_file(dir / "a/b/strata.toml", k_one_app);
+        CHECK(strata::find_project_file(deep, std::nullopt) == dir / "a/b/strata.toml");
+    }
+
+    TEST_CASE("find_project_file without a project anywhere up says so") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directories(dir / "a/b");
+        const strata::WorkingFolder folder{dir / "a/b", dir / "a/b"};
+        try {
+            strata::find_project_file(folder, std::nullopt);
+            FAIL("found a project file");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(error.message() ==
+                  "no strata.toml in " + (dir / "a/b").string() + " or any parent folder");
+        }
+    }
+
     // ---- load_project ----
 
     TEST_CASE("load_project reads the file and checks the migrations folders") {
@@ -851,7 +960,8 @@ state_table = "strata_state"
 
     TEST_CASE("bad safety settings point at the value") {
         CHECK(parse_error(std::string("transaction = \"some\"\n") + k_one_app) ==
-              "/x/strata.toml:1:15: `transaction` must be one of each, all, found \"some\"");
+              "/x/strata.toml:1:15: `transaction` must be one of \"each\", \"all\", found "
+              "\"some\"");
         CHECK(parse_error(std::string("backup = \"yes\"\n") + k_one_app) ==
               "/x/strata.toml:1:10: `backup` must be a boolean (true or false), found a string");
         CHECK(parse_error(std::string("keep_backups = 0\n") + k_one_app) ==
@@ -872,6 +982,73 @@ state_table = "strata_state"
               "/x/strata.toml:1:15: `state_table` must be a string, found an integer");
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
+    }
+
+    TEST_CASE("setting values are read in any case") {
+        const strata::Settings settings =
+            parse(std::string("journal_mode = \"WAL\"\nforeign_keys = \"Deferred\"\n"
+                              "synchronous = \"Extra\"\ntransaction = \"All\"\n"
+                              "out_of_order = \"ALLOW\"\n") +
+                  k_one_app)
+                .settings;
+        CHECK(settings.journal_mode == strata::JournalMode::Wal);
+        CHECK(settings.foreign_keys == strata::ForeignKeyMode::Deferred);
+        CHECK(settings.synchronous == strata::Synchronous::Extra);
+        CHECK(settings.transaction == strata::TransactionScope::All);
+        CHECK(settings.out_of_order == strata::OutOfOrder::Allow);
+    }
+
+    TEST_CASE("a setting of the wrong type lists the values it takes") {
+        CHECK(parse_error(std::string("foreign_keys = 1\n") + k_one_app) ==
+              "/x/strata.toml:1:16: `foreign_keys` must be one of \"deferred\", \"immediate\", "
+              "\"off\", found an integer");
+        CHECK(parse_error(std::string("journal_mode = true\n") + k_one_app) ==
+              "/x/strata.toml:1:16: `journal_mode` must be one of \"delete\", \"truncate\", "
+              "\"persist\", \"wal\", found a boolean");
+        CHECK(parse_error(std::string("synchronous = 2\n") + k_one_app) ==
+              "/x/strata.toml:1:15: `synchronous` must be one of \"full\", \"extra\", found an "
+              "integer");
+    }
+
+    TEST_CASE("a top-level key written after [[apps]] is to be moved above it") {
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+journal_mode = "wal"
+)") == "/x/strata.toml:5:1: \"journal_mode\" is a top-level key, but it is written after an "
+       "[[apps]] header, so TOML reads it as part of that app\n"
+       "  hint: move it above the first [[apps]]");
+        // Before anything else is reported missing: the database is there, only misplaced.
+        CHECK(parse_error(R"([[apps]]
+name = "core"
+migrations = "m"
+database = "app.db"
+)") == "/x/strata.toml:4:1: \"database\" is a top-level key, but it is written after an "
+       "[[apps]] header, so TOML reads it as part of that app\n"
+       "  hint: move it above the first [[apps]]");
+    }
+
+    TEST_CASE("a path starting with ~ gets a hint to write ${HOME}") {
+        CHECK(parse_error(R"(database = "~/data/app.db"
+[[apps]]
+name = "core"
+migrations = "m"
+)") == "/x/strata.toml:1:12: `database` starts with \"~\", which strata does not expand\n"
+       "  hint: write ${HOME}/data/app.db to mean your home folder");
+        CHECK(parse_error(R"(database = "app.db"
+[[apps]]
+name = "core"
+migrations = "~"
+)") == "/x/strata.toml:4:14: `migrations` starts with \"~\", which strata does not expand\n"
+       "  hint: write ${HOME} to mean your home folder");
+        // Only a leading ~ means home to a shell; elsewhere it is an ordinary character.
+        CHECK(parse(R"(database = "a~b.db"
+[[apps]]
+name = "core"
+migrations = "m~"
+)")
+                  .database == std::filesystem::path("/x/a~b.db"));
     }
 
     TEST_CASE("input that crashes toml++ 3.3 is reported, not a crash") {

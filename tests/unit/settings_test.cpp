@@ -89,6 +89,21 @@ TEST_SUITE("settings") {
                                  {{"full", Synchronous::Full}, {"extra", Synchronous::Extra}});
     }
 
+    TEST_CASE("names are read in any case, as SQLite reads its pragma values") {
+        CHECK(parse_foreign_keys("Deferred").value == ForeignKeyMode::Deferred);
+        CHECK(parse_foreign_keys("IMMEDIATE").value == ForeignKeyMode::Immediate);
+        CHECK(parse_out_of_order("Allow").value == OutOfOrder::Allow);
+        CHECK(parse_transaction("ALL").value == TransactionScope::All);
+        CHECK(parse_journal_mode("WAL").value == JournalMode::Wal);
+        CHECK(parse_synchronous("Full").value == Synchronous::Full);
+        // A refused name is refused in any case too, and named as strata spells it.
+        const Parsed<JournalMode> refused = parse_journal_mode("OFF");
+        CHECK(refused.refused);
+        CHECK(refused.message.rfind("journal_mode \"off\" is refused: ", 0) == 0);
+        // Only ASCII letters fold: a look-alike is not a name.
+        CHECK_FALSE(parse_journal_mode("w\xC3\xA1l").value.has_value());
+    }
+
     TEST_CASE("the journal modes and synchronous levels strata refuses are explained") {
         for (std::string_view text : {"off", "memory"}) {
             CAPTURE(text);
@@ -125,17 +140,19 @@ TEST_SUITE("settings") {
             return Row{parsed.message, parsed.value.has_value(), parsed.refused};
         };
         const std::vector<std::pair<Row, std::string>> rows{
-            {row_of(parse_foreign_keys("Deferred")),
-             "`foreign_keys` must be one of deferred, immediate, off, found \"Deferred\""},
+            {row_of(parse_foreign_keys("deferrd")),
+             "`foreign_keys` must be one of \"deferred\", \"immediate\", \"off\", found "
+             "\"deferrd\""},
             {row_of(parse_out_of_order("")),
-             "`out_of_order` must be one of error, allow, found \"\""},
+             "`out_of_order` must be one of \"error\", \"allow\", found \"\""},
             {row_of(parse_transaction("some")),
-             "`transaction` must be one of each, all, found \"some\""},
+             "`transaction` must be one of \"each\", \"all\", found \"some\""},
             {row_of(parse_journal_mode("off; CREATE TABLE x (y)")),
-             "`journal_mode` must be one of delete, truncate, persist, wal, off, memory, found "
-             "\"off; CREATE TABLE x (y)\""},
-            {row_of(parse_synchronous("FULL")),
-             "`synchronous` must be one of full, extra, normal, off, found \"FULL\""},
+             "`journal_mode` must be one of \"delete\", \"truncate\", \"persist\", \"wal\", "
+             "\"off\", \"memory\", found \"off; CREATE TABLE x (y)\""},
+            {row_of(parse_synchronous("FULLL")),
+             "`synchronous` must be one of \"full\", \"extra\", \"normal\", \"off\", found "
+             "\"FULLL\""},
         };
         for (const auto& [row, expected] : rows) {
             CHECK(row.message == expected);

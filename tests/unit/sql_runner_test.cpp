@@ -86,6 +86,56 @@ TEST_SUITE("sql_runner") {
                   .rfind("m.up.sql:3:1: statement failed: UNIQUE constraint failed: b.x", 0) == 0);
     }
 
+    TEST_CASE("a statement SQLite cannot compile is reported at the failing token") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        // Nine lines, the typo on line 7: the error points at it, not at the CREATE.
+        const std::string sql = "CREATE TABLE a (x);\n"
+                                "CREATE TABLE people (\n"
+                                "  id INTEGER PRIMARY KEY,\n"
+                                "  name TEXT NOT NULL,\n"
+                                "  email TEXT,\n"
+                                "  born TEXT,\n"
+                                "  city TEXT DEFAULT 'x' NOT NUL,\n"
+                                "  note TEXT\n"
+                                ");";
+        try {
+            run_in_transaction(db, sql);
+            FAIL("the statement ran");
+        } catch (const Error& e) {
+            CHECK(e.where().line == 7);
+            CHECK(e.where().column == 29);
+            CHECK(e.source_line() == "  city TEXT DEFAULT 'x' NOT NUL,");
+            CHECK(std::string(e.what()).rfind(
+                      "m.up.sql:7:29: statement failed: near \"NUL\": syntax error", 0) == 0);
+        }
+    }
+
+    TEST_CASE("the token's column counts characters, and CRLF line ends are not text") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        try {
+            run_in_transaction(db, "SELECT 1;\r\nSELECT '\xC3\xA9\xC3\xA9' AS \xC3\xA9, 2 2;\r\n");
+            FAIL("the statement ran");
+        } catch (const Error& e) {
+            CHECK(e.where().line == 2);
+            CHECK(e.where().column == 21);
+            CHECK(e.source_line() == "SELECT '\xC3\xA9\xC3\xA9' AS \xC3\xA9, 2 2;");
+        }
+    }
+
+    TEST_CASE("a failure while running keeps the statement's start, with its line") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        try {
+            run_in_transaction(db, "CREATE TABLE b (x PRIMARY KEY);\n"
+                                   "INSERT INTO b VALUES (1);\n"
+                                   "  INSERT INTO b\n    VALUES (1);");
+            FAIL("the statement ran");
+        } catch (const Error& e) {
+            CHECK(e.where().line == 3);
+            CHECK(e.where().column == 3);
+            CHECK(e.source_line() == "  INSERT INTO b");
+        }
+    }
+
     TEST_CASE("transaction control is refused") {
         for (const char* sql : {"COMMIT;", "BEGIN;", "END;", "ROLLBACK;", "begin immediate;",
                                 "CREATE TABLE x (a);\ncommit;"}) {

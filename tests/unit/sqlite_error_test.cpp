@@ -179,12 +179,15 @@ TEST_SUITE("sqlite_error") {
                   k_message + ": this user (bob, uid 1001) cannot create /srv/data/app.db in its "
                               "folder /srv/data (owned by root, mode 0555)");
         }
-        SUBCASE("a missing folder says nothing about permissions") {
+        SUBCASE("a missing folder is named as such, and says nothing about permissions") {
             files.file = {};
             files.folder_access = {};
             const Error e = translate(SQLITE_CANTOPEN, files);
-            CHECK(e.message() == k_message);
-            CHECK(e.hint() == hint_for_sqlite_code(SQLITE_CANTOPEN));
+            CHECK(e.kind() == ErrorKind::Database);
+            CHECK(e.message() ==
+                  "the folder /srv/data of database /srv/data/app.db does not exist");
+            CHECK(e.hint() ==
+                  "create the folder (mkdir -p /srv/data), or correct the database path");
         }
     }
 

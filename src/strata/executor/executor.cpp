@@ -41,6 +41,8 @@ Error in_step(const Step& step, const Error& e, const std::string& database) {
     Error out(e.kind(), message, file_level ? SourceLocation{} : e.where(), e.hint());
     if (e.sqlite_code())
         out.with_sqlite_code(*e.sqlite_code());
+    if (!file_level)
+        out.with_source_line(e.source_line());
     return out;
 }
 
@@ -333,7 +335,8 @@ void Executor::run_after_commit(const Step& step) {
             "; run the after-commit statements by hand";
         if (file_level && !e.hint().empty())
             hint = e.hint() + "; " + hint;
-        throw Error(file_level ? e.kind() : ErrorKind::MigrationFailed, message, e.where(), hint);
+        throw Error(file_level ? e.kind() : ErrorKind::MigrationFailed, message, e.where(), hint)
+            .with_source_line(e.source_line());
     }
 }
 
@@ -487,6 +490,7 @@ void Executor::run_as_one(const Plan& plan) {
                             : e.hint());
             if (e.sqlite_code())
                 whole.with_sqlite_code(*e.sqlite_code());
+            whole.with_source_line(e.source_line());
             throw whole;
         }
     }

@@ -42,15 +42,25 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
         in_transaction ? "fix the statement and run again; nothing of this migration was kept"
                        : "the statements before it in the section did run";
 
+    // Where messages point: the statement's start, or the token SQLite names.
+    const char* failed_at = at;
     auto fail = [&](const std::string& message, const std::string& hint, int code,
                     ErrorKind kind = ErrorKind::MigrationFailed) {
         throw Error(kind, message, SourceLocation{path, position.line(), position.column()}, hint)
-            .with_sqlite_code(code);
+            .with_sqlite_code(code)
+            .with_source_line(std::string(line_at(begin, end, failed_at)));
     };
 
     // A statement that fails because of the file itself (read-only, I/O error, disk full, ...)
     // is not the migration's fault: it gets the database's error kind and hint.
-    auto fail_statement = [&] {
+    auto fail_statement = [&](bool preparing) {
+        // Only a statement SQLite could not compile names a token of its text; a failure while
+        // stepping (a constraint, or a trigger's own SQL) keeps the statement's start.
+        const int offset = preparing ? sqlite3_error_offset(db) : -1;
+        if (offset >= 0 && offset < end - at) {
+            failed_at = at + offset;
+            position.advance_to(failed_at);
+        }
         const std::string_view message = sqlite3_errmsg(db);
         // SQLite's words when a view, trigger or index of the schema uses a function or virtual
         // table it does not mark innocuous: strata's connections do not trust the schema.
@@ -66,7 +76,8 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
         failure.busy_hint = "";
         failure.where = {path, position.line(), position.column()};
         failure.database = database.filename();
-        throw sqlite_error(sqlite3_extended_errcode(db), std::move(failure));
+        throw sqlite_error(sqlite3_extended_errcode(db), std::move(failure))
+            .with_source_line(std::string(line_at(begin, end, failed_at)));
     };
 
     auto refuse = [&](const RunnerRefusal& refusal) {
@@ -81,6 +92,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
 
     if (const char* comment = unterminated_comment(begin, end)) {
         position.advance_to(comment);
+        failed_at = comment;
         refuse(k_unclosed_comment);
     }
 
@@ -89,6 +101,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
         if (at >= end)
             break;
         position.advance_to(at);
+        failed_at = at;
         const bool vacuum = is_vacuum(at, end);
 
         sqlite3_stmt* raw = nullptr;
@@ -101,7 +114,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
             if (!authorizer.refusal().empty())
                 fail("statement refused: " + authorizer.refusal(), authorizer.refusal_hint(),
                      prepared);
-            fail_statement();
+            fail_statement(true);
         }
         if (run.defined != nullptr)
             for (const std::string& name : authorizer.defined())
@@ -141,7 +154,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const Sq
             if (!authorizer.refusal().empty())
                 fail("statement refused: " + authorizer.refusal(), authorizer.refusal_hint(),
                      stepped);
-            fail_statement();
+            fail_statement(false);
         }
         // Belt and braces: whatever a statement did, the transaction must still be open.
         if (in_transaction && sqlite3_get_autocommit(db) != 0)

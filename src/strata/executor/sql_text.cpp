@@ -20,6 +20,18 @@ void TextPosition::advance_to(const char* to) {
     }
 }
 
+std::string_view line_at(const char* begin, const char* end, const char* at) {
+    const char* first = at;
+    while (first > begin && first[-1] != '\n')
+        --first;
+    const char* last = at;
+    while (last < end && *last != '\n')
+        ++last;
+    if (last > first && last[-1] == '\r')
+        --last;
+    return {first, static_cast<std::size_t>(last - first)};
+}
+
 // SQLite treats white space and comments before a statement as part of it; skipping them gives
 // the statement's own position for messages.
 const char* skip_blank(const char* at, const char* end) {

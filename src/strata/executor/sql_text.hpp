@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <string_view>
+
 namespace strata {
 
 // Line and column (in characters, not UTF-8 bytes) of a point in SQL text, kept while a reader
@@ -21,6 +23,9 @@ class TextPosition {
     int m_line;
     int m_column = 1;
 };
+
+// The line of [begin, end) that `at` is on, without its line break ("\n" or "\r\n").
+std::string_view line_at(const char* begin, const char* end, const char* at);
 
 // The first character in [at, end) that is neither white space nor inside an SQL comment
 // (-- to the end of the line, /* */), or `end`.

@@ -61,6 +61,7 @@ std::string listed(const std::vector<std::string>& items, const char* conjunctio
 struct Explanation {
     std::string cause; // appended to the message; "" to leave it as it is
     std::string hint;
+    bool replaces = false; // `cause` says it all: it is the message instead
 };
 
 // The files this user may not write (or read), each with its owner.
@@ -168,6 +169,14 @@ std::optional<Explanation> explain(int code, const DatabaseFiles& files) {
     }
 
     if (primary == SQLITE_CANTOPEN) {
+        // SQLite's "unable to open database file" does not say that nothing is there to open
+        // the file in; SQLite never creates folders.
+        if (!files.file.exists && !files.folder_access.exists)
+            return Explanation{"the folder " + files.folder.string() + " of database " + database +
+                                   " does not exist",
+                               "create the folder (mkdir -p " + files.folder.string() +
+                                   "), or correct the database path",
+                               true};
         if (files.file.exists && !files.file.readable) {
             blockers.add(database, files.database, files.file);
             return Explanation{"this user (" + files.user + ") cannot read " +
@@ -242,7 +251,9 @@ Error sqlite_error(int code, SqliteFailure failure) {
         const DatabaseFiles files =
             failure.files ? *failure.files : observe_database_files(failure.database);
         if (std::optional<Explanation> explanation = explain(code, files)) {
-            if (!explanation->cause.empty())
+            if (explanation->replaces)
+                failure.message = std::move(explanation->cause);
+            else if (!explanation->cause.empty())
                 failure.message += ": " + explanation->cause;
             hint = std::move(explanation->hint);
         }

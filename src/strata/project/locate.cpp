@@ -36,14 +36,31 @@ WorkingFolder working_folder(const std::optional<fs::path>& directory) {
 
 fs::path find_project_file(const WorkingFolder& folder,
                            const std::optional<fs::path>& explicit_file) {
-    const fs::path file = folder.resolve(explicit_file.value_or("strata.toml"));
     std::error_code error;
-    if (fs::exists(file, error))
-        return file;
-    if (explicit_file)
+    if (explicit_file) {
+        const fs::path file = folder.resolve(*explicit_file);
+        if (fs::exists(file, error))
+            return file;
         throw Error(ErrorKind::ProjectFile, "project file not found", {file.string()},
                     "check the path given to -p/--project");
-    throw Error(ErrorKind::ProjectFile, "no strata.toml in " + folder.absolute.string(), {},
+    }
+    // The working folder's own file keeps the path as the user would write it.
+    const fs::path here = folder.resolve(k_project_file_name);
+    if (fs::exists(here, error))
+        return here;
+    // As git and cargo do: a command run in a subfolder of a project uses that project. The
+    // parents are taken lexically, so a working folder reached through a link searches the
+    // folders its path names.
+    for (fs::path parent = folder.absolute.parent_path(); !parent.empty();
+         parent = parent.parent_path()) {
+        const fs::path file = parent / k_project_file_name;
+        if (fs::exists(file, error))
+            return file;
+        if (parent == parent.root_path())
+            break;
+    }
+    throw Error(ErrorKind::ProjectFile,
+                "no strata.toml in " + folder.absolute.string() + " or any parent folder", {},
                 "create one with `strata init`, or point at one with -p FILE or -C DIR");
 }
 

@@ -23,9 +23,13 @@ struct WorkingFolder {
 // `directory` does not exist or is not a folder.
 WorkingFolder working_folder(const std::optional<std::filesystem::path>& directory);
 
+// The name of the project file strata looks for.
+inline constexpr const char* k_project_file_name = "strata.toml";
+
 // The project file a command in `folder` reads: `explicit_file` (-p FILE, seen from `folder`)
-// when given, else strata.toml there. Throws Error(ProjectFile) when it does not exist, with a
-// hint that fits how it was named.
+// when given, else the nearest strata.toml in `folder` or one of its parents (as an absolute
+// path when it is in a parent). Throws Error(ProjectFile) when there is none, with a hint that
+// fits how it was named.
 std::filesystem::path find_project_file(const WorkingFolder& folder,
                                         const std::optional<std::filesystem::path>& explicit_file);
 

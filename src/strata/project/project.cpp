@@ -145,6 +145,18 @@ const std::string& require_string(std::string_view key, const toml::node& value,
     return text->get();
 }
 
+// A shell expands "~" before a program sees it; in strata.toml nothing does, and "~/app.db"
+// would quietly name a folder called "~" beside the project file.
+void refuse_tilde(std::string_view key, std::string_view path, const toml::node& value,
+                  const Context& context) {
+    if (path != "~" && !path.starts_with("~/"))
+        return;
+    throw Error(ErrorKind::ProjectFile,
+                "`" + std::string(key) + "` starts with \"~\", which strata does not expand",
+                context.at(value),
+                "write ${HOME}" + std::string(path.substr(1)) + " to mean your home folder");
+}
+
 // A path value: environment references expanded, then resolved against the project folder.
 std::filesystem::path path_value(std::string_view key, const toml::node& value,
                                  const Context& context) {
@@ -153,6 +165,7 @@ std::filesystem::path path_value(std::string_view key, const toml::node& value,
     if (expanded.empty())
         throw Error(ErrorKind::ProjectFile, "`" + std::string(key) + "` must not be empty",
                     context.at(value));
+    refuse_tilde(key, expanded, value, context);
     std::filesystem::path path(expanded);
     return path.is_absolute() ? path : context.folder / path;
 }
@@ -167,6 +180,9 @@ struct KeyRule {
     std::string_view missing_message;
     std::string_view missing_hint;
 };
+
+// Whether `name` is a key of the top level of strata.toml (defined after the key table).
+bool is_top_level_key(std::string_view name);
 
 // Applies `rules` to every key of `table` in the order the keys appear in the file, so the
 // first problem reported is the first one a reader meets. `section` names the table in
@@ -195,6 +211,16 @@ void apply_rules(const toml::table& table, std::span<const KeyRule<Target>> rule
         auto rule = std::find_if(rules.begin(), rules.end(),
                                  [name](const auto& r) { return r.key == name; });
         if (rule == rules.end()) {
+            // TOML puts every key after an [[apps]] header into that app, so a top-level key
+            // written at the end of the file lands in the last app.
+            if (!section.empty() && is_top_level_key(name))
+                throw Error(ErrorKind::ProjectFile,
+                            in_quotes(name) + " is a top-level key, but it is written after an " +
+                                std::string(section) +
+                                " header, so TOML reads it as part of "
+                                "that app",
+                            context.at(entry.first->source()),
+                            "move it above the first " + std::string(section));
             std::string suggestion = util::closest_match(name, valid);
             std::string hint = suggestion.empty()
                                    ? "valid keys" + in_section + ": " + join(valid, ", ")
@@ -322,6 +348,14 @@ void apply_apps(const toml::node& value, const Context& context, Document& docum
 template <typename T>
 T setting_value(std::string_view key, Parsed<T> (*parse)(std::string_view), const toml::node& value,
                 const Context& context) {
+    if (!value.is_string()) {
+        // What the setting accepts is the useful part: `foreign_keys = 1` is not a typo of a
+        // string but a guess at the values.
+        std::string names;
+        for (std::string_view name : parse("").valid)
+            names += (names.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+        wrong_type(key, "one of " + names, value, context);
+    }
     Parsed<T> parsed = parse(require_string(key, value, context));
     if (!parsed.value)
         throw Error(ErrorKind::ProjectFile, std::move(parsed.message), context.at(value),
@@ -413,6 +447,11 @@ constexpr KeyRule<Document> k_top_level_keys[] = {
     {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
      "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
 };
+
+bool is_top_level_key(std::string_view name) {
+    return std::any_of(std::begin(k_top_level_keys), std::end(k_top_level_keys),
+                       [name](const KeyRule<Document>& rule) { return rule.key == name; });
+}
 
 // ---- checks across apps ----
 

@@ -46,6 +46,38 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // The process environment.
 EnvLookup process_environment();
 
+// ---- env files (`.env`): variables for ${VAR}, as dbmate and goose users keep them. The
+// library reads one only when its caller names it: which one (the project folder's .env,
+// --env-file FILE or none) is the caller's choice. ----
+
+// One assignment of an env file.
+struct EnvFileEntry {
+    std::string name;
+    std::string value;
+    SourceLocation where; // the line it is on
+};
+
+// Parses env-file text: `KEY=value` lines, optionally after `export `; values unquoted (trimmed,
+// a ` #` starts a comment), in '...' (literal) or in "..." (\n, \t, \", \\ and \$ escapes; may
+// span lines); blank lines and # comments. Values are not expanded. Throws Error(ProjectFile)
+// at path:line for anything else.
+std::vector<EnvFileEntry> parse_env_file(std::string_view text, const std::string& path);
+
+// What load_env_file does when the file does not exist.
+enum class MissingEnvFile {
+    Error, // a file the user named: Error(ProjectFile)
+    Skip,  // the project folder's .env, which is optional: no entries
+};
+
+// Reads and parses `file` (through util's one file reader). Throws Error(ProjectFile) when it
+// cannot be read, is not UTF-8, or does not parse; a missing file as `missing` says.
+std::vector<EnvFileEntry> load_env_file(const std::filesystem::path& file,
+                                        MissingEnvFile missing = MissingEnvFile::Error);
+
+// A lookup that asks `first` (e.g. process_environment()) and, for a variable it does not have,
+// `entries` (the last assignment of a name wins), so the environment wins over the file.
+EnvLookup with_env_file(EnvLookup first, std::vector<EnvFileEntry> entries);
+
 // Parses project-file text. `file` is used for messages and to resolve relative paths.
 // Does not touch the file system. Throws Error(ProjectFile) pointing at file:line:col.
 Project parse_project(std::string_view text, const std::filesystem::path& file,

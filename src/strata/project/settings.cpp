@@ -80,6 +80,17 @@ std::string join(const std::vector<std::string_view>& items) {
     return out;
 }
 
+// "\"a\", \"b\"": values as they are written in strata.toml.
+std::string join_quoted(const std::vector<std::string_view>& items) {
+    std::string out;
+    for (std::string_view item : items) {
+        if (!out.empty())
+            out += ", ";
+        out += '"' + std::string(item) + '"';
+    }
+    return out;
+}
+
 template <typename T>
 std::vector<std::string_view> accepted_names(std::span<const Choice<T>> choices) {
     std::vector<std::string_view> names;
@@ -97,20 +108,22 @@ Parsed<T> parse_choice(std::string_view key, std::span<const Choice<T>> choices,
     std::vector<std::string_view> known;
     for (const Choice<T>& choice : choices) {
         known.push_back(choice.name);
-        if (choice.name != text)
+        // SQLite reads its pragma values in any case, so "WAL" and "Full" mean what they say
+        // there; strata's own keywords follow, so that no setting is the odd one out.
+        if (!util::equals_ignoring_ascii_case(choice.name, text))
             continue;
         if (choice.value) {
             parsed.value = choice.value;
         } else {
             parsed.refused = true;
-            parsed.message = std::string(key) + " \"" + std::string(text) +
+            parsed.message = std::string(key) + " \"" + std::string(choice.name) +
                              "\" is refused: " + std::string(refusal.reason);
             parsed.hint = refusal.hint;
         }
         return parsed;
     }
-    parsed.message = "`" + std::string(key) + "` must be one of " + join(known) + ", found \"" +
-                     std::string(text) + "\"";
+    parsed.message = "`" + std::string(key) + "` must be one of " + join_quoted(known) +
+                     ", found \"" + std::string(text) + "\"";
     return parsed;
 }
 

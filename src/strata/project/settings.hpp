@@ -60,14 +60,16 @@ template <typename T>
 struct Parsed {
     std::optional<T> value; // set when the text names a value strata accepts
     bool refused = false;   // the text names a value strata knows and refuses
-    // Without a value: "`key` must be one of a, b, found \"x\"", or why the value is refused.
+    // Without a value: "`key` must be one of \"a\", \"b\", found \"x\"", or why the value is
+    // refused.
     std::string message;
     std::string hint;                    // without a value: what to write instead, or ""
     std::vector<std::string_view> valid; // the names strata accepts, in documentation order
 };
 
 // The one reading of each setting's text, shared by strata.toml, the command line and library
-// callers. Names are lower case and matched exactly. They never throw.
+// callers. Names are lower case and matched in any ASCII case ("WAL" is "wal"), as SQLite reads
+// its pragma values. They never throw.
 Parsed<ForeignKeyMode> parse_foreign_keys(std::string_view text);
 Parsed<OutOfOrder> parse_out_of_order(std::string_view text);
 Parsed<TransactionScope> parse_transaction(std::string_view text);
