@@ -321,8 +321,10 @@ int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder
     options.preview = line.preview;
     options.display_base = here;
     // A question goes to the terminal even when the output goes to a file; the plan it asks
-    // about goes with it. With --yes nothing is asked and the plan is part of the record.
-    if (!line.yes)
+    // about goes with it. With --yes, or without a terminal to ask on (the run is refused),
+    // nothing is asked: the plan is part of the output's record and the error comes first on
+    // standard error.
+    if (!line.yes && io.stdin_is_terminal)
         options.question_out = &io.err;
     report::TextReporter reporter(io.out, options);
     TerminalPrompter prompter(io.in, io.err, io.stdin_is_terminal);
