@@ -23,21 +23,23 @@ void check_status(const FileStatus& status, const std::string& path, std::uint64
         throw FileError(FileProblem::TooLarge, path, 0, FileKind::Regular, status.size, max_size);
 }
 
-// Opens `file` without blocking, checks the open file's status and reads it whole.
+// Opens `file` without blocking, checks the open file's status (unless `listed_regular`) and
+// reads it whole.
 std::string read_open(const std::filesystem::path& file, const std::string& path,
-                      std::uint64_t max_size, bool follow_links) {
+                      std::uint64_t max_size, bool follow_links, bool listed_regular) {
     std::error_code error;
     const FileDescriptor fd =
         open_file(file, {.follow_links = follow_links, .non_blocking = true}, error);
     if (!fd.valid())
         throw FileError(problem_for_missing(error), path, error.value());
-    std::optional<FileStatus> status = file_status(fd, error);
-    if (!status)
-        throw FileError(FileProblem::Unreadable, path, error.value());
-    check_status(*status, path, max_size);
-
     std::string content;
-    content.reserve(static_cast<std::size_t>(status->size));
+    if (!listed_regular) {
+        std::optional<FileStatus> status = file_status(fd, error);
+        if (!status)
+            throw FileError(FileProblem::Unreadable, path, error.value());
+        check_status(*status, path, max_size);
+        content.reserve(static_cast<std::size_t>(status->size));
+    }
     char buffer[65536];
     for (;;) {
         const std::size_t got = read_some(fd, buffer, sizeof buffer, error);
@@ -69,14 +71,16 @@ std::string read_file(const std::filesystem::path& file, std::uint64_t max_size)
     if (!status)
         throw FileError(problem_for_missing(error), path, error.value());
     check_status(*status, path, max_size);
-    return read_open(file, path, max_size, true);
+    return read_open(file, path, max_size, true, false);
 }
 
 std::string read_listed_file(const std::filesystem::path& file, std::uint64_t max_size) {
-    // The listing already said "regular file, not a link", which is what read_file's first
-    // status establishes. Following no link keeps a link swapped in since from being followed
-    // to a device; a FIFO swapped in is not waited on and is refused by the open file's status.
-    return read_open(file, file.string(), max_size, false);
+    // The listing already said "regular file, not a link", which is what the status calls of
+    // read_file establish; a project's folder of a thousand migrations is read without a
+    // thousand of them. Following no link keeps a link swapped in since from being followed to
+    // a device; a FIFO swapped in is not waited on (the open does not block, and a read with
+    // nothing to give fails) and can feed no more than `max_size`.
+    return read_open(file, file.string(), max_size, false, true);
 }
 
 } // namespace strata::util

@@ -23,8 +23,9 @@ std::string read_file(const std::filesystem::path& path,
                       std::uint64_t max_size = k_default_max_file_size);
 
 // read_file for a path that a folder listing has just shown to be a regular file and not a
-// link: one status call fewer. The open follows no link and never blocks, and the open file's
-// status is checked, so a file swapped in since the listing is refused. Throws as read_file.
+// link: no status call. The open follows no link and never blocks, and at most `max_size`
+// bytes are read, so a FIFO or link swapped in since the listing can neither hang the read nor
+// lead elsewhere. Throws as read_file.
 std::string read_listed_file(const std::filesystem::path& path,
                              std::uint64_t max_size = k_default_max_file_size);
 

@@ -3,6 +3,7 @@
 // operating system directly.
 #include "util/platform.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -171,6 +172,58 @@ std::optional<FileStatus> file_status(const fs::path& path, Links links, std::er
     }
     error.clear();
     return status_of(info);
+}
+
+std::optional<std::vector<FolderEntry>> list_folder(const std::filesystem::path& folder,
+                                                    std::error_code& error) {
+    DIR* directory = ::opendir(folder.c_str());
+    if (directory == nullptr) {
+        error = last_error();
+        return std::nullopt;
+    }
+    std::vector<FolderEntry> entries;
+    for (;;) {
+        errno = 0; // readdir reports its end and its failure alike, except through errno
+        const dirent* entry = ::readdir(directory);
+        if (entry == nullptr) {
+            if (errno != 0) {
+                error = last_error();
+                ::closedir(directory);
+                return std::nullopt;
+            }
+            break;
+        }
+        const std::string_view name = entry->d_name;
+        if (name == "." || name == "..")
+            continue;
+        std::optional<FileKind> kind;
+        switch (entry->d_type) {
+        case DT_REG:
+            kind = FileKind::Regular;
+            break;
+        case DT_DIR:
+            kind = FileKind::Directory;
+            break;
+        case DT_FIFO:
+            kind = FileKind::Fifo;
+            break;
+        case DT_SOCK:
+            kind = FileKind::Socket;
+            break;
+        case DT_CHR:
+            kind = FileKind::CharacterDevice;
+            break;
+        case DT_BLK:
+            kind = FileKind::BlockDevice;
+            break;
+        default:
+            break; // a link (DT_LNK), or DT_UNKNOWN: the caller looks when it reads
+        }
+        entries.push_back({std::string(name), kind});
+    }
+    ::closedir(directory);
+    error.clear();
+    return entries;
 }
 
 std::optional<FileStatus> file_status(const FileDescriptor& file, std::error_code& error) {

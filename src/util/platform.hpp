@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace strata::util {
 
@@ -91,6 +92,18 @@ enum class Links { Follow, DoNotFollow };
 // when there is none (no_such_file_or_directory, not_a_directory, permission_denied, ...).
 std::optional<FileStatus> file_status(const std::filesystem::path& path, Links links,
                                       std::error_code& error);
+
+// One entry of a folder listing. `kind` is what the listing says (d_type): nullopt for a
+// symbolic link, and for a type the file system does not report there.
+struct FolderEntry {
+    std::string name;
+    std::optional<FileKind> kind;
+};
+
+// The entries of `folder`, "." and ".." left out, in the order the file system gives them;
+// nullopt with `error` set when the folder cannot be opened or read.
+std::optional<std::vector<FolderEntry>> list_folder(const std::filesystem::path& folder,
+                                                    std::error_code& error);
 
 // The status of an open file (fstat).
 std::optional<FileStatus> file_status(const FileDescriptor& file, std::error_code& error);

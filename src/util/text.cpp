@@ -40,8 +40,19 @@ std::optional<TextProblem> find_text_problem(std::string_view text) {
     int line = 1;
     int column = 1;
     for (std::size_t i = 0; i < text.size();) {
-        const std::size_t length = utf8_sequence_length(text, i);
         const auto byte = static_cast<unsigned char>(text[i]);
+        // Plain ASCII, most of any SQL file, needs no sequence decoding.
+        if (byte > 0 && byte < 0x80) {
+            if (byte == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(text, i);
         if (length == 0)
             return TextProblem{TextProblem::Kind::InvalidUtf8, i, line, column, byte};
         if (byte == 0)

@@ -152,7 +152,20 @@ def run_on_terminal(command, folder, env, answers):
     finally:
         os.close(master)
         process.wait()
-    return shown.decode("utf-8", "replace").replace("\r\n", "\n")
+    return as_seen(shown.decode("utf-8", "replace").replace("\r\n", "\n"))
+
+
+def as_seen(text):
+    """What a terminal shows once the output is done: a carriage return moves back to the
+    start of the line and what follows overwrites it, as strata's live progress (a slow step's
+    elapsed time on a loaded machine) does."""
+    lines = []
+    for line in text.split("\n"):
+        screen = ""
+        for part in line.split("\r"):
+            screen = part + screen[len(part):]
+        lines.append(screen.rstrip(" ") if "\r" in line else screen)
+    return "\n".join(lines)
 
 
 def rename_new_ids(actual, expected, folder):

@@ -48,10 +48,11 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
                             {}, "reverse the migrations without clean");
         }
     }
-    auto sets = load_sets(context, apps);
-    auto connection =
-        open_existing(context, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), context.project);
+    RunStart start =
+        start_run(context, apps, preview_only ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     const Plan plan = planner(sets, applied);
     if (plan.empty())

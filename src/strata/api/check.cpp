@@ -193,9 +193,9 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
             -> std::shared_ptr<const MigrationSource> {
             return std::make_shared<const PairedOnly>(app.name, std::move(source), unpaired);
         };
-    auto sets = load_sets(m_context, apps, wrap);
-    auto connection = open_existing(m_context, OpenMode::ReadOnly);
-    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
+    RunStart start = start_run(m_context, apps, OpenMode::ReadOnly, wrap);
+    auto& sets = start.sets;
+    const AppliedByApp& applied = start.applied;
 
     std::vector<MigrationStatus> statuses;
     for (const MigrationSet& set : sets) {

@@ -44,12 +44,12 @@ MigrationResult ForwardsMigrationManager::run() {
     auto apps = m_options.app
                     ? with_dependencies(project, *selected_apps(m_context, m_options.app).front())
                     : selected_apps(m_context, m_options.app);
-    auto sets =
-        load_sets(m_context, apps); // every file read, checked and hashed before the database
-
-    auto connection =
-        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), project);
+    // Every file is read, checked and hashed before anything is written.
+    RunStart start =
+        start_run(m_context, apps, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     // Every app's plan is made, and the whole run checked against drift, before anything runs:
     // a refusal leaves the database as it was.

@@ -17,10 +17,11 @@ MigrationResult GotoMigrationManager::run() {
     if (m_options.app == "all")
         throw Error(ErrorKind::Usage, "goto needs one app name, not \"all\"");
     auto apps = selected_apps(m_context, m_options.app);
-    auto sets = load_sets(m_context, apps);
-    auto connection =
-        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
+    RunStart start =
+        start_run(m_context, apps, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     const auto& rows = applied_of(applied, sets.front().app_name);
     Plan plan = plan_goto(sets.front(), rows, m_options.target);

@@ -72,9 +72,10 @@ MigrationResult RepairMigrationManager::run() {
                     "name the app: " + terms::command(terms::Command::Repair,
                                                       "APP " + m_options.migration->text()));
     auto apps = selected_apps(m_context, m_options.app);
-    auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context, OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
+    RunStart start = start_run(m_context, apps, OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     std::vector<ChecksumUpdate> updates;
     std::string message;
@@ -116,9 +117,10 @@ CleanMigrationManager::CleanMigrationManager(Context context, CleanOptions optio
 
 MigrationResult CleanMigrationManager::run() {
     auto apps = selected_apps(m_context, m_options.app);
-    auto sets = load_sets(m_context, apps);
-    auto connection = open_existing(m_context, OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), m_context.project);
+    RunStart start = start_run(m_context, apps, OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     std::vector<Drift> drifts;
     std::size_t count = 0;

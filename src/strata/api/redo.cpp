@@ -39,11 +39,11 @@ MigrationResult RedoMigrationManager::run() {
                     "name the app: " + terms::command(terms::Command::Redo, "APP"));
     const AppConfig& app = m_options.app ? *project.select_apps(*m_options.app).front()
                                          : only_app(project, OneAppCommand::Redo);
-    auto sets = load_sets(m_context, {&app});
-    const MigrationSet& set = sets.front();
-    auto connection =
-        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), project);
+    RunStart start =
+        start_run(m_context, {&app}, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    const MigrationSet& set = start.sets.front();
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
     const auto& rows = applied_of(applied, app.name);
     if (rows.empty())
         return {true, "No migrations to redo!"};

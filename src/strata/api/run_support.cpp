@@ -11,6 +11,8 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <future>
 #include <optional>
 #include <set>
 
@@ -139,6 +141,28 @@ std::unique_ptr<Connection> open_existing(const Context& context, OpenMode mode)
     if (context.connection != nullptr)
         return std::make_unique<Connection>(context.connection, mode, database_options(context));
     return open_if_exists(context.project, mode, database_options(context));
+}
+
+RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
+                   const SourceWrapper& wrap) {
+    // Hints are worded for the audience of the thread that called (AudienceScope).
+    const Audience audience = current_audience();
+    auto loading = std::async(std::launch::async, [&context, &apps, &wrap, audience] {
+        const AudienceScope scope(audience);
+        return wrap ? load_sets(context, apps, wrap) : load_sets(context, apps);
+    });
+    RunStart start;
+    std::exception_ptr database_failure;
+    try {
+        start.connection = open_existing(context, mode);
+        start.applied = read_applied(start.connection.get(), context.project);
+    } catch (...) {
+        database_failure = std::current_exception();
+    }
+    start.sets = loading.get(); // a file's error first, as when nothing ran in parallel
+    if (database_failure)
+        std::rethrow_exception(database_failure);
+    return start;
 }
 
 // One read of the state table for every app: the whole cost of a run with nothing to do.

@@ -65,6 +65,20 @@ std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps,
                                     const SourceWrapper& wrap);
 
+// What a command starts from: the apps' migrations (load_sets), the database when it exists
+// (open_existing) and its applied migrations (read_applied).
+struct RunStart {
+    std::vector<MigrationSet> sets;
+    std::unique_ptr<Connection> connection;
+    AppliedByApp applied;
+};
+// The files are read and hashed on a second thread while this one opens the database and
+// reads its state table: the two cost about the same, and neither reads what the other
+// writes. Errors come as when the two ran in turn: a migration file's first. `wrap` is called
+// on the second thread, before start_run returns.
+RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
+                   const SourceWrapper& wrap = {});
+
 // Asks before a plan that needs consent; false means the user said no. Throws Error(Refused)
 // when consent is needed and there is no one to ask.
 bool confirmed(const Context& context, bool auto_agree, const std::string& question);

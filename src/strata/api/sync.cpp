@@ -54,10 +54,11 @@ SyncMigrationManager::SyncMigrationManager(Context context, SyncOptions options)
 MigrationResult SyncMigrationManager::run() {
     const Project& project = m_context.project;
     auto apps = selected_apps(m_context, m_options.app); // dependency order for every app
-    auto sets = load_sets(m_context, apps);
-    auto connection =
-        open_existing(m_context, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
-    const AppliedByApp applied = read_applied(connection.get(), project);
+    RunStart start =
+        start_run(m_context, apps, m_options.preview ? OpenMode::ReadOnly : OpenMode::ReadWrite);
+    auto& sets = start.sets;
+    auto& connection = start.connection;
+    const AppliedByApp& applied = start.applied;
 
     // Plan and check everything before the database is touched: a refusal changes nothing.
     std::vector<Drift> drifts;

@@ -327,14 +327,18 @@ MigrationSet load_migrations(const AppConfig& app) {
 
 std::string normalise_sql_text(std::string_view raw) {
     raw = util::without_bom(raw);
+    // Only CR directly before LF goes: a lone CR is kept, since it may sit inside a string.
+    std::size_t from = raw.find("\r\n");
+    if (from == std::string_view::npos)
+        return std::string(raw);
     std::string text;
     text.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        // Only CR directly before LF goes: a lone CR is kept, since it may sit inside a string.
-        if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')
-            continue;
-        text.push_back(raw[i]);
+    while (from != std::string_view::npos) {
+        text.append(raw.substr(0, from));
+        raw.remove_prefix(from + 1); // keeps the LF
+        from = raw.find("\r\n");
     }
+    text.append(raw);
     return text;
 }
 

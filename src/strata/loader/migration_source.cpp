@@ -84,31 +84,27 @@ std::vector<SourceEntry> FolderSource::list() const {
     };
 
     std::error_code ec;
-    std::filesystem::directory_iterator it(m_folder, ec);
-    if (ec)
+    const auto entries = util::list_folder(m_folder, ec);
+    if (!entries)
         throw folder_error(ec);
 
     std::vector<SourceEntry> files;
-    for (; it != std::filesystem::directory_iterator{}; it.increment(ec)) {
-        if (ec)
-            throw folder_error(ec);
-        std::string name = it->path().filename().string();
-        if (!is_candidate(name))
+    for (const util::FolderEntry& entry : *entries) {
+        if (!is_candidate(entry.name))
             continue;
         // The listing's file type (d_type) costs no system call. A regular file is read without
         // a status call first; a folder or FIFO named .sql is refused now, whether or not the
         // command reads it (read_migration_file asks for its status, and never opens it); a
         // link, or a type the listing does not give, is looked at when it is read.
-        std::error_code type_error;
-        const bool link = it->is_symlink(type_error) || type_error;
-        const bool regular = !link && it->is_regular_file(type_error) && !type_error;
-        std::string path = (m_folder / name).string();
-        if (!link && !regular)
+        const bool regular = entry.kind == util::FileKind::Regular;
+        std::string path = folder;
+        if (!path.empty() && path.back() != '/')
+            path += '/';
+        path += entry.name;
+        if (entry.kind && !regular)
             read_migration_file(path, false);
-        files.push_back(SourceEntry{std::move(name), std::move(path), regular ? 1U : 0U});
+        files.push_back(SourceEntry{entry.name, std::move(path), regular ? 1U : 0U});
     }
-    if (ec)
-        throw folder_error(ec);
     return files;
 }
 
