@@ -502,4 +502,24 @@ TEST_SUITE("e2e_forwards") {
         CHECK(r.err == expected);
         CHECK_FALSE(std::filesystem::exists(db));
     }
+
+    TEST_CASE("a migration file's error comes before the database's, though both are read at "
+              "once") {
+        // The files are read on a second thread while the database is opened: what the user
+        // is told first must not depend on which finished first.
+        TempDir dir;
+        write_standard_project(dir.path());
+        write_file(dir / "app.db", "this is not a SQLite database, not even close to one");
+        std::filesystem::remove(dir / "migrations" / "core" / "0003_add_tags.down.sql");
+        auto r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.rfind("strata: error: migrations/core/0003_add_tags.up.sql: ", 0) == 0);
+
+        // With the files whole, the database's own error is reported.
+        write_file(dir / "migrations" / "core" / "0003_add_tags.down.sql", "DROP TABLE tags;\n");
+        r = run_strata({"forwards"}, in_dir(dir.path()));
+        CHECK(r.exit_code != 0);
+        CHECK(r.exit_code != 2);
+        CHECK(r.err.find("not a database") != std::string::npos);
+    }
 }

@@ -154,6 +154,11 @@ TEST_SUITE("library_hints") {
             hint_of([&] { CheckMigrationManager(Context{.project = f.project}).status(); });
         check_speaks_library(folder);
         CHECK(folder.find("AppConfig::migrations_dir") != std::string::npos);
+        // The files are read on a thread of the manager's own: it speaks to the caller's reader.
+        const AudienceScope cli(Audience::CommandLine);
+        const std::string cli_folder =
+            hint_of([&] { CheckMigrationManager(Context{.project = f.project}).status(); });
+        CHECK(cli_folder.find("`migrations` in strata.toml") != std::string::npos);
     }
 
     TEST_CASE("the executor: a database path that is a folder names Project::database") {

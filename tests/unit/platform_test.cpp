@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
+#include <optional>
 #include <string>
 
 using namespace strata::util;
@@ -157,6 +159,32 @@ TEST_SUITE("platform") {
         CHECK_FALSE(file_status(dir / "missing", Links::Follow, error));
         CHECK(error == std::errc::no_such_file_or_directory);
         CHECK_FALSE(file_status(dir / "file" / "below", Links::Follow, error));
+        CHECK(error == std::errc::not_a_directory);
+    }
+
+    TEST_CASE("list_folder: every entry but . and .., with the kind the listing gives") {
+        TempDir dir;
+        write_file(dir / "a.sql", "x");
+        fs::create_directory(dir / "sub");
+        REQUIRE(::mkfifo((dir / "pipe").c_str(), 0600) == 0);
+        fs::create_symlink(dir / "a.sql", dir / "link");
+        std::error_code error;
+        const auto entries = list_folder(dir.path(), error);
+        REQUIRE(entries.has_value());
+        CHECK_FALSE(error);
+        std::map<std::string, std::optional<FileKind>> kinds;
+        for (const FolderEntry& entry : *entries)
+            kinds[entry.name] = entry.kind;
+        CHECK(kinds.size() == 4);
+        // tmpfs and ext4 give d_type; a link is never reported as its target's kind.
+        CHECK(kinds["a.sql"] == FileKind::Regular);
+        CHECK(kinds["sub"] == FileKind::Directory);
+        CHECK(kinds["pipe"] == FileKind::Fifo);
+        CHECK_FALSE(kinds["link"].has_value());
+
+        CHECK_FALSE(list_folder(dir / "missing", error).has_value());
+        CHECK(error == std::errc::no_such_file_or_directory);
+        CHECK_FALSE(list_folder(dir / "a.sql", error).has_value());
         CHECK(error == std::errc::not_a_directory);
     }
 
