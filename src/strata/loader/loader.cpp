@@ -5,7 +5,10 @@
 #include "util/slug.hpp"
 #include "util/text.hpp"
 
-#include <sha2.h>
+// OpenSSL 3 marks the one-call digest functions deprecated in favour of EVP, whose providers
+// would bring most of libcrypto into a static binary; SHA256() alone is a few kilobytes.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -125,10 +128,10 @@ void check_not_template(std::string_view text, const std::string& path) {
 // Orders parsed files by numeric id, then full name, then up before down, so that the files
 // of one migration are adjacent and numerically equal ids end up next to each other.
 bool file_order(const ParsedFile& a, const ParsedFile& b) {
-    if (a.id != b.id)
-        return a.id < b.id;
-    if (a.stem != b.stem)
-        return a.stem < b.stem;
+    if (const auto by_id = a.id <=> b.id; by_id != 0)
+        return by_id < 0;
+    if (const int by_stem = a.stem.compare(b.stem); by_stem != 0)
+        return by_stem < 0;
     return a.up && !b.up;
 }
 
@@ -261,7 +264,9 @@ MigrationSet load(std::string_view app_name, const MigrationSource& source,
         throw Error(ErrorKind::MigrationFiles, "invalid migration file name: " + bad_reason,
                     SourceLocation{bad_file->path}, std::string(k_name_hint));
 
-    std::sort(parsed.begin(), parsed.end(), file_order);
+    // A bundle, embedded migrations and many file systems list the files in order already.
+    if (!std::is_sorted(parsed.begin(), parsed.end(), file_order))
+        std::sort(parsed.begin(), parsed.end(), file_order);
 
     MigrationSet set;
     set.app_name = std::string(app_name);
@@ -343,16 +348,13 @@ std::string normalise_sql_text(std::string_view raw) {
 }
 
 std::string sha256_hex(std::string_view data) {
-    SHA2_CTX context;
-    SHA256Init(&context);
-    SHA256Update(&context, reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-    std::uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Final(digest, &context);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
 
     static const char digits[] = "0123456789abcdef";
     std::string hex;
     hex.reserve(std::size_t{2} * SHA256_DIGEST_LENGTH);
-    for (std::uint8_t byte : digest) {
+    for (unsigned char byte : digest) {
         hex.push_back(digits[byte >> 4]);
         hex.push_back(digits[byte & 0xF]);
     }
