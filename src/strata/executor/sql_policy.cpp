@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -403,6 +404,12 @@ Authorizer::Authorizer(sqlite3* db, SqlPhase phase, TouchedTables* touched,
 // SQLite built without the authorizer would accept the call and ask nothing: then none of the
 // rules above would hold, so strata checks instead of assuming.
 bool Authorizer::answering() {
+    // Whether SQLite has the authorizer is a property of the library linked in, the same for
+    // every connection: once seen answering, the probe (a prepare before every migration) is
+    // not needed again.
+    static std::atomic<bool> seen_answering{false};
+    if (seen_answering.load(std::memory_order_relaxed))
+        return true;
     const long before = m_questions;
     sqlite3_stmt* probe = nullptr;
     const int prepared = sqlite3_prepare_v3(m_db, "SELECT 1", -1, 0, &probe, nullptr);
@@ -410,7 +417,11 @@ bool Authorizer::answering() {
     m_refusal.clear();
     // A probe that could not be prepared (out of memory) says nothing about the build; the
     // migration's own statements will meet the same failure.
-    return prepared != SQLITE_OK || m_questions > before;
+    if (m_questions > before) {
+        seen_answering.store(true, std::memory_order_relaxed);
+        return true;
+    }
+    return prepared != SQLITE_OK;
 }
 
 Authorizer::~Authorizer() {

@@ -5,8 +5,9 @@
 #include "util/slug.hpp"
 #include "util/text.hpp"
 
-// OpenSSL 3 marks the one-call digest functions deprecated in favour of EVP, whose providers
-// would bring most of libcrypto into a static binary; SHA256() alone is a few kilobytes.
+// OpenSSL 3 marks the low-level digest functions deprecated in favour of EVP, whose providers
+// would bring most of libcrypto into a static binary and read openssl.cnf at the first hash;
+// SHA256_Init/Update/Final alone are a few kilobytes and read nothing.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
@@ -348,8 +349,13 @@ std::string normalise_sql_text(std::string_view raw) {
 }
 
 std::string sha256_hex(std::string_view data) {
+    // SHA256_Init/Update/Final, not the one-call SHA256(): in OpenSSL 3 that one goes through
+    // EVP, which loads the configuration file and the providers first.
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Update(&context, data.data(), data.size());
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    SHA256_Final(digest, &context);
 
     static const char digits[] = "0123456789abcdef";
     std::string hex;
