@@ -213,6 +213,21 @@ def hyperfine(args, work, cells):
     return {label: statistics.median(r["times"]) for (label, _c, _p), r in zip(cells, results)}
 
 
+def fsync_count(command, prepare):
+    """How many fsync and fdatasync calls `command` makes (strace -c)."""
+    run(prepare)
+    done = subprocess.run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o",
+                           "/dev/stderr"] + command, capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"{' '.join(command)} failed under strace:\n{done.stderr}")
+    total = 0
+    for line in done.stderr.splitlines():
+        fields = line.split()
+        if fields and fields[-1] in ("fsync", "fdatasync"):
+            total += int(fields[3])
+    return total
+
+
 def peak_rss_kib(command, prepare):
     run(prepare)
     done = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, capture_output=True, text=True)
@@ -388,6 +403,50 @@ class Bench:
         self.rows.append((f"rollback all, N={n}", times["floor"], times["strata"],
                           times.get("dbmate")))
 
+    def default_against_off(self, n):
+        """The foreign-key check's own cost: the default project and the same project with
+        foreign_keys = "off", side by side in one hyperfine run (prove_foreign_keys_off shows
+        that the second checks nothing)."""
+        cells, checks = self.setup_apply(f"fk-{n}", "tables", n)
+        off = os.path.join(self.work, f"fk-{n}", "off")
+        write_strata_project(off, corpus("tables", n), 'foreign_keys = "off"\n')
+        off_db = os.path.join(off, "app.db")
+        cells = [cell for cell in cells if cell[0] in ("floor", "strata")]
+        cells.append(("off", [self.strata, "-q", "-C", off, "forwards"], f"rm -f {off_db}"))
+        times = hyperfine(self.args, self.work, cells)
+        for db, table, label in checks[:2] + [(off_db, "migrations", "off")]:
+            check_database(db, table, "tables", n, f"default against off ({label})")
+        self.rows.append((f'apply all, N={n}, foreign_keys = "off" (same run as the default)',
+                          times["floor"], times["off"], None))
+        self.notes.append(f"Foreign-key check, apply all N={n}: the default (deferred) run takes "
+                          f"{times['strata'] / times['off']:.3f} times the same run with "
+                          f'foreign_keys = "off", measured side by side.')
+
+    def on_disk(self, n, folder):
+        """Apply all on a real file system, where every COMMIT waits for fsync: strata may add
+        no fsync of its own. Counted with strace when it is installed, timed either way."""
+        saved_work = self.work
+        self.work = tempfile.mkdtemp(prefix="strata-bench-disk-", dir=folder)
+        try:
+            cells, checks = self.setup_apply(f"disk-{n}", "tables", n)
+            cells = [cell for cell in cells if cell[0] in ("floor", "strata")]
+            times = hyperfine(self.args, self.work, cells)
+            for db, table, label in checks[:2]:
+                check_database(db, table, "tables", n, f"on disk ({label})")
+            self.rows.append((f"apply all, N={n}, on disk ({folder}, real fsync)",
+                              times["floor"], times["strata"], None))
+            if shutil.which("strace"):
+                counts = {label: fsync_count(cmd, shlex.split(prepare))
+                          for label, cmd, prepare in cells}
+                self.notes.append(f"fsync and fdatasync calls, apply all N={n} on disk (strace): "
+                                  + ", ".join(f"{label} {c}" for label, c in counts.items()))
+                if counts["strata"] > counts["floor"]:
+                    fail(f"on disk: strata made {counts['strata']} fsync calls, the floor "
+                         f"{counts['floor']}")
+        finally:
+            shutil.rmtree(self.work, ignore_errors=True)
+            self.work = saved_work
+
     def peak_rss(self, n):
         cells, _checks = self.setup_apply(f"rss-{n}", "tables", n)
         rss = {label: peak_rss_kib(cmd, shlex.split(prepare)) for label, cmd, prepare in cells}
@@ -458,6 +517,9 @@ def main():
     parser.add_argument("--dir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                         help="where to create the benchmark's files (tmpfs by default)")
     parser.add_argument("--output", help="also write the markdown report to this file")
+    parser.add_argument("--disk-dir", default=os.path.dirname(HERE),
+                        help="a folder on a real file system for the on-disk cell (default: "
+                             "the repository's; '' skips the cell)")
     args = parser.parse_args()
     args.strata = os.path.abspath(args.strata)
     if shutil.which("hyperfine") is None:
@@ -476,9 +538,12 @@ def main():
                                      '(floor: one transaction)')
             if args.full:
                 bench.apply_all(10 * args.n, scenario=f"apply all, N={10 * args.n}")
+            bench.default_against_off(args.n)
             bench.no_op_and_check(args.n)
             bench.rollback_all(args.small_n)
             bench.peak_rss(args.n)
+            if args.disk_dir:
+                bench.on_disk(args.n, args.disk_dir)
             if args.full:
                 bench.scaling_series()
         except BenchError as error:
