@@ -194,6 +194,78 @@ TEST_SUITE("foreign_keys") {
         CHECK(check_foreign_keys(db, touched, graph).violations.size() == 1);
     }
 
+    TEST_CASE("of a table the migration wrote to, only the rows it wrote are checked") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        create_parent_and_children(db);
+        // An orphan from before, which a check of the whole table would report.
+        db.exec("INSERT INTO notes VALUES (10, 99)");
+        CHECK(failure_of(db, {forwards("1", "INSERT INTO notes VALUES (11, 2);")}).empty());
+        CHECK(count(db, "notes") == 5);
+        // A row the migration wrote is judged, whichever statement wrote it.
+        CHECK(failure_of(db, {forwards("2", "INSERT INTO notes VALUES (12, 2);\n"
+                                            "UPDATE notes SET user_id = 77 WHERE id = 12;")})
+                  .find("notes rowid 12 refers to a missing row of users") != std::string::npos);
+        CHECK(count(db, "notes") == 5);
+    }
+
+    TEST_CASE("an UPDATE of a parent checks its children only when it sets a key column") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        create_parent_and_children(db);
+        db.exec("CREATE UNIQUE INDEX users_name ON users (name);"
+                "INSERT INTO notes VALUES (10, 99)"); // an orphan from before
+        // name is UNIQUE: with OR REPLACE such an UPDATE can delete rows; the others cannot.
+        db.exec("ALTER TABLE users ADD COLUMN seen INTEGER");
+        CHECK(failure_of(db, {forwards("1", "UPDATE users SET seen = 1;")}).empty());
+        for (const char* update : {"UPDATE users SET id = id + 0 WHERE id = 1;",
+                                   "UPDATE users SET name = name WHERE id = 1;",
+                                   "UPDATE users SET rowid = rowid WHERE id = 1;"}) {
+            CAPTURE(update);
+            CHECK(failure_of(db, {forwards("2", update)}).find("notes rowid 10") !=
+                  std::string::npos);
+        }
+    }
+
+    TEST_CASE("a table with more rows written than are tracked one by one is checked whole") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        create_parent_and_children(db);
+        db.exec("INSERT INTO notes VALUES (10, 99)"); // an orphan from before
+        // 20,000 valid rows: the update hook stops noting them, and every row is checked.
+        CHECK(failure_of(db, {forwards("1", "WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL "
+                                            "SELECT i + 1 FROM n WHERE i < 20099) "
+                                            "INSERT INTO notes SELECT i, 1 FROM n;")})
+                  .find("notes rowid 10") != std::string::npos);
+        // A WITHOUT ROWID child: SQLite's hook does not report its rows.
+        db.exec("CREATE TABLE tags (name TEXT PRIMARY KEY, user_id INTEGER REFERENCES users (id))"
+                " WITHOUT ROWID; INSERT INTO tags VALUES ('x', 98)");
+        CHECK_FALSE(failure_of(db, {forwards("2", "INSERT INTO tags VALUES ('y', 1);")}).empty());
+    }
+
+    TEST_CASE("on an application's connection its own update hook stays, and tables are checked "
+              "whole") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        secure_connection(db);
+        create_parent_and_children(db);
+        db.exec("INSERT INTO notes VALUES (10, 99)"); // an orphan from before
+        int hooked = 0;
+        sqlite3_update_hook(
+            db.handle(),
+            [](void* count, int, const char*, const char*, sqlite3_int64) {
+                ++*static_cast<int*>(count);
+            },
+            &hooked);
+        RunObserver silent;
+        ExecutorOptions options;
+        options.track_rows = false; // as run_support sets it for Context::connection
+        Plan plan;
+        plan.steps = {forwards("1", "INSERT INTO notes VALUES (11, 2);")};
+        CHECK_THROWS_WITH_AS(Executor(db, silent, options).run(plan),
+                             doctest::Contains("notes rowid 10"), Error);
+        const int before = hooked;
+        db.exec("INSERT INTO users VALUES (3, 'c')");
+        CHECK(hooked == before + 1);
+        sqlite3_update_hook(db.handle(), nullptr, nullptr);
+    }
+
     TEST_CASE("rows written under a name the table was renamed from are checked") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is

@@ -314,6 +314,26 @@ TEST_SUITE("own_connection") {
         }
     }
 
+    TEST_CASE("the application's update hook is left in place by a run on its connection") {
+        // strata notes the rows a migration writes with SQLite's update hook on its own
+        // connections only: SQLite cannot give back a hook it replaced.
+        Fixture f({{"0001_t", "CREATE TABLE t (x); INSERT INTO t VALUES (1);", "DROP TABLE t;"}});
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        int rows = 0;
+        sqlite3_update_hook(
+            db.handle(),
+            [](void* count, int, const char*, const char*, sqlite3_int64) {
+                ++*static_cast<int*>(count);
+            },
+            &rows);
+        ForwardsMigrationManager(Context{.project = f.project, .connection = db.handle()}).run();
+        CHECK(rows >= 1); // the migration's own INSERT, seen by the application's hook
+        const int before = rows;
+        db.exec("INSERT INTO t VALUES (2)");
+        CHECK(rows == before + 1);
+        sqlite3_update_hook(db.handle(), nullptr, nullptr);
+    }
+
     TEST_CASE("a migration on a borrowed connection writes through the application's VFS") {
         CountingVfs::install();
         Fixture f(k_two_tables);

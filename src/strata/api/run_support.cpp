@@ -313,6 +313,7 @@ ExecutionReport execute_on(const Context& context, Connection& connection, bool 
     options.transaction = settings.transaction;
     options.cancel = context.cancel;
     options.state_table = settings.state_table;
+    options.track_rows = !connection.borrowed();
     Executor executor(connection.db(), observer_of(context), options);
     try {
         executor.run(plan, &planned_from);

@@ -259,6 +259,7 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
                    m_options.state_table,
                    &defined,
                    &effects};
+        run.track_rows = m_options.track_rows;
         run.on_statement = [this, &step](std::string_view sql, std::chrono::microseconds took) {
             m_observer.on_statement_executed(step, m_statements[&step]++, sql, took);
         };

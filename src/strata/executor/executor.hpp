@@ -27,6 +27,9 @@ struct ExecutorOptions {
     TransactionScope transaction = TransactionScope::Each;
     const std::atomic<bool>* cancel = nullptr; // when it becomes true, the run stops
     std::string state_table = std::string(k_default_state_table); // Settings::state_table
+    // Note the rows each migration writes through SQLite's update hook, so the foreign-key
+    // check looks at them only; off for a connection whose hook may be the application's.
+    bool track_rows = true;
 };
 
 struct ExecutionReport {

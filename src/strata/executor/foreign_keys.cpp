@@ -174,11 +174,17 @@ std::string identifier(const std::string& name) {
     return out + "\"";
 }
 
-// The rows of `table` whose key `key` points nowhere, as foreign_key_check would report them.
-// Used for the keys of a table that also has a key SQLite cannot check, since
-// foreign_key_check then refuses the whole table.
-std::vector<ForeignKeyViolation> orphans_of(sqlite::Database db, const std::string& table,
-                                            const ForeignKey& key) {
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& name : names)
+        out += (out.empty() ? "" : ", ") + name;
+    return out;
+}
+
+// The query for the rows of `table` whose key `key` points nowhere, as foreign_key_check would
+// report them; with `one_row`, of the row whose rowid is bound to ?1 only.
+std::string orphan_query(sqlite::Database db, const std::string& table, const ForeignKey& key,
+                         bool one_row) {
     const std::optional<std::string> parent = stored_name(db, key.parent);
     std::vector<std::string> parent_columns;
     if (parent && !key.to.front())
@@ -188,7 +194,8 @@ std::vector<ForeignKeyViolation> orphans_of(sqlite::Database db, const std::stri
             parent_columns.push_back(*to);
 
     std::string sql = std::string("SELECT ") + (without_rowid(db, table) ? "NULL" : "c.rowid") +
-                      " FROM main." + identifier(table) + " AS c WHERE ";
+                      " FROM main." + identifier(table) + " AS c WHERE " +
+                      (one_row ? "c.rowid = ?1 AND " : "");
     std::string match;
     for (std::size_t i = 0; i < key.from.size(); ++i) {
         sql += (i == 0 ? "" : " AND ") + ("c." + identifier(key.from[i])) + " IS NOT NULL";
@@ -200,18 +207,27 @@ std::vector<ForeignKeyViolation> orphans_of(sqlite::Database db, const std::stri
     if (parent)
         sql += " AND NOT EXISTS (SELECT 1 FROM main." + identifier(*parent) + " AS p WHERE " +
                match + ")";
-    sqlite::Statement query(db, sql);
+    return sql;
+}
+
+// The rows of `table` whose key `key` points nowhere. Used for the keys of a table that also
+// has a key SQLite cannot check, since foreign_key_check then refuses the whole table.
+std::vector<ForeignKeyViolation> orphans_of(sqlite::Database db, const std::string& table,
+                                            const ForeignKey& key) {
+    sqlite::Statement query(db, orphan_query(db, table, key, false));
     std::vector<ForeignKeyViolation> found;
     while (query.step())
         found.push_back({table, query.column_int64(0), key.parent});
     return found;
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& name : names)
-        out += (out.empty() ? "" : ", ") + name;
-    return out;
+// A key SQLite cannot look its parent rows up by, as a warning reports it.
+UncheckableForeignKey uncheckable(const std::string& table, const ForeignKey& key) {
+    std::vector<std::string> to;
+    for (const auto& column : key.to)
+        if (column)
+            to.push_back(*column);
+    return {table, joined(key.from), key.parent, joined(to)};
 }
 
 bool is_mismatch(const sqlite::Failure& e) {
@@ -241,11 +257,7 @@ void check_table(sqlite::Database db, const std::string& table, ForeignKeyCheck&
                     found.push_back(std::move(v));
                 continue;
             }
-            std::vector<std::string> to;
-            for (const auto& column : key.to)
-                if (column)
-                    to.push_back(*column);
-            out.unchecked.push_back({table, joined(key.from), key.parent, joined(to)});
+            out.unchecked.push_back(uncheckable(table, key));
             skipped = true;
         }
         if (!skipped) // SQLite saw a mismatch these rules do not: keep its error
@@ -253,6 +265,57 @@ void check_table(sqlite::Database db, const std::string& table, ForeignKeyCheck&
     }
     for (ForeignKeyViolation& v : found)
         out.violations.push_back(std::move(v));
+}
+
+// The rows `rowids` of `table` checked alone, each key by the query foreign_key_check's own
+// rules come down to (orphan_query): what a migration costs is what it wrote, not the size of
+// the tables it wrote to.
+void check_rows(sqlite::Database db, const std::string& table, const std::set<std::int64_t>& rowids,
+                ForeignKeyCheck& out) {
+    std::vector<ForeignKeyViolation> found;
+    for (const ForeignKey& key : foreign_keys_of(db, table)) {
+        if (!parent_key_is_unique(db, key)) {
+            out.unchecked.push_back(uncheckable(table, key));
+            continue;
+        }
+        sqlite::Statement query(db, orphan_query(db, table, key, true));
+        for (const std::int64_t rowid : rowids) {
+            query.reset();
+            query.bind_int64(1, rowid);
+            while (query.step())
+                found.push_back({table, query.column_int64(0), key.parent});
+        }
+    }
+    // In row order, as foreign_key_check reports them.
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.rowid < b.rowid; });
+    for (ForeignKeyViolation& v : found)
+        out.violations.push_back(std::move(v));
+}
+
+// Whether an UPDATE that set `columns` of `parent` could have removed a key its children refer
+// to: a column of its primary key or of a UNIQUE index (a REPLACE conflict deletes rows), the
+// rowid, or a column a child's key names.
+bool sets_a_key(sqlite::Database db, const std::string& parent,
+                const std::set<std::string>& columns, const std::vector<std::string>& children) {
+    std::vector<std::string> keys = primary_key_of(db, parent);
+    for (const char* rowid : {"rowid", "oid", "_rowid_"})
+        keys.emplace_back(rowid);
+    sqlite::Statement unique(db, "SELECT i.name FROM pragma_index_list(?1, 'main') AS l, "
+                                 "pragma_index_info(l.name, 'main') AS i WHERE l.\"unique\"");
+    unique.bind_text(1, parent);
+    for (std::string& column : strings(unique))
+        keys.push_back(std::move(column));
+    for (const std::string& child : children)
+        for (const ForeignKey& key : foreign_keys_of(db, child))
+            if (same_name(key.parent, parent))
+                for (const auto& to : key.to)
+                    if (to)
+                        keys.push_back(*to);
+    return std::any_of(columns.begin(), columns.end(), [&](const std::string& column) {
+        return std::any_of(keys.begin(), keys.end(),
+                           [&](const std::string& key) { return same_name(key, column); });
+    });
 }
 
 } // namespace
@@ -376,6 +439,11 @@ std::optional<std::string> ForeignKeyGraph::stored_name(const std::string& table
     return found->second.name;
 }
 
+bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
+    const auto found = m_tables.find(ascii_lower(table));
+    return found == m_tables.end() || !found->second.parents.empty();
+}
+
 std::vector<std::string> ForeignKeyGraph::children_of(const std::string& parent) const {
     std::vector<std::string> out;
     const auto found = m_children.find(ascii_lower(parent));
@@ -399,24 +467,46 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
     // another name, and its children now point at it.
     const std::set<std::string> fresh = graph.update(db, touched);
     // By name in lower case: the authorizer reports names as each statement spelt them.
-    std::map<std::string, std::string> tables;
-    for (const std::string& table : touched.rows_written)
-        if (auto name = graph.stored_name(table)) // else dropped or renamed since
-            tables.emplace(ascii_lower(*name), *name);
-    std::set<std::string> parents;
+    std::map<std::string, std::string> whole; // tables whose every row is checked
+    std::set<std::string> parents;            // tables whose children are checked whole
     for (const std::string& table : touched.keys_removed)
         parents.insert(ascii_lower(table));
+    for (const auto& [table, columns] : touched.updated_columns) {
+        const auto name = graph.stored_name(table);
+        if (!name)
+            continue;
+        const std::vector<std::string> children = graph.children_of(*name);
+        if (!children.empty() && sets_a_key(db, *name, columns, children))
+            parents.insert(ascii_lower(*name));
+    }
     for (const std::string& table : fresh) {
-        tables.emplace(ascii_lower(table), table);
+        whole.emplace(ascii_lower(table), table);
         parents.insert(ascii_lower(table));
     }
     for (const std::string& parent : parents)
         for (std::string& child : graph.children_of(parent))
-            tables.emplace(ascii_lower(child), std::move(child));
+            whole.emplace(ascii_lower(child), std::move(child));
+    // A table the migration wrote rows to: those rows alone, when the update hook reported them
+    // all; a table without foreign keys has nothing to check.
+    std::map<std::string, std::string> by_row;
+    for (const std::string& table : touched.rows_written) {
+        const auto name = graph.stored_name(table); // else dropped or renamed since
+        if (!name || !graph.has_foreign_keys(*name))
+            continue;
+        const std::string key = ascii_lower(*name);
+        if (whole.count(key) != 0)
+            continue;
+        if (touched.untracked.count(key) != 0 || touched.written_rowids.count(key) == 0)
+            whole.emplace(key, *name);
+        else
+            by_row.emplace(key, *name);
+    }
 
     ForeignKeyCheck result;
-    for (const auto& [key, table] : tables)
+    for (const auto& [key, table] : whole)
         check_table(db, table, result);
+    for (const auto& [key, table] : by_row)
+        check_rows(db, table, touched.written_rowids.at(key), result);
     return result;
 }
 

@@ -59,6 +59,8 @@ class ForeignKeyGraph {
     std::set<std::string> update(sqlite::Database db, const TouchedTables& touched);
     // The table's name as the schema spells it, or nullopt when no such table exists.
     std::optional<std::string> stored_name(const std::string& table) const;
+    // Whether `table` has a foreign key (true for a table the graph does not know).
+    bool has_foreign_keys(const std::string& table) const;
     // The tables with a foreign key to `parent` (in any letter case; it need not exist), as
     // the schema spells them.
     std::vector<std::string> children_of(const std::string& parent) const;
@@ -81,9 +83,11 @@ class ForeignKeyGraph {
 // A false alarm (the word in a comment) only costs a look at the whole schema.
 bool may_rename_tables(std::string_view sql);
 
-// Runs SQLite's foreign_key_check on the tables a migration (or a whole run) could have broken:
-// those whose rows it wrote, those new under their name (renamed, created or rebuilt), and
-// those whose foreign keys refer to a table whose rows it removed or that is new. `graph`,
+// Checks what a migration (or a whole run) could have broken: the rows it wrote (by rowid,
+// TouchedTables::written_rowids; a table whose rows were not all noted with SQLite's own
+// foreign_key_check), and with foreign_key_check the tables new under their name (renamed,
+// created or rebuilt) and those whose foreign keys refer to a table whose rows it removed,
+// whose key columns it updated, or that is new. `graph`,
 // which must describe the schema before the SQL that `touched` reports, is brought up to date
 // first (ForeignKeyGraph::update). A whole-database check at every migration would make a run
 // cost migrations x database size. Throws sqlite::Failure when SQLite fails.

@@ -311,10 +311,16 @@ int Authorizer::decide_in_transaction(int action, const char* a1, const char* a2
         if (main_db && is_state_table(a1))
             return deny("a migration must not write to strata's state table \"" + m_state_table +
                         "\"");
-        if (main_db)
-            // Every write may remove keys: an INSERT or UPDATE with REPLACE conflict
-            // resolution deletes the rows it collides with.
-            touch(a1, action != SQLITE_DELETE, true);
+        if (main_db) {
+            // An INSERT may remove keys: with REPLACE conflict resolution it deletes the rows
+            // it collides with. An UPDATE removes keys only through the columns it sets (a
+            // REPLACE conflict needs a UNIQUE column among them): check_foreign_keys decides
+            // from those.
+            touch(a1, action != SQLITE_DELETE, action != SQLITE_UPDATE);
+            if (action == SQLITE_UPDATE && m_touched != nullptr && a1 != nullptr && a2 != nullptr &&
+                !is_internal(a1))
+                m_touched->updated_columns[a1].insert(a2);
+        }
         break;
     case SQLITE_DROP_TABLE:
         if (main_db && is_state_table(a1))

@@ -10,9 +10,12 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 
 namespace strata {
 
@@ -23,6 +26,70 @@ struct StatementDeleter {
 };
 using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
+// More rows of one table than this and checking them one by one costs more than checking the
+// whole table (and more than the migration's own writes to it).
+constexpr std::size_t k_max_tracked_rows = 10000;
+
+// SQLite's update hook, installed while a migration's SQL runs when it reports touched tables
+// (SqlRun::track_rows): notes the rowids written to each main table
+// (TouchedTables::written_rowids), so that the foreign-key check looks at those rows and not at
+// the whole table. SQLite cannot tell a hook that was there before, so an application's own
+// connection is never given one (its tables are checked whole).
+class RowHook {
+  public:
+    RowHook(sqlite3* db, TouchedTables* touched) : m_db(db), m_touched(touched) {
+        if (m_touched != nullptr)
+            sqlite3_update_hook(m_db, &noted, this);
+    }
+    ~RowHook() {
+        if (m_touched != nullptr)
+            sqlite3_update_hook(m_db, nullptr, nullptr);
+    }
+    RowHook(const RowHook&) = delete;
+    RowHook& operator=(const RowHook&) = delete;
+
+  private:
+    static void noted(void* self, int operation, const char* database, const char* table,
+                      sqlite3_int64 rowid) {
+        if (operation != SQLITE_INSERT && operation != SQLITE_UPDATE)
+            return;
+        if (database == nullptr || std::strcmp(database, "main") != 0 || table == nullptr)
+            return;
+        static_cast<RowHook*>(self)->note(table, rowid);
+    }
+
+    void note(const char* table, sqlite3_int64 rowid) {
+        // The same table row after row, as a bulk INSERT writes: no lookup per row.
+        if (m_rows == nullptr || m_table != table) {
+            m_table = table;
+            std::string key = m_table;
+            for (char& c : key)
+                if (c >= 'A' && c <= 'Z')
+                    c = static_cast<char>(c - 'A' + 'a');
+            m_key = key;
+            m_rows =
+                m_touched->untracked.count(key) != 0 ? nullptr : &m_touched->written_rowids[key];
+            if (m_rows == nullptr) {
+                m_table.clear();
+                return;
+            }
+        }
+        m_rows->insert(rowid);
+        if (m_rows->size() > k_max_tracked_rows) {
+            m_touched->written_rowids.erase(m_key);
+            m_touched->untracked.insert(m_key);
+            m_rows = nullptr;
+            m_table.clear();
+        }
+    }
+
+    sqlite3* m_db;
+    TouchedTables* m_touched;
+    std::string m_table; // the table of the last row noted, as SQLite names it
+    std::string m_key;   // the same in lower case
+    std::set<std::int64_t>* m_rows = nullptr;
+};
+
 } // namespace
 
 void run_migration_sql(sqlite::Database database, std::string_view sql, const std::string& path) {
@@ -32,6 +99,7 @@ void run_migration_sql(sqlite::Database database, std::string_view sql, const st
 void run_migration_sql(sqlite::Database database, std::string_view sql, const SqlRun& run) {
     sqlite3* db = database.handle();
     Authorizer authorizer(db, run.phase, run.touched, run.state_table, run.effects);
+    const RowHook rows(db, run.track_rows ? run.touched : nullptr);
     const bool in_transaction = run.phase == SqlPhase::InTransaction;
     const std::string& path = run.path;
     const char* const begin = sql.data();
@@ -180,6 +248,7 @@ void run_migration_code(sqlite::Database database, const MigrationCallback& code
                         const SqlRun& run) {
     sqlite3* db = database.handle();
     Authorizer authorizer(db, SqlPhase::InTransaction, run.touched, run.state_table, run.effects);
+    const RowHook rows(db, run.track_rows ? run.touched : nullptr);
     const SourceLocation where{run.path};
     const std::string hint = "fix the migration and run again; nothing of it was kept";
     if (!authorizer.answering())

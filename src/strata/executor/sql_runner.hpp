@@ -7,7 +7,9 @@
 #include "strata/project/settings.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +36,15 @@ struct TouchedTables {
     std::set<std::string> created; // CREATE TABLE
     std::set<std::string> altered; // ALTER TABLE: renamed, or a column added, renamed or dropped
     std::set<std::string> dropped; // DROP TABLE
+    // The columns each UPDATE set, by table as the statement wrote it: an UPDATE of no key
+    // column removes no key, whatever its table's children.
+    std::map<std::string, std::set<std::string>> updated_columns;
+    // The rows inserted or updated, by table in lower case, as SQLite's update hook reported
+    // their rowids, so that only they are checked. A table with more rows written than are
+    // worth looking at one by one is in `untracked` instead, and so is one whose writes the hook
+    // does not report (WITHOUT ROWID): all its rows are checked.
+    std::map<std::string, std::set<std::int64_t>> written_rowids;
+    std::set<std::string> untracked;
 };
 
 // A trigger or view the SQL created, and where its CREATE statement starts.
@@ -59,6 +70,9 @@ struct SqlRun {
     std::string_view state_table = k_default_state_table; // the table the policy protects
     std::vector<DefinedObject>* defined = nullptr; // when set, filled as statements are prepared
     SqlEffects* effects = nullptr;                 // when set, filled as statements are prepared
+    // With `touched`: also note the rows written (TouchedTables::written_rowids) through
+    // SQLite's update hook, which the connection must not be using for anything else.
+    bool track_rows = false;
     // When set, called after each statement has run: its text (as written, without the blank
     // before it) and how long preparing and stepping it took. What it throws stops the run.
     std::function<void(std::string_view, std::chrono::microseconds)> on_statement{};
