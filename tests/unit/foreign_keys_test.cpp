@@ -266,6 +266,32 @@ TEST_SUITE("foreign_keys") {
         sqlite3_update_hook(db.handle(), nullptr, nullptr);
     }
 
+    TEST_CASE("within one run, a UNIQUE index made on a parent makes its key checkable") {
+        struct Warnings : RunObserver {
+            std::vector<std::string> seen;
+            void on_warning(std::string_view text) override { seen.emplace_back(text); }
+        };
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        secure_connection(db);
+        create_parent_and_children(db);
+        // What the check knows of a parent's keys is kept through the run: an index made or
+        // dropped on the parent must be seen, a plain one changing nothing.
+        Warnings warnings;
+        Plan plan;
+        plan.steps = {forwards("1",
+                               "CREATE TABLE posts (id INTEGER PRIMARY KEY, author TEXT REFERENCES "
+                               "users (name));\nINSERT INTO posts VALUES (1, 'a');"),
+                      forwards("2", "CREATE INDEX users_plain ON users (id);\n"
+                                    "INSERT INTO posts VALUES (2, 'b');"),
+                      forwards("3", "CREATE UNIQUE INDEX users_name ON users (name);\n"
+                                    "INSERT INTO posts VALUES (3, 'nobody');")};
+        CHECK_THROWS_WITH_AS(Executor(db, warnings, {}).run(plan),
+                             doctest::Contains("posts rowid 3 refers to a missing row of users"),
+                             Error);
+        CHECK(warnings.seen.size() == 1); // posts(author) unchecked until users_name existed
+        CHECK(count(db, "posts") == 2);
+    }
+
     TEST_CASE("rows written under a name the table was renamed from are checked") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is

@@ -51,21 +51,22 @@ struct ForeignKey {
     std::vector<std::optional<std::string>> to; // nullopt: the parent's primary key
 };
 
+std::string identifier(const std::string& name);
+
 std::vector<ForeignKey> foreign_keys_of(sqlite::Database db, const std::string& table) {
-    sqlite::Statement query(db, "SELECT id, \"table\", \"from\", \"to\" FROM "
-                                "pragma_foreign_key_list(?, 'main') ORDER BY id, seq");
-    query.bind_text(1, table);
+    // The PRAGMA itself: see check_table. Its rows come by id, then seq.
+    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(table) + ")");
     std::vector<ForeignKey> keys;
     int last_id = -1;
     while (query.step()) {
         if (keys.empty() || query.column_int64(0) != last_id) {
             last_id = query.column_int64(0);
-            keys.push_back({query.column_text(1), {}, {}});
+            keys.push_back({query.column_text(2), {}, {}});
         }
-        keys.back().from.push_back(query.column_text(2));
-        keys.back().to.push_back(query.column_is_null(3)
+        keys.back().from.push_back(query.column_text(3));
+        keys.back().to.push_back(query.column_is_null(4)
                                      ? std::nullopt
-                                     : std::optional<std::string>(query.column_text(3)));
+                                     : std::optional<std::string>(query.column_text(4)));
     }
     return keys;
 }
@@ -271,19 +272,19 @@ void check_table(sqlite::Database db, const std::string& table, ForeignKeyCheck&
 // rules come down to (orphan_query): what a migration costs is what it wrote, not the size of
 // the tables it wrote to.
 void check_rows(sqlite::Database db, const std::string& table, const std::set<std::int64_t>& rowids,
-                ForeignKeyCheck& out) {
+                ForeignKeyGraph& graph, ForeignKeyCheck& out) {
     std::vector<ForeignKeyViolation> found;
-    for (const ForeignKey& key : foreign_keys_of(db, table)) {
-        if (!parent_key_is_unique(db, key)) {
-            out.unchecked.push_back(uncheckable(table, key));
+    for (const ForeignKeyGraph::RowCheck& check : graph.row_checks(db, table)) {
+        if (!check.checkable) {
+            out.unchecked.push_back(check.key);
             continue;
         }
-        sqlite::Statement query(db, orphan_query(db, table, key, true));
+        sqlite::Statement query(db, check.sql);
         for (const std::int64_t rowid : rowids) {
             query.reset();
             query.bind_int64(1, rowid);
             while (query.step())
-                found.push_back({table, query.column_int64(0), key.parent});
+                found.push_back({table, query.column_int64(0), check.key.parent});
         }
     }
     // In row order, as foreign_key_check reports them.
@@ -293,29 +294,24 @@ void check_rows(sqlite::Database db, const std::string& table, const std::set<st
         out.violations.push_back(std::move(v));
 }
 
-// Whether an UPDATE that set `columns` of `parent` could have removed a key its children refer
-// to: a column of its primary key or of a UNIQUE index (a REPLACE conflict deletes rows), the
-// rowid, or a column a child's key names.
-bool sets_a_key(sqlite::Database db, const std::string& parent,
-                const std::set<std::string>& columns, const std::vector<std::string>& children) {
-    std::vector<std::string> keys = primary_key_of(db, parent);
-    for (const char* rowid : {"rowid", "oid", "_rowid_"})
-        keys.emplace_back(rowid);
-    sqlite::Statement unique(db, "SELECT i.name FROM pragma_index_list(?1, 'main') AS l, "
-                                 "pragma_index_info(l.name, 'main') AS i WHERE l.\"unique\"");
-    unique.bind_text(1, parent);
-    for (std::string& column : strings(unique))
-        keys.push_back(std::move(column));
-    for (const std::string& child : children)
-        for (const ForeignKey& key : foreign_keys_of(db, child))
-            if (same_name(key.parent, parent))
-                for (const auto& to : key.to)
-                    if (to)
-                        keys.push_back(*to);
-    return std::any_of(columns.begin(), columns.end(), [&](const std::string& column) {
-        return std::any_of(keys.begin(), keys.end(),
-                           [&](const std::string& key) { return same_name(key, column); });
-    });
+// The UNIQUE indexes of `table` and their columns, as one text to compare.
+// The PRAGMAs themselves (see check_table): a table with no UNIQUE index costs one statement.
+std::string unique_indexes(sqlite::Database db, const std::string& table) {
+    sqlite::Statement list(db, "PRAGMA main.index_list(" + identifier(table) + ")");
+    std::vector<std::string> unique; // index_list's columns: seq, name, unique, origin, partial
+    while (list.step())
+        if (list.column_int64(2) != 0)
+            unique.push_back(list.column_text(1));
+    std::sort(unique.begin(), unique.end());
+    std::string out;
+    for (const std::string& index : unique) {
+        out += index + "(";
+        sqlite::Statement columns(db, "PRAGMA main.index_info(" + identifier(index) + ")");
+        while (columns.step()) // seqno, cid, name
+            out += columns.column_text(2) + ",";
+        out += ")\n";
+    }
+    return out;
 }
 
 } // namespace
@@ -323,6 +319,9 @@ bool sets_a_key(sqlite::Database db, const std::string& parent,
 void ForeignKeyGraph::read(sqlite::Database db) {
     m_tables.clear();
     m_children.clear();
+    m_row_checks.clear();
+    m_key_columns.clear();
+    m_unique_indexes.clear();
     // Tables without foreign keys count too: the graph also says which tables exist.
     sqlite::Statement query(db, "SELECT s.name, f.\"table\" FROM main.sqlite_schema AS s LEFT "
                                 "JOIN pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type "
@@ -349,7 +348,22 @@ void ForeignKeyGraph::follow(sqlite::Database db) {
         read(db);
 }
 
+void ForeignKeyGraph::forget_checks(const std::string& key) {
+    m_unique_indexes.erase(key);
+    m_row_checks.erase(key);
+    m_key_columns.erase(key);
+    const auto found = m_tables.find(key);
+    if (found != m_tables.end())
+        for (const std::string& parent : found->second.parents) // a key naming new columns
+            m_key_columns.erase(parent);
+    const auto children = m_children.find(key);
+    if (children != m_children.end())
+        for (const std::string& child : children->second) // a parent key gone or changed
+            m_row_checks.erase(child);
+}
+
 void ForeignKeyGraph::remove_table(const std::string& key) {
+    forget_checks(key);
     const auto found = m_tables.find(key);
     if (found == m_tables.end())
         return;
@@ -368,6 +382,7 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
     remove_table(key);
     Table& table = m_tables[key];
     table.name = name;
+    forget_checks(key); // its children's checks name it
     // The PRAGMA itself: see check_table. Its third column is the parent table.
     sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(name) + ")");
     while (query.step()) {
@@ -378,6 +393,18 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
 }
 
 std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const TouchedTables& touched) {
+    // A UNIQUE index made or dropped may make a parent key checkable or not, or add a key
+    // column; other indexes change neither (a migration that drops and re-creates a plain
+    // index costs one look at the table's UNIQUE indexes).
+    for (const std::string& table : touched.indexed) {
+        const std::string key = ascii_lower(table);
+        std::string unique = unique_indexes(db, table);
+        const auto known = m_unique_indexes.find(key);
+        if (known != m_unique_indexes.end() && known->second == unique)
+            continue;
+        forget_checks(key);
+        m_unique_indexes[key] = std::move(unique);
+    }
     // Each changed table by its name in lower case, spelt as its CREATE TABLE spelt it when the
     // migration created it (that is the schema's spelling), else as the graph knows it.
     std::map<std::string, std::string> changed;
@@ -439,6 +466,47 @@ std::optional<std::string> ForeignKeyGraph::stored_name(const std::string& table
     return found->second.name;
 }
 
+const std::vector<ForeignKeyGraph::RowCheck>&
+ForeignKeyGraph::row_checks(sqlite::Database db, const std::string& table) {
+    const std::string key = ascii_lower(table);
+    const auto known = m_row_checks.find(key);
+    if (known != m_row_checks.end())
+        return known->second;
+    std::vector<RowCheck> checks;
+    for (const ForeignKey& foreign_key : foreign_keys_of(db, table)) {
+        RowCheck check;
+        check.key = uncheckable(table, foreign_key);
+        check.checkable = parent_key_is_unique(db, foreign_key);
+        if (check.checkable)
+            check.sql = orphan_query(db, table, foreign_key, true);
+        checks.push_back(std::move(check));
+    }
+    return m_row_checks[key] = std::move(checks);
+}
+
+const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db,
+                                                             const std::string& parent) {
+    const std::string key = ascii_lower(parent);
+    const auto known = m_key_columns.find(key);
+    if (known != m_key_columns.end())
+        return known->second;
+    std::vector<std::string> columns = primary_key_of(db, parent);
+    for (const char* rowid : {"rowid", "oid", "_rowid_"})
+        columns.emplace_back(rowid);
+    sqlite::Statement unique(db, "SELECT i.name FROM pragma_index_list(?1, 'main') AS l, "
+                                 "pragma_index_info(l.name, 'main') AS i WHERE l.\"unique\"");
+    unique.bind_text(1, parent);
+    for (std::string& column : strings(unique))
+        columns.push_back(std::move(column));
+    for (const std::string& child : children_of(parent))
+        for (const ForeignKey& foreign_key : foreign_keys_of(db, child))
+            if (same_name(foreign_key.parent, parent))
+                for (const auto& to : foreign_key.to)
+                    if (to)
+                        columns.push_back(*to);
+    return m_key_columns[key] = std::move(columns);
+}
+
 bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
     const auto found = m_tables.find(ascii_lower(table));
     return found == m_tables.end() || !found->second.parents.empty();
@@ -475,8 +543,14 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
         const auto name = graph.stored_name(table);
         if (!name)
             continue;
-        const std::vector<std::string> children = graph.children_of(*name);
-        if (!children.empty() && sets_a_key(db, *name, columns, children))
+        if (graph.children_of(*name).empty())
+            continue;
+        const std::vector<std::string>& keys = graph.key_columns(db, *name);
+        const bool sets_a_key = std::any_of(columns.begin(), columns.end(), [&](const auto& c) {
+            return std::any_of(keys.begin(), keys.end(),
+                               [&](const std::string& key) { return same_name(key, c); });
+        });
+        if (sets_a_key)
             parents.insert(ascii_lower(*name));
     }
     for (const std::string& table : fresh) {
@@ -506,7 +580,7 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
     for (const auto& [key, table] : whole)
         check_table(db, table, result);
     for (const auto& [key, table] : by_row)
-        check_rows(db, table, touched.written_rowids.at(key), result);
+        check_rows(db, table, touched.written_rowids.at(key), graph, result);
     return result;
 }
 

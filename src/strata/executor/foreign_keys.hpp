@@ -61,6 +61,19 @@ class ForeignKeyGraph {
     std::optional<std::string> stored_name(const std::string& table) const;
     // Whether `table` has a foreign key (true for a table the graph does not know).
     bool has_foreign_keys(const std::string& table) const;
+
+    // How one foreign key of a child table is checked row by row.
+    struct RowCheck {
+        UncheckableForeignKey key; // as a warning names it
+        bool checkable = true;     // the parent key is one SQLite can look rows up by
+        std::string sql;           // the orphan query of the row whose rowid is bound to ?1
+    };
+    // The row checks of `table` (as the schema spells it), read once and kept until the table,
+    // one of its parents, or a parent's indexes change (update()). Throws sqlite::Failure.
+    const std::vector<RowCheck>& row_checks(sqlite::Database db, const std::string& table);
+    // The columns of `parent` whose update may remove a key its children refer to (primary
+    // key, rowid, UNIQUE columns, columns children name), kept as row_checks are.
+    const std::vector<std::string>& key_columns(sqlite::Database db, const std::string& parent);
     // The tables with a foreign key to `parent` (in any letter case; it need not exist), as
     // the schema spells them.
     std::vector<std::string> children_of(const std::string& parent) const;
@@ -72,10 +85,15 @@ class ForeignKeyGraph {
     };
     void set_table(sqlite::Database db, std::string name);
     void remove_table(const std::string& key);
+    // Drops what row_checks and key_columns keep of the table (lower case) and its relatives.
+    void forget_checks(const std::string& key);
 
-    std::map<std::string, Table> m_tables;                   // by name in lower case
-    std::map<std::string, std::set<std::string>> m_children; // parent -> children, lower case
-    std::int64_t m_data_version = -1;                        // -1: not read
+    std::map<std::string, Table> m_tables;                         // by name in lower case
+    std::map<std::string, std::set<std::string>> m_children;       // parent -> children, lower case
+    std::map<std::string, std::vector<RowCheck>> m_row_checks;     // by child, lower case
+    std::map<std::string, std::vector<std::string>> m_key_columns; // by parent, lower case
+    std::map<std::string, std::string> m_unique_indexes; // by table: what the checks assumed
+    std::int64_t m_data_version = -1;                    // -1: not read
 };
 
 // Whether running `sql` could rename a table or rewrite a trigger or view. Only ALTER TABLE

@@ -357,6 +357,12 @@ int Authorizer::decide_in_transaction(int action, const char* a1, const char* a2
         if (main_db && is_state_table(a2))
             return deny("a migration must not change strata's state table \"" + m_state_table +
                         "\"");
+        if (main_db && action == SQLITE_CREATE_INDEX)
+            note_schema_change(&TouchedTables::indexed, a2);
+        break;
+    case SQLITE_DROP_INDEX: // a2 is the table
+        if (main_db)
+            note_schema_change(&TouchedTables::indexed, a2);
         break;
     default:
         break;

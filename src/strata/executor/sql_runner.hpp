@@ -36,6 +36,7 @@ struct TouchedTables {
     std::set<std::string> created; // CREATE TABLE
     std::set<std::string> altered; // ALTER TABLE: renamed, or a column added, renamed or dropped
     std::set<std::string> dropped; // DROP TABLE
+    std::set<std::string> indexed; // CREATE INDEX or DROP INDEX on these tables
     // The columns each UPDATE set, by table as the statement wrote it: an UPDATE of no key
     // column removes no key, whatever its table's children.
     std::map<std::string, std::set<std::string>> updated_columns;
