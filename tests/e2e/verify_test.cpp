@@ -150,3 +150,37 @@ TEST_SUITE("e2e_verify") {
         CHECK(r.err.find("no such function: app_slug") != std::string::npos);
     }
 }
+
+TEST_SUITE("e2e_verify") {
+    TEST_CASE("--quiet: nothing when every migration verifies, the mismatch alone when not") {
+        TempDir dir;
+        write_verify_project(dir.path(), good_third());
+        RunResult r = run_strata({"verify", "-q"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.empty());
+        write_verify_project(dir.path(), forgetful_third());
+        std::filesystem::remove(dir / "migrations/core/0003_create_tags.up.sql");
+        std::filesystem::remove(dir / "migrations/core/0003_create_tags.down.sql");
+        r = run_strata({"verify", "-q"}, in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.starts_with("MISMATCH  core 0003 (add email)\n"));
+        CHECK(r.out.find("verified") == std::string::npos);
+    }
+
+    TEST_CASE("a database in WAL mode is copied as it is, and stays as it was") {
+        TempDir dir;
+        write_verify_project(dir.path(), good_third());
+        execute_sql(dir / "app.db", "PRAGMA journal_mode = WAL; CREATE TABLE other (x);"
+                                    "INSERT INTO other VALUES (1);");
+        REQUIRE(run_strata({"forwards", "core", "0001"}, in_dir(dir.path())).exit_code == 0);
+        const FileSnapshot before(dir / "app.db");
+        const RunResult r = run_strata({"verify", "--json"}, in_dir(dir.path()));
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        const JsonValue doc = parse_json(r.out);
+        CHECK(doc["start"].string == "copy");
+        CHECK(doc["migrations"].array.size() == 2);
+        CHECK(before.unchanged());
+        CHECK(query_text(dir / "app.db", "PRAGMA journal_mode") == "wal");
+    }
+}

@@ -220,3 +220,45 @@ TEST_SUITE("verify") {
         }
     }
 }
+
+TEST_SUITE("verify") {
+    TEST_CASE(
+        "VerifyMigrationManager: one app on top of what it depends on, which is not verified") {
+        VerifyFixture f(VerifyFixture::Migrations{
+            {"CREATE TABLE users (id INTEGER PRIMARY KEY);", "SELECT 1;"}});
+        AppConfig notes;
+        notes.name = "notes";
+        notes.migrations_dir = f.dir / "notes";
+        notes.depends_on = {"core"};
+        f.project.apps.push_back(notes);
+        write_file(notes.migrations_dir / "0001_create_notes.up.sql",
+                   "CREATE TABLE notes (user_id INTEGER REFERENCES users(id));");
+        write_file(notes.migrations_dir / "0001_create_notes.down.sql", "DROP TABLE notes;");
+
+        const VerifyReport one = VerifyMigrationManager(Context{f.project}, {.app = "notes"}).run();
+        REQUIRE(one.migrations.size() == 1);
+        CHECK(one.migrations[0].app_name == "notes");
+        CHECK(one.ok()); // core's down, which leaves its table, was applied but not verified
+
+        const VerifyReport every = VerifyMigrationManager(Context{f.project}).run();
+        REQUIRE(every.mismatch() != nullptr);
+        CHECK(every.mismatch()->app_name == "core");
+    }
+
+    TEST_CASE("VerifyMigrationManager: the application's own connection is the one copied") {
+        VerifyFixture f({{"CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;"},
+                         {"DELETE FROM users;", "SELECT 1;"}});
+        TestDatabase own(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        Context context{f.project};
+        context.connection = own.handle();
+        ForwardsMigrationManager(context, {.target = Count{1}}).run();
+        own.exec("INSERT INTO users VALUES (1)");
+
+        const VerifyReport report = VerifyMigrationManager(context).run();
+        CHECK(report.start == VerifyStart::Copy);
+        REQUIRE(report.mismatch() != nullptr);
+        CHECK(report.mismatch()->diff.rows.at(0).rows_before == 1);
+        CHECK(sqlite::query_int64(own, "SELECT count(*) FROM users") == 1);
+        CHECK_FALSE(std::filesystem::exists(f.project.database));
+    }
+}
