@@ -142,6 +142,12 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
     case OptionId::ExitCode:
         line.exit_code = true;
         return;
+    case OptionId::Fresh:
+        line.fresh = true;
+        return;
+    case OptionId::AllMigrations:
+        line.all_migrations = true;
+        return;
     case OptionId::SqlUp:
         line.sql_up = value;
         return;

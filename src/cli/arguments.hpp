@@ -49,6 +49,8 @@ struct CommandLine {
     std::optional<std::string> name_space; // embed
     std::optional<std::string> bundle;     // --bundle FILE: forwards, backwards, goto, sync, check
     std::optional<std::string> label;      // bundle
+    bool fresh = false;                    // verify
+    bool all_migrations = false;           // verify --all
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

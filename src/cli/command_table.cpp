@@ -22,11 +22,11 @@ constexpr unsigned k_asking =
 // (docs/json.md). A command added to k_running or k_asking gets --json with them.
 constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Check) |
                                  command_bit(Command::Repair) | command_bit(Command::New) |
-                                 command_bit(Command::Init);
+                                 command_bit(Command::Init) | command_bit(Command::Verify);
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 31> k_options{{
+constexpr std::array<OptionSpec, 33> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: the nearest strata.toml here or in a parent folder)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -101,11 +101,16 @@ constexpr std::array<OptionSpec, 31> k_options{{
      "needs --database (or STRATA_DATABASE); strata.toml is not read"},
     {OptionId::Label, "label", '\0', "LABEL", OptionGroup::Command, command_bit(Command::Bundle),
      "", "the release label stored in the bundle (default: none)", ""},
+    {OptionId::Fresh, "fresh", '\0', "", OptionGroup::Command, command_bit(Command::Verify), "",
+     "start from an empty database with what the database has applied, not from a copy of it",
+     "its rows stay out of the check"},
+    {OptionId::AllMigrations, "all", '\0', "", OptionGroup::Command, command_bit(Command::Verify),
+     "", "verify every migration from zero on an empty database, not only the pending ones", ""},
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 15>& command_table() {
-    static const std::array<CommandSpec, 15> table{{
+const std::array<CommandSpec, 16>& command_table() {
+    static const std::array<CommandSpec, 16> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -197,6 +202,22 @@ const std::array<CommandSpec, 15>& command_table() {
           "release. It prints the plan and asks before reversing anything, unless --yes."},
          {},
          {"strata sync", "strata sync --yes --backup"}},
+        {Command::Verify,
+         "verify",
+         "",
+         0,
+         1,
+         "strata verify [APP|all] [options]",
+         "check that each pending migration's down reverses its up",
+         {"On a copy of the database in memory (the database itself is only read), applies each "
+          "pending migration, runs its down and compares the schema and every table's rows with "
+          "the state before; then applies it again and goes on. It stops at the first migration "
+          "whose down does not restore the database, shows what differs (objects added, removed "
+          "or changed, tables whose rows differ) and exits 1. --fresh starts from an empty "
+          "database instead; --all verifies every migration from zero. Functions an application "
+          "registers in code are missing here: a migration calling one fails."},
+         {},
+         {"strata verify", "strata verify core --fresh", "strata verify all --all --json"}},
         {Command::Repair,
          "repair",
          "",
@@ -339,7 +360,8 @@ const ProgramHelp& program_help() {
         "SQLite schema migrations from paired .up.sql/.down.sql files",
         "strata [global options] COMMAND [arguments] [options]",
         {{0, "success, or nothing to do"},
-         {1, "a migration failed, or the user declined"},
+         {1, "a migration failed, verify found a down that does not reverse its up, or the user "
+             "declined"},
          {2, "bad usage, or a bad project or migration file"},
          {3, "`check --exit-code` found pending migrations"},
          {4, "the database stayed locked by another process"},

@@ -21,6 +21,7 @@ enum class Command {
     Sync,
     Repair,
     Clean,
+    Verify,
     Schema,
     Restore,
     Embed,
@@ -97,7 +98,9 @@ enum class OptionId {
     Namespace,
     BundleFile,
     Label,
-    Colour
+    Colour,
+    Fresh,
+    AllMigrations
 };
 
 // One option of the command line.

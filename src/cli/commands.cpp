@@ -8,11 +8,13 @@
 #include "report/json_reporter.hpp"
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
+#include "report/verify_report.hpp"
 #include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/embed.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/scaffold.hpp"
+#include "strata/api/verify.hpp"
 #include "strata/error.hpp"
 #include "strata/project/database_path.hpp"
 #include "strata/project/locate.hpp"
@@ -296,6 +298,27 @@ int run_check(const CommandLine& line, const Io& io, Context context,
     return line.exit_code && pending ? k_exit_pending : k_exit_success;
 }
 
+// A down that does not reverse its up is the answer verify was asked for, not an error: the
+// report (text or JSON) is the output either way, and the exit code says which it was.
+int run_verify(const CommandLine& line, const Io& io, Context context,
+               report::TextReporter& reporter) {
+    const VerifyReport report =
+        VerifyMigrationManager(
+            context, {.app = app_selection(line), .fresh = line.fresh, .all = line.all_migrations})
+            .run();
+    reporter.settle();
+    if (line.json) {
+        io.out << report::render_verify_json(json_path(context.project.database), report);
+    } else if (!line.quiet) {
+        io.out << report::render_verify_text(report);
+    } else if (const VerifiedMigration* mismatch = report.mismatch()) {
+        // Under --quiet only the mismatch is shown: it is why the exit code is 1.
+        io.out << report::render_verify_text(VerifyReport{report.start, {*mismatch}});
+    }
+    io.out << std::flush;
+    return report.ok() ? k_exit_success : k_exit_failed;
+}
+
 int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder) {
     Bundle bundle;
     if (line.bundle) {
@@ -402,6 +425,8 @@ int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder
                 CleanMigrationManager(context, {.app = app_selection(line), .auto_agree = line.yes})
                     .run();
             break;
+        case Command::Verify:
+            return run_verify(line, io, context, reporter);
         case Command::Schema:
             reporter.settle();
             io.out << schema_of(project) << std::flush;

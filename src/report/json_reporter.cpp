@@ -312,6 +312,65 @@ std::string render_files_json(std::string_view command, const std::vector<std::s
     return end_document(json);
 }
 
+namespace {
+
+void write_object(JsonWriter& json, const SchemaObject& object) {
+    json.begin_object();
+    json.key("type").string(object.type);
+    json.key("name").string(object.name);
+    json.key("table").string(object.table_name);
+    json.key("sql").string(object.sql);
+    json.end_object();
+}
+
+} // namespace
+
+std::string render_verify_json(std::string_view database, const VerifyReport& report) {
+    JsonWriter json;
+    begin_document(json, "verify", report.ok());
+    json.key("database").string(database);
+    json.key("start").string(report.start == VerifyStart::Copy ? "copy" : "empty");
+    json.key("migrations").begin_array(JsonWriter::Layout::LinePerElement);
+    for (const VerifiedMigration& migration : report.migrations) {
+        const SnapshotDiff& diff = migration.diff;
+        json.begin_object();
+        json.key("app_name").string(migration.app_name);
+        json.key("migration_id").string(migration.migration_id.text());
+        json.key("description").string(migration.description);
+        json.key("status").string(migration.verified() ? "verified" : "mismatch");
+        json.key("added").begin_array();
+        for (const SchemaObject& object : diff.added)
+            write_object(json, object);
+        json.end_array();
+        json.key("removed").begin_array();
+        for (const SchemaObject& object : diff.removed)
+            write_object(json, object);
+        json.end_array();
+        json.key("changed").begin_array();
+        for (const ChangedObject& change : diff.changed) {
+            json.begin_object();
+            json.key("type").string(change.after.type);
+            json.key("name").string(change.after.name);
+            json.key("before").string(change.before.sql);
+            json.key("after").string(change.after.sql);
+            json.end_object();
+        }
+        json.end_array();
+        json.key("rows").begin_array();
+        for (const ChangedRows& rows : diff.rows) {
+            json.begin_object();
+            json.key("table").string(rows.table);
+            json.key("rows_before").integer(rows.rows_before);
+            json.key("rows_after").integer(rows.rows_after);
+            json.end_object();
+        }
+        json.end_array();
+        json.end_object();
+    }
+    json.end_array();
+    return end_document(json);
+}
+
 std::string json_path(const std::filesystem::path& path, const std::filesystem::path& base) {
     return (path.is_absolute() ? path : base / path).lexically_normal().string();
 }

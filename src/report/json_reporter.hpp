@@ -2,6 +2,7 @@
 #pragma once
 
 #include "strata/api/managers.hpp"
+#include "strata/api/verify.hpp"
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
 #include "strata/plan/plan.hpp"
@@ -106,8 +107,11 @@ std::string json_path(const std::filesystem::path& path, const std::filesystem::
 // "migrations" array is render_statuses_json's, one element per line) ...
 std::string render_check_json(std::string_view database,
                               const std::vector<MigrationStatus>& statuses);
-// ... and new's and init's: the files they created.
+// ... new's and init's: the files they created ...
 std::string render_files_json(std::string_view command, const std::vector<std::string>& files);
+// ... and verify's (docs/json.md, "verify"): "ok" is false when a migration's down did not
+// restore the database; one element of "migrations" per line.
+std::string render_verify_json(std::string_view database, const VerifyReport& report);
 
 // Collects a run's progress (RunObserver) and renders the whole run as one JSON document when
 // it is over: nothing is written while it runs, so the output is a single valid document.

@@ -111,6 +111,7 @@ const std::map<std::string, JsonCase>& json_cases() {
          [](const fs::path&) {
              return std::vector<std::string>{"new", "core", "x"};
          }},
+        {"verify", [](const fs::path&) { return std::vector<std::string>{"verify"}; }},
         {"init",
          [](const fs::path& dir) {
              fs::remove(dir / "strata.toml");

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <utility>
@@ -495,6 +496,51 @@ void check_connection_state(sqlite::Database db, const ConnectionState& expected
                 {},
                 "nothing of that step ran; an earlier statement or the program embedding strata "
                 "changed the connection. Please report it, with the migrations run before it");
+}
+
+Connection Connection::in_memory(const DatabaseOptions& options) {
+    Connection connection;
+    connection.m_path = ":memory:";
+    connection.m_in_memory = true;
+    try {
+        const int opened = sqlite3_open_v2(":memory:", &connection.m_handle,
+                                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                           options.vfs.empty() ? nullptr : options.vfs.c_str());
+        if (opened != SQLITE_OK)
+            sqlite::fail(connection.m_handle, opened);
+        sqlite3_extended_result_codes(connection.m_handle, 1);
+        connection.m_lock_wait =
+            install_lock_wait(connection.m_handle, connection.m_path.string(), options);
+        secure_connection(connection.db());
+        // What configure_for_migrating gives a file, so that the executor's check of the
+        // connection's state sees strata's values here too.
+        connection.db().exec("PRAGMA synchronous = FULL");
+    } catch (...) {
+        rethrow_as_error(connection.m_path, "opening a database in memory");
+    }
+    return connection;
+}
+
+void copy_database(const Connection& from, Connection& to) {
+    sqlite3* source = from.db().handle();
+    sqlite3* target = to.db().handle();
+    try {
+        // An in-memory target cannot change its page size once the copy has begun.
+        const std::int64_t page_size = sqlite::query_int64(from.db(), "PRAGMA main.page_size");
+        to.db().exec("PRAGMA main.page_size = " + std::to_string(page_size));
+        sqlite3_backup* job = sqlite3_backup_init(target, "main", source, "main");
+        if (job == nullptr)
+            sqlite::fail(target, sqlite3_errcode(target));
+        // -1: every page in one step, so the copy is one read transaction on `from`.
+        const int stepped = sqlite3_backup_step(job, -1);
+        const int finished = sqlite3_backup_finish(job);
+        if (stepped != SQLITE_DONE)
+            throw sqlite::Failure(stepped, sqlite3_errstr(stepped));
+        if (finished != SQLITE_OK)
+            sqlite::fail(target, finished);
+    } catch (...) {
+        rethrow_as_error(from.path(), "copying the database into memory");
+    }
 }
 
 void Connection::release() noexcept {

@@ -43,6 +43,9 @@ struct LockWait;
 // open through their own VFS), or an application's connection strata borrows for a run.
 class Connection {
   public:
+    // Opens a new, empty database in memory with the settings of every connection strata opens
+    // (for `verify`, which never touches the real database). Throws Error(Database).
+    static Connection in_memory(const DatabaseOptions& options);
     // Opens `path`. Throws Error(Database) naming the path when the file cannot be opened.
     Connection(const std::filesystem::path& path, OpenMode mode, const DatabaseOptions& options);
     // Borrows the application's open `handle`, which strata never closes, and gives it the
@@ -63,6 +66,7 @@ class Connection {
     bool in_memory() const { return m_in_memory; }
 
   private:
+    Connection() = default;
     void release() noexcept;
 
     std::filesystem::path m_path;
@@ -135,6 +139,12 @@ struct Settings;
 // had at once, and a WAL database can go back to a rollback journal). Returns whether the file
 // (and any -journal, -wal, -shm beside it) is gone. Never throws.
 bool discard_new_database(std::unique_ptr<Connection>& connection) noexcept;
+
+// Copies every page of `from`'s main database into `to`'s (SQLite's backup API, one consistent
+// read of `from`), replacing what `to` held; `to` takes `from`'s page size first, as an in-memory
+// target must. Throws Error(Busy) while another connection keeps `from` locked past the busy
+// timeout, Error(Database) when the copy fails.
+void copy_database(const Connection& from, Connection& to);
 
 // The version of the SQLite library in use (sqlite3_libversion), e.g. "3.40.1".
 std::string_view linked_sqlite_version();

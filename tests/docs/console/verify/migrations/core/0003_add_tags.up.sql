@@ -1,0 +1,2 @@
+CREATE TABLE tags (label TEXT NOT NULL UNIQUE);
+CREATE INDEX users_name ON users(name);
