@@ -2,8 +2,7 @@
 #include "strata/executor/snapshot.hpp"
 
 #include "strata/executor/sqlite_api.hpp"
-
-#include <sha2.h>
+#include "util/sha256.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -46,17 +45,6 @@ std::string identifier(std::string_view name) {
     return out + "\"";
 }
 
-std::string hex(const std::uint8_t* bytes, std::size_t size) {
-    static constexpr char k_digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
-    for (std::size_t i = 0; i < size; ++i) {
-        out += k_digits[bytes[i] >> 4];
-        out += k_digits[bytes[i] & 0x0f];
-    }
-    return out;
-}
-
 // Rows are hashed in the order of their quoted values rather than by rowid: a down that deletes
 // and re-inserts the same rows restores the data even though their rowids may differ (an
 // INTEGER PRIMARY KEY is a column, so its values still count).
@@ -71,24 +59,17 @@ TableContent content_of(sqlite::Database db, const std::string& table) {
         order += (i == 0 ? "" : ", ") + std::to_string(i + 1);
     }
     sqlite::Statement query(db, select + " FROM main." + identifier(table) + order);
-    SHA2_CTX context;
-    SHA256Init(&context);
+    util::Sha256 hash;
     while (query.step()) {
         ++content.rows;
         for (std::size_t i = 0; i < columns.size(); ++i) {
             // quote() never gives a NUL or a newline outside a string literal, and a literal's
             // newline is inside quotes: a separator keeps ("ab","c") apart from ("a","bc").
-            const std::string value = query.column_text(static_cast<int>(i));
-            SHA256Update(&context, reinterpret_cast<const std::uint8_t*>(value.data()),
-                         value.size());
-            SHA256Update(
-                &context,
-                reinterpret_cast<const std::uint8_t*>(i + 1 < columns.size() ? "\x1f" : "\x1e"), 1);
+            hash.update(query.column_text(static_cast<int>(i)));
+            hash.update(i + 1 < columns.size() ? "\x1f" : "\x1e");
         }
     }
-    std::uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Final(digest, &context);
-    content.hash = hex(digest, sizeof digest);
+    content.hash = hash.hex();
     return content;
 }
 

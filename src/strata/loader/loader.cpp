@@ -2,14 +2,9 @@
 #include "strata/loader/loader.hpp"
 
 #include "strata/error.hpp"
+#include "util/sha256.hpp"
 #include "util/slug.hpp"
 #include "util/text.hpp"
-
-// OpenSSL 3 marks the low-level digest functions deprecated in favour of EVP, whose providers
-// would bring most of libcrypto into a static binary and read openssl.cnf at the first hash;
-// SHA256_Init/Update/Final alone are a few kilobytes and read nothing.
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -349,22 +344,7 @@ std::string normalise_sql_text(std::string_view raw) {
 }
 
 std::string sha256_hex(std::string_view data) {
-    // SHA256_Init/Update/Final, not the one-call SHA256(): in OpenSSL 3 that one goes through
-    // EVP, which loads the configuration file and the providers first.
-    SHA256_CTX context;
-    SHA256_Init(&context);
-    SHA256_Update(&context, data.data(), data.size());
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256_Final(digest, &context);
-
-    static const char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(std::size_t{2} * SHA256_DIGEST_LENGTH);
-    for (unsigned char byte : digest) {
-        hex.push_back(digits[byte >> 4]);
-        hex.push_back(digits[byte & 0xF]);
-    }
-    return hex;
+    return util::sha256_hex(data);
 }
 
 std::string describe_slug(std::string_view slug) {
