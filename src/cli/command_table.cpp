@@ -22,7 +22,7 @@ constexpr unsigned k_asking =
 // (docs/json.md). A command added to k_running or k_asking gets --json with them.
 constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Check) |
                                  command_bit(Command::Repair) | command_bit(Command::New) |
-                                 command_bit(Command::Init);
+                                 command_bit(Command::Init) | command_bit(Command::Lint);
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
@@ -104,8 +104,8 @@ constexpr std::array<OptionSpec, 31> k_options{{
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 15>& command_table() {
-    static const std::array<CommandSpec, 15> table{{
+const std::array<CommandSpec, 16>& command_table() {
+    static const std::array<CommandSpec, 16> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -183,6 +183,23 @@ const std::array<CommandSpec, 15>& command_table() {
          {},
          {"strata check", "strata status core --json",
           "strata check --exit-code || strata forwards"}},
+        {Command::Lint,
+         "lint",
+         "",
+         0,
+         1,
+         "strata lint [APP|all] [options]",
+         "check migration files for SQL that will fail on users' devices",
+         {"Runs each migration of APP (default: all apps) on an empty in-memory database, never "
+          "the project's, and reports with file:line:col: SQL that needs a newer SQLite than "
+          "minimum_sqlite (newer-sqlite), DROP TABLE, DROP COLUMN and DELETE without WHERE in up "
+          "files unless backup = true (destructive), down files that leave what their up file "
+          "created (down-leaves) or drop what it did not create (down-drops-foreign), and "
+          "functions SQLite does not have that strata.toml's functions does not declare "
+          "(unknown-function). A comment `-- strata:nolint ID` on the line or the line before "
+          "silences a finding. Exits 1 when any finding is not silenced (docs/lint.md)."},
+         {},
+         {"strata lint", "strata lint core --json"}},
         {Command::Sync,
          "sync",
          "",

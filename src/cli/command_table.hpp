@@ -27,6 +27,7 @@ enum class Command {
     Bundle,
     New,
     Init,
+    Lint,
     Help
 };
 
