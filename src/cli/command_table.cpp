@@ -189,7 +189,7 @@ const std::array<CommandSpec, 16>& command_table() {
          0,
          1,
          "strata lint [APP|all] [options]",
-         "check migration files for SQL that will fail on users' devices",
+         "check migration files for problems before they ship",
          {"Runs each migration of APP (default: all apps) on an empty in-memory database, never "
           "the project's, and reports with file:line:col: SQL that needs a newer SQLite than "
           "minimum_sqlite (newer-sqlite), DROP TABLE, DROP COLUMN and DELETE without WHERE in up "
