@@ -268,6 +268,40 @@ TEST_SUITE("lint") {
                   .findings.empty());
     }
 
+    TEST_CASE("an up file's after-commit section runs after its transaction, as forwards runs it") {
+        TempDir dir;
+        const LintReport report =
+            lint(dir, {{"0001", "create",
+                        "CREATE TABLE t (a);\n-- strata:after-commit\nVACUUM;\nPRAGMA optimize;\n",
+                        "DROP TABLE t;\n"},
+                       {"0002", "more", "INSERT INTO t VALUES (1);\n", "DELETE FROM t;\n"}});
+        CHECK(report.findings.empty());
+        CHECK(report.migrations_checked == 2);
+    }
+
+    TEST_CASE("a migration written in C++ builds the schema the SQL after it lints against") {
+        TempDir dir;
+        strata::test::ProjectSpec spec;
+        spec.apps.push_back({"main",
+                             {{"0001", "create", "CREATE TABLE t (a);\n", "DROP TABLE t;\n"},
+                              {"0003", "use", "INSERT INTO made_in_code VALUES (1);\n",
+                               "DELETE FROM made_in_code WHERE x = 1;\n"}},
+                             {},
+                             {}});
+        strata::test::write_project(dir.path(), spec);
+        const Project project = load_project(dir / "strata.toml", process_environment());
+        Context context{project};
+        context.code_migrations["main"] = {CodeMigration{
+            .id = MigrationId("0002"),
+            .name = "0002_in_code",
+            .version = "1",
+            .up = [](sqlite3* db) { sqlite::Database(db).exec("CREATE TABLE made_in_code (x)"); },
+        }};
+        const LintReport report = LintMigrationManager(context).run();
+        CHECK(report.findings.empty());
+        CHECK(report.migrations_checked == 2);
+    }
+
     TEST_CASE("lint never creates or touches the project's database") {
         TempDir dir;
         lint(dir, {{"0001", "create", "CREATE TABLE t (a);\n", "DROP TABLE t;\n"}});
