@@ -356,7 +356,7 @@ const ProgramHelp& program_help() {
         "SQLite schema migrations from paired .up.sql/.down.sql files",
         "strata [global options] COMMAND [arguments] [options]",
         {{0, "success, or nothing to do"},
-         {1, "a migration failed, or the user declined"},
+         {1, "a migration failed, the user declined, or lint found something not silenced"},
          {2, "bad usage, or a bad project or migration file"},
          {3, "`check --exit-code` found pending migrations"},
          {4, "the database stayed locked by another process"},
