@@ -22,7 +22,8 @@ constexpr unsigned k_asking =
 // (docs/json.md). A command added to k_running or k_asking gets --json with them.
 constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Check) |
                                  command_bit(Command::Repair) | command_bit(Command::New) |
-                                 command_bit(Command::Init) | command_bit(Command::Verify);
+                                 command_bit(Command::Init) | command_bit(Command::Verify) |
+                                 command_bit(Command::Lint);
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
@@ -109,8 +110,8 @@ constexpr std::array<OptionSpec, 33> k_options{{
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 16>& command_table() {
-    static const std::array<CommandSpec, 16> table{{
+const std::array<CommandSpec, 17>& command_table() {
+    static const std::array<CommandSpec, 17> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -188,6 +189,23 @@ const std::array<CommandSpec, 16>& command_table() {
          {},
          {"strata check", "strata status core --json",
           "strata check --exit-code || strata forwards"}},
+        {Command::Lint,
+         "lint",
+         "",
+         0,
+         1,
+         "strata lint [APP|all] [options]",
+         "check migration files for problems before they ship",
+         {"Runs each migration of APP (default: all apps) on an empty in-memory database, never "
+          "the project's, and reports with file:line:col: SQL that needs a newer SQLite than "
+          "minimum_sqlite (newer-sqlite), DROP TABLE, DROP COLUMN and DELETE without WHERE in up "
+          "files unless backup = true (destructive), down files that leave what their up file "
+          "created (down-leaves) or drop what it did not create (down-drops-foreign), and "
+          "functions SQLite does not have that strata.toml's functions does not declare "
+          "(unknown-function). A comment `-- strata:nolint ID` on the line or the line before "
+          "silences a finding. Exits 1 when any finding is not silenced (docs/lint.md)."},
+         {},
+         {"strata lint", "strata lint core --json"}},
         {Command::Sync,
          "sync",
          "",
@@ -360,8 +378,8 @@ const ProgramHelp& program_help() {
         "SQLite schema migrations from paired .up.sql/.down.sql files",
         "strata [global options] COMMAND [arguments] [options]",
         {{0, "success, or nothing to do"},
-         {1, "a migration failed, verify found a down that does not reverse its up, or the user "
-             "declined"},
+         {1, "a migration failed, verify found a down that does not reverse its up, lint found "
+             "something not silenced, or the user declined"},
          {2, "bad usage, or a bad project or migration file"},
          {3, "`check --exit-code` found pending migrations"},
          {4, "the database stayed locked by another process"},

@@ -28,6 +28,7 @@ enum class Command {
     Bundle,
     New,
     Init,
+    Lint,
     Help
 };
 

@@ -12,6 +12,7 @@
 #include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/embed.hpp"
+#include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/scaffold.hpp"
 #include "strata/api/verify.hpp"
@@ -20,6 +21,7 @@
 #include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
 #include "util/printable.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -319,6 +321,38 @@ int run_verify(const CommandLine& line, const Io& io, Context context,
     return report.ok() ? k_exit_success : k_exit_failed;
 }
 
+// Findings read as compilers' diagnostics, so editors can jump to them; silenced ones are only
+// counted.
+int run_lint(const CommandLine& line, const Io& io, const Context& context,
+             report::TextReporter& reporter, const fs::path& here) {
+    const LintReport report = LintMigrationManager(context, {.app = app_selection(line)}).run();
+    reporter.settle();
+    const std::size_t open = report.unsilenced();
+    if (line.json) {
+        io.out << report::render_lint_json(report, working_folder(std::nullopt).absolute)
+               << std::flush;
+        return open == 0 ? k_exit_success : k_exit_failed;
+    }
+    for (const LintFinding& finding : report.findings)
+        if (!finding.silenced)
+            io.out << shown_path(finding.where.path, here) << ':' << finding.where.line << ':'
+                   << finding.where.column << ": " << lint_check_id(finding.check) << ": "
+                   << shown(finding.message) << '\n';
+    if (!line.quiet) {
+        const std::size_t silenced = report.findings.size() - open;
+        io.out << (open == 0 ? std::string("No findings") : util::counted(open, "finding"))
+               << " in " << util::counted(report.migrations_checked, "migration")
+               << (silenced == 0 ? std::string()
+                                 : " (" + std::to_string(silenced) + " silenced by strata:nolint)")
+               << ".\n";
+        if (report.minimum_sqlite == 0)
+            io.out << "note: strata.toml sets no minimum_sqlite, so newer-sqlite was not "
+                      "checked\n";
+    }
+    io.out << std::flush;
+    return open == 0 ? k_exit_success : k_exit_failed;
+}
+
 int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder) {
     Bundle bundle;
     if (line.bundle) {
@@ -409,6 +443,8 @@ int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder
             break;
         case Command::Check:
             return run_check(line, io, context, reporter, here);
+        case Command::Lint:
+            return run_lint(line, io, context, reporter, here);
         case Command::Sync:
             result = SyncMigrationManager(context, {.app = app_selection(line),
                                                     .auto_agree = line.yes,

@@ -302,6 +302,31 @@ std::string render_check_json(std::string_view database,
     return end_document(json);
 }
 
+std::string render_lint_json(const LintReport& report, const std::filesystem::path& base) {
+    JsonWriter json;
+    begin_document(json, "lint", report.unsilenced() == 0);
+    json.key("minimum_sqlite")
+        .string_or_null(report.minimum_sqlite == 0 ? std::nullopt
+                                                   : std::optional<std::string>(sqlite_version_name(
+                                                         report.minimum_sqlite)));
+    json.key("migrations_checked").integer(static_cast<long long>(report.migrations_checked));
+    json.key("findings").begin_array(JsonWriter::Layout::LinePerElement);
+    for (const LintFinding& finding : report.findings) {
+        json.begin_object();
+        json.key("id").string(lint_check_id(finding.check));
+        json.key("app_name").string(finding.app_name);
+        json.key("migration").string(finding.migration);
+        json.key("path").string(json_path(finding.where.path, base));
+        json.key("line").integer(finding.where.line);
+        json.key("column").integer(finding.where.column);
+        json.key("message").string(finding.message);
+        json.key("silenced").boolean(finding.silenced);
+        json.end_object();
+    }
+    json.end_array();
+    return end_document(json);
+}
+
 std::string render_files_json(std::string_view command, const std::vector<std::string>& files) {
     JsonWriter json;
     begin_document(json, command, true);

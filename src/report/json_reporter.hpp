@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/error.hpp"
@@ -107,7 +108,10 @@ std::string json_path(const std::filesystem::path& path, const std::filesystem::
 // "migrations" array is render_statuses_json's, one element per line) ...
 std::string render_check_json(std::string_view database,
                               const std::vector<MigrationStatus>& statuses);
-// ... new's and init's: the files they created ...
+// ... lint's: each finding with its id, file (absolute, seen from `base`), line, column and
+// whether a comment silenced it; "ok" is false when any finding is not silenced ...
+std::string render_lint_json(const LintReport& report, const std::filesystem::path& base);
+// ... and new's and init's: the files they created.
 std::string render_files_json(std::string_view command, const std::vector<std::string>& files);
 // ... and verify's (docs/json.md, "verify"): "ok" is false when a migration's down did not
 // restore the database; one element of "migrations" per line.

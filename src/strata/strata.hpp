@@ -4,6 +4,7 @@
 
 #include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
+#include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/api/version.hpp"

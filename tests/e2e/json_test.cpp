@@ -82,6 +82,7 @@ const std::map<std::string, JsonCase>& json_cases() {
              return std::vector<std::string>{"goto", "core", "0002"};
          }},
         {"check", [](const fs::path&) { return std::vector<std::string>{"check"}; }},
+        {"lint", [](const fs::path&) { return std::vector<std::string>{"lint"}; }},
         {"sync",
          [](const fs::path&) {
              return std::vector<std::string>{"sync", "--yes"};

@@ -142,12 +142,18 @@ TEST_SUITE("e2e_verify") {
     TEST_CASE("a missing application function: MigrationFailed naming it, exit 1") {
         TempDir dir;
         write_verify_project(
-            dir.path(),
-            {"0003", "slugs", "UPDATE users SET name = app_slug(name);\n", "SELECT 1;\n"});
+            dir.path(), {"0003", "slugs", "SELECT app_slug(name) FROM users;\n", "SELECT 1;\n"});
         const RunResult r = run_strata({"verify"}, in_dir(dir.path()));
         CHECK(r.exit_code == 1);
         CHECK(r.out.empty());
         CHECK(r.err.find("no such function: app_slug") != std::string::npos);
+
+        // Declared in strata.toml, it gets a stand-in (as lint gives it), and verify runs.
+        const std::string toml = read_file(dir / "strata.toml");
+        write_file(dir / "strata.toml", "functions = [\"app_slug\"]\n" + toml);
+        const RunResult declared = run_strata({"verify"}, in_dir(dir.path()));
+        CHECK(declared.exit_code == 0);
+        CHECK(declared.err.empty());
     }
 }
 

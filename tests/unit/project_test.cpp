@@ -241,7 +241,9 @@ migrations = "m"
         CHECK(parse_error(std::string("colour = true\n") + k_one_app) ==
               "/x/strata.toml:1:1: unknown key \"colour\"\n  hint: valid keys: database, "
               "busy_timeout_ms, foreign_keys, out_of_order, transaction, journal_mode, "
-              "synchronous, backup, keep_backups, schema_file, state_table, apps");
+              "synchronous, backup, keep_backups, schema_file, state_table, minimum_sqlite, "
+              "functions, "
+              "apps");
     }
 
     TEST_CASE("an unknown table header is an unknown key at the header") {
@@ -982,6 +984,34 @@ state_table = "strata_state"
               "/x/strata.toml:1:15: `state_table` must be a string, found an integer");
         CHECK(parse_error(std::string("synchronous = \"normal\"\n") + k_one_app)
                   .rfind("/x/strata.toml:1:15: synchronous \"normal\" is refused", 0) == 0);
+    }
+
+    TEST_CASE("minimum_sqlite and functions are read, and bad values point at themselves") {
+        const strata::Settings settings =
+            parse(std::string("minimum_sqlite = \"3.31\"\nfunctions = [\"slugify\", "
+                              "\"my_hash\"]\n") +
+                  k_one_app)
+                .settings;
+        CHECK(settings.minimum_sqlite == 3031000);
+        CHECK(settings.functions == std::vector<std::string>{"slugify", "my_hash"});
+        CHECK(parse(k_one_app).settings.minimum_sqlite == 0);
+        CHECK(parse(k_one_app).settings.functions.empty());
+        CHECK(parse(std::string("minimum_sqlite = \"3.8.11\"\n") + k_one_app)
+                  .settings.minimum_sqlite == 3008011);
+        CHECK(parse_error(std::string("minimum_sqlite = \"4.0\"\n") + k_one_app) ==
+              "/x/strata.toml:1:18: `minimum_sqlite` must be a SQLite 3 version such as \"3.31\" "
+              "or \"3.31.1\", found \"4.0\"\n  hint: for example minimum_sqlite = \"3.31\"");
+        CHECK(parse_error(std::string("minimum_sqlite = 3.31\n") + k_one_app) ==
+              "/x/strata.toml:1:18: `minimum_sqlite` must be a string, found a floating-point "
+              "number");
+        CHECK(parse_error(std::string("functions = [\"ok\", \"bad name\"]\n") + k_one_app) ==
+              "/x/strata.toml:1:20: `functions` entries must be plain function names (letters, "
+              "digits and \"_\", not starting with a digit), found \"bad name\"");
+        CHECK(parse_error(std::string("functions = [1]\n") + k_one_app) ==
+              "/x/strata.toml:1:14: `functions` entries must be strings, found an integer");
+        CHECK(parse_error(std::string("functions = \"f\"\n") + k_one_app) ==
+              "/x/strata.toml:1:13: `functions` must be an array of strings, found a string\n"
+              "  hint: write functions = [\"my_function\"]");
     }
 
     TEST_CASE("setting values are read in any case") {

@@ -201,13 +201,27 @@ TEST_SUITE("settings") {
         CHECK_FALSE(state_table_problem("sqlitex").has_value());
     }
 
+    TEST_CASE("SQLite versions are read as sqlite3_libversion_number() counts them") {
+        CHECK(parse_sqlite_version("3.31") == 3031000);
+        CHECK(parse_sqlite_version("3.31.1") == 3031001);
+        CHECK(parse_sqlite_version("3.8.11") == 3008011);
+        CHECK_FALSE(parse_sqlite_version("3").has_value());
+        CHECK_FALSE(parse_sqlite_version("4.1").has_value());
+        CHECK_FALSE(parse_sqlite_version("3.31.").has_value());
+        CHECK_FALSE(parse_sqlite_version("3.1000").has_value());
+        CHECK_FALSE(parse_sqlite_version("3.31.1.2").has_value());
+        CHECK_FALSE(parse_sqlite_version(" 3.31").has_value());
+        CHECK(sqlite_version_name(3031000) == "3.31");
+        CHECK(sqlite_version_name(3031001) == "3.31.1");
+    }
+
     TEST_CASE("check_settings refuses what the project file could not produce, naming the key") {
         CHECK_NOTHROW(check_settings(Settings{}));
         struct Row {
             Settings settings;
             std::string message;
         };
-        std::vector<Row> rows(7);
+        std::vector<Row> rows(9);
         rows[0].settings.foreign_keys = static_cast<ForeignKeyMode>(3);
         rows[0].message = "the setting `foreign_keys` holds 3, which is not one of deferred, "
                           "immediate, off";
@@ -225,6 +239,11 @@ TEST_SUITE("settings") {
         rows[6].settings.state_table = "drop table x";
         rows[6].message = "`state_table` must be a plain name (letters, digits and \"_\", not "
                           "starting with a digit), found \"drop table x\"";
+        rows[7].settings.minimum_sqlite = 4000000;
+        rows[7].message = "`minimum_sqlite` must be a SQLite 3 version, found 4000000";
+        rows[8].settings.functions = {"ok", "1bad"};
+        rows[8].message = "`functions` entries must be plain function names (letters, digits "
+                          "and \"_\", not starting with a digit), found \"1bad\"";
         for (const Row& row : rows) {
             CAPTURE(row.message);
             CHECK_THROWS_WITH_AS(check_settings(row.settings), row.message.c_str(), Error);

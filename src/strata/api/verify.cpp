@@ -7,6 +7,7 @@
 #include "strata/executor/executor.hpp"
 #include "strata/executor/snapshot.hpp"
 #include "strata/executor/sqlite_error.hpp"
+#include "strata/executor/stand_in_functions.hpp"
 
 #include <algorithm>
 #include <set>
@@ -87,6 +88,9 @@ VerifyReport VerifyMigrationManager::run() {
 
     VerifyReport report;
     Connection memory = Connection::in_memory(database_options(m_context));
+    // Functions the application registers in code (Settings::functions) get stand-ins, as lint
+    // gives them: the migrations that call them can be applied and reversed here.
+    register_stand_in_functions(memory.db().handle(), project.settings.functions);
     AppliedByApp applied_in_real;
     if (!m_options.all) {
         // Read only, and only for the length of the copy (or of reading the state table).

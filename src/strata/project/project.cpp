@@ -431,6 +431,37 @@ void apply_state_table(const toml::node& value, const Context& context, Document
     document.project.settings.state_table = name;
 }
 
+void apply_minimum_sqlite(const toml::node& value, const Context& context, Document& document) {
+    const std::string& text = require_string("minimum_sqlite", value, context);
+    const std::optional<int> number = parse_sqlite_version(text);
+    if (!number)
+        throw Error(ErrorKind::ProjectFile,
+                    "`minimum_sqlite` must be a SQLite 3 version such as \"3.31\" or \"3.31.1\", "
+                    "found \"" +
+                        text + "\"",
+                    context.at(value), "for example minimum_sqlite = \"3.31\"");
+    document.project.settings.minimum_sqlite = *number;
+}
+
+void apply_functions(const toml::node& value, const Context& context, Document& document) {
+    const auto* list = value.as_array();
+    if (list == nullptr)
+        wrong_type("functions", "an array of strings", value, context,
+                   "write functions = [\"my_function\"]");
+    std::vector<std::string>& functions = document.project.settings.functions;
+    for (const toml::node& entry : *list) {
+        const auto* name = entry.as_string();
+        if (name == nullptr)
+            throw Error(ErrorKind::ProjectFile,
+                        "`functions` entries must be strings, found " +
+                            std::string(described(entry.type())),
+                        context.at(entry));
+        if (auto problem = function_name_problem(name->get()))
+            throw Error(ErrorKind::ProjectFile, std::move(*problem), context.at(entry));
+        functions.push_back(name->get());
+    }
+}
+
 constexpr KeyRule<Document> k_top_level_keys[] = {
     {"database", &apply_database, "missing required key \"database\"",
      "add database = \"app.db\" (a path relative to the project file)"},
@@ -444,6 +475,8 @@ constexpr KeyRule<Document> k_top_level_keys[] = {
     {"keep_backups", &apply_keep_backups, {}, {}},
     {"schema_file", &apply_schema_file, {}, {}},
     {"state_table", &apply_state_table, {}, {}},
+    {"minimum_sqlite", &apply_minimum_sqlite, {}, {}},
+    {"functions", &apply_functions, {}, {}},
     {"apps", &apply_apps, "a project needs at least one [[apps]] entry",
      "add an [[apps]] section with name = \"main\" and migrations = \"migrations/main\""},
 };

@@ -225,6 +225,56 @@ std::optional<std::string> state_table_problem(std::string_view name) {
     return std::nullopt;
 }
 
+std::optional<int> parse_sqlite_version(std::string_view text) {
+    // Each part is one to three digits: SQLite's version number gives each three decimal places.
+    int parts[3] = {0, 0, 0};
+    int count = 0;
+    std::size_t at = 0;
+    while (count < 3) {
+        std::size_t digits = 0;
+        int value = 0;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9' && digits < 4) {
+            value = value * 10 + (text[at] - '0');
+            ++at;
+            ++digits;
+        }
+        if (digits == 0 || digits > 3)
+            return std::nullopt;
+        parts[count++] = value;
+        if (at == text.size())
+            break;
+        if (text[at] != '.')
+            return std::nullopt;
+        ++at;
+    }
+    if (at != text.size() || count < 2 || parts[0] != 3)
+        return std::nullopt;
+    return parts[0] * 1000000 + parts[1] * 1000 + parts[2];
+}
+
+std::string sqlite_version_name(int number) {
+    std::string name =
+        std::to_string(number / 1000000) + "." + std::to_string(number / 1000 % 1000);
+    if (number % 1000 != 0)
+        name += "." + std::to_string(number % 1000);
+    return name;
+}
+
+std::optional<std::string> function_name_problem(std::string_view name) {
+    auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const bool plain =
+        !name.empty() && letter(name.front()) &&
+        std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || digit(c); });
+    if (!plain)
+        return "`functions` entries must be plain function names (letters, digits and \"_\", "
+               "not starting with a digit), found \"" +
+               std::string(name) + "\"";
+    return std::nullopt;
+}
+
 void check_settings(const Settings& settings) {
     check_enum<ForeignKeyMode>("foreign_keys", k_foreign_keys, settings.foreign_keys);
     check_enum<OutOfOrder>("out_of_order", k_out_of_order, settings.out_of_order);
@@ -236,6 +286,13 @@ void check_settings(const Settings& settings) {
         throw Error(ErrorKind::Usage, std::move(*problem));
     if (auto problem = state_table_problem(settings.state_table))
         throw Error(ErrorKind::Usage, std::move(*problem));
+    if (settings.minimum_sqlite != 0 &&
+        (settings.minimum_sqlite < 3000000 || settings.minimum_sqlite > 3999999))
+        throw Error(ErrorKind::Usage, "`minimum_sqlite` must be a SQLite 3 version, found " +
+                                          std::to_string(settings.minimum_sqlite));
+    for (const std::string& name : settings.functions)
+        if (auto problem = function_name_problem(name))
+            throw Error(ErrorKind::Usage, std::move(*problem));
 }
 
 } // namespace strata

@@ -53,6 +53,12 @@ struct Settings {
     // The table strata records applied migrations in, in the main database: a plain
     // identifier (see state_table_problem), so a project's own table can keep its name.
     std::string state_table = std::string(k_default_state_table);
+    // The oldest SQLite the application ships with, counted as sqlite3_libversion_number()
+    // counts (3031000 for "3.31"); 0 when unset: `lint` then skips its newer-sqlite check.
+    int minimum_sqlite = 0;
+    // The SQL functions the application registers on its own connections: `lint` (and anything
+    // else that runs the migrations outside the application) gives each a stand-in.
+    std::vector<std::string> functions{};
 };
 
 // What reading one setting's text gives: the value, or why there is none.
@@ -91,6 +97,14 @@ std::optional<std::string> busy_timeout_ms_problem(std::int64_t value);
 // The rule for `state_table`: nullopt for a plain identifier ([A-Za-z_][A-Za-z0-9_]*) that
 // does not start with "sqlite_" (any case), else the message saying why not.
 std::optional<std::string> state_table_problem(std::string_view name);
+
+// "3.31" or "3.31.1" (major version 3) as sqlite3_libversion_number() counts it (3031000,
+// 3031001); nullopt for any other text.
+std::optional<int> parse_sqlite_version(std::string_view text);
+// The other way: 3031000 is "3.31", 3031001 is "3.31.1".
+std::string sqlite_version_name(int number);
+// The rule for an entry of `functions`: nullopt for a plain identifier, else why not.
+std::optional<std::string> function_name_problem(std::string_view name);
 
 // Checks what strata.toml could never produce: an enum field holding a value outside its type
 // (a cast in a library caller), keep_backups out of range or a state_table name that is not a
