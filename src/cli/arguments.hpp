@@ -49,6 +49,7 @@ struct CommandLine {
     std::optional<std::string> name_space; // embed
     std::optional<std::string> bundle;     // --bundle FILE: forwards, backwards, goto, sync, check
     std::optional<std::string> label;      // bundle
+    std::optional<std::string> from;       // import: the other tool's format
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

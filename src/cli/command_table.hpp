@@ -27,6 +27,7 @@ enum class Command {
     Bundle,
     New,
     Init,
+    Import,
     Help
 };
 
@@ -97,7 +98,8 @@ enum class OptionId {
     Namespace,
     BundleFile,
     Label,
-    Colour
+    Colour,
+    From
 };
 
 // One option of the command line.

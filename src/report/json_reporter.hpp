@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "strata/api/import.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
@@ -108,6 +109,9 @@ std::string render_check_json(std::string_view database,
                               const std::vector<MigrationStatus>& statuses);
 // ... and new's and init's: the files they created.
 std::string render_files_json(std::string_view command, const std::vector<std::string>& files);
+// import's: the files written, what was skipped or changed and why, the ids adopted; "ok" is
+// false when something was skipped (the exit code is then 1). Paths are made absolute on `base`.
+std::string render_import_json(const ImportResult& result, const std::filesystem::path& base);
 
 // Collects a run's progress (RunObserver) and renders the whole run as one JSON document when
 // it is over: nothing is written while it runs, so the output is a single valid document.
