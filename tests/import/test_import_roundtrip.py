@@ -167,6 +167,13 @@ def round_trip(strata, fmt, root):
     expect(not left, f"objects left after backwards all: {sorted(left)}")
     expect(tool_rows(f"{root}/app.db", fmt) == before, f"{fmt}'s table was changed")
 
+    # The converted files run under strata too (goose's and dbmate's VACUUM after commit).
+    again = run(strata, root, "forwards")
+    expect(again.returncode == 0, f"forwards of the converted files: {again.stderr}")
+    check = run(strata, root, "check", "--json")
+    statuses = [m["status"] for m in json.loads(check.stdout)["migrations"]]
+    expect(statuses == ["applied"] * count, f"check after forwards: {statuses}")
+
 
 def refusals(strata, fmt, root):
     """A golang-migrate database left dirty and a failed sqlx migration are refused before a file
@@ -187,6 +194,20 @@ def refusals(strata, fmt, root):
         expect(("dirty" if fmt == "golang-migrate" else "failed") in done.stderr, done.stderr)
         expect(os.listdir(f"{root}/migrations/core") == [], "a refused import wrote files")
     if fmt == "goose":
+        # The newest row of a version decides: 00003 was rolled back (is_applied = 0) after it
+        # was applied, so it is not adopted.
+        with tempfile.TemporaryDirectory() as other:
+            project(other)
+            make_source(fmt, f"{other}/src")
+            tool_models.goose(f"{other}/src", f"{other}/app.db")
+            db = sqlite3.connect(f"{other}/app.db")
+            db.executescript("DROP VIEW user_posts; INSERT INTO goose_db_version "
+                             "(version_id, is_applied) VALUES (3, 0);")
+            db.close()
+            done = run(strata, other, "import", "--from", fmt, "src", "--database", "app.db",
+                       "--json")
+            adopted = json.loads(done.stdout)["adopted"]
+            expect(adopted == ["00001", "00002", "00004"], f"goose rollback: adopted {adopted}")
         write(f"{root}/src/00005_backfill.go", "package migrations\n")
         done = run(strata, root, "import", "--from", fmt, "src")
         expect(done.returncode == 1, f"import with a Go migration exited {done.returncode}")
