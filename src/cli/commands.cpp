@@ -19,6 +19,7 @@
 #include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
 #include "util/printable.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -270,9 +271,8 @@ int run_import(const CommandLine& line, const Io& io, const WorkingFolder& folde
     }
     const fs::path& here = folder.absolute;
     if (!line.quiet) {
-        io.out << "Wrote " << result.written.size() / 2 << " migration"
-               << (result.written.size() == 2 ? "" : "s") << " of " << import_format_name(*format)
-               << " into app " << shown(result.app_name);
+        io.out << "Wrote " << util::counted(result.written.size() / 2, "migration") << " of "
+               << import_format_name(*format) << " into app " << shown(result.app_name);
         io.out << (result.written.empty() ? "\n" : ":\n");
         for (const fs::path& file : result.written)
             io.out << "  " << shown_path(file, here) << '\n';
@@ -280,9 +280,8 @@ int run_import(const CommandLine& line, const Io& io, const WorkingFolder& folde
             io.out << "note: " << shown_path(note.source, here) << ": " << shown(note.reason)
                    << '\n';
         if (options.adopt)
-            io.out << "Recorded " << result.adopted.size() << " applied migration"
-                   << (result.adopted.size() == 1 ? "" : "s") << " in "
-                   << shown_path(project.database, here) << '\n';
+            io.out << "Recorded " << util::counted(result.adopted.size(), "applied migration")
+                   << " in " << shown_path(project.database, here) << '\n';
     }
     io.out << std::flush;
     for (const ImportNote& note : result.skipped)
