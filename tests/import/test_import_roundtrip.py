@@ -193,6 +193,21 @@ def refusals(strata, fmt, root):
         expect(done.returncode == 1, f"refusal exited {done.returncode}: {done.stderr}")
         expect(("dirty" if fmt == "golang-migrate" else "failed") in done.stderr, done.stderr)
         expect(os.listdir(f"{root}/migrations/core") == [], "a refused import wrote files")
+    if fmt == "golang-migrate":
+        # The version golang-migrate stands at has no file here: it is listed, not recorded.
+        with tempfile.TemporaryDirectory() as other:
+            project(other)
+            make_source(fmt, f"{other}/src")
+            tool_models.golang_migrate(f"{other}/src", f"{other}/app.db")
+            os.remove(f"{other}/src/000003_user_posts.up.sql")
+            done = run(strata, other, "import", "--from", fmt, "src", "--database", "app.db",
+                       "--json")
+            document = json.loads(done.stdout)
+            expect(done.returncode == 1 and document["adopted"] == ["000001", "000002"],
+                   f"golang-migrate past the files: {done.returncode} {document['adopted']}")
+            reasons = [s["reason"] for s in document["skipped"]]
+            expect("version 3 is applied in the database but was not converted, so it is not "
+                   "recorded" in reasons, f"skipped: {reasons}")
     if fmt == "goose":
         # The newest row of a version decides: 00003 was rolled back (is_applied = 0) after it
         # was applied, so it is not adopted.

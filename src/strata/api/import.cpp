@@ -220,6 +220,9 @@ ImportResult import_migrations(const Context& context, const ImportOptions& opti
         std::set<std::string> converted;
         for (const ImportedMigration& migration : reading.migrations)
             converted.insert(std::string(MigrationId(migration.id).key()));
+        // golang-migrate records only the version it stands at, which must be a converted one.
+        if (state.up_to && !converted.contains(std::string(state.up_to->key())))
+            state.applied[std::string(state.up_to->key())] = state.up_to->text();
         for (const auto& [key, version] : state.applied)
             if (!converted.contains(key))
                 reading.skipped.push_back({project.database.string(),
