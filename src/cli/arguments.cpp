@@ -172,6 +172,9 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
     case OptionId::Colour:
         line.colour = parse_colour(value);
         return;
+    case OptionId::From:
+        line.from = value;
+        return;
     }
 }
 

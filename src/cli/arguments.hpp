@@ -51,6 +51,7 @@ struct CommandLine {
     std::optional<std::string> label;      // bundle
     bool fresh = false;                    // verify
     bool all_migrations = false;           // verify --all
+    std::optional<std::string> from;       // import: the other tool's format
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

@@ -23,11 +23,11 @@ constexpr unsigned k_asking =
 constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Check) |
                                  command_bit(Command::Repair) | command_bit(Command::New) |
                                  command_bit(Command::Init) | command_bit(Command::Verify) |
-                                 command_bit(Command::Lint);
+                                 command_bit(Command::Lint) | command_bit(Command::Import);
 
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 33> k_options{{
+constexpr std::array<OptionSpec, 34> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: the nearest strata.toml here or in a parent folder)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -107,11 +107,13 @@ constexpr std::array<OptionSpec, 33> k_options{{
      "its rows stay out of the check"},
     {OptionId::AllMigrations, "all", '\0', "", OptionGroup::Command, command_bit(Command::Verify),
      "", "verify every migration from zero on an empty database, not only the pending ones", ""},
+    {OptionId::From, "from", '\0', "FORMAT", OptionGroup::Command, command_bit(Command::Import), "",
+     "the tool whose migrations to convert: golang-migrate, goose, dbmate, sqlx or diesel", ""},
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.
-const std::array<CommandSpec, 17>& command_table() {
-    static const std::array<CommandSpec, 17> table{{
+const std::array<CommandSpec, 18>& command_table() {
+    static const std::array<CommandSpec, 18> table{{
         {Command::Forwards,
          "forwards",
          "up",
@@ -349,6 +351,24 @@ const std::array<CommandSpec, 17>& command_table() {
           "\"main\". Refuses when strata.toml already exists."},
          {},
          {"strata init", "strata -C myproject init core"}},
+        {Command::Import,
+         "import",
+         "",
+         1,
+         2,
+         "strata import --from FORMAT DIR [APP] [--database FILE] [options]",
+         "convert another tool's migrations, and adopt its database",
+         {"Converts the migrations of golang-migrate, goose, dbmate, sqlx or diesel in DIR into "
+          "paired .up.sql and .down.sql files in APP's migrations folder (APP defaults to the "
+          "project's only app), keeping their ids and names. It never overwrites a file. What "
+          "it cannot convert (e.g. goose migrations written in Go) is listed with the reason, "
+          "and the exit code is then 1. With --database FILE it also records the migrations that "
+          "tool applied to FILE in strata's state table, in one transaction, leaving the other "
+          "tool's table alone; a golang-migrate database left dirty or a failed sqlx migration "
+          "is refused (docs/import.md)."},
+         {},
+         {"strata import --from goose db/migrations",
+          "strata import --from dbmate db/migrations core --database app.db"}},
         {Command::Help,
          "help",
          "",

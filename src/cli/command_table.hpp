@@ -29,6 +29,7 @@ enum class Command {
     New,
     Init,
     Lint,
+    Import,
     Help
 };
 
@@ -101,7 +102,8 @@ enum class OptionId {
     Label,
     Colour,
     Fresh,
-    AllMigrations
+    AllMigrations,
+    From
 };
 
 // One option of the command line.

@@ -13,6 +13,7 @@
 #include "strata/api/database_tools.hpp"
 #include "strata/api/embed.hpp"
 #include "strata/api/lint.hpp"
+#include "strata/api/import.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/scaffold.hpp"
 #include "strata/api/verify.hpp"
@@ -240,6 +241,57 @@ int run_bundle(const CommandLine& line, const Io& io, const WorkingFolder& folde
     if (!line.quiet)
         io.out << "Wrote " << shown_path(output, folder.absolute) << '\n' << std::flush;
     return k_exit_success;
+}
+
+// Files are written even when some could not be converted; the list says which and why, and
+// the exit code 1 makes a script notice.
+int run_import(const CommandLine& line, const Io& io, const WorkingFolder& folder) {
+    if (!line.from)
+        throw Error(ErrorKind::Usage, "import needs the format of the migrations to convert", {},
+                    "add --from FORMAT, one of " + import_format_names());
+    const std::optional<ImportFormat> format = parse_import_format(*line.from);
+    if (!format)
+        throw Error(ErrorKind::Usage, "unknown format \"" + *line.from + "\" for --from", {},
+                    "one of " + import_format_names());
+    Project project = load_project_for(line, folder);
+    apply_database_override(project, line, folder);
+    apply_setting_overrides(project, line);
+    Context context{project, nullptr, nullptr};
+    ImportOptions options;
+    options.format = *format;
+    options.source_dir = folder.resolve(line.positionals.front());
+    if (line.positionals.size() > 1)
+        options.app = line.positionals[1];
+    // Adopting a database is asked for by naming it; the project's own database is never
+    // adopted by surprise.
+    options.adopt = line.database.has_value();
+    const ImportResult result = import_migrations(context, options);
+    const int code = result.skipped.empty() ? k_exit_success : k_exit_failed;
+    if (line.json) {
+        io.out << report::render_import_json(result, working_folder(std::nullopt).absolute)
+               << std::flush;
+        return code;
+    }
+    const fs::path& here = folder.absolute;
+    if (!line.quiet) {
+        io.out << "Wrote " << util::counted(result.written.size() / 2, "migration") << " of "
+               << import_format_name(*format) << " into app " << shown(result.app_name);
+        io.out << (result.written.empty() ? "\n" : ":\n");
+        for (const fs::path& file : result.written)
+            io.out << "  " << shown_path(file, here) << '\n';
+        for (const ImportNote& note : result.notes)
+            io.out << "note: " << shown_path(note.source, here) << ": " << shown(note.reason)
+                   << '\n';
+        if (options.adopt)
+            io.out << "Recorded " << util::counted(result.adopted.size(), "applied migration")
+                   << " in " << shown_path(project.database, here) << '\n';
+    }
+    io.out << std::flush;
+    for (const ImportNote& note : result.skipped)
+        io.err << "strata: not converted: " << shown_path(note.source, here) << ": "
+               << shown(note.reason) << '\n';
+    io.err << std::flush;
+    return code;
 }
 
 // A bundle stands in for strata.toml: it holds the settings and the migrations but no
@@ -526,6 +578,8 @@ int execute(const CommandLine& line, const Io& io) {
         return run_embed(line, io, folder);
     case Command::Bundle:
         return run_bundle(line, io, folder);
+    case Command::Import:
+        return run_import(line, io, folder);
     default:
         return run_with_project(line, io, folder);
     }

@@ -396,6 +396,33 @@ std::string render_verify_json(std::string_view database, const VerifyReport& re
     return end_document(json);
 }
 
+std::string render_import_json(const ImportResult& result, const std::filesystem::path& base) {
+    JsonWriter json;
+    begin_document(json, "import", result.skipped.empty());
+    json.key("app_name").string(result.app_name);
+    json.key("files").begin_array();
+    for (const std::filesystem::path& file : result.written)
+        json.string(json_path(file, base));
+    json.end_array();
+    auto write_notes = [&](std::string_view key, const std::vector<ImportNote>& notes) {
+        json.key(key).begin_array();
+        for (const ImportNote& note : notes) {
+            json.begin_object();
+            json.key("source").string(json_path(note.source, base));
+            json.key("reason").string(note.reason);
+            json.end_object();
+        }
+        json.end_array();
+    };
+    write_notes("skipped", result.skipped);
+    write_notes("notes", result.notes);
+    json.key("adopted").begin_array();
+    for (const std::string& id : result.adopted)
+        json.string(id);
+    json.end_array();
+    return end_document(json);
+}
+
 std::string json_path(const std::filesystem::path& path, const std::filesystem::path& base) {
     return (path.is_absolute() ? path : base / path).lexically_normal().string();
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "strata/api/lint.hpp"
+#include "strata/api/import.hpp"
 #include "strata/api/managers.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/error.hpp"
@@ -116,6 +117,9 @@ std::string render_files_json(std::string_view command, const std::vector<std::s
 // ... and verify's (docs/json.md, "verify"): "ok" is false when a migration's down did not
 // restore the database; one element of "migrations" per line.
 std::string render_verify_json(std::string_view database, const VerifyReport& report);
+// import's: the files written, what was skipped or changed and why, the ids adopted; "ok" is
+// false when something was skipped (the exit code is then 1). Paths are made absolute on `base`.
+std::string render_import_json(const ImportResult& result, const std::filesystem::path& base);
 
 // Collects a run's progress (RunObserver) and renders the whole run as one JSON document when
 // it is over: nothing is written while it runs, so the output is a single valid document.

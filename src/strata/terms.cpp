@@ -36,6 +36,8 @@ CommandNames names_of(Command command) {
         return {"new", "strata::create_migration()"};
     case Command::Init:
         return {"init", "strata::init_project()"};
+    case Command::Import:
+        return {"import", "strata::import_migrations()"};
     }
     return {"", ""};
 }

@@ -27,6 +27,7 @@ enum class Command {
     Bundle, // write a bundle file
     New,    // create a migration's files
     Init,   // create a project
+    Import, // convert another tool's migrations
 };
 
 // "`strata sync core`" / "SyncMigrationManager with app \"core\"" (`args` "" for no app; "APP"

@@ -118,6 +118,11 @@ const std::map<std::string, JsonCase>& json_cases() {
              fs::remove(dir / "strata.toml");
              return std::vector<std::string>{"init", "extra"};
          }},
+        {"import",
+         [](const fs::path& dir) {
+             write_file(dir / "legacy/00009_more.sql", "-- +goose Up\nCREATE TABLE more (x);\n");
+             return std::vector<std::string>{"import", "--from", "goose", "legacy", "core"};
+         }},
     };
     return cases;
 }
