@@ -5,6 +5,7 @@
 #include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/managers.hpp"
+#include "strata/api/many_databases.hpp"
 #include "strata/api/version.hpp"
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
