@@ -49,6 +49,9 @@ struct CommandLine {
     std::optional<std::string> name_space; // embed
     std::optional<std::string> bundle;     // --bundle FILE: forwards, backwards, goto, sync, check
     std::optional<std::string> label;      // bundle
+    std::optional<std::string> databases;  // --databases GLOB: forwards, check, sync
+    std::optional<std::string> databases_from; // --databases-from FILE
+    std::optional<std::size_t> jobs;           // --jobs N (with one of the two above)
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

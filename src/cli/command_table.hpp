@@ -97,7 +97,10 @@ enum class OptionId {
     Namespace,
     BundleFile,
     Label,
-    Colour
+    Colour,
+    Databases,
+    DatabasesFrom,
+    Jobs
 };
 
 // One option of the command line.
