@@ -20,6 +20,7 @@
 #include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
 #include "util/printable.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -339,6 +340,9 @@ int run_many(const CommandLine& line, const Io& io, const WorkingFolder& folder,
     options.jobs = line.jobs.value_or(1);
 
     const fs::path& here = folder.absolute;
+    if (line.verbose)
+        io.err << "strata: " << util::counted(paths.size(), "database") << ", "
+               << std::min(options.jobs, paths.size()) << " at a time\n";
     std::vector<report::ManyJsonEntry> entries;
     const ManyDatabasesSummary summary =
         run_for_databases(context, paths, options, [&](const DatabaseResult& result) {

@@ -138,6 +138,12 @@ TEST_SUITE("e2e_many") {
         CHECK(count_of(parallel.out, "FAILED") == 8);
         CHECK(lines_of(parallel.out).back() == "24 databases: 16 migrated, 0 up to date, 8 failed");
         CHECK(applied_count(dir.path() / "two" / "t101.db") == 3);
+        // The library's test ("many") shows that jobs work at once; here, that --jobs gets there.
+        auto verbose = run_strata({"check", "--databases", "two/*.db", "--jobs", "2", "-v"},
+                                  in_dir(dir.path()));
+        CHECK(verbose.err.find("strata: 24 databases, 2 at a time\n") != std::string::npos);
+        auto one = run_strata({"check", "--databases", "two/*.db", "-v"}, in_dir(dir.path()));
+        CHECK(one.err.find("strata: 24 databases, 1 at a time\n") != std::string::npos);
         CHECK_FALSE(has_table(dir.path() / "two" / "t121.db", "notes"));
     }
 
