@@ -86,6 +86,11 @@ TEST_SUITE("e2e_many") {
         CHECK(lines[4] == "4 databases: 2 migrated, 1 up to date, 1 failed");
         CHECK(read_file(bad) == std::string(4096, 'x'));
         CHECK(applied_count(dir.path() / "tenants" / "a.db") == 3);
+        // --quiet keeps only what went wrong.
+        auto quiet =
+            run_strata({"forwards", "--databases", "tenants/*.db", "-q"}, in_dir(dir.path()));
+        CHECK(quiet.exit_code == 1);
+        CHECK(lines_of(quiet.out) == std::vector<std::string>{lines[2]});
     }
 
     TEST_CASE("a failing migration in one database; after the fix a second run goes on") {
