@@ -30,6 +30,18 @@ std::size_t parse_steps(const std::string& value) {
     return steps;
 }
 
+// A thread per job: more than a few hundred only costs memory.
+std::size_t parse_jobs(const std::string& value) {
+    std::size_t jobs = 0;
+    const char* first = value.data();
+    const char* last = value.data() + value.size();
+    auto [end, error] = std::from_chars(first, last, jobs);
+    if (value.empty() || error != std::errc{} || end != last || jobs == 0 || jobs > 256)
+        usage_error("--jobs needs a whole number from 1 to 256, not \"" + value + "\"",
+                    "for example: --jobs 4 works on four databases at once");
+    return jobs;
+}
+
 // The same range as busy_timeout_ms in strata.toml (busy_timeout_ms_problem).
 int parse_busy_timeout(const std::string& value) {
     std::int64_t ms = 0;
@@ -174,6 +186,15 @@ void apply_option(const OptionSpec& option, CommandLine& line, const std::string
         return;
     case OptionId::From:
         line.from = value;
+        return;
+    case OptionId::Databases:
+        line.databases = value;
+        return;
+    case OptionId::DatabasesFrom:
+        line.databases_from = value;
+        return;
+    case OptionId::Jobs:
+        line.jobs = parse_jobs(value);
         return;
     }
 }

@@ -52,6 +52,9 @@ struct CommandLine {
     bool fresh = false;                    // verify
     bool all_migrations = false;           // verify --all
     std::optional<std::string> from;       // import: the other tool's format
+    std::optional<std::string> databases;  // --databases GLOB: forwards, check, sync
+    std::optional<std::string> databases_from; // --databases-from FILE
+    std::optional<std::size_t> jobs;           // --jobs N (with one of the two above)
 
     // Safety overrides of strata.toml's settings (forwards, backwards, goto, sync).
     bool allow_modified = false;                // run although applied files were edited

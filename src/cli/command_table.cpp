@@ -25,9 +25,13 @@ constexpr unsigned k_reporting = k_running | k_asking | command_bit(Command::Che
                                  command_bit(Command::Init) | command_bit(Command::Verify) |
                                  command_bit(Command::Lint) | command_bit(Command::Import);
 
+// The commands that can run over many databases (--databases, --databases-from).
+constexpr unsigned k_many =
+    command_bit(Command::Forwards) | command_bit(Command::Check) | command_bit(Command::Sync);
+
 // The order of the rows is the order of `strata --help`; "did you mean" also walks it, so a
 // tie between two equally close names goes to the earlier row.
-constexpr std::array<OptionSpec, 34> k_options{{
+constexpr std::array<OptionSpec, 37> k_options{{
     {OptionId::Project, "project", 'p', "FILE", OptionGroup::Global, 0, "",
      "the project file (default: the nearest strata.toml here or in a parent folder)", ""},
     {OptionId::Directory, "directory", 'C', "DIR", OptionGroup::Global, 0, "",
@@ -109,6 +113,14 @@ constexpr std::array<OptionSpec, 34> k_options{{
      "", "verify every migration from zero on an empty database, not only the pending ones", ""},
     {OptionId::From, "from", '\0', "FORMAT", OptionGroup::Command, command_bit(Command::Import), "",
      "the tool whose migrations to convert: golang-migrate, goose, dbmate, sqlx or diesel", ""},
+    {OptionId::Databases, "databases", '\0', "GLOB", OptionGroup::Command, k_many, "",
+     "work on every database file GLOB matches (quote it), one after another",
+     "*, ? and [...] in any folder; relative to the working folder; docs/many-databases.md"},
+    {OptionId::DatabasesFrom, "databases-from", '\0', "FILE", OptionGroup::Command, k_many, "",
+     "work on every database FILE lists, one path per line",
+     "# comments and blank lines are skipped; relative paths are relative to FILE's folder"},
+    {OptionId::Jobs, "jobs", 'j', "N", OptionGroup::Command, k_many, "",
+     "with --databases or --databases-from, work on N databases at once (default: 1)", ""},
 }};
 
 // Built on first use: the rows hold vectors, so the table cannot be constexpr.

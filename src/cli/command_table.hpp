@@ -103,7 +103,10 @@ enum class OptionId {
     Colour,
     Fresh,
     AllMigrations,
-    From
+    From,
+    Databases,
+    DatabasesFrom,
+    Jobs
 };
 
 // One option of the command line.

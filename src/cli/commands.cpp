@@ -6,15 +6,17 @@
 #include "cli/targets.hpp"
 #include "cli/terminal.hpp"
 #include "report/json_reporter.hpp"
+#include "report/many_report.hpp"
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
 #include "report/verify_report.hpp"
 #include "strata/api/bundle.hpp"
 #include "strata/api/database_tools.hpp"
 #include "strata/api/embed.hpp"
-#include "strata/api/lint.hpp"
 #include "strata/api/import.hpp"
+#include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
+#include "strata/api/many_databases.hpp"
 #include "strata/api/scaffold.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/error.hpp"
@@ -303,7 +305,7 @@ Bundle load_bundle_for(const CommandLine& line, const WorkingFolder& folder) {
                                       "-p/--project does not apply");
     Bundle bundle = load_bundle(folder.resolve(*line.bundle));
     apply_database_override(bundle.project, line, folder);
-    if (bundle.project.database.empty())
+    if (bundle.project.database.empty() && !line.databases && !line.databases_from)
         throw Error(ErrorKind::Usage, "--bundle needs the database to migrate", {},
                     "name it with --database PATH or the environment variable STRATA_DATABASE");
     return bundle;
@@ -405,13 +407,88 @@ int run_lint(const CommandLine& line, const Io& io, const Context& context,
     return open == 0 ? k_exit_success : k_exit_failed;
 }
 
+// Checks the options of a run over many databases before anything is read.
+void check_many_options(const CommandLine& line) {
+    if (!line.databases && !line.databases_from) {
+        if (line.jobs)
+            throw Error(ErrorKind::Usage, "--jobs applies to many databases only", {},
+                        "add --databases GLOB or --databases-from FILE");
+        return;
+    }
+    if (line.databases && line.databases_from)
+        throw Error(ErrorKind::Usage, "--databases and --databases-from contradict each other", {},
+                    "give one of them");
+    if (line.database)
+        throw Error(ErrorKind::Usage,
+                    "--database names one database; --databases and "
+                    "--databases-from name the databases to work on",
+                    {}, "give one of them");
+    if (line.preview || line.fake)
+        throw Error(ErrorKind::Usage,
+                    std::string(line.preview ? "--preview" : "--fake") +
+                        " works on one database at a time",
+                    {}, "run it with --database PATH on one of them");
+}
+
+// forwards, check or sync over many databases: one line per database in the order listed (the
+// library hands the results over in that order whatever --jobs), then a summary. A database
+// that failed makes the exit code 1 but stops nothing.
+int run_many(const CommandLine& line, const Io& io, const WorkingFolder& folder, Context context) {
+    const std::vector<fs::path> paths =
+        line.databases ? expand_database_glob(*line.databases, folder.absolute)
+                       : read_database_list(folder.resolve(*line.databases_from));
+    ManyDatabasesOptions options;
+    options.command = line.command == Command::Check  ? ManyCommand::Check
+                      : line.command == Command::Sync ? ManyCommand::Sync
+                                                      : ManyCommand::Forwards;
+    options.app = app_selection(line);
+    if (options.command == ManyCommand::Forwards)
+        options.target = forwards_target(line);
+    options.auto_agree = line.yes;
+    options.jobs = line.jobs.value_or(1);
+
+    const fs::path& here = folder.absolute;
+    if (line.verbose)
+        io.err << "strata: " << util::counted(paths.size(), "database") << ", "
+               << std::min(options.jobs, paths.size()) << " at a time\n";
+    std::vector<report::ManyJsonEntry> entries;
+    const ManyDatabasesSummary summary =
+        run_for_databases(context, paths, options, [&](const DatabaseResult& result) {
+            if (line.json) {
+                report::ManyJsonEntry entry{result, json_path(result.database), std::nullopt};
+                if (result.error)
+                    entry.error =
+                        report::json_error(*result.error, exit_code_for(result.error->kind()));
+                entries.push_back(std::move(entry));
+                return;
+            }
+            if (line.quiet && result.outcome != DatabaseOutcome::Failed)
+                return;
+            io.out << report::render_database_line(result, shown_path(result.database, here))
+                   << '\n';
+            if (!io.out)
+                throw Error(ErrorKind::Output, "cannot write the output");
+        });
+    if (line.json)
+        io.out << report::render_many_json(command_name(line.command), entries, summary);
+    else if (!line.quiet)
+        io.out << report::render_many_summary(options.command, summary) << '\n';
+    io.out << std::flush;
+    if (summary.failed > 0)
+        return k_exit_failed;
+    return line.exit_code && summary.pending > 0 ? k_exit_pending : k_exit_success;
+}
+
 int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder) {
+    check_many_options(line);
+    const bool many = line.databases || line.databases_from;
     Bundle bundle;
     if (line.bundle) {
         bundle = load_bundle_for(line, folder);
     } else {
         bundle.project = load_project_for(line, folder);
-        apply_database_override(bundle.project, line, folder);
+        if (!many)
+            apply_database_override(bundle.project, line, folder);
     }
     Project& project = bundle.project;
     apply_setting_overrides(project, line);
@@ -454,6 +531,15 @@ int run_with_project(CommandLine line, const Io& io, const WorkingFolder& folder
     context.sources = bundle.sources;
     context.allow_modified = line.allow_modified;
     context.cancel = &interrupt_requested();
+    if (many) {
+        try {
+            return run_many(line, io, folder, context);
+        } catch (const Error& error) {
+            if (error.kind() == ErrorKind::Interrupted)
+                throw InterruptedRun{error, interrupt_signal()};
+            throw;
+        }
+    }
 
     MigrationResult result;
     try {

@@ -273,10 +273,11 @@ JsonError json_error(const Error& error, int exit_code) {
     return out;
 }
 
-std::string render_error_json(std::string_view command, const JsonError& error) {
-    JsonWriter json;
-    begin_document(json, command, false);
-    json.key("error").begin_object();
+namespace {
+
+// The "error" object of an error document, and of a database that failed among many.
+void write_error(JsonWriter& json, const JsonError& error) {
+    json.begin_object();
     json.key("kind").string(error.kind);
     json.key("exit_code").integer(error.exit_code);
     json.key("message").string(error.message);
@@ -288,6 +289,56 @@ std::string render_error_json(std::string_view command, const JsonError& error) 
     json.key("hint").string_or_null(error.hint);
     json.key("sqlite_code");
     write_optional_int(json, error.sqlite_code);
+    json.end_object();
+}
+
+} // namespace
+
+std::string render_error_json(std::string_view command, const JsonError& error) {
+    JsonWriter json;
+    begin_document(json, command, false);
+    json.key("error");
+    write_error(json, error);
+    return end_document(json);
+}
+
+std::string render_many_json(std::string_view command, const std::vector<ManyJsonEntry>& entries,
+                             const ManyDatabasesSummary& summary) {
+    JsonWriter json;
+    begin_document(json, command, summary.failed == 0);
+    json.key("databases").begin_array(JsonWriter::Layout::LinePerElement);
+    for (const ManyJsonEntry& entry : entries) {
+        const DatabaseResult& result = entry.result;
+        json.begin_object();
+        json.key("database").string(entry.database);
+        json.key("outcome").string(database_outcome_name(result.outcome));
+        json.key("applied").integer(static_cast<long long>(result.applied));
+        json.key("reversed").integer(static_cast<long long>(result.reversed));
+        json.key("state");
+        if (result.status)
+            json.string(database_state_name(result.status->state));
+        else
+            json.null();
+        json.key("pending");
+        if (result.status)
+            json.integer(static_cast<long long>(result.status->pending.size()));
+        else
+            json.null();
+        json.key("message").string(result.message);
+        json.key("error");
+        if (entry.error)
+            write_error(json, *entry.error);
+        else
+            json.null();
+        json.end_object();
+    }
+    json.end_array();
+    json.key("summary").begin_object();
+    json.key("databases").integer(static_cast<long long>(summary.databases));
+    json.key("migrated").integer(static_cast<long long>(summary.migrated));
+    json.key("up_to_date").integer(static_cast<long long>(summary.up_to_date));
+    json.key("pending").integer(static_cast<long long>(summary.pending));
+    json.key("failed").integer(static_cast<long long>(summary.failed));
     json.end_object();
     return end_document(json);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "strata/api/lint.hpp"
 #include "strata/api/import.hpp"
+#include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
+#include "strata/api/many_databases.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/error.hpp"
 #include "strata/executor/observer.hpp"
@@ -100,6 +101,20 @@ JsonError json_error(const Error& error, int exit_code);
 // The error document, on one line ending with "\n". `command` is "" when the command line could
 // not be read far enough to know it (null in the document).
 std::string render_error_json(std::string_view command, const JsonError& error);
+
+// One database of a run over many (`--databases`): its result, its path as JSON names it, and
+// its error as the error document would give it (when it failed).
+struct ManyJsonEntry {
+    DatabaseResult result;
+    std::string database;
+    std::optional<JsonError> error;
+};
+
+// The document of forwards, check or sync over many databases, ending with "\n": "databases",
+// one object per database in the order given, and "summary" (docs/json.md). "ok" is false
+// when any database failed.
+std::string render_many_json(std::string_view command, const std::vector<ManyJsonEntry>& entries,
+                             const ManyDatabasesSummary& summary);
 
 // A path as JSON documents name it: absolute (`path` when it is, else `path` seen from `base`,
 // an absolute folder), normalised, so a reader anywhere can use it.

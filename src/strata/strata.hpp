@@ -6,6 +6,7 @@
 #include "strata/api/database_tools.hpp"
 #include "strata/api/lint.hpp"
 #include "strata/api/managers.hpp"
+#include "strata/api/many_databases.hpp"
 #include "strata/api/verify.hpp"
 #include "strata/api/version.hpp"
 #include "strata/error.hpp"

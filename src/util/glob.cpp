@@ -3,11 +3,14 @@
 
 #include <cstddef>
 
-namespace util {
+namespace strata::util {
 namespace {
 
-// Matches the set that starts at pattern[at] ('['), and returns the index after its ']', or
-// npos when the set is not closed (the '[' is then an ordinary character, as in the shell).
+constexpr std::size_t k_none = std::string_view::npos;
+
+// Matches `c` against the set that starts at pattern[at] ('['); returns the index after its
+// ']', or k_none when the set is not closed (the '[' is then an ordinary character, as in the
+// shell).
 std::size_t match_set(std::string_view pattern, std::size_t at, char c, bool& matched) {
     std::size_t i = at + 1;
     bool negate = false;
@@ -15,25 +18,23 @@ std::size_t match_set(std::string_view pattern, std::size_t at, char c, bool& ma
         negate = true;
         ++i;
     }
+    const auto u = static_cast<unsigned char>(c);
     bool found = false;
-    bool first = true;
-    for (; i < pattern.size(); ++i) {
+    for (bool first = true; i < pattern.size(); ++i, first = false) {
         if (pattern[i] == ']' && !first) {
             matched = found != negate;
             return i + 1;
         }
-        first = false;
-        const unsigned char low = static_cast<unsigned char>(pattern[i]);
+        const auto low = static_cast<unsigned char>(pattern[i]);
         if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
-            const unsigned char high = static_cast<unsigned char>(pattern[i + 2]);
-            const unsigned char u = static_cast<unsigned char>(c);
+            const auto high = static_cast<unsigned char>(pattern[i + 2]);
             found = found || (low <= u && u <= high);
             i += 2;
         } else {
-            found = found || low == static_cast<unsigned char>(c);
+            found = found || low == u;
         }
     }
-    return std::string_view::npos;
+    return k_none;
 }
 
 } // namespace
@@ -41,9 +42,12 @@ std::size_t match_set(std::string_view pattern, std::size_t at, char c, bool& ma
 bool glob_matches(std::string_view pattern, std::string_view name) {
     if (!name.empty() && name.front() == '.' && (pattern.empty() || pattern.front() != '.'))
         return false;
-    // Backtracking over the last '*' only: linear in practice, never exponential.
-    std::size_t p = 0, n = 0;
-    std::size_t star_p = std::string_view::npos, star_n = 0;
+    // On a mismatch, only the latest '*' takes one more character: linear in practice, never
+    // exponential, and the same answers as trying every split.
+    std::size_t p = 0;
+    std::size_t n = 0;
+    std::size_t star_p = k_none;
+    std::size_t star_n = 0;
     while (n < name.size()) {
         if (p < pattern.size()) {
             const char c = pattern[p];
@@ -57,17 +61,13 @@ bool glob_matches(std::string_view pattern, std::string_view name) {
                 ++n;
                 continue;
             }
-            if (c == '[') {
-                bool matched = false;
-                const std::size_t after = match_set(pattern, p, name[n], matched);
-                if (after != std::string_view::npos) {
-                    if (matched) {
-                        p = after;
-                        ++n;
-                        continue;
-                    }
-                } else if (name[n] == '[') {
-                    ++p;
+            bool matched = false;
+            std::size_t after = k_none;
+            if (c == '[')
+                after = match_set(pattern, p, name[n], matched);
+            if (after != k_none) {
+                if (matched) {
+                    p = after;
                     ++n;
                     continue;
                 }
@@ -80,7 +80,7 @@ bool glob_matches(std::string_view pattern, std::string_view name) {
                 }
             }
         }
-        if (star_p == std::string_view::npos)
+        if (star_p == k_none)
             return false;
         p = star_p + 1;
         n = ++star_n;
@@ -94,4 +94,4 @@ bool has_glob_characters(std::string_view component) {
     return component.find_first_of("*?[\\") != std::string_view::npos;
 }
 
-} // namespace util
+} // namespace strata::util

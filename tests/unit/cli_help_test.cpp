@@ -84,6 +84,8 @@ std::string valid_value(const OptionSpec& option) {
         return "never";
     case OptionId::BusyTimeout:
         return "100";
+    case OptionId::Jobs:
+        return "2";
     default:
         return "value";
     }

@@ -1,0 +1,1 @@
+CREATE TABLE tags (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), name TEXT);
