@@ -127,6 +127,12 @@ def run_on_terminal(command, folder, env, answers):
     """Runs `command` in bash on a pseudo-terminal; returns what the terminal showed."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+    # The terminal's own echo of an answer comes from the kernel's line discipline, after or
+    # before strata's next output as it happens to run: it is off, and the answer is shown
+    # here, right after its question, as a person sees it.
+    attributes = termios.tcgetattr(slave)
+    attributes[3] &= ~termios.ECHO
+    termios.tcsetattr(slave, termios.TCSANOW, attributes)
     process = subprocess.Popen(["bash", "--norc", "--noprofile", "-c", command], cwd=folder,
                                env=env, stdin=slave, stdout=slave, stderr=slave,
                                start_new_session=True)
@@ -148,7 +154,9 @@ def run_on_terminal(command, folder, env, answers):
                 break
             shown += chunk
             if shown.rstrip(b" ").endswith(b"[y/N]"):
-                os.write(master, (answers.pop(0) if answers else "").encode() + b"\n")
+                answer = (answers.pop(0) if answers else "").encode()
+                shown += answer + b"\r\n"
+                os.write(master, answer + b"\n")
     finally:
         os.close(master)
         process.wait()
