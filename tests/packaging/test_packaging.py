@@ -37,6 +37,8 @@ import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
+# The version the installed library reports (strata::version()), as meson.build declares it.
+VERSION = re.search(r"version : '([^']+)'", (REPO / "meson.build").read_text()).group(1)
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
 CHECKS = ["headers", "pkg-config", "cmake", "cmake-embed", "subproject", "desktop", "share"]
 
@@ -99,7 +101,7 @@ def check_app(app, work, name, libdir=None):
     expected = len(list(project_file.parent.glob("migrations/*/*.up.sql")))
     if result.returncode != 0:
         return "app exited with %d: %s" % (result.returncode, result.stderr)
-    want = "strata 0.1.0: %d of %d applied\n" % (expected, expected)
+    want = "strata %s: %d of %d applied\n" % (VERSION, expected, expected)
     if result.stdout != want:
         return "app printed %r, expected %r" % (result.stdout, want)
     with sqlite3.connect(project_file.parent / "notes.db") as db:
