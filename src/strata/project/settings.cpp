@@ -203,17 +203,25 @@ std::optional<std::string> busy_timeout_ms_problem(std::int64_t value) {
            std::to_string(value);
 }
 
-// Only a plain identifier: the name goes into the SQL of the state store (quoted, but never
-// holding a quote to escape), into messages and into the authorizer's comparisons. SQLite
-// reserves names starting with sqlite_ for itself.
-std::optional<std::string> state_table_problem(std::string_view name) {
+namespace {
+
+// Letters, digits and "_", not starting with a digit: a name that needs no quoting anywhere.
+bool is_plain_identifier(std::string_view name) {
     auto letter = [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
     };
     auto digit = [](char c) { return c >= '0' && c <= '9'; };
-    const bool plain =
-        !name.empty() && letter(name.front()) &&
-        std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || digit(c); });
+    return !name.empty() && letter(name.front()) &&
+           std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || digit(c); });
+}
+
+} // namespace
+
+// Only a plain identifier: the name goes into the SQL of the state store (quoted, but never
+// holding a quote to escape), into messages and into the authorizer's comparisons. SQLite
+// reserves names starting with sqlite_ for itself.
+std::optional<std::string> state_table_problem(std::string_view name) {
+    const bool plain = is_plain_identifier(name);
     if (!plain)
         return "`state_table` must be a plain name (letters, digits and \"_\", not starting "
                "with a digit), found \"" +
@@ -261,13 +269,7 @@ std::string sqlite_version_name(int number) {
 }
 
 std::optional<std::string> function_name_problem(std::string_view name) {
-    auto letter = [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-    };
-    auto digit = [](char c) { return c >= '0' && c <= '9'; };
-    const bool plain =
-        !name.empty() && letter(name.front()) &&
-        std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || digit(c); });
+    const bool plain = is_plain_identifier(name);
     if (!plain)
         return "`functions` entries must be plain function names (letters, digits and \"_\", "
                "not starting with a digit), found \"" +
