@@ -153,7 +153,9 @@ def run_on_terminal(command, folder, env, answers):
             if not chunk:
                 break
             shown += chunk
-            if shown.rstrip(b" ").endswith(b"[y/N]"):
+            # The question ends with "[y/N] ": answered only once its last byte has come, so
+            # the answer is shown where a person typed it.
+            if shown.endswith(b"[y/N] "):
                 answer = (answers.pop(0) if answers else "").encode()
                 shown += answer + b"\r\n"
                 os.write(master, answer + b"\n")

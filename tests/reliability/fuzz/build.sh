@@ -36,7 +36,7 @@ target_flags=("${common_flags[@]}" -fsanitize=fuzzer-no-link -Wall -Wextra -Wped
 # shellcheck disable=SC2054
 link_flags=(
     -fsanitize=fuzzer,address,undefined
-    -l:libsqlite3.a -l:libmd.a -lpthread -ldl -lm
+    -l:libsqlite3.a -l:libcrypto.a -lpthread -ldl -lm
 )
 
 mkdir -p "$out/obj"
