@@ -171,12 +171,35 @@ TEST_SUITE("bundle") {
         });
         CHECK(refusal(long_field) ==
               "the bundle's content is malformed although its SHA-256 matches");
-        // A checksum that does not match the SQL.
-        const std::string checksum = rehashed(bytes, [](std::string& text) {
+    }
+
+    TEST_CASE("an up file that does not give its recorded checksum is refused when loaded") {
+        TempDir dir;
+        const strata::Project project = two_app_project(dir);
+        const std::string bytes = strata::bundle_bytes(project, {});
+        // The first migration's recorded checksum, changed, under a fresh SHA-256.
+        const std::string changed = rehashed(bytes, [](std::string& text) {
             const auto at = text.find("64:") + 3;
             text[at] = text[at] == '0' ? '1' : '0';
         });
-        CHECK(refusal(checksum).ends_with("does not match its SQL"));
+        Bundle bundle = strata::parse_bundle(changed, "r.strata");
+        // The other app loads; the damaged one is refused by the loader, naming the migration.
+        CHECK(strata::load_migrations("extra", *bundle.sources.at("extra")).migrations.size() == 1);
+        try {
+            strata::load_migrations("core", *bundle.sources.at("core"));
+            FAIL("no error");
+        } catch (const Error& error) {
+            CHECK(error.kind() == ErrorKind::ProjectFile);
+            CHECK(std::string(error.message()) ==
+                  "the bundle's checksum of 0001_create_items does not match its SQL");
+            CHECK(error.where().path == "r.strata");
+        }
+        // A command refuses it before the database exists.
+        bundle.project.database = dir / "device.db";
+        strata::Context context{bundle.project};
+        context.sources = bundle.sources;
+        CHECK_THROWS_AS(strata::ForwardsMigrationManager(context).run(), Error);
+        CHECK_FALSE(std::filesystem::exists(dir / "device.db"));
     }
 
     TEST_CASE("load_bundle names an unreadable file") {

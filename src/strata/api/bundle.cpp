@@ -95,6 +95,35 @@ class Reader {
     const std::filesystem::path& m_where;
 };
 
+// An app's migrations as the bundle holds them: an up and a down file per migration, in that
+// order, with the checksum recorded for each when the bundle was written. The loader's rules
+// apply to them as to a folder's when a command loads them, and each up file must give its
+// recorded checksum.
+class BundleSource final : public MemorySource {
+  public:
+    BundleSource(std::vector<SourceFile> files, std::vector<std::string> checksums,
+                 std::filesystem::path where)
+        : MemorySource(std::move(files)), m_checksums(std::move(checksums)),
+          m_where(std::move(where)) {}
+
+    void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
+        // Up files sit at even keys (list() keeps each file's index as its key).
+        const std::size_t migration = up.key / 2;
+        if (up.key % 2 != 0 || migration >= m_checksums.size() ||
+            m_checksums[migration] != checksum) {
+            std::string name = up.name;
+            if (name.ends_with(".up.sql"))
+                name.resize(name.size() - 7);
+            refuse(m_where, "the bundle's checksum of " + name + " does not match its SQL",
+                   "write the bundle again with " + terms::command(terms::Command::Bundle));
+        }
+    }
+
+  private:
+    std::vector<std::string> m_checksums;
+    std::filesystem::path m_where;
+};
+
 template <typename T>
 T setting(Reader& reader, Parsed<T> parsed) {
     if (!parsed.value)
@@ -243,25 +272,24 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
         const std::size_t migrations = reader.count(k_max_migrations, "migrations in one app");
         std::vector<SourceFile> files;
         std::vector<std::string> checksums;
+        files.reserve(2 * migrations);
+        checksums.reserve(migrations);
+        const std::string prefix = "bundle:" + app.name + "/";
         for (std::size_t m = 0; m < migrations; ++m) {
-            const std::string name(reader.field());
-            const std::string prefix = "bundle:" + app.name + "/" + name;
-            files.push_back({name + ".up.sql", prefix + ".up.sql", std::string(reader.field())});
+            const std::string_view name = reader.field();
+            std::string up_name = std::string(name) + ".up.sql";
+            std::string down_name = std::string(name) + ".down.sql";
+            std::string up_path = prefix + up_name;
+            std::string down_path = prefix + down_name;
+            files.push_back({std::move(up_name), std::move(up_path), std::string(reader.field())});
             files.push_back(
-                {name + ".down.sql", prefix + ".down.sql", std::string(reader.field())});
+                {std::move(down_name), std::move(down_path), std::string(reader.field())});
             checksums.emplace_back(reader.field());
         }
-        auto source = std::make_shared<const MemorySource>(std::move(files));
-        // The loader's rules apply to a bundle's migrations as to a folder's, and must give the
-        // checksums recorded when the bundle was written.
-        const MigrationSet set = load_migrations(app.name, source);
-        if (set.migrations.size() != checksums.size())
-            reader.malformed();
-        for (std::size_t m = 0; m < checksums.size(); ++m)
-            if (set.migrations[m].checksum != checksums[m])
-                refuse(where, "the bundle's checksum of " + set.migrations[m].name +
-                                  " does not match its SQL");
-        bundle.sources.emplace(app.name, std::move(source));
+        // Checked by the loader when a command loads them (on the thread that reads
+        // migrations while the database opens), not twice.
+        bundle.sources.emplace(app.name, std::make_shared<const BundleSource>(
+                                             std::move(files), std::move(checksums), where));
         project.apps.push_back(std::move(app));
     }
     if (!reader.at_end())

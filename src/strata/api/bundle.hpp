@@ -44,7 +44,9 @@ void write_bundle(const Project& project, const BundleOptions& options,
 
 // Reads a bundle from its bytes; `where` names it in messages. Throws Error(ProjectFile) for
 // a file that is not a bundle, is of a newer format, is truncated or corrupted (hash
-// mismatch), exceeds a limit, or holds migrations the loader refuses.
+// mismatch), or exceeds a limit. Its migrations meet the loader's rules when a command loads
+// them, as a folder's do, and then an up file whose SQL does not give the checksum the bundle
+// recorded is refused with Error(ProjectFile).
 Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where);
 
 // Reads the bundle file `path` (at most k_max_bundle_bytes) and parses it. Opens no database.

@@ -187,6 +187,7 @@ Migration build_migration(std::string_view app_name, const MigrationSource& sour
     else
         migration.down_sql = load_text(source, down, buffer);
     migration.checksum = sha256_hex(migration.up_sql);
+    source.confirm_checksum(up, migration.checksum);
     migration.up_path = up.path;
     migration.down_path = down.path;
     return migration;

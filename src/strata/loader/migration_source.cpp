@@ -73,6 +73,9 @@ std::vector<SourceFile> MigrationSource::list_sql_files() const {
     return files;
 }
 
+void MigrationSource::confirm_checksum(const SourceEntry& /*up*/,
+                                       std::string_view /*checksum*/) const {}
+
 FolderSource::FolderSource(std::filesystem::path folder) : m_folder(std::move(folder)) {}
 
 std::vector<SourceEntry> FolderSource::list() const {

@@ -41,6 +41,10 @@ class MigrationSource {
     virtual std::string_view read(const SourceEntry& file, std::string& buffer) const = 0;
     // Removes a migration's files (for --clean). Throws Error(Database) on failure.
     virtual void remove(const std::string& path) const = 0;
+    // Called by the loader with the checksum it computed for a listed up file. A source that
+    // recorded checksums when it was made (a bundle) throws when they differ; the default
+    // records none and accepts every one.
+    virtual void confirm_checksum(const SourceEntry& up, std::string_view checksum) const;
 
     // Every candidate file with its raw bytes (lists, then reads each). Throws as list and read.
     std::vector<SourceFile> list_sql_files() const;
