@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The strata CLI needs the shared libraries its build options say, and no others.
+
+Usage: test_runtime_linkage.py --strata PATH --expect full|runtime|shared
+  full     -Dstatic=true: no shared library at all
+  runtime  -Dstatic_runtime=true (the default): libstdc++ and libgcc linked in, libc shared
+  shared   -Dstatic_runtime=false or a sanitizer build: libstdc++ loaded at run time
+Reads the binary's dynamic section with readelf (binutils, installed with the compiler).
+"""
+import argparse
+import re
+import subprocess
+import sys
+
+
+def needed(binary):
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True)
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out.stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--strata", required=True)
+    parser.add_argument("--expect", required=True, choices=["full", "runtime", "shared"])
+    args = parser.parse_args()
+    libraries = needed(args.strata)
+    runtime = [lib for lib in libraries if lib.startswith(("libstdc++", "libgcc_s"))]
+    problems = []
+    if args.expect == "full" and libraries:
+        problems.append(f"a fully static strata needs {libraries}")
+    if args.expect == "runtime":
+        if runtime:
+            problems.append(f"static_runtime is on, yet strata needs {runtime}")
+        if not any(lib.startswith("libc.so") for lib in libraries):
+            problems.append(f"expected libc to stay shared, strata needs {libraries}")
+    if args.expect == "shared" and not any(lib.startswith("libstdc++") for lib in libraries):
+        problems.append(f"static_runtime is off, yet strata does not load libstdc++: {libraries}")
+    for problem in problems:
+        print("FAIL:", problem)
+    print(f"{args.strata}: needs {', '.join(libraries) or 'no shared library'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
