@@ -93,6 +93,7 @@ class CountingSource : public MemorySource {
         ++reads[file.name];
         return MemorySource::read(file, buffer);
     }
+    bool reads_concurrently() const override { return false; } // `reads` is not guarded
     mutable std::map<std::string, int> reads;
 };
 

@@ -142,6 +142,10 @@ class PairedOnly : public MigrationSource {
         return m_inner->read(file, buffer);
     }
     void remove(const std::string& path) const override { m_inner->remove(path); }
+    void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
+        m_inner->confirm_checksum(up, checksum);
+    }
+    bool reads_concurrently() const override { return m_inner->reads_concurrently(); }
 
   private:
     std::string m_app;

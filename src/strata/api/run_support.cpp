@@ -145,11 +145,12 @@ std::unique_ptr<Connection> open_existing(const Context& context, OpenMode mode)
 
 RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
                    const SourceWrapper& wrap) {
+    SharedLoad load(context, apps, wrap);
     // Hints are worded for the audience of the thread that called (AudienceScope).
     const Audience audience = current_audience();
-    auto loading = std::async(std::launch::async, [&context, &apps, &wrap, audience] {
+    auto helper = std::async(std::launch::async, [&load, audience] {
         const AudienceScope scope(audience);
-        return wrap ? load_sets(context, apps, wrap) : load_sets(context, apps);
+        load.work();
     });
     RunStart start;
     std::exception_ptr database_failure;
@@ -159,7 +160,9 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
     } catch (...) {
         database_failure = std::current_exception();
     }
-    start.sets = loading.get(); // a file's error first, as when nothing ran in parallel
+    load.work(); // whatever the other thread has not started yet
+    helper.get();
+    start.sets = load.result(); // a file's error first, as when nothing ran in parallel
     if (database_failure)
         std::rethrow_exception(database_failure);
     return start;
@@ -194,30 +197,9 @@ std::vector<MigrationSet> load_sets(const Context& context,
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps,
                                     const SourceWrapper& wrap) {
-    // Registered for an app the project does not have, a callback would silently never run.
-    for (const auto& [app_name, code] : context.code_migrations)
-        if (context.project.find_app(app_name) == nullptr)
-            throw Error(ErrorKind::Usage,
-                        "C++ migrations are registered for app \"" + app_name +
-                            "\", which the project does not have",
-                        {}, "register them under one of the project's apps");
-    std::vector<MigrationSet> sets;
-    sets.reserve(apps.size());
-    for (const AppConfig* app : apps) {
-        std::span<const CodeMigration> code;
-        if (auto found = context.code_migrations.find(app->name);
-            found != context.code_migrations.end())
-            code = found->second;
-        auto found = context.sources.find(app->name);
-        std::shared_ptr<const MigrationSource> source =
-            found != context.sources.end() && found->second != nullptr
-                ? found->second
-                : std::make_shared<const FolderSource>(app->migrations_dir);
-        if (wrap)
-            source = wrap(*app, std::move(source));
-        sets.push_back(load_migrations(app->name, std::move(source), code));
-    }
-    return sets;
+    SharedLoad load(context, apps, wrap);
+    load.work();
+    return load.result();
 }
 
 MigrationResult declined() {

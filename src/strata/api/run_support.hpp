@@ -4,6 +4,7 @@
 #pragma once
 
 #include "strata/api/managers.hpp"
+#include "strata/api/shared_load.hpp"
 #include "strata/executor/database.hpp"
 #include "strata/executor/executor.hpp"
 #include "strata/loader/migration.hpp"
@@ -59,8 +60,6 @@ const std::vector<AppliedMigration>& applied_of(const AppliedByApp& by_app, cons
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps);
 // The same, each app's source first passed through `wrap` (which may filter what it lists).
-using SourceWrapper = std::function<std::shared_ptr<const MigrationSource>(
-    const AppConfig&, std::shared_ptr<const MigrationSource>)>;
 std::vector<MigrationSet> load_sets(const Context& context,
                                     const std::vector<const AppConfig*>& apps,
                                     const SourceWrapper& wrap);
@@ -73,9 +72,9 @@ struct RunStart {
     AppliedByApp applied;
 };
 // The files are read and hashed on a second thread while this one opens the database and
-// reads its state table: the two cost about the same, and neither reads what the other
-// writes. Errors come as when the two ran in turn: a migration file's first. `wrap` is called
-// on the second thread, before start_run returns.
+// reads its state table, and then on both (SharedLoad): the two parts cost about the same, and
+// neither reads what the other writes. Errors come as when the two ran in turn: a migration
+// file's first. `wrap` is called on one of the two threads, before start_run returns.
 RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
                    const SourceWrapper& wrap = {});
 

@@ -233,11 +233,8 @@ std::string origin_of(const Migration& migration) {
                           : migration.up_path;
 }
 
-MigrationSet load(std::string_view app_name, const MigrationSource& source,
-                  const std::shared_ptr<const MigrationSource>& keep,
-                  std::span<const CodeMigration> code) {
-    const std::vector<SourceEntry> files = source.list();
-
+// Parses and orders the listed files. Throws Error(MigrationFiles) for a badly named file.
+std::vector<ParsedFile> parse_listing(const std::vector<SourceEntry>& files) {
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
     // Of several badly named files the alphabetically first is reported, so the message does
@@ -264,23 +261,14 @@ MigrationSet load(std::string_view app_name, const MigrationSource& source,
     // A bundle, embedded migrations and many file systems list the files in order already.
     if (!std::is_sorted(parsed.begin(), parsed.end(), file_order))
         std::sort(parsed.begin(), parsed.end(), file_order);
+    return parsed;
+}
 
-    MigrationSet set;
-    set.app_name = std::string(app_name);
-    set.migrations.reserve(parsed.size() / 2);
-    std::string buffer;
-    for (std::size_t i = 0; i < parsed.size();) {
-        std::size_t end = i + 1;
-        while (end < parsed.size() && parsed[i].id == parsed[end].id)
-            ++end;
-        set.migrations.push_back(
-            build_migration(app_name, source, keep, &parsed[i], end - i, buffer));
-        i = end;
-    }
-    if (code.empty())
-        return set;
+// Places the app's C++ migrations among its files by id. Throws Error(MigrationFiles) for a
+// malformed one or an id used twice.
+void add_code_migrations(MigrationSet& set, std::span<const CodeMigration> code) {
     for (const CodeMigration& entry : code) {
-        Migration migration = code_migration(app_name, entry);
+        Migration migration = code_migration(set.app_name, entry);
         if (const Migration* other = set.find(migration.id))
             throw Error(ErrorKind::MigrationFiles,
                         "migration id " + migration.id.text() + " of the C++ migration " +
@@ -294,10 +282,78 @@ MigrationSet load(std::string_view app_name, const MigrationSource& source,
                              [](const MigrationId& id, const Migration& m) { return id < m.id; });
         set.migrations.insert(at, std::move(migration));
     }
-    return set;
 }
 
 } // namespace
+
+// What a load holds between its steps. The parsed files point into `files`, which never
+// changes once listed.
+struct MigrationLoad::State {
+    std::string app_name;
+    const MigrationSource* source = nullptr;
+    std::shared_ptr<const MigrationSource> keep; // set: down files are read when first needed
+    std::span<const CodeMigration> code;
+    std::vector<SourceEntry> files;
+    std::vector<ParsedFile> parsed;
+    std::vector<std::size_t> group_starts; // where each migration's files begin in `parsed`
+    std::vector<Migration> migrations;     // one slot per migration, filled by build()
+};
+
+MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& source,
+                             std::shared_ptr<const MigrationSource> keep,
+                             std::span<const CodeMigration> code)
+    : m_state(std::make_unique<State>()) {
+    State& state = *m_state;
+    state.app_name = std::string(app_name);
+    state.source = &source;
+    state.keep = std::move(keep);
+    state.code = code;
+    state.files = source.list();
+    state.parsed = parse_listing(state.files);
+    for (std::size_t i = 0; i < state.parsed.size(); ++i)
+        if (i == 0 || !(state.parsed[i].id == state.parsed[i - 1].id))
+            state.group_starts.push_back(i);
+    state.migrations.resize(state.group_starts.size());
+}
+
+MigrationLoad::MigrationLoad(std::string_view app_name,
+                             std::shared_ptr<const MigrationSource> source,
+                             std::span<const CodeMigration> code)
+    : MigrationLoad(app_name, *source, source, code) {}
+
+MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& source,
+                             std::span<const CodeMigration> code)
+    : MigrationLoad(app_name, source, nullptr, code) {}
+
+MigrationLoad::MigrationLoad(MigrationLoad&&) noexcept = default;
+MigrationLoad& MigrationLoad::operator=(MigrationLoad&&) noexcept = default;
+MigrationLoad::~MigrationLoad() = default;
+
+std::size_t MigrationLoad::size() const {
+    return m_state->migrations.size();
+}
+
+bool MigrationLoad::reads_concurrently() const {
+    return m_state->source->reads_concurrently();
+}
+
+void MigrationLoad::build(std::size_t i, std::string& buffer) {
+    State& state = *m_state;
+    const std::size_t begin = state.group_starts.at(i);
+    const std::size_t end =
+        i + 1 < state.group_starts.size() ? state.group_starts[i + 1] : state.parsed.size();
+    state.migrations[i] = build_migration(state.app_name, *state.source, state.keep,
+                                          &state.parsed[begin], end - begin, buffer);
+}
+
+MigrationSet MigrationLoad::finish() {
+    State& state = *m_state;
+    MigrationSet set;
+    set.app_name = state.app_name;
+    set.migrations = std::move(state.migrations);
+    add_code_migrations(set, state.code);
+    return set;
+}
 
 std::string code_checksum(std::string_view version) {
     return std::string(k_code_checksum_prefix) + std::string(version);
@@ -311,16 +367,26 @@ std::string code_source_name(std::string_view app_name, std::string_view name) {
     return "cpp:" + std::string(app_name) + "/" + std::string(name);
 }
 
+namespace {
+
+MigrationSet load_in_turn(MigrationLoad load) {
+    std::string buffer;
+    for (std::size_t i = 0; i < load.size(); ++i)
+        load.build(i, buffer);
+    return load.finish();
+}
+
+} // namespace
+
 MigrationSet load_migrations(std::string_view app_name, const MigrationSource& source,
                              std::span<const CodeMigration> code) {
-    return load(app_name, source, nullptr, code);
+    return load_in_turn(MigrationLoad(app_name, source, code));
 }
 
 MigrationSet load_migrations(std::string_view app_name,
                              std::shared_ptr<const MigrationSource> source,
                              std::span<const CodeMigration> code) {
-    const MigrationSource& from = *source;
-    return load(app_name, from, source, code);
+    return load_in_turn(MigrationLoad(app_name, std::move(source), code));
 }
 
 MigrationSet load_migrations(const AppConfig& app) {

@@ -35,6 +35,36 @@ MigrationSet load_migrations(std::string_view app_name,
 // The same for an app of a project, reading its migrations folder (down files when needed).
 MigrationSet load_migrations(const AppConfig& app);
 
+// load_migrations in steps, so that several threads can share the reading: the constructor
+// lists the source and checks the file names (throwing as load_migrations does), build(i)
+// reads, checks and hashes the i-th migration's files, finish() gives the set once every
+// migration is built. Different i may be built on different threads at once when
+// reads_concurrently(); the errors are load_migrations' own.
+class MigrationLoad {
+  public:
+    // Keeps `source` alive; down files are read when first needed.
+    MigrationLoad(std::string_view app_name, std::shared_ptr<const MigrationSource> source,
+                  std::span<const CodeMigration> code = {});
+    // Reads every down file when its migration is built; `source` must outlive the load.
+    MigrationLoad(std::string_view app_name, const MigrationSource& source,
+                  std::span<const CodeMigration> code = {});
+    MigrationLoad(MigrationLoad&&) noexcept;
+    MigrationLoad& operator=(MigrationLoad&&) noexcept;
+    ~MigrationLoad();
+
+    std::size_t size() const; // the migrations read from files (C++ ones are added by finish)
+    bool reads_concurrently() const;
+    void build(std::size_t i, std::string& buffer);
+    // Adds the C++ migrations (throwing for a malformed one or a shared id) and gives the set.
+    MigrationSet finish();
+
+  private:
+    MigrationLoad(std::string_view app_name, const MigrationSource& source,
+                  std::shared_ptr<const MigrationSource> keep, std::span<const CodeMigration> code);
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
 // Normalises file text as the checksum sees it: BOM removed, CRLF turned into LF.
 std::string normalise_sql_text(std::string_view raw);
 

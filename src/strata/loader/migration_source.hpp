@@ -45,6 +45,10 @@ class MigrationSource {
     // recorded checksums when it was made (a bundle) throws when they differ; the default
     // records none and accepts every one.
     virtual void confirm_checksum(const SourceEntry& up, std::string_view checksum) const;
+    // Whether read() and confirm_checksum() may run on several threads at once. An
+    // application's own source need not be: it is then read on one thread at a time. A class
+    // that derives from a source of strata's and overrides read() says so again.
+    virtual bool reads_concurrently() const { return false; }
 
     // Every candidate file with its raw bytes (lists, then reads each). Throws as list and read.
     std::vector<SourceFile> list_sql_files() const;
@@ -58,6 +62,7 @@ class FolderSource : public MigrationSource {
     std::vector<SourceEntry> list() const override;
     std::string_view read(const SourceEntry& file, std::string& buffer) const override;
     void remove(const std::string& path) const override;
+    bool reads_concurrently() const override { return true; }
 
   private:
     std::filesystem::path m_folder;
@@ -73,6 +78,7 @@ class MemorySource : public MigrationSource {
     // Forgets the file with that path; the others keep their entries (a migration loaded
     // earlier may still read its down file).
     void remove(const std::string& path) const override;
+    bool reads_concurrently() const override { return true; } // while nothing is removed
 
   private:
     std::vector<SourceFile> m_files;
@@ -99,6 +105,7 @@ class EmbeddedSource : public MigrationSource {
     std::string_view read(const SourceEntry& file, std::string& buffer) const override;
     // Always throws Error(Usage): compiled-in migrations cannot be deleted.
     void remove(const std::string& path) const override;
+    bool reads_concurrently() const override { return true; }
 
   private:
     std::string m_app_name;
