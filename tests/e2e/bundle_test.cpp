@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `strata bundle` and `--bundle FILE`: a device's database migrated from one file, run as a real
 // process on real SQLite files.
+#include "strata/loader/loader.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_probe.hpp"
@@ -54,6 +55,15 @@ void bundle(const std::filesystem::path& root, const std::filesystem::path& outp
     // Shown relative to the folder strata ran in when it is inside it.
     CHECK(r.out ==
           "Wrote " + (output.parent_path() == root ? output.filename() : output).string() + "\n");
+}
+
+// `bytes` with the first migration's recorded checksum changed and the SHA-256 line written
+// again: a bundle whose hash is right but whose content is not what strata wrote.
+std::string with_wrong_checksum(const std::string& bytes) {
+    std::string content = bytes.substr(0, bytes.size() - 72);
+    const auto at = content.find("\n64:") + 4;
+    content[at] = content[at] == '0' ? '1' : '0';
+    return content + "sha256 " + strata::sha256_hex(content) + "\n";
 }
 
 } // namespace
@@ -116,6 +126,8 @@ TEST_SUITE("e2e_bundle") {
             {"PK\x03\x04" + bytes,
              "not a strata bundle (it does not begin with \"strata-bundle\")"},
             {newer, "the bundle is of format 9, newer than this strata reads (format 1)"},
+            {with_wrong_checksum(bytes),
+             "the bundle's checksum of 0001_create_users does not match its SQL"},
         };
         // One database that exists and one that does not: neither may change.
         execute_sql(dir / "existing.db", "CREATE TABLE kept (x);");
