@@ -233,8 +233,8 @@ std::string version_text() {
 }
 
 std::string version_report() {
-    return version_text() + "\nSQLite " + std::string(strata::sqlite_version()) +
-           "\nbuild: " STRATA_BUILD_TYPE "\n";
+    return version_text() + "\nSQLite " + std::string(strata::sqlite_version()) + " (" +
+           std::string(strata::sqlite_threading()) + ")\nbuild: " STRATA_BUILD_TYPE "\n";
 }
 
 std::string overview_help() {

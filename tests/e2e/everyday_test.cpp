@@ -48,6 +48,15 @@ std::vector<std::string> names_in(const std::filesystem::path& folder) {
 } // namespace
 
 TEST_SUITE("e2e_everyday") {
+    TEST_CASE("the CLI runs SQLite in multi-thread mode, as --version says") {
+        TempDir dir;
+        auto r = run_strata({"--version"}, in_dir(dir.path()));
+        REQUIRE(r.exit_code == 0);
+        // Each connection of the CLI stays on one thread: no mutex per SQLite call.
+        CHECK(r.out.find("\nSQLite 3.") != std::string::npos);
+        CHECK(r.out.find(" (multi-thread)\nbuild: ") != std::string::npos);
+    }
+
     TEST_CASE("backwards without an app reverses the latest migration of a one-app project") {
         TempDir dir;
         write_standard_project(dir.path());

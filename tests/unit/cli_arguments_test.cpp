@@ -359,6 +359,13 @@ TEST_SUITE("cli_arguments") {
         CHECK(strata::sqlite_version().find('.') != std::string_view::npos);
     }
 
+    TEST_CASE("use_single_owner_connections changes nothing once SQLite is in use") {
+        REQUIRE(sqlite3_initialize() == SQLITE_OK);
+        CHECK(strata::sqlite_threading() == "serialized"); // SQLite's default, in this process
+        CHECK_FALSE(strata::use_single_owner_connections());
+        CHECK(strata::sqlite_threading() == "serialized");
+    }
+
     TEST_CASE("error kinds map to the documented exit codes") {
         CHECK(exit_code_for(ErrorKind::Usage) == 2);
         CHECK(exit_code_for(ErrorKind::ProjectFile) == 2);
@@ -416,8 +423,9 @@ TEST_SUITE("cli_arguments") {
         RunOutput r = run_cli({"--version"});
         CHECK(r.exit_code == 0);
         CHECK(r.out == "strata " + std::string(strata::version()) + "\nSQLite " +
-                           std::string(strata::sqlite_version()) + "\nbuild: " + STRATA_BUILD_TYPE +
-                           "\n");
+                           std::string(strata::sqlite_version()) + " (" +
+                           std::string(strata::sqlite_threading()) +
+                           ")\nbuild: " + STRATA_BUILD_TYPE + "\n");
         CHECK(r.err.empty());
 
         r = run_cli({"--help"});

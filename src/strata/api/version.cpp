@@ -17,4 +17,12 @@ std::string_view sqlite_version() {
     return linked_sqlite_version();
 }
 
+bool use_single_owner_connections() {
+    return configure_single_owner_sqlite();
+}
+
+std::string_view sqlite_threading() {
+    return sqlite_threading_mode();
+}
+
 } // namespace strata

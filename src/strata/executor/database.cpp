@@ -684,4 +684,26 @@ std::string_view linked_sqlite_version() {
     return sqlite3_libversion();
 }
 
+bool configure_single_owner_sqlite() {
+    if (sqlite3_threadsafe() == 0)
+        return false;
+    // Both or neither: the first fails once SQLite is initialised, and then so would the second.
+    if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) != SQLITE_OK)
+        return false;
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+}
+
+std::string_view sqlite_threading_mode() {
+    if (sqlite3_threadsafe() == 0)
+        return "single-thread";
+    // A connection of a multi-thread SQLite has no mutex of its own.
+    sqlite3* db = nullptr;
+    const bool opened =
+        sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
+    const bool serialized = !opened || sqlite3_db_mutex(db) != nullptr;
+    sqlite3_close(db);
+    return serialized ? "serialized" : "multi-thread";
+}
+
 } // namespace strata

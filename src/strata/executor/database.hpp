@@ -149,6 +149,13 @@ void copy_database(const Connection& from, Connection& to);
 // The version of the SQLite library in use (sqlite3_libversion), e.g. "3.40.1".
 std::string_view linked_sqlite_version();
 
+// Sets SQLite's process-wide configuration to multi-thread mode without memory statistics
+// (SQLITE_CONFIG_MULTITHREAD, SQLITE_CONFIG_MEMSTATUS off). False, changing nothing, once SQLite
+// is initialised or when it was built single-threaded.
+bool configure_single_owner_sqlite();
+// "serialized", "multi-thread" or "single-thread": how new connections guard themselves.
+std::string_view sqlite_threading_mode();
+
 // Prepares a connection for migrating, outside any transaction: sets journal_mode when the
 // project asks for one and synchronous to FULL (or EXTRA). Throws Error(Usage), before running
 // anything, when `settings` fails check_settings; Error(Database) when SQLite refuses the mode.
