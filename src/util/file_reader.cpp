@@ -23,16 +23,12 @@ void check_status(const FileStatus& status, const std::string& path, std::uint64
         throw FileError(FileProblem::TooLarge, path, 0, FileKind::Regular, status.size, max_size);
 }
 
-// Opens `file` without blocking, checks the open file's status (unless `listed_regular`) and
-// reads it whole.
-std::string read_open(const std::filesystem::path& file, const std::string& path,
-                      std::uint64_t max_size, bool follow_links, bool listed_regular) {
+// Reads the open file `fd` whole into `content` (its memory reused), after checking its status
+// unless `listed_regular`.
+void read_whole(const FileDescriptor& fd, const std::string& path, std::uint64_t max_size,
+                bool listed_regular, std::string& content) {
     std::error_code error;
-    const FileDescriptor fd =
-        open_file(file, {.follow_links = follow_links, .non_blocking = true}, error);
-    if (!fd.valid())
-        throw FileError(problem_for_missing(error), path, error.value());
-    std::string content;
+    content.clear();
     if (!listed_regular) {
         std::optional<FileStatus> status = file_status(fd, error);
         if (!status)
@@ -47,7 +43,7 @@ std::string read_open(const std::filesystem::path& file, const std::string& path
             throw FileError(FileProblem::Unreadable, path, error.value());
         if (got == 0)
             break;
-        content.append(buffer, got);
+        content.append(buffer, got); // into memory an earlier file left, when it is large enough
         // The file may grow while it is read; the limit holds for what is read, too.
         if (content.size() > max_size)
             throw FileError(FileProblem::TooLarge, path, 0, FileKind::Regular, content.size(),
@@ -57,6 +53,18 @@ std::string read_open(const std::filesystem::path& file, const std::string& path
         if (got < sizeof buffer)
             break;
     }
+}
+
+// Opens `file` without blocking and reads it whole (read_whole).
+std::string read_open(const std::filesystem::path& file, const std::string& path,
+                      std::uint64_t max_size, bool follow_links, bool listed_regular) {
+    std::error_code error;
+    const FileDescriptor fd =
+        open_file(file, {.follow_links = follow_links, .non_blocking = true}, error);
+    if (!fd.valid())
+        throw FileError(problem_for_missing(error), path, error.value());
+    std::string content;
+    read_whole(fd, path, max_size, listed_regular, content);
     return content;
 }
 
@@ -72,6 +80,17 @@ std::string read_file(const std::filesystem::path& file, std::uint64_t max_size)
         throw FileError(problem_for_missing(error), path, error.value());
     check_status(*status, path, max_size);
     return read_open(file, path, max_size, true, false);
+}
+
+void read_listed_file_in(const FileDescriptor& folder, const std::string& name,
+                         const std::string& path, std::uint64_t max_size, std::string& content) {
+    // As read_listed_file: no link followed, no blocking open, the limit held while reading.
+    std::error_code error;
+    const FileDescriptor fd =
+        open_file_in(folder, name, {.follow_links = false, .non_blocking = true}, error);
+    if (!fd.valid())
+        throw FileError(problem_for_missing(error), path, error.value());
+    read_whole(fd, path, max_size, true, content);
 }
 
 std::string read_listed_file(const std::filesystem::path& file, std::uint64_t max_size) {

@@ -2,6 +2,7 @@
 // The one way strata reads a file it is given (the project file, migration files).
 #pragma once
 
+#include "util/file_descriptor.hpp"
 #include "util/file_error.hpp"
 
 #include <cstdint>
@@ -28,5 +29,11 @@ std::string read_file(const std::filesystem::path& path,
 // lead elsewhere. Throws as read_file.
 std::string read_listed_file(const std::filesystem::path& path,
                              std::uint64_t max_size = k_default_max_file_size);
+
+// read_listed_file for the entry `name` of the open folder `folder` (one folder opened for all
+// its files, none of their paths walked again), into `content`, whose memory is reused.
+// `path` names the file in errors.
+void read_listed_file_in(const FileDescriptor& folder, const std::string& name,
+                         const std::string& path, std::uint64_t max_size, std::string& content);
 
 } // namespace strata::util

@@ -74,7 +74,9 @@ int close_native_file(NativeFile file) noexcept {
     return ::close(file) == 0 ? 0 : errno;
 }
 
-FileDescriptor open_file(const fs::path& path, const OpenOptions& options, std::error_code& error) {
+namespace {
+
+int open_flags(const OpenOptions& options) {
     int flags = (options.write ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY;
     if (options.create_new)
         flags |= O_CREAT | O_EXCL; // O_EXCL never opens an existing name, a link included
@@ -84,7 +86,22 @@ FileDescriptor open_file(const fs::path& path, const OpenOptions& options, std::
         flags |= O_NONBLOCK;
     if (options.folder)
         flags |= O_DIRECTORY;
-    FileDescriptor fd(::open(path.c_str(), flags, static_cast<mode_t>(options.permissions)));
+    return flags;
+}
+
+} // namespace
+
+FileDescriptor open_file(const fs::path& path, const OpenOptions& options, std::error_code& error) {
+    FileDescriptor fd(
+        ::open(path.c_str(), open_flags(options), static_cast<mode_t>(options.permissions)));
+    error = fd.valid() ? std::error_code() : last_error();
+    return fd;
+}
+
+FileDescriptor open_file_in(const FileDescriptor& folder, const std::string& name,
+                            const OpenOptions& options, std::error_code& error) {
+    FileDescriptor fd(::openat(folder.get(), name.c_str(), open_flags(options),
+                               static_cast<mode_t>(options.permissions)));
     error = fd.valid() ? std::error_code() : last_error();
     return fd;
 }
@@ -174,13 +191,10 @@ std::optional<FileStatus> file_status(const fs::path& path, Links links, std::er
     return status_of(info);
 }
 
-std::optional<std::vector<FolderEntry>> list_folder(const std::filesystem::path& folder,
-                                                    std::error_code& error) {
-    DIR* directory = ::opendir(folder.c_str());
-    if (directory == nullptr) {
-        error = last_error();
-        return std::nullopt;
-    }
+namespace {
+
+// Reads every entry of `directory` and closes it.
+std::optional<std::vector<FolderEntry>> read_entries(DIR* directory, std::error_code& error) {
     std::vector<FolderEntry> entries;
     for (;;) {
         errno = 0; // readdir reports its end and its failure alike, except through errno
@@ -224,6 +238,36 @@ std::optional<std::vector<FolderEntry>> list_folder(const std::filesystem::path&
     ::closedir(directory);
     error.clear();
     return entries;
+}
+
+} // namespace
+
+std::optional<std::vector<FolderEntry>> list_folder(const std::filesystem::path& folder,
+                                                    std::error_code& error) {
+    DIR* directory = ::opendir(folder.c_str());
+    if (directory == nullptr) {
+        error = last_error();
+        return std::nullopt;
+    }
+    return read_entries(directory, error);
+}
+
+std::optional<std::vector<FolderEntry>> list_folder(const FileDescriptor& folder,
+                                                    std::error_code& error) {
+    // fdopendir takes the descriptor over, so it gets one of its own, opened afresh (a
+    // duplicate would share the folder's reading position with `folder`).
+    const int own = ::openat(folder.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (own < 0) {
+        error = last_error();
+        return std::nullopt;
+    }
+    DIR* directory = ::fdopendir(own);
+    if (directory == nullptr) {
+        error = last_error();
+        ::close(own);
+        return std::nullopt;
+    }
+    return read_entries(directory, error);
 }
 
 std::optional<FileStatus> file_status(const FileDescriptor& file, std::error_code& error) {

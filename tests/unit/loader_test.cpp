@@ -417,6 +417,21 @@ TEST_SUITE("loader") {
                   "fix AppConfig::migrations_dir");
     }
 
+    TEST_CASE("FolderSource lists and reads the folder it opened when it was made") {
+        TempDir temp;
+        write_file(temp / "migrations" / "0001_a.up.sql", "SELECT 1;\n");
+        write_file(temp / "migrations" / "0001_a.down.sql", "SELECT 2;\n");
+        const auto source = std::make_shared<const FolderSource>(temp / "migrations");
+        // Moved away after the source was made: one open folder, not a path walked per file.
+        std::filesystem::rename(temp / "migrations", temp / "moved");
+        const MigrationSet set = load_migrations("core", source);
+        REQUIRE(set.migrations.size() == 1);
+        CHECK(set.migrations[0].up_sql == "SELECT 1;\n");
+        CHECK(set.migrations[0].down_sql.text() == "SELECT 2;\n");
+        // Messages still name the path it was given.
+        CHECK(set.migrations[0].up_path == (temp / "migrations" / "0001_a.up.sql").string());
+    }
+
     TEST_CASE("FolderSource refuses a FIFO named .sql without opening it") {
         TempDir temp;
         const auto folder = temp / "migrations";

@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 using namespace strata::util;
 using strata::test::TempDir;
@@ -186,6 +188,34 @@ TEST_SUITE("platform") {
         CHECK(error == std::errc::no_such_file_or_directory);
         CHECK_FALSE(list_folder(dir / "a.sql", error).has_value());
         CHECK(error == std::errc::not_a_directory);
+    }
+
+    TEST_CASE(
+        "list_folder of an open folder lists it afresh each time; open_file_in opens an entry") {
+        TempDir dir;
+        write_file(dir / "a.sql", "A");
+        write_file(dir / "b.sql", "B");
+        std::error_code error;
+        const FileDescriptor folder = open_file(dir.path(), {.folder = true}, error);
+        REQUIRE(folder.valid());
+        for (int round = 0; round < 2; ++round) { // the second listing starts at the start too
+            const auto entries = list_folder(folder, error);
+            REQUIRE(entries.has_value());
+            std::vector<std::string> names;
+            for (const FolderEntry& entry : *entries)
+                names.push_back(entry.name);
+            std::sort(names.begin(), names.end());
+            CHECK(names == std::vector<std::string>{"a.sql", "b.sql"});
+        }
+        // The folder's handle names the same folder after the path leads elsewhere.
+        fs::rename(dir / "a.sql", dir / "c.sql");
+        const FileDescriptor c = open_file_in(folder, "c.sql", {}, error);
+        REQUIRE(c.valid());
+        char byte = 0;
+        CHECK(read_some(c, &byte, 1, error) == 1);
+        CHECK(byte == 'A');
+        CHECK_FALSE(open_file_in(folder, "a.sql", {}, error).valid());
+        CHECK(error == std::errc::no_such_file_or_directory);
     }
 
     TEST_CASE("rename_without_replacing never replaces; rename_file does") {

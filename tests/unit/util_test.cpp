@@ -5,6 +5,7 @@
 #include "util/file_reader.hpp"
 #include "util/file_writer.hpp"
 #include "util/path_identity.hpp"
+#include "util/platform.hpp"
 #include "util/printable.hpp"
 #include "util/slug.hpp"
 #include "util/suggest.hpp"
@@ -139,6 +140,41 @@ TEST_SUITE("util") {
     }
 
     // ---- text rules ----
+
+    TEST_CASE("read_listed_file_in reads an entry of an open folder into reused memory") {
+        TempDir dir;
+        const std::string big(100'000, 'x'); // more than one read's worth
+        write_file(dir / "big.sql", big);
+        write_file(dir / "small.sql", "SELECT 1;\n");
+        ::symlink((dir / "small.sql").c_str(), (dir / "link.sql").c_str());
+        REQUIRE(::mkfifo((dir / "fifo.sql").c_str(), 0600) == 0);
+        std::error_code error;
+        const FileDescriptor folder = open_file(dir.path(), {.folder = true}, error);
+        REQUIRE(folder.valid());
+
+        std::string content;
+        read_listed_file_in(folder, "big.sql", "shown/big.sql", 1'000'000, content);
+        CHECK(content == big);
+        const std::size_t capacity = content.capacity();
+        read_listed_file_in(folder, "small.sql", "shown/small.sql", 1'000'000, content);
+        CHECK(content == "SELECT 1;\n");
+        CHECK(content.capacity() == capacity); // the memory of the first read, reused
+
+        // A link swapped in since the listing is not followed; a FIFO is not waited on; the
+        // limit holds; errors name the path given.
+        FileError link = file_error_from(
+            [&] { read_listed_file_in(folder, "link.sql", "shown/link.sql", 100, content); });
+        CHECK(link.problem == FileProblem::Unreadable);
+        CHECK(link.path == "shown/link.sql");
+        read_listed_file_in(folder, "fifo.sql", "shown/fifo.sql", 100, content); // no writer
+        CHECK(content.empty());
+        FileError large = file_error_from(
+            [&] { read_listed_file_in(folder, "big.sql", "shown/big.sql", 99'999, content); });
+        CHECK(large.problem == FileProblem::TooLarge);
+        FileError missing = file_error_from(
+            [&] { read_listed_file_in(folder, "gone.sql", "shown/gone.sql", 100, content); });
+        CHECK(missing.problem == FileProblem::NotFound);
+    }
 
     TEST_CASE("without_bom strips one leading BOM only") {
         CHECK(without_bom("\xEF\xBB\xBFSELECT 1;") == "SELECT 1;");

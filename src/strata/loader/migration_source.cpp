@@ -32,12 +32,17 @@ bool is_candidate(const std::string& name) {
 // at load time names it before the database is touched. Seed data below it is welcome.
 constexpr std::uint64_t k_max_migration_file_size = 1'000'000'000;
 
-// `listed_regular`: the folder's listing showed a regular file, not a link, so the status call
-// before opening can go.
-std::string read_migration_file(const std::string& path, bool listed_regular) {
+// Reads a migration file into `content`: through `folder` when the folder's listing showed a
+// regular file, not a link (no status call, no path walked again), else by its path with
+// read_file's checks.
+void read_migration_file(const util::FileDescriptor* folder, const std::string& name,
+                         const std::string& path, bool listed_regular, std::string& content) {
     try {
-        return listed_regular ? util::read_listed_file(path, k_max_migration_file_size)
-                              : util::read_file(path, k_max_migration_file_size);
+        if (listed_regular && folder != nullptr)
+            util::read_listed_file_in(*folder, name, path, k_max_migration_file_size, content);
+        else
+            content = listed_regular ? util::read_listed_file(path, k_max_migration_file_size)
+                                     : util::read_file(path, k_max_migration_file_size);
     } catch (const util::FileError& error) {
         switch (error.problem) {
         case util::FileProblem::NotRegular:
@@ -76,7 +81,18 @@ std::vector<SourceFile> MigrationSource::list_sql_files() const {
 void MigrationSource::confirm_checksum(const SourceEntry& /*up*/,
                                        std::string_view /*checksum*/) const {}
 
-FolderSource::FolderSource(std::filesystem::path folder) : m_folder(std::move(folder)) {}
+struct FolderSource::OpenFolder {
+    util::FileDescriptor handle;
+};
+
+FolderSource::FolderSource(std::filesystem::path folder) : m_folder(std::move(folder)) {
+    // A folder that cannot be opened now is listed by its path, which reports why.
+    std::error_code ignored;
+    util::FileDescriptor handle =
+        util::open_file(m_folder, {.non_blocking = true, .folder = true}, ignored);
+    if (handle.valid())
+        m_open = std::make_shared<const OpenFolder>(OpenFolder{std::move(handle)});
+}
 
 std::vector<SourceEntry> FolderSource::list() const {
     const std::string folder = m_folder.string();
@@ -87,7 +103,8 @@ std::vector<SourceEntry> FolderSource::list() const {
     };
 
     std::error_code ec;
-    const auto entries = util::list_folder(m_folder, ec);
+    const auto entries =
+        m_open ? util::list_folder(m_open->handle, ec) : util::list_folder(m_folder, ec);
     if (!entries)
         throw folder_error(ec);
 
@@ -104,15 +121,18 @@ std::vector<SourceEntry> FolderSource::list() const {
         if (!path.empty() && path.back() != '/')
             path += '/';
         path += entry.name;
-        if (entry.kind && !regular)
-            read_migration_file(path, false);
+        if (entry.kind && !regular) {
+            std::string ignored;
+            read_migration_file(nullptr, entry.name, path, false, ignored);
+        }
         files.push_back(SourceEntry{entry.name, std::move(path), regular ? 1U : 0U});
     }
     return files;
 }
 
 std::string_view FolderSource::read(const SourceEntry& file, std::string& buffer) const {
-    buffer = read_migration_file(file.path, file.key == 1);
+    read_migration_file(m_open ? &m_open->handle : nullptr, file.name, file.path, file.key == 1,
+                        buffer);
     return buffer;
 }
 

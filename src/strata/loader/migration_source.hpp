@@ -55,7 +55,8 @@ class MigrationSource {
 };
 
 // Migration files in a folder of the file system: one listing of the folder, and each file
-// opened only when it is read.
+// opened only when it is read. The folder is opened once, when the source is made (if it
+// exists then), and its files are listed and opened through that handle.
 class FolderSource : public MigrationSource {
   public:
     explicit FolderSource(std::filesystem::path folder);
@@ -65,7 +66,9 @@ class FolderSource : public MigrationSource {
     bool reads_concurrently() const override { return true; }
 
   private:
+    struct OpenFolder;
     std::filesystem::path m_folder;
+    std::shared_ptr<const OpenFolder> m_open; // null when the folder could not be opened
 };
 
 // Migration files held in memory (tests, fuzzing, bundles). Reading gives a view of the held
