@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
-#include <set>
 
 namespace strata {
 
@@ -105,23 +104,40 @@ class PairedOnly : public MigrationSource {
 
     std::vector<SourceEntry> list() const override {
         std::vector<SourceEntry> entries = m_inner->list();
-        std::set<std::string, std::less<>> ups;
-        std::set<std::string, std::less<>> downs;
+        // The stems of the up and of the down files, sorted: views of the names, which stay in
+        // place until every entry is judged.
+        std::vector<std::string_view> ups;
+        std::vector<std::string_view> downs;
         for (const SourceEntry& entry : entries) {
             if (std::string_view name = entry.name; name.ends_with(k_up))
-                ups.emplace(name.substr(0, name.size() - k_up.size()));
+                ups.push_back(name.substr(0, name.size() - k_up.size()));
             else if (name.ends_with(k_down))
-                downs.emplace(name.substr(0, name.size() - k_down.size()));
+                downs.push_back(name.substr(0, name.size() - k_down.size()));
+        }
+        std::sort(ups.begin(), ups.end());
+        std::sort(downs.begin(), downs.end());
+        auto has = [](const std::vector<std::string_view>& stems, std::string_view stem) {
+            return std::binary_search(stems.begin(), stems.end(), stem);
+        };
+        std::vector<bool> alone_flags;
+        alone_flags.reserve(entries.size());
+        for (const SourceEntry& entry : entries) {
+            const std::string_view name = entry.name;
+            alone_flags.push_back(
+                (name.ends_with(k_up) && !has(downs, name.substr(0, name.size() - k_up.size()))) ||
+                (name.ends_with(k_down) && !has(ups, name.substr(0, name.size() - k_down.size()))));
         }
         std::vector<SourceEntry> kept;
-        for (SourceEntry& entry : entries) {
+        kept.reserve(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            SourceEntry& entry = entries[i];
             const std::string_view name = entry.name;
             const bool up = name.ends_with(k_up);
             const bool down = !up && name.ends_with(k_down);
             std::string_view stem = name.substr(0, name.size() - (up     ? k_up.size()
                                                                   : down ? k_down.size()
                                                                          : 0));
-            const bool alone = (up && downs.count(stem) == 0) || (down && ups.count(stem) == 0);
+            const bool alone = alone_flags[i];
             const auto underscore = stem.find('_');
             std::optional<MigrationId> id = underscore == std::string_view::npos
                                                 ? std::nullopt

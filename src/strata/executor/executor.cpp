@@ -220,7 +220,9 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         m_connection_touched = false;
     }
     // What this run knows of the state table holds while no other connection has committed.
-    note_other_writers();
+    if (!m_others_shut_out)
+        note_other_writers();
+    m_others_shut_out = m_options.transaction == TransactionScope::All;
     if (forwards && !m_state_table_ready) {
         state.create_if_missing();
         m_state_table_ready = true;
@@ -379,6 +381,7 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
     m_expected.clear();
     m_checked.clear();
     m_data_version = -1;
+    m_others_shut_out = false;
     m_state_table_ready = false;
     m_sequence.reset();
     m_connection_touched = true;

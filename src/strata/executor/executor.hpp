@@ -96,6 +96,9 @@ class Executor {
     // PRAGMA data_version when the apps in m_checked were last checked: while it stays the same
     // no other connection has committed, so the check costs nothing per step.
     std::int64_t m_data_version = -1;
+    // Inside run_as_one's one transaction, which holds the write lock from its BEGIN, no other
+    // connection can commit: data_version is read once, at the first step.
+    bool m_others_shut_out = false;
     std::set<std::string, std::less<>> m_checked;
     // The state table exists: this run created or found it, and no one else has written since.
     bool m_state_table_ready = false;

@@ -103,13 +103,13 @@ std::vector<SourceEntry> FolderSource::list() const {
     };
 
     std::error_code ec;
-    const auto entries =
-        m_open ? util::list_folder(m_open->handle, ec) : util::list_folder(m_folder, ec);
+    auto entries = m_open ? util::list_folder(m_open->handle, ec) : util::list_folder(m_folder, ec);
     if (!entries)
         throw folder_error(ec);
 
     std::vector<SourceEntry> files;
-    for (const util::FolderEntry& entry : *entries) {
+    files.reserve(entries->size());
+    for (util::FolderEntry& entry : *entries) {
         if (!is_candidate(entry.name))
             continue;
         // The listing's file type (d_type) costs no system call. A regular file is read without
@@ -125,7 +125,7 @@ std::vector<SourceEntry> FolderSource::list() const {
             std::string ignored;
             read_migration_file(nullptr, entry.name, path, false, ignored);
         }
-        files.push_back(SourceEntry{entry.name, std::move(path), regular ? 1U : 0U});
+        files.push_back(SourceEntry{std::move(entry.name), std::move(path), regular ? 1U : 0U});
     }
     return files;
 }
