@@ -5,12 +5,13 @@
 Every tool runs the same logical migrations: each creates a table (with a foreign key to the
 previous one), creates an index and inserts 3 rows. The floor is the `sqlite3` CLI running the
 same SQL with the same transactions and the same state-table INSERT per migration: what any
-migration runner costs at least. hyperfine times each cell (medians of --runs runs) on a work
-folder on tmpfs; each cell's result is checked afterwards (tables present, state rows counted),
-and each baseline is checked to be what it claims. Prints a markdown table of medians and
-ratios to the floor (and the scaling series with --full); --output writes it to a file too.
+migration runner costs at least. hyperfine times each cell (medians of --runs runs, after
+--warmup untimed ones) on a work folder on tmpfs; each cell's result is checked afterwards
+(tables present, state rows counted), and each baseline is checked to be what it claims.
+Prints a markdown table of medians and ratios to the floor (and the scaling series with
+--full); --output writes it to a file too.
 
-Usage: bench/run.py [--strata build/strata] [--runs 5] [-n 1000] [--small-n 100] [--full]
+Usage: bench/run.py [--strata build/strata] [--runs 5] [--warmup 1] [-n 1000] [--small-n 100] [--full]
                     [--dir /dev/shm] [--output FILE]
 Needs hyperfine and sqlite3 (Debian: apt-get install hyperfine sqlite3). dbmate is used when
 bench/install-dbmate has installed it into bench/.tools (or it is on PATH); skipped otherwise.
@@ -200,8 +201,8 @@ def run(command, cwd=None, expect=0):
 def hyperfine(args, work, cells):
     """Times `cells` ([(label, command, prepare)]) in one hyperfine run; returns medians (s)."""
     out = os.path.join(work, "hyperfine.json")
-    command = ["hyperfine", "--shell=none", "--runs", str(args.runs), "--style", "none",
-               "--export-json", out]
+    command = ["hyperfine", "--shell=none", "--warmup", str(args.warmup), "--runs", str(args.runs),
+               "--style", "none", "--export-json", out]
     for _label, _cmd, prepare in cells:
         command += ["--prepare", prepare or "true"]
     command += [shlex.join(cmd) for _label, cmd, _prepare in cells]
@@ -485,7 +486,7 @@ def machine():
 
 def report(bench, args):
     lines = [f"Machine: {machine()}; work folder on {args.dir or 'the default temp folder'}; "
-             f"medians of {args.runs} hyperfine run(s).", "",
+             f"medians of {args.runs} hyperfine run(s), after {args.warmup} untimed.", "",
              "| scenario | sqlite3 floor | strata | strata / floor | dbmate | dbmate / floor |",
              "|---|---:|---:|---:|---:|---:|"]
     for scenario, floor, strata, dbmate in bench.rows:
@@ -510,6 +511,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strata", default=os.path.join("build", "strata"))
     parser.add_argument("--runs", type=int, default=5, help="hyperfine runs per cell")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed runs of each cell first (each after its --prepare)")
     parser.add_argument("-n", type=int, default=1000, help="migrations of the main scenarios")
     parser.add_argument("--small-n", type=int, default=100, help="the small apply and rollback")
     parser.add_argument("--full", action="store_true",
