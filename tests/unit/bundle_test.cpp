@@ -202,6 +202,33 @@ TEST_SUITE("bundle") {
         CHECK_FALSE(std::filesystem::exists(dir / "device.db"));
     }
 
+    TEST_CASE("a bundle's source lists both files of each migration, reads them, forgets one") {
+        TempDir dir;
+        const Bundle bundle =
+            strata::parse_bundle(strata::bundle_bytes(two_app_project(dir), {}), "r.strata");
+        const strata::MigrationSource& core = *bundle.sources.at("core");
+        std::vector<strata::SourceEntry> entries = core.list();
+        REQUIRE(entries.size() == 4);
+        CHECK(entries[0].name == "0001_create_items.up.sql");
+        CHECK(entries[0].path == "bundle:core/0001_create_items.up.sql");
+        CHECK(entries[3].name == "0002_add_name.down.sql");
+        std::string buffer;
+        CHECK(core.read(entries[3], buffer) == "ALTER TABLE items DROP COLUMN name;\n");
+        CHECK(core.reads_concurrently());
+
+        core.remove("bundle:core/0002_add_name.down.sql");
+        CHECK(core.list().size() == 3);
+        CHECK_THROWS_AS(core.read(entries[3], buffer), Error);
+
+        // The bytes stay alive with the source, after the bundle's text and the Bundle are gone.
+        std::shared_ptr<const strata::MigrationSource> kept;
+        {
+            const std::string bytes = strata::bundle_bytes(two_app_project(dir), {});
+            kept = strata::parse_bundle(bytes, "r.strata").sources.at("extra");
+        }
+        CHECK(kept->read(kept->list()[0], buffer) == "INSERT INTO items (id) VALUES (1);\n");
+    }
+
     TEST_CASE("load_bundle names an unreadable file") {
         TempDir dir;
         try {

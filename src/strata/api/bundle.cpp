@@ -95,22 +95,59 @@ class Reader {
     const std::filesystem::path& m_where;
 };
 
-// An app's migrations as the bundle holds them: an up and a down file per migration, in that
-// order, with the checksum recorded for each when the bundle was written. The loader's rules
+// One migration as the bundle holds it: views of the bundle's bytes.
+struct BundledMigration {
+    std::string_view name; // "<id>_<slug>"
+    std::string_view up_sql;
+    std::string_view down_sql;
+    std::string_view checksum; // recorded when the bundle was written
+};
+
+// An app's migrations as the bundle holds them, offered as an up and a down file each (keys 2i
+// and 2i+1), read as views of the bundle's bytes, which the source keeps. The loader's rules
 // apply to them as to a folder's when a command loads them, and each up file must give its
-// recorded checksum.
-class BundleSource final : public MemorySource {
+// recorded checksum. Removing a file (--clean) forgets it, as MemorySource does.
+class BundleSource final : public MigrationSource {
   public:
-    BundleSource(std::vector<SourceFile> files, std::vector<std::string> checksums,
-                 std::filesystem::path where)
-        : MemorySource(std::move(files)), m_checksums(std::move(checksums)),
+    BundleSource(std::shared_ptr<const std::string> bytes, std::string app_name,
+                 std::vector<BundledMigration> migrations, std::filesystem::path where)
+        : m_bytes(std::move(bytes)), m_prefix("bundle:" + app_name + "/"),
+          m_migrations(std::move(migrations)), m_removed(2 * m_migrations.size(), false),
           m_where(std::move(where)) {}
 
+    std::vector<SourceEntry> list() const override {
+        std::vector<SourceEntry> entries;
+        entries.reserve(2 * m_migrations.size());
+        for (std::size_t key = 0; key < 2 * m_migrations.size(); ++key) {
+            if (m_removed[key])
+                continue;
+            std::string name(m_migrations[key / 2].name);
+            name += key % 2 == 0 ? ".up.sql" : ".down.sql";
+            std::string path = m_prefix + name;
+            entries.push_back(SourceEntry{std::move(name), std::move(path), key});
+        }
+        return entries;
+    }
+
+    std::string_view read(const SourceEntry& file, std::string& /*buffer*/) const override {
+        if (file.key >= m_removed.size() || m_removed[file.key])
+            throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
+                        SourceLocation{file.path});
+        const BundledMigration& migration = m_migrations[file.key / 2];
+        return file.key % 2 == 0 ? migration.up_sql : migration.down_sql;
+    }
+
+    void remove(const std::string& path) const override {
+        for (std::size_t key = 0; key < m_removed.size(); ++key)
+            if (path == m_prefix + std::string(m_migrations[key / 2].name) +
+                            (key % 2 == 0 ? ".up.sql" : ".down.sql"))
+                m_removed[key] = true;
+    }
+
     void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
-        // Up files sit at even keys (list() keeps each file's index as its key).
         const std::size_t migration = up.key / 2;
-        if (up.key % 2 != 0 || migration >= m_checksums.size() ||
-            m_checksums[migration] != checksum) {
+        if (up.key % 2 != 0 || migration >= m_migrations.size() ||
+            m_migrations[migration].checksum != checksum) {
             std::string name = up.name;
             if (name.ends_with(".up.sql"))
                 name.resize(name.size() - 7);
@@ -119,10 +156,17 @@ class BundleSource final : public MemorySource {
         }
     }
 
+    bool reads_concurrently() const override { return true; } // while nothing is removed
+
   private:
-    std::vector<std::string> m_checksums;
+    std::shared_ptr<const std::string> m_bytes; // what the views point into
+    std::string m_prefix;                       // "bundle:<app>/", how messages name a file
+    std::vector<BundledMigration> m_migrations;
+    mutable std::vector<bool> m_removed; // remove() edits it; removal is not a logical change
     std::filesystem::path m_where;
 };
+
+Bundle parse_shared(std::shared_ptr<const std::string> shared, const std::filesystem::path& where);
 
 template <typename T>
 T setting(Reader& reader, Parsed<T> parsed) {
@@ -186,6 +230,14 @@ void write_bundle(const Project& project, const BundleOptions& options,
 }
 
 Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) {
+    return parse_shared(std::make_shared<const std::string>(bytes), where);
+}
+
+namespace {
+
+// parse_bundle on bytes the sources keep and read as views.
+Bundle parse_shared(std::shared_ptr<const std::string> shared, const std::filesystem::path& where) {
+    const std::string_view bytes = *shared;
     // Checked in this order so that each damage gets its own message: not a bundle at all, a
     // format this strata does not know, then a file cut short or changed.
     const std::string_view truncated = "the bundle is truncated";
@@ -269,27 +321,18 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
         for (std::size_t d = 0; d < dependencies; ++d)
             app.depends_on.emplace_back(reader.field());
 
-        const std::size_t migrations = reader.count(k_max_migrations, "migrations in one app");
-        std::vector<SourceFile> files;
-        std::vector<std::string> checksums;
-        files.reserve(2 * migrations);
-        checksums.reserve(migrations);
-        const std::string prefix = "bundle:" + app.name + "/";
-        for (std::size_t m = 0; m < migrations; ++m) {
-            const std::string_view name = reader.field();
-            std::string up_name = std::string(name) + ".up.sql";
-            std::string down_name = std::string(name) + ".down.sql";
-            std::string up_path = prefix + up_name;
-            std::string down_path = prefix + down_name;
-            files.push_back({std::move(up_name), std::move(up_path), std::string(reader.field())});
-            files.push_back(
-                {std::move(down_name), std::move(down_path), std::string(reader.field())});
-            checksums.emplace_back(reader.field());
+        const std::size_t count = reader.count(k_max_migrations, "migrations in one app");
+        std::vector<BundledMigration> migrations(count);
+        for (BundledMigration& migration : migrations) {
+            migration.name = reader.field();
+            migration.up_sql = reader.field();
+            migration.down_sql = reader.field();
+            migration.checksum = reader.field();
         }
         // Checked by the loader when a command loads them (on the thread that reads
         // migrations while the database opens), not twice.
         bundle.sources.emplace(app.name, std::make_shared<const BundleSource>(
-                                             std::move(files), std::move(checksums), where));
+                                             shared, app.name, std::move(migrations), where));
         project.apps.push_back(std::move(app));
     }
     if (!reader.at_end())
@@ -302,15 +345,17 @@ Bundle parse_bundle(std::string_view bytes, const std::filesystem::path& where) 
     return bundle;
 }
 
+} // namespace
+
 Bundle load_bundle(const std::filesystem::path& path) {
-    std::string bytes;
+    std::shared_ptr<const std::string> bytes;
     try {
-        bytes = util::read_file(path, k_max_bundle_bytes);
+        bytes = std::make_shared<const std::string>(util::read_file(path, k_max_bundle_bytes));
     } catch (const util::FileError& error) {
         throw Error(ErrorKind::ProjectFile, "cannot read the bundle: " + error.reason(),
                     SourceLocation{path.string()});
     }
-    return parse_bundle(bytes, path);
+    return parse_shared(std::move(bytes), path);
 }
 
 } // namespace strata
