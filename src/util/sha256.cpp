@@ -29,11 +29,10 @@ std::string Sha256::hex() {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256_Final(digest, &m_state->context);
     static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(std::size_t{2} * SHA256_DIGEST_LENGTH);
-    for (unsigned char byte : digest) {
-        out.push_back(digits[byte >> 4]);
-        out.push_back(digits[byte & 0xF]);
+    std::string out(std::size_t{2} * SHA256_DIGEST_LENGTH, '0');
+    for (std::size_t i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
+        out[2 * i] = digits[digest[i] >> 4];
+        out[2 * i + 1] = digits[digest[i] & 0xF];
     }
     return out;
 }

@@ -253,6 +253,25 @@ TEST_SUITE("util") {
         CHECK(hex_byte(0x0A) == "0x0A");
     }
 
+    TEST_CASE("find_text_problem finds a NUL or a stray byte at every offset of ASCII text") {
+        // Plain ASCII is scanned eight bytes at a time: each offset of a word, and the tail.
+        const std::string ascii = "SELECT 1;\nSELECT 22;\n"; // 21 bytes: two words and a tail
+        CHECK_FALSE(find_text_problem(ascii).has_value());
+        for (std::size_t at = 0; at < ascii.size(); ++at) {
+            INFO("offset " << at);
+            for (const char bad : {'\0', '\x80', '\xFF'}) {
+                std::string text = ascii;
+                text[at] = bad;
+                const auto problem = find_text_problem(text);
+                REQUIRE(problem.has_value());
+                CHECK(problem->offset == at);
+                CHECK(problem->kind ==
+                      (bad == '\0' ? TextProblem::Kind::NulByte : TextProblem::Kind::InvalidUtf8));
+                CHECK(problem->line == (at < 10 ? 1 : 2));
+            }
+        }
+    }
+
     // ---- writing ----
 
     TEST_CASE("write_file_atomically writes, replaces, and leaves no temporary behind") {
