@@ -11,8 +11,8 @@ migration runner costs at least. hyperfine times each cell (medians of --runs ru
 Prints a markdown table of medians and ratios to the floor (and the scaling series with
 --full); --output writes it to a file too.
 
-Usage: bench/run.py [--strata build/strata] [--runs 5] [--warmup 1] [-n 1000] [--small-n 100] [--full]
-                    [--dir /dev/shm] [--output FILE]
+Usage: bench/run.py [--strata build/strata] [--runs 5] [--runs-small 30] [--warmup 1] [-n 1000]
+                    [--small-n 100] [--full] [--dir /dev/shm] [--output FILE]
 Needs hyperfine and sqlite3 (Debian: apt-get install hyperfine sqlite3). dbmate is used when
 bench/install-dbmate has installed it into bench/.tools (or it is on PATH); skipped otherwise.
 """
@@ -198,10 +198,13 @@ def run(command, cwd=None, expect=0):
 
 # --- timing -------------------------------------------------------------------------------------
 
-def hyperfine(args, work, cells):
-    """Times `cells` ([(label, command, prepare)]) in one hyperfine run; returns medians (s)."""
+def hyperfine(args, work, cells, small=False):
+    """Times `cells` ([(label, command, prepare)]) in one hyperfine run; returns medians (s).
+    `small`: cells of at most -n migrations, which take milliseconds and vary more from run to
+    run, get --runs-small runs."""
     out = os.path.join(work, "hyperfine.json")
-    command = ["hyperfine", "--shell=none", "--warmup", str(args.warmup), "--runs", str(args.runs),
+    runs = args.runs_small if small else args.runs
+    command = ["hyperfine", "--shell=none", "--warmup", str(args.warmup), "--runs", str(runs),
                "--style", "none", "--export-json", out]
     for _label, _cmd, prepare in cells:
         command += ["--prepare", prepare or "true"]
@@ -288,7 +291,7 @@ class Bench:
     def apply_all(self, n, kind="tables", settings="", scenario=None):
         tag = f"apply-{kind}-{n}-{len(self.rows)}-{len(self.scaling)}"
         cells, checks = self.setup_apply(tag, kind, n, settings)
-        medians = hyperfine(self.args, self.work, cells)
+        medians = hyperfine(self.args, self.work, cells, small=n <= self.args.n)
         for db, table, label in checks:
             check_database(db, table, kind, n, f"{scenario or tag} ({label})")
         if scenario:
@@ -356,7 +359,7 @@ class Bench:
             dbmate_dir = os.path.join(os.path.dirname(project), "dbmate")
             cells.append(("dbmate", self.dbmate_command(dbmate_dir, "up"), None))
             cells.append(("dbmate status", self.dbmate_command(dbmate_dir, "status"), None))
-        times = hyperfine(self.args, self.work, cells)
+        times = hyperfine(self.args, self.work, cells, small=True)
         for path, label in ((db, "no-op"), (bundle_db, "bundle no-op")):
             check_database(path, "migrations", "tables", n, label)
         self.rows.append((f"no-op `forwards`, N={n} applied", times["floor"], times["forwards"],
@@ -398,7 +401,7 @@ class Bench:
             cells.append(("dbmate", ["sh", script],
                           f"cp {dbmate_applied} {os.path.join(dbmate_dir, 'app.db')}"))
             checks.append((os.path.join(dbmate_dir, "app.db"), "schema_migrations"))
-        times = hyperfine(self.args, self.work, cells)
+        times = hyperfine(self.args, self.work, cells, small=True)
         for db, table in checks:
             check_empty(db, table, f"rollback all N={n}")
         self.rows.append((f"rollback all, N={n}", times["floor"], times["strata"],
@@ -414,7 +417,7 @@ class Bench:
         off_db = os.path.join(off, "app.db")
         cells = [cell for cell in cells if cell[0] in ("floor", "strata")]
         cells.append(("off", [self.strata, "-q", "-C", off, "forwards"], f"rm -f {off_db}"))
-        times = hyperfine(self.args, self.work, cells)
+        times = hyperfine(self.args, self.work, cells, small=True)
         for db, table, label in checks[:2] + [(off_db, "migrations", "off")]:
             check_database(db, table, "tables", n, f"default against off ({label})")
         self.rows.append((f'apply all, N={n}, foreign_keys = "off" (same run as the default)',
@@ -486,7 +489,8 @@ def machine():
 
 def report(bench, args):
     lines = [f"Machine: {machine()}; work folder on {args.dir or 'the default temp folder'}; "
-             f"medians of {args.runs} hyperfine run(s), after {args.warmup} untimed.", "",
+             f"medians of {args.runs_small} hyperfine runs for cells of up to {args.n} migrations, "
+             f"{args.runs} for larger ones, each after {args.warmup} untimed.", "",
              "| scenario | sqlite3 floor | strata | strata / floor | dbmate | dbmate / floor |",
              "|---|---:|---:|---:|---:|---:|"]
     for scenario, floor, strata, dbmate in bench.rows:
@@ -511,6 +515,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strata", default=os.path.join("build", "strata"))
     parser.add_argument("--runs", type=int, default=5, help="hyperfine runs per cell")
+    parser.add_argument("--runs-small", type=int, default=30,
+                        help="hyperfine runs per cell of at most -n migrations (milliseconds each)")
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed runs of each cell first (each after its --prepare)")
     parser.add_argument("-n", type=int, default=1000, help="migrations of the main scenarios")
