@@ -8,6 +8,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 #include "util/file_writer.hpp"
+#include "util/platform.hpp"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -249,6 +250,53 @@ TEST_SUITE("backup") {
 
         CHECK(file_names(list_backups(db)) ==
               std::vector<std::string>{"app.db.20261121T093000.124Z.bak"});
+    }
+
+    TEST_CASE("a backup spares those of its own millisecond, so a name is never given twice") {
+        // Were the first pruned by the second, the third (a run that read its clock in the same
+        // millisecond) would be given the first one's name, which a run has already reported.
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        std::vector<std::string> given;
+        for (int run = 0; run < 3; ++run)
+            given.push_back(backup_database(connection, 1, at()).path().filename().string());
+
+        const std::vector<std::string> expected{"app.db.20261121T093000.123Z.bak",
+                                                "app.db.20261121T093000.123Z_1.bak",
+                                                "app.db.20261121T093000.123Z_2.bak"};
+        CHECK(given == expected);
+        CHECK(file_names(list_backups(db)) == expected);
+
+        // A later millisecond prunes them all.
+        backup_database(connection, 1, at(1));
+        CHECK(file_names(list_backups(db)) ==
+              std::vector<std::string>{"app.db.20261121T093000.124Z.bak"});
+    }
+
+    TEST_CASE("a backup is named in its turn: it waits while another run holds the folder") {
+        TempDir dir;
+        const fs::path db = dir / "app.db";
+        make_database(db);
+        std::error_code error;
+        const util::FileDescriptor folder = util::open_file(dir.path(), {.folder = true}, error);
+        REQUIRE(util::try_lock(folder, util::LockKind::Exclusive) == util::LockResult::Locked);
+        Connection connection(db, OpenMode::ReadWrite, {});
+        std::atomic<bool> cancel{false};
+        ProgressLog log;
+        log.cancel = &cancel; // set once the copy is complete: the run is then waiting its turn
+
+        try {
+            backup_database(connection, 1, at(), {.cancel = &cancel, .observer = &log});
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::Interrupted);
+            CHECK(e.message() == "interrupted while waiting to name the backup of " + db.string() +
+                                     "; nothing was migrated and no backup was kept");
+        }
+        CHECK(log.calls.size() == 1);
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"app.db"});
     }
 
     TEST_CASE("only backups older than the new one are pruned: a clock set back prunes nothing") {

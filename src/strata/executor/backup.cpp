@@ -13,10 +13,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <tuple>
 
 namespace strata {
@@ -30,6 +33,9 @@ constexpr std::string_view k_extension = ".bak";
 constexpr std::string_view k_timestamp_pattern = "DDDDDDDDTDDDDDD.DDDZ";
 // A run that finds this many names of one millisecond taken gives up.
 constexpr unsigned k_max_name_attempts = 1000;
+// How long a run waits for its turn to name a backup: a turn takes a rename and a few deletes,
+// so only a run stopped in the middle of one (Ctrl-Z) makes another wait this long.
+constexpr std::chrono::seconds k_naming_turn_timeout{10};
 
 bool is_timestamp(std::string_view text) {
     if (text.size() != k_timestamp_pattern.size())
@@ -78,6 +84,15 @@ std::optional<BackupName> parse_backup_name(std::string_view name) {
 bool is_backup_name(std::string_view name, std::string_view database_name) {
     const std::optional<BackupName> parsed = parse_backup_name(name);
     return parsed && parsed->database == database_name;
+}
+
+// Whether backup `a` is named after an earlier millisecond than backup `b`.
+bool earlier_millisecond(const fs::path& a, const fs::path& b) {
+    const std::string first = a.filename().string();
+    const std::string second = b.filename().string();
+    const auto ka = parse_backup_name(first);
+    const auto kb = parse_backup_name(second);
+    return ka && kb && ka->timestamp < kb->timestamp;
 }
 
 // Time order, then attempt order: "_10" comes after "_9" although it sorts before it as text.
@@ -343,6 +358,50 @@ bool prune(const fs::path& backup) {
     return true;
 }
 
+// Waits for this run's turn to name a backup and prune: an exclusive lock (flock) on the
+// database's folder, held until the returned file is closed. Runs take turns so that a run
+// reads its clock after every deletion an earlier turn made (see backup_database). An invalid
+// file when the folder cannot be opened or locked (no locks on that file system): the run
+// goes on without a turn, as before locks. Throws Error(Busy) when the turn does not come
+// within k_naming_turn_timeout, Error(Interrupted) when the copy is cancelled meanwhile.
+util::FileDescriptor wait_for_naming_turn(const fs::path& database, const CopyOptions& copy) {
+    std::error_code error;
+    util::FileDescriptor folder = util::open_file(folder_of(database), {.folder = true}, error);
+    if (!folder.valid())
+        return folder;
+    const auto started = std::chrono::steady_clock::now();
+    // Growing pauses, as SQLite's busy handler's: a turn ends within a millisecond or so.
+    static constexpr int k_delays_ms[] = {1, 1, 2, 5, 10, 20, 50};
+    for (std::size_t tries = 0;; ++tries) {
+        const util::LockResult result = util::try_lock(folder, util::LockKind::Exclusive);
+        if (result == util::LockResult::Locked)
+            return folder;
+        if (result == util::LockResult::Unavailable)
+            return util::FileDescriptor();
+        if (cancelled(copy))
+            throw Error(ErrorKind::Interrupted,
+                        "interrupted while waiting to name the backup of " + database.string() +
+                            "; nothing was migrated and no backup was kept",
+                        {}, "run the command again");
+        if (std::chrono::steady_clock::now() - started >= k_naming_turn_timeout)
+            throw Error(ErrorKind::Busy,
+                        "another process has kept " + folder_of(database).string() +
+                            " locked for more than " +
+                            std::to_string(k_naming_turn_timeout.count()) +
+                            " s while this run waited to name the backup of " + database.string() +
+                            "; nothing was migrated",
+                        {},
+                        "look for a stopped strata run (Ctrl-Z) on this database, end it, and "
+                        "run the command again");
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(k_delays_ms[std::min(tries, std::size(k_delays_ms) - 1)]));
+    }
+}
+
+WrittenBackup write_backup(Connection& connection, int keep,
+                           const std::function<std::chrono::system_clock::time_point()>& clock,
+                           const CopyOptions& copy);
+
 } // namespace
 
 fs::path backup_path_for(const fs::path& database, std::chrono::system_clock::time_point now,
@@ -381,13 +440,23 @@ std::vector<fs::path> list_backups(const fs::path& database) {
 }
 
 WrittenBackup backup_database(Connection& connection, int keep, const CopyOptions& copy) {
-    return backup_database(connection, keep, std::chrono::system_clock::now(), copy);
+    return write_backup(
+        connection, keep, [] { return std::chrono::system_clock::now(); }, copy);
 }
 
 WrittenBackup backup_database(Connection& connection, int keep,
                               std::chrono::system_clock::time_point now, const CopyOptions& copy) {
+    return write_backup(
+        connection, keep, [now] { return now; }, copy);
+}
+
+namespace {
+
+WrittenBackup write_backup(Connection& connection, int keep,
+                           const std::function<std::chrono::system_clock::time_point()>& clock,
+                           const CopyOptions& copy) {
     const fs::path& database = connection.path();
-    const fs::path first_choice = backup_path_for(database, now);
+    const fs::path first_choice = backup_path_for(database, clock());
     const BackupFailure failure(database, first_choice);
     if (cancelled(copy))
         throw Error(ErrorKind::Interrupted,
@@ -450,43 +519,60 @@ WrittenBackup backup_database(Connection& connection, int keep,
 
     // Durable before it gets its name, and never in place of a file of that name: a name
     // taken (by a run in the same millisecond, or anything else) moves on to the next attempt.
-    fs::path backup;
     util::FileDescriptor hold;
     try {
         util::sync_file(temporary->path());
         hold = hold_backup(temporary->path());
-        for (unsigned attempt = 0; backup.empty(); ++attempt) {
-            const fs::path candidate = backup_path_for(database, now, attempt);
-            try {
-                util::publish(temporary->path(), candidate, util::WriteMode::CreateNew);
-                backup = candidate;
-            } catch (const util::FileError& e) {
-                if (e.problem != util::FileProblem::Exists || attempt + 1 == k_max_name_attempts)
-                    throw;
-            }
-        }
-        temporary->release();
-        util::sync_folder(folder_of(backup));
     } catch (const util::FileError& e) {
         failure.raise_file(e);
     }
+    fs::path backup;
+    {
+        // Naming and pruning take turns among runs, and the name's time is read in the turn.
+        // A turn deletes only backups of an earlier millisecond than its own name's, so every
+        // later turn reads a later time: no run is ever given the name of a backup another
+        // run was given and a third deleted (unless the clock is set back).
+        const util::FileDescriptor turn = wait_for_naming_turn(database, copy);
+        const auto named_at = clock();
+        try {
+            for (unsigned attempt = 0; backup.empty(); ++attempt) {
+                const fs::path candidate = backup_path_for(database, named_at, attempt);
+                try {
+                    util::publish(temporary->path(), candidate, util::WriteMode::CreateNew);
+                    backup = candidate;
+                } catch (const util::FileError& e) {
+                    if (e.problem != util::FileProblem::Exists ||
+                        attempt + 1 == k_max_name_attempts)
+                        throw;
+                }
+            }
+            temporary->release();
+        } catch (const util::FileError& e) {
+            failure.raise_file(e);
+        }
 
-    // Pruning: the oldest backups go until `keep` are left, but only backups older than the
-    // new one (a run that started earlier may publish later: its backup is not the newest, and
-    // the newer ones are not its to delete; a clock set back keeps the "future" ones), and
-    // never one another run still holds (prune()). Runs that overlap can therefore leave more
-    // than `keep` backups; a later run prunes them once those runs are over.
-    const std::vector<fs::path> all = list_backups(database);
-    const auto own = std::find_if(all.begin(), all.end(), [&](const fs::path& path) {
-        return path.filename() == backup.filename();
-    });
-    std::size_t left = all.size();
-    for (auto older = all.begin(); older != own && left > static_cast<std::size_t>(keep); ++older) {
-        if (prune(*older))
-            --left;
+        // Pruning: the oldest backups go until `keep` are left, but only those named after an
+        // earlier millisecond than the new one (a clock set back keeps the "future" ones), and
+        // never one another run still holds (prune()). Runs that overlap can therefore leave
+        // more than `keep` backups; a later run prunes them once those runs are over.
+        const std::vector<fs::path> all = list_backups(database);
+        std::size_t left = all.size();
+        for (auto older = all.begin(); older != all.end() && earlier_millisecond(*older, backup) &&
+                                       left > static_cast<std::size_t>(keep);
+             ++older) {
+            if (prune(*older))
+                --left;
+        }
+    }
+    try {
+        util::sync_folder(folder_of(backup)); // the new name and the deletions
+    } catch (const util::FileError& e) {
+        failure.raise_file(e);
     }
     return WrittenBackup(backup, std::move(hold));
 }
+
+} // namespace
 
 void check_backup(const fs::path& backup, const DatabaseOptions& options) {
     open_checked_backup(backup, options);

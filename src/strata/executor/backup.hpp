@@ -44,13 +44,16 @@ class WrittenBackup {
 };
 
 // Writes a consistent copy of the open database (SQLite's online backup API, in chunks, all
-// under one read transaction) to a new file beside it named by backup_path_for: the first of
-// attempt 0, 1, ... whose name is free, so two runs in the same millisecond both succeed. The
-// copy is durable (fsync) before it gets its name and never replaces a file. Then deletes the
-// oldest of that database's backups until `keep` are left, among those older than the new
-// one only, and never one another run still holds. Throws Error(Database) naming the backup
-// when it cannot be written, Error(Busy) when another connection keeps the database locked,
-// Error(Interrupted) when `copy.cancel` was set (nothing is left behind).
+// under one read transaction) to a new file beside it named by backup_path_for after the time
+// the copy is named: the first of attempt 0, 1, ... whose name is free, so two runs in the
+// same millisecond both succeed. The copy is durable (fsync) before it gets its name and never
+// replaces a file. Then deletes the oldest of that database's backups until `keep` are left,
+// among those of an earlier millisecond than the new one only, and never one another run
+// still holds. Runs name and prune in turns (a lock on the folder), so no two runs are ever
+// given the same name, even one a third run deleted in between. Throws Error(Database) naming
+// the backup when it cannot be written, Error(Busy) when another connection keeps the
+// database locked or another run its turn, Error(Interrupted) when `copy.cancel` was set
+// (nothing is left behind).
 WrittenBackup backup_database(Connection& connection, int keep, const CopyOptions& copy = {});
 
 // The same, naming the backup after `now` instead of the current time.
