@@ -21,22 +21,8 @@ constexpr std::string_view k_name_hint =
     "name migration files <id>_<slug>.up.sql and <id>_<slug>.down.sql, e.g. "
     "0002_add_tags.up.sql and 0002_add_tags.down.sql";
 
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
-}
-
-// Which offered files are meant as migrations. Dotfiles (editor leftovers, macOS "._" files)
-// never are. ".SQL" counts as ".sql", so a mis-cased migration is reported by the name check
-// rather than silently skipped; anything else (README.md, notes.txt) is ignored.
-bool is_candidate(std::string_view name) {
-    if (name.size() < 4 || name.front() == '.')
-        return false;
-    std::string_view tail = name.substr(name.size() - 4);
-    return std::equal(tail.begin(), tail.end(), std::string_view(".sql").begin(),
-                      [](char a, char b) { return ascii_lower(a) == b; });
 }
 
 // A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
@@ -242,7 +228,7 @@ std::vector<ParsedFile> parse_listing(const std::vector<SourceEntry>& files) {
     const SourceEntry* bad_file = nullptr;
     std::string bad_reason;
     for (const SourceEntry& file : files) {
-        if (!is_candidate(file.name))
+        if (!is_migration_candidate(file.name))
             continue;
         ParsedFile entry;
         if (auto problem = parse_name(file, entry)) {

@@ -5,8 +5,8 @@
 #include "strata/terms.hpp"
 #include "util/file_reader.hpp"
 #include "util/platform.hpp"
+#include "util/text.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <system_error>
 #include <utility>
@@ -14,18 +14,6 @@
 namespace strata {
 
 namespace {
-
-// Same rule as the loader's: dotfiles (editor and macOS "._" leftovers) are never migrations,
-// and ".SQL" counts as ".sql" so that the loader reports a mis-cased file instead of silently
-// skipping a migration.
-bool is_candidate(const std::string& name) {
-    if (name.empty() || name.front() == '.' || name.size() < 4)
-        return false;
-    std::string tail = name.substr(name.size() - 4);
-    std::transform(tail.begin(), tail.end(), tail.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    return tail == ".sql";
-}
 
 // A migration larger than this cannot run: SQLite refuses SQL text longer than its default
 // SQLITE_MAX_SQL_LENGTH (1,000,000,000 bytes) with "statement too long". Refusing such a file
@@ -66,6 +54,13 @@ void read_migration_file(const util::FileDescriptor* folder, const std::string& 
 }
 
 } // namespace
+
+bool is_migration_candidate(std::string_view name) {
+    constexpr std::string_view k_sql = ".sql";
+    if (name.size() < k_sql.size() || name.front() == '.')
+        return false;
+    return util::equals_ignoring_ascii_case(name.substr(name.size() - k_sql.size()), k_sql);
+}
 
 std::vector<SourceFile> MigrationSource::list_sql_files() const {
     std::vector<SourceFile> files;
@@ -110,7 +105,7 @@ std::vector<SourceEntry> FolderSource::list() const {
     std::vector<SourceEntry> files;
     files.reserve(entries->size());
     for (util::FolderEntry& entry : *entries) {
-        if (!is_candidate(entry.name))
+        if (!is_migration_candidate(entry.name))
             continue;
         // The listing's file type (d_type) costs no system call. A regular file is read without
         // a status call first; a folder or FIFO named .sql is refused now, whether or not the

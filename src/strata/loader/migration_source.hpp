@@ -27,6 +27,11 @@ struct SourceEntry {
     std::size_t key = 0;
 };
 
+// Whether a listed file is meant as a migration. Dotfiles (editor leftovers, macOS "._" files)
+// never are. ".SQL" counts as ".sql", so a mis-cased migration is reported by the loader's name
+// check rather than silently skipped; anything else (README.md, notes.txt) is ignored.
+bool is_migration_candidate(std::string_view name);
+
 // Where an app's migration files come from. A folder is one kind; an application that
 // compiles its migrations in, or ships them as one bundle, supplies another. Listing reads no
 // file, so a loader can read only the files a command needs.
