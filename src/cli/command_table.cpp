@@ -12,7 +12,9 @@ constexpr unsigned k_running = command_bit(Command::Forwards) | command_bit(Comm
                                command_bit(Command::Sync);
 
 // The commands that can read their project from a bundle file instead of strata.toml.
-constexpr unsigned k_bundled = k_running | command_bit(Command::Check);
+// verify among them: a release's bundle can be checked against a copy of a device's database.
+constexpr unsigned k_bundled =
+    k_running | command_bit(Command::Check) | command_bit(Command::Verify);
 
 // The commands that may ask before changing something.
 constexpr unsigned k_asking =
@@ -327,8 +329,9 @@ const std::array<CommandSpec, 18>& command_table() {
           "settings that matter on a device, the apps, each migration's up and down SQL and "
           "checksum, and the label, sorted and ended by a SHA-256 over the whole. The same "
           "project gives the same bytes, so an update system can sign and diff bundles. "
-          "forwards, sync, check, goto and backwards run from it with --bundle FILE --database "
-          "PATH; a truncated, corrupted or newer-format bundle is refused before the database is "
+          "forwards, sync, check, goto, backwards, redo and verify run from it with --bundle FILE "
+          "--database PATH; a truncated, corrupted or newer-format bundle is refused before the "
+          "database is "
           "opened (docs/library.md, \"Bundles for devices\")."},
          {},
          {"strata bundle -o release-2.4.strata --label 2.4",

@@ -168,6 +168,33 @@ TEST_SUITE("e2e_bundle") {
         CHECK(r.err.find("bundle needs the file to write") != std::string::npos);
     }
 
+    TEST_CASE("verify from a bundle checks the release's pending migrations on a copy") {
+        TempDir dir;
+        write_release(dir / "v1", 1);
+        REQUIRE(run_strata({"forwards"}, in_dir(dir / "v1")).exit_code == 0);
+        const std::filesystem::path device = dir / "v1" / "app.db";
+        const FileSnapshot before(device);
+        write_release(dir / "v2", 2);
+        bundle(dir / "v2", dir / "v2.strata");
+
+        auto r = run_strata({"verify", "--bundle", "v2.strata", "--database", device.string()},
+                            in_dir(dir.path()));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "verified  core 0003 (add tags)\nVerified 1 migration.\n");
+
+        // A release whose down forgets a table: the bundle's own down is what verify ran.
+        write_file(dir / "v2" / "migrations" / "core" / "0003_add_tags.down.sql",
+                   "ALTER TABLE users DROP COLUMN email;\n");
+        bundle(dir / "v2", dir / "forgetful.strata");
+        r = run_strata({"verify", "--bundle", "forgetful.strata", "--database", device.string()},
+                       in_dir(dir.path()));
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.starts_with("MISMATCH  core 0003 (add tags)\n"));
+        CHECK(r.out.find("    left behind: table tags\n") != std::string::npos);
+        CHECK(before.unchanged());
+    }
+
     TEST_CASE("sync with an older release's bundle reverses the newer migration from the bundle") {
         TempDir dir;
         write_release(dir / "v1", 1);
