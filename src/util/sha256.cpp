@@ -25,9 +25,11 @@ void Sha256::update(std::string_view data) {
     SHA256_Update(&m_state->context, data.data(), data.size());
 }
 
-std::string Sha256::hex() {
+namespace {
+
+std::string final_hex(SHA256_CTX& context) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256_Final(digest, &m_state->context);
+    SHA256_Final(digest, &context);
     static const char digits[] = "0123456789abcdef";
     std::string out(std::size_t{2} * SHA256_DIGEST_LENGTH, '0');
     for (std::size_t i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
@@ -37,10 +39,18 @@ std::string Sha256::hex() {
     return out;
 }
 
+} // namespace
+
+std::string Sha256::hex() {
+    return final_hex(m_state->context);
+}
+
 std::string sha256_hex(std::string_view data) {
-    Sha256 hash;
-    hash.update(data);
-    return hash.hex();
+    // On the stack: a run hashes every migration, and a heap state each time is measurable.
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Update(&context, data.data(), data.size());
+    return final_hex(context);
 }
 
 } // namespace strata::util

@@ -174,8 +174,17 @@ AppliedByApp read_applied(const Connection* connection, const Project& project) 
     if (connection == nullptr)
         return by_app;
     try {
-        for (auto& row : StateStore(connection->db(), project.settings.state_table).all_applied())
-            by_app[row.app_name].push_back(std::move(row));
+        std::vector<AppliedMigration> rows =
+            StateStore(connection->db(), project.settings.state_table).all_applied();
+        // Most databases hold one app's rows: they move over as they are.
+        const bool one_app = std::all_of(rows.begin(), rows.end(), [&](const auto& row) {
+            return row.app_name == rows.front().app_name;
+        });
+        if (one_app && !rows.empty())
+            by_app[rows.front().app_name] = std::move(rows);
+        else
+            for (auto& row : rows)
+                by_app[row.app_name].push_back(std::move(row));
     } catch (...) {
         rethrow_as_error(connection->path(), "reading the state table");
     }

@@ -53,8 +53,7 @@ std::string select_columns(bool has_fake) {
 constexpr const char* k_add_fake_column = " ADD COLUMN fake INTEGER NOT NULL DEFAULT 0";
 
 // The table may have been edited by hand, so a row's id is checked like any untrusted input.
-AppliedMigration read_row(sqlite::Statement& query, const std::string& database,
-                          const std::string& table) {
+AppliedMigration read_row(sqlite::Statement& query, sqlite::Database db, const std::string& table) {
     AppliedMigration row;
     row.row_id = query.column_int64(0);
     row.app_name = query.column_text(1);
@@ -62,9 +61,9 @@ AppliedMigration read_row(sqlite::Statement& query, const std::string& database,
     std::optional<MigrationId> parsed = MigrationId::parse(id);
     if (!parsed)
         throw Error(ErrorKind::Database,
-                    "the state table of " + database + " holds an invalid migration id \"" + id +
-                        "\" (row id " + std::to_string(row.row_id) + ", app \"" + row.app_name +
-                        "\")",
+                    "the state table of " + db.filename() + " holds an invalid migration id \"" +
+                        id + "\" (row id " + std::to_string(row.row_id) + ", app \"" +
+                        row.app_name + "\")",
                     {},
                     "strata records ids as ASCII digits; correct or delete that row of the " +
                         table + " table");
@@ -119,7 +118,7 @@ std::vector<AppliedMigration> StateStore::all_applied() const {
         return rows;
     sqlite::Statement query(m_db, select_columns(has_fake_column()) + m_qualified + " ORDER BY id");
     while (query.step())
-        rows.push_back(read_row(query, m_db.filename(), m_table));
+        rows.push_back(read_row(query, m_db, m_table));
     return rows;
 }
 
@@ -131,7 +130,7 @@ std::vector<AppliedMigration> StateStore::applied(std::string_view app_name) con
                                       " WHERE app_name = ? ORDER BY id");
     query.bind_text(1, std::string(app_name));
     while (query.step())
-        rows.push_back(read_row(query, m_db.filename(), m_table));
+        rows.push_back(read_row(query, m_db, m_table));
     return rows;
 }
 
