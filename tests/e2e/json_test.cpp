@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -338,6 +339,36 @@ TEST_SUITE("e2e_json") {
         CHECK(error["kind"].string == "busy");
         CHECK(error["sqlite_code"].type == JsonValue::Type::Number);
         CHECK(before.unchanged());
+    }
+
+    TEST_CASE("an interrupted --json run: one error document, exit 128 + signal, 0002 undone") {
+        for (int signal : {SIGINT, SIGTERM}) {
+            CAPTURE(signal);
+            TempDir dir;
+            write_endless_project(dir.path());
+            const fs::path db = dir / "app.db";
+
+            StrataProcess child = start_strata({"forwards", "--json"}, in_dir(dir.path()));
+            REQUIRE(wait_until_recorded(db, "0001"));
+            child.send_signal(signal);
+            const RunResult r = child.wait();
+            INFO("stdout: " << r.out);
+            INFO("stderr: " << r.err);
+
+            CHECK(r.exit_code == 128 + signal);
+            CHECK(r.out.empty());
+            JsonValue doc;
+            REQUIRE_NOTHROW(doc = parse_json(r.err));
+            CHECK_FALSE(doc["ok"].boolean);
+            CHECK(doc["error"]["kind"].string == "interrupted");
+            CHECK(doc["error"]["exit_code"].number == 128 + signal);
+            CHECK(doc["error"]["message"].string.find("1 migration completed") !=
+                  std::string::npos);
+            CHECK(has_table(db, "t1"));
+            CHECK_FALSE(has_table(db, "t2"));
+            CHECK(migration_rows(db).size() == 1);
+            CHECK(query_text(db, "PRAGMA integrity_check") == "ok");
+        }
     }
 
     TEST_CASE("usage and project-file errors are JSON when --json is given") {

@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,51 @@ TEST_SUITE("e2e_many") {
                             "3 databases: 1 migrated, 2 up to date, 0 failed\n");
         CHECK(applied_count(dir.path() / "tenants" / "c.db") == 2);
         CHECK_FALSE(has_table(dir.path() / "tenants" / "c.db", "tags"));
+    }
+
+    TEST_CASE("an interrupted run over many databases: exit 130, the migrations in flight undone") {
+        for (const bool json : {false, true}) {
+            CAPTURE(json);
+            TempDir dir;
+            write_endless_project(dir.path());
+            fs::create_directories(dir / "tenants");
+            const std::vector<fs::path> dbs{dir / "tenants" / "a.db", dir / "tenants" / "b.db"};
+            for (const fs::path& db : dbs)
+                execute_sql(db, "PRAGMA journal_mode = WAL;");
+            std::vector<std::string> args{"forwards", "--databases", "tenants/*.db", "--jobs", "2"};
+            if (json)
+                args.push_back("--json");
+
+            StrataProcess child = start_strata(args, in_dir(dir.path()));
+            // Both databases are at 0002, which never ends by itself.
+            for (const fs::path& db : dbs)
+                REQUIRE(wait_until_recorded(db, "0001"));
+            child.send_signal(SIGINT);
+            const RunResult r = child.wait();
+            INFO("stdout: " << r.out);
+            INFO("stderr: " << r.err);
+
+            CHECK(r.exit_code == 130);
+            const std::string message = "interrupted after 0 of 2 databases; the migration in "
+                                        "flight was rolled back, and a new run goes on from there";
+            if (json) {
+                CHECK(r.out.empty());
+                JsonValue doc;
+                REQUIRE_NOTHROW(doc = parse_json(r.err));
+                CHECK(doc["error"]["kind"].string == "interrupted");
+                CHECK(doc["error"]["exit_code"].number == 130);
+                CHECK(doc["error"]["message"].string == message);
+            } else {
+                CHECK(r.err == "strata: " + message + "\n");
+            }
+            for (const fs::path& db : dbs) {
+                CAPTURE(db);
+                CHECK(has_table(db, "t1"));
+                CHECK_FALSE(has_table(db, "t2"));
+                CHECK(applied_count(db) == 1);
+                CHECK(query_text(db, "PRAGMA integrity_check") == "ok");
+            }
+        }
     }
 
     TEST_CASE("usage errors: exit 2 before any database is touched") {

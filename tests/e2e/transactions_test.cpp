@@ -344,18 +344,8 @@ TEST_SUITE("e2e_transactions") {
         for (int signal : {SIGINT, SIGTERM}) {
             CAPTURE(signal);
             TempDir dir;
-            AppSpec app;
-            app.name = "core";
-            app.migrations = {
-                {"0001", "quick", "CREATE TABLE t1 (x);\n", "DROP TABLE t1;\n"},
-                // Runs until interrupted: an endless recursive CTE.
-                {"0002", "endless",
-                 "CREATE TABLE t2 (x);\nINSERT INTO t2 WITH RECURSIVE n(i) AS (SELECT 1 UNION "
-                 "ALL SELECT i + 1 FROM n) SELECT i FROM n;\n",
-                 "DROP TABLE t2;\n"},
-            };
             ProjectSpec project;
-            project.apps.push_back(app);
+            project.apps.push_back(endless_app());
             write_project(dir.path(), project);
             auto db = dir / "app.db";
 

@@ -100,6 +100,30 @@ inline ProjectSpec write_standard_project(const std::filesystem::path& root) {
     return project;
 }
 
+// 0001_quick creates t1; 0002_endless creates t2 and fills it until the run is interrupted (an
+// endless recursive CTE).
+inline AppSpec endless_app() {
+    AppSpec app;
+    app.name = "core";
+    app.migrations = {
+        {"0001", "quick", "CREATE TABLE t1 (x);\n", "DROP TABLE t1;\n"},
+        {"0002", "endless",
+         "CREATE TABLE t2 (x);\nINSERT INTO t2 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+         "SELECT i + 1 FROM n) SELECT i FROM n;\n",
+         "DROP TABLE t2;\n"},
+    };
+    return app;
+}
+
+// A project with endless_app in WAL mode, written under `root`: a test can watch the state
+// table (wait_until_recorded) while 0002 writes.
+inline void write_endless_project(const std::filesystem::path& root) {
+    ProjectSpec project;
+    project.apps.push_back(endless_app());
+    project.extra_top_level = "journal_mode = \"wal\"\n";
+    write_project(root, project);
+}
+
 // Options that run strata in `dir`.
 inline RunOptions in_dir(const std::filesystem::path& dir) {
     RunOptions opts;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace strata::test {
@@ -98,6 +99,36 @@ std::vector<std::pair<std::string, std::string>> migration_rows(const std::files
     for (const auto& row : query_rows(db, "SELECT app_name, name FROM migrations ORDER BY id"))
         result.emplace_back(row.at(0), row.at(1));
     return result;
+}
+
+namespace {
+
+// Whether the state table of `db` records `name` yet (false while the file or the table does
+// not exist).
+bool records(const std::filesystem::path& db, const std::string& name) {
+    sqlite3* handle = nullptr;
+    bool found = false;
+    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* query = nullptr;
+        if (sqlite3_prepare_v2(handle, "SELECT 1 FROM migrations WHERE name = ?", -1, &query,
+                               nullptr) == SQLITE_OK) {
+            sqlite3_bind_text(query, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+            found = sqlite3_step(query) == SQLITE_ROW;
+        }
+        sqlite3_finalize(query);
+    }
+    sqlite3_close(handle);
+    return found;
+}
+
+} // namespace
+
+bool wait_until_recorded(const std::filesystem::path& db, const std::string& name) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!records(db, name))
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+    return true;
 }
 
 void execute_sql(const std::filesystem::path& db, const std::string& sql) {

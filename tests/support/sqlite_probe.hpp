@@ -29,6 +29,11 @@ bool has_table(const std::filesystem::path& db, const std::string& table);
 // (app_name, name) of every row of strata's `migrations` table, in run order (by id).
 std::vector<std::pair<std::string, std::string>> migration_rows(const std::filesystem::path& db);
 
+// Waits until strata's state table in `db` records migration `name`: a run in another process
+// has committed it. For a database in WAL mode, whose readers never wait for the writer's open
+// transaction. False after 20 s.
+bool wait_until_recorded(const std::filesystem::path& db, const std::string& name);
+
 // Runs `sql` on `db` read-write, creating the file when missing. For setting up a test
 // (a pre-existing database, a file to compare with), never for checking results.
 void execute_sql(const std::filesystem::path& db, const std::string& sql);
