@@ -517,6 +517,25 @@ TEST_SUITE("loader") {
         CHECK(ids_of(load_migrations("core", source)) == std::vector<std::string>{"0001"});
     }
 
+    TEST_CASE("ForgottenFiles: a forgotten file is read no more; the others keep their keys") {
+        strata::ForgottenFiles files(3);
+        files.forget(1);
+        CHECK_FALSE(files.contains(0));
+        CHECK(files.contains(1));
+        CHECK_FALSE(files.contains(2));
+        CHECK(files.contains(3)); // never one of the files
+        CHECK_NOTHROW(files.check_readable(strata::SourceEntry{"0001_a.up.sql", "a", 0}));
+        try {
+            files.check_readable(
+                strata::SourceEntry{"0001_a.down.sql", "memory:core/0001_a.down.sql", 1});
+            FAIL("expected an error");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::MigrationFiles);
+            CHECK(e.message() == "migration file no longer exists");
+            CHECK(e.where().path == "memory:core/0001_a.down.sql");
+        }
+    }
+
     TEST_CASE("load_migrations(AppConfig) reads the app's folder under the app's name") {
         TempDir temp;
         strata::AppConfig app;

@@ -112,14 +112,14 @@ class BundleSource final : public MigrationSource {
     BundleSource(std::shared_ptr<const std::string> bytes, std::string app_name,
                  std::vector<BundledMigration> migrations, std::filesystem::path where)
         : m_bytes(std::move(bytes)), m_prefix("bundle:" + app_name + "/"),
-          m_migrations(std::move(migrations)), m_removed(2 * m_migrations.size(), false),
+          m_migrations(std::move(migrations)), m_forgotten(2 * m_migrations.size()),
           m_where(std::move(where)) {}
 
     std::vector<SourceEntry> list() const override {
         std::vector<SourceEntry> entries;
         entries.reserve(2 * m_migrations.size());
         for (std::size_t key = 0; key < 2 * m_migrations.size(); ++key) {
-            if (m_removed[key])
+            if (m_forgotten.contains(key))
                 continue;
             std::string name(m_migrations[key / 2].name);
             name += key % 2 == 0 ? ".up.sql" : ".down.sql";
@@ -130,18 +130,16 @@ class BundleSource final : public MigrationSource {
     }
 
     std::string_view read(const SourceEntry& file, std::string& /*buffer*/) const override {
-        if (file.key >= m_removed.size() || m_removed[file.key])
-            throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
-                        SourceLocation{file.path});
+        m_forgotten.check_readable(file);
         const BundledMigration& migration = m_migrations[file.key / 2];
         return file.key % 2 == 0 ? migration.up_sql : migration.down_sql;
     }
 
     void remove(const std::string& path) const override {
-        for (std::size_t key = 0; key < m_removed.size(); ++key)
+        for (std::size_t key = 0; key < 2 * m_migrations.size(); ++key)
             if (path == m_prefix + std::string(m_migrations[key / 2].name) +
                             (key % 2 == 0 ? ".up.sql" : ".down.sql"))
-                m_removed[key] = true;
+                m_forgotten.forget(key);
     }
 
     void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
@@ -162,7 +160,7 @@ class BundleSource final : public MigrationSource {
     std::shared_ptr<const std::string> m_bytes; // what the views point into
     std::string m_prefix;                       // "bundle:<app>/", how messages name a file
     std::vector<BundledMigration> m_migrations;
-    mutable std::vector<bool> m_removed; // remove() edits it; removal is not a logical change
+    mutable ForgottenFiles m_forgotten; // remove() edits it; removal is not a logical change
     std::filesystem::path m_where;
 };
 

@@ -140,29 +140,33 @@ void FolderSource::remove(const std::string& path) const {
                     SourceLocation{path});
 }
 
+void ForgottenFiles::check_readable(const SourceEntry& file) const {
+    if (contains(file.key))
+        throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
+                    SourceLocation{file.path});
+}
+
 MemorySource::MemorySource(std::vector<SourceFile> files)
-    : m_files(std::move(files)), m_removed(m_files.size(), false) {}
+    : m_files(std::move(files)), m_forgotten(m_files.size()) {}
 
 std::vector<SourceEntry> MemorySource::list() const {
     std::vector<SourceEntry> entries;
     entries.reserve(m_files.size());
     for (std::size_t i = 0; i < m_files.size(); ++i)
-        if (!m_removed[i])
+        if (!m_forgotten.contains(i))
             entries.push_back(SourceEntry{m_files[i].name, m_files[i].path, i});
     return entries;
 }
 
 std::string_view MemorySource::read(const SourceEntry& file, std::string& /*buffer*/) const {
-    if (file.key >= m_files.size() || m_removed[file.key])
-        throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
-                    SourceLocation{file.path});
+    m_forgotten.check_readable(file);
     return m_files[file.key].content;
 }
 
 void MemorySource::remove(const std::string& path) const {
     for (std::size_t i = 0; i < m_files.size(); ++i)
         if (m_files[i].path == path)
-            m_removed[i] = true;
+            m_forgotten.forget(i);
 }
 
 EmbeddedSource::EmbeddedSource(std::string app_name, std::span<const EmbeddedMigration> migrations)

@@ -78,6 +78,23 @@ class FolderSource : public MigrationSource {
 
 // Migration files held in memory (tests, fuzzing, bundles). Reading gives a view of the held
 // text, without a copy.
+// The files of a source held in memory that remove() has forgotten, by key (0 to count - 1): a
+// forgotten file is listed and read no more, while the others keep their keys (a migration
+// loaded earlier may still read its down file).
+class ForgottenFiles {
+  public:
+    explicit ForgottenFiles(std::size_t count) : m_forgotten(count, false) {}
+    // Whether the file of `key` was forgotten (or never was one of the files).
+    bool contains(std::size_t key) const { return key >= m_forgotten.size() || m_forgotten[key]; }
+    void forget(std::size_t key) { m_forgotten.at(key) = true; }
+    // Throws Error(MigrationFiles), "migration file no longer exists" at the file's path, when
+    // the file was forgotten.
+    void check_readable(const SourceEntry& file) const;
+
+  private:
+    std::vector<bool> m_forgotten;
+};
+
 class MemorySource : public MigrationSource {
   public:
     explicit MemorySource(std::vector<SourceFile> files);
@@ -90,7 +107,7 @@ class MemorySource : public MigrationSource {
 
   private:
     std::vector<SourceFile> m_files;
-    mutable std::vector<bool> m_removed; // remove() edits it; removal is not a logical change
+    mutable ForgottenFiles m_forgotten; // remove() edits it; removal is not a logical change
 };
 
 // One migration compiled into a program (what `strata embed` generates): the file stem and the
