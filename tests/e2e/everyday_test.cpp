@@ -37,14 +37,6 @@ void write_dependent_project(const std::filesystem::path& root) {
     write_project(root, project);
 }
 
-std::vector<std::string> names_in(const std::filesystem::path& folder) {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(folder))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 } // namespace
 
 TEST_SUITE("e2e_everyday") {

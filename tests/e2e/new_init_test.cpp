@@ -25,15 +25,6 @@ std::string utc_stamp() {
     return text;
 }
 
-// Names of the files in `folder`, sorted.
-std::vector<std::string> files_in(const std::filesystem::path& folder) {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(folder))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 } // namespace
 
 TEST_SUITE("e2e_new_init") {
@@ -103,7 +94,7 @@ TEST_SUITE("e2e_new_init") {
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == 0);
 
-        auto names = files_in(folder);
+        auto names = names_in(folder);
         REQUIRE(names.size() == 2);
         std::smatch down;
         std::smatch up;

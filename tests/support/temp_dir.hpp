@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::test {
 
@@ -27,5 +28,7 @@ class TempDir {
 void write_file(const std::filesystem::path& path, std::string_view content);
 // The whole file as bytes; throws when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+// The names of the entries of `folder`, sorted.
+std::vector<std::string> names_in(const std::filesystem::path& folder);
 
 } // namespace strata::test

@@ -60,14 +60,6 @@ std::vector<std::vector<std::string>> content_of(const fs::path& db) {
     return content;
 }
 
-std::vector<std::string> names_in(const fs::path& folder) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(folder))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 std::vector<std::string> file_names(const std::vector<fs::path>& paths) {
     std::vector<std::string> names;
     for (const auto& path : paths)

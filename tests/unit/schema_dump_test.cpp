@@ -64,14 +64,6 @@ constexpr const char* k_expected_dump =
     "\n"
     "CREATE TRIGGER notes_touch AFTER UPDATE ON notes BEGIN SELECT 1; END;\n";
 
-std::vector<std::string> names_in(const fs::path& folder) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(folder))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 } // namespace
 
 TEST_SUITE("schema_dump") {

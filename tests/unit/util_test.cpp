@@ -21,6 +21,7 @@
 #include <chrono>
 
 using namespace strata::util;
+using strata::test::names_in;
 using strata::test::TempDir;
 using strata::test::write_file;
 namespace fs = std::filesystem;
@@ -41,14 +42,6 @@ FileError file_error_from(Call call) {
 
 std::string contents(const fs::path& path) {
     return strata::test::read_file(path);
-}
-
-std::vector<std::string> names_in(const fs::path& folder) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(folder))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
 }
 
 std::chrono::system_clock::time_point utc(int y, unsigned m, unsigned d, int hh, int mm, int ss,
