@@ -6,6 +6,7 @@
 #include "report/status_table.hpp"
 #include "report/text_reporter.hpp"
 #include "strata/strata.hpp"
+#include "support/code_project.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,7 +24,6 @@ using strata::test::has_table;
 using strata::test::query_int;
 using strata::test::query_text;
 using strata::test::TempDir;
-using strata::test::write_file;
 
 namespace {
 
@@ -42,20 +42,13 @@ struct Fixture {
     TempDir dir;
     Project project;
 
-    Fixture() {
-        project.file = dir / "strata.toml";
-        project.database = dir / "app.db";
-        AppConfig app;
-        app.name = "core";
-        app.migrations_dir = dir / "migrations";
-        project.apps.push_back(app);
+    Fixture() : project(test::core_project(dir.path())) {
         add("0001_create_people", "CREATE TABLE people (name TEXT, first TEXT, last TEXT);\n",
             "DROP TABLE people;\n");
         add("0003_create_tags", "CREATE TABLE tags (x);\n", "DROP TABLE tags;\n");
     }
     void add(const std::string& name, const std::string& up, const std::string& down) {
-        write_file(project.apps[0].migrations_dir / (name + ".up.sql"), up);
-        write_file(project.apps[0].migrations_dir / (name + ".down.sql"), down);
+        test::add_migration(project, name, up, down);
     }
     Context context(std::vector<CodeMigration> code, RunObserver* observer = nullptr) {
         Context ctx{project, observer};

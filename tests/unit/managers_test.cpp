@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "strata/loader/loader.hpp"
 #include "strata/strata.hpp"
+#include "support/code_project.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
@@ -24,19 +25,11 @@ struct Fixture {
     TempDir dir;
     Project project;
 
-    Fixture() {
-        project.file = dir / "strata.toml";
-        project.database = dir / "app.db";
-        AppConfig app;
-        app.name = "core";
-        app.migrations_dir = dir / "migrations";
-        project.apps.push_back(app);
+    Fixture() : project(test::core_project(dir.path())) {
         for (int i = 1; i <= 3; ++i) {
-            const std::string name = "000" + std::to_string(i) + "_create_t" + std::to_string(i);
-            write_file(app.migrations_dir / (name + ".up.sql"),
-                       "CREATE TABLE t" + std::to_string(i) + " (x);\n");
-            write_file(app.migrations_dir / (name + ".down.sql"),
-                       "DROP TABLE t" + std::to_string(i) + ";\n");
+            const std::string table = "t" + std::to_string(i);
+            test::add_migration(project, "000" + std::to_string(i) + "_create_" + table,
+                                "CREATE TABLE " + table + " (x);\n", "DROP TABLE " + table + ";\n");
         }
     }
 

@@ -4,6 +4,7 @@
 // write lock is reported and cancellable.
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/strata.hpp"
+#include "support/code_project.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
@@ -20,7 +21,6 @@ using namespace strata;
 using strata::test::table_exists;
 using strata::test::TempDir;
 using strata::test::TestDatabase;
-using strata::test::write_file;
 
 namespace {
 
@@ -29,18 +29,12 @@ struct Fixture {
     TempDir dir;
     Project project;
 
-    explicit Fixture(const std::vector<std::vector<std::string>>& migrations) {
-        project.file = dir / "strata.toml";
+    explicit Fixture(const std::vector<std::vector<std::string>>& migrations)
+        : project(test::core_project(dir.path())) {
         // Never opened while the context carries a connection: the tests check it stays absent.
         project.database = dir / "unused.db";
-        AppConfig app;
-        app.name = "core";
-        app.migrations_dir = dir / "migrations";
-        project.apps.push_back(app);
-        for (const auto& m : migrations) {
-            write_file(app.migrations_dir / (m[0] + ".up.sql"), m[1]);
-            write_file(app.migrations_dir / (m[0] + ".down.sql"), m[2]);
-        }
+        for (const auto& m : migrations)
+            test::add_migration(project, m[0], m[1], m[2]);
     }
 };
 

@@ -4,6 +4,7 @@
 #include "strata/executor/sqlite_api.hpp"
 #include "strata/project/settings.hpp"
 #include "strata/strata.hpp"
+#include "support/code_project.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -11,7 +12,6 @@
 
 using namespace strata;
 using strata::test::TempDir;
-using strata::test::write_file;
 
 namespace {
 
@@ -312,15 +312,8 @@ TEST_SUITE("settings") {
 
     TEST_CASE("a manager refuses a Project built in code with settings strata.toml refuses") {
         TempDir dir;
-        Project project;
-        project.file = dir / "strata.toml";
-        project.database = dir / "app.db";
-        AppConfig app;
-        app.name = "core";
-        app.migrations_dir = dir / "migrations";
-        project.apps.push_back(app);
-        write_file(app.migrations_dir / "0001_create_t.up.sql", "CREATE TABLE t (x);\n");
-        write_file(app.migrations_dir / "0001_create_t.down.sql", "DROP TABLE t;\n");
+        Project project = test::core_project(dir.path());
+        test::add_migration(project, "0001_create_t", "CREATE TABLE t (x);\n", "DROP TABLE t;\n");
 
         SUBCASE("an enum outside its range") {
             project.settings.synchronous = static_cast<Synchronous>(4);

@@ -4,6 +4,7 @@
 #include "strata/executor/database.hpp"
 #include "strata/executor/snapshot.hpp"
 #include "strata/strata.hpp"
+#include "support/code_project.hpp"
 #include "support/sqlite_probe.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -131,19 +132,12 @@ struct VerifyFixture {
 
     using Migrations = std::vector<std::pair<std::string, std::string>>;
 
-    explicit VerifyFixture(const Migrations& migrations) {
-        project.file = dir / "strata.toml";
-        project.database = dir / "app.db";
-        AppConfig app;
-        app.name = "core";
-        app.migrations_dir = dir / "migrations";
-        project.apps.push_back(app);
+    explicit VerifyFixture(const Migrations& migrations) : project(test::core_project(dir.path())) {
         int i = 0;
         for (const auto& [up, down] : migrations) {
             ++i;
-            const std::string name = "000" + std::to_string(i) + "_step" + std::to_string(i);
-            write_file(app.migrations_dir / (name + ".up.sql"), up);
-            write_file(app.migrations_dir / (name + ".down.sql"), down);
+            test::add_migration(project, "000" + std::to_string(i) + "_step" + std::to_string(i),
+                                up, down);
         }
     }
 };
