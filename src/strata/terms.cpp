@@ -22,6 +22,8 @@ CommandNames names_of(Command command) {
         return {"redo", "RedoMigrationManager"};
     case Command::Sync:
         return {"sync", "SyncMigrationManager"};
+    case Command::Check:
+        return {"check", "CheckMigrationManager"};
     case Command::Repair:
         return {"repair", "RepairMigrationManager"};
     case Command::Clean:

@@ -20,6 +20,7 @@ enum class Command {
     Goto,
     Redo,
     Sync,
+    Check, // list every migration's status
     Repair,
     Clean,
     Restore,

@@ -234,6 +234,29 @@ TEST_SUITE("drift") {
             refuse_drift({find_drift(set, applied)}, {}, {true, false, OutOfOrder::Error}));
     }
 
+    TEST_CASE("a long refusal lists ten migrations and counts the rest") {
+        // Every applied migration edited (a tool rewrote the files): 12 findings of one kind.
+        std::vector<std::string> ids;
+        std::vector<RowSpec> edited;
+        for (int i = 1; i <= 12; ++i) {
+            ids.push_back(std::to_string(i));
+            edited.push_back({std::to_string(i), "0ld" + std::to_string(i)});
+        }
+        const MigrationSet set = files(ids);
+        const std::string what = refusal({find_drift(set, rows(edited))}, {}, {});
+        CHECK(what.find("core 10 (m10)") != std::string::npos);
+        CHECK(what.find("core 11 (m11)") == std::string::npos);
+        CHECK(what.find("\n  … and 2 more (`strata check` lists every migration)\n  hint: ") !=
+              std::string::npos);
+
+        // One line more than the limit is shown rather than counted.
+        ids.pop_back();
+        edited.pop_back();
+        const std::string eleven = refusal({find_drift(files(ids), rows(edited))}, {}, {});
+        CHECK(eleven.find("core 11 (m11)") != std::string::npos);
+        CHECK(eleven.find("more (") == std::string::npos);
+    }
+
     TEST_CASE("an edit of the newest applied migration is run by backwards then forwards") {
         MigrationSet set = files({"1", "2"});
         set.migrations[1].checksum = "5e6f7a8b90123456";

@@ -39,6 +39,21 @@ struct Finding {
     }
 };
 
+// A refusal fits a terminal: a file rewritten by a tool can make every migration one line.
+constexpr std::size_t k_lines_listed = 10;
+
+// A finding's lines, the first k_lines_listed of them and then how many more there are.
+std::string listed_lines(const std::vector<std::string>& lines) {
+    std::string listed;
+    const std::size_t shown = lines.size() > k_lines_listed + 1 ? k_lines_listed : lines.size();
+    for (std::size_t i = 0; i < shown; ++i)
+        listed += "\n" + lines[i];
+    if (shown < lines.size())
+        listed += "\n  … and " + std::to_string(lines.size() - shown) + " more (" +
+                  terms::command(terms::Command::Check) + " lists every migration)";
+    return listed;
+}
+
 } // namespace
 
 std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
@@ -215,8 +230,7 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
         if (finding->lines.empty())
             continue;
         message += (message.empty() ? "" : "\n") + finding->title;
-        for (const std::string& line : finding->lines)
-            message += "\n" + line;
+        message += listed_lines(finding->lines);
         // Each problem has its own way out; one hint line each.
         hint += (hint.empty() ? "" : "\n  hint: ") + finding->hint;
     }
