@@ -292,6 +292,34 @@ TEST_SUITE("foreign_keys") {
         CHECK(count(db, "posts") == 2);
     }
 
+    TEST_CASE("a UNIQUE index made before any table refers to its table still counts") {
+        // The index of a table without children is not looked at when it is made; a child
+        // created later must still find its key checkable.
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        const std::string message = failure_of(
+            db, {forwards("1", "CREATE TABLE codes (id INTEGER PRIMARY KEY, code TEXT);\n"
+                               "CREATE UNIQUE INDEX codes_code ON codes (code);\n"
+                               "INSERT INTO codes VALUES (1, 'a');"),
+                 forwards("2", "CREATE TABLE uses (code TEXT REFERENCES codes (code));\n"
+                               "INSERT INTO uses VALUES ('a'), ('nobody');")});
+        CHECK(message.find("uses rowid 2 refers to a missing row of codes") != std::string::npos);
+        CHECK(count(db, "codes") == 1);
+    }
+
+    TEST_CASE("an index on a table no other refers to costs no read of the schema") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        SchemaReadCounter counter(db);
+        CHECK(failure_of(db,
+                         {forwards("1", "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);"),
+                          forwards("2", "CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);"),
+                          forwards("3", "CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT);\n"
+                                        "CREATE UNIQUE INDEX c_v ON c (v);")},
+                         TransactionScope::Each, &counter)
+                  .empty());
+        REQUIRE(counter.per_migration.size() == 3);
+        CHECK(counter.per_migration[2] == counter.per_migration[1]);
+    }
+
     TEST_CASE("rows written under a name the table was renamed from are checked") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db); // as every connection strata opens is

@@ -395,9 +395,14 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
 std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const TouchedTables& touched) {
     // A UNIQUE index made or dropped may make a parent key checkable or not, or add a key
     // column; other indexes change neither (a migration that drops and re-creates a plain
-    // index costs one look at the table's UNIQUE indexes).
+    // index costs one look at the table's UNIQUE indexes). Only a parent's indexes matter: a
+    // table no other refers to (a new one, mostly) is looked at once one does.
     for (const std::string& table : touched.indexed) {
         const std::string key = ascii_lower(table);
+        if (m_children.count(key) == 0) {
+            m_unique_indexes.erase(key);
+            continue;
+        }
         std::string unique = unique_indexes(db, table);
         const auto known = m_unique_indexes.find(key);
         if (known != m_unique_indexes.end() && known->second == unique)
