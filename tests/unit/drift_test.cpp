@@ -134,7 +134,9 @@ TEST_SUITE("drift") {
              "A0001 A0002"}, // "1" meets "0001"
             {{"1", "2"}, {{"2", "edited"}}, "P1 M2"},
             {{"1", "10"}, {{"1"}, {"5"}, {"10"}, {"20"}}, "A1 X5 A10 X20"},
-            {{"3"}, {{"2"}, {"1"}}, "X1 X2 P3"}, // sorted by id, whatever the run order
+            {{"3"}, {{"2"}, {"1"}}, "X1 X2 P3"},           // sorted by id, whatever the run order
+            {{"1", "2", "3"}, {{"3"}, {"1"}}, "A1 P2 A3"}, // 1 ran after 3 (out of order)
+            {{"1", "2"}, {{"1"}, {"01", "sum1"}}, "A1 X01 P2"}, // the first row of an id pairs
             {{}, {{"1"}}, "X1"},
         };
         for (const auto& row : table) {

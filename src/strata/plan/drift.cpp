@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace strata {
@@ -58,44 +57,31 @@ std::string listed_lines(const std::vector<std::string>& lines) {
 
 std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
                                            const std::vector<AppliedMigration>& applied) {
-    // Ids hash by numeric value, so "0002" meets the row recorded as "2".
-    std::unordered_map<MigrationId, std::size_t> row_of;
-    row_of.reserve(applied.size());
-    for (std::size_t i = 0; i < applied.size(); ++i)
-        row_of.emplace(applied[i].migration_id, i);
+    // The rows in id order: run order already is, unless a migration ran out of order. Equal
+    // ids keep run order, so the first to run is the one paired.
+    std::vector<const AppliedMigration*> rows;
+    rows.reserve(applied.size());
+    for (const AppliedMigration& row : applied)
+        rows.push_back(&row);
+    const auto by_id = [](const AppliedMigration* a, const AppliedMigration* b) {
+        return a->migration_id < b->migration_id;
+    };
+    if (!std::is_sorted(rows.begin(), rows.end(), by_id))
+        std::stable_sort(rows.begin(), rows.end(), by_id);
 
-    std::vector<bool> matched(applied.size(), false);
-    std::vector<MigrationPair> files;
-    files.reserve(set.migrations.size());
-    for (const Migration& m : set.migrations) {
-        MigrationPair pair;
-        pair.migration = &m;
-        if (auto found = row_of.find(m.id); found != row_of.end()) {
-            pair.applied = &applied[found->second];
-            matched[found->second] = true;
-        }
-        files.push_back(pair);
-    }
-
-    std::vector<const AppliedMigration*> missing;
-    for (std::size_t i = 0; i < applied.size(); ++i)
-        if (!matched[i])
-            missing.push_back(&applied[i]);
-    if (missing.empty())
-        return files;
-
-    // The set is already in id order; merge the (few) missing rows into it.
-    std::sort(missing.begin(), missing.end(),
-              [](const auto* a, const auto* b) { return a->migration_id < b->migration_id; });
+    // The set is in id order too: one merge of the two.
     std::vector<MigrationPair> pairs;
-    pairs.reserve(files.size() + missing.size());
-    auto next = missing.begin();
-    for (const MigrationPair& pair : files) {
-        for (; next != missing.end() && (*next)->migration_id < pair.migration->id; ++next)
+    pairs.reserve(set.migrations.size() + rows.size());
+    auto next = rows.begin();
+    for (const Migration& m : set.migrations) {
+        for (; next != rows.end() && (*next)->migration_id < m.id; ++next)
             pairs.push_back({nullptr, *next});
+        MigrationPair pair{&m, nullptr};
+        if (next != rows.end() && (*next)->migration_id == m.id)
+            pair.applied = *next++;
         pairs.push_back(pair);
     }
-    for (; next != missing.end(); ++next)
+    for (; next != rows.end(); ++next)
         pairs.push_back({nullptr, *next});
     return pairs;
 }

@@ -30,7 +30,8 @@ struct MigrationPair {
 };
 
 // Every migration of the app and every applied row without files, in id order (ids compare
-// numerically, so "0002" meets the row recorded as "2"). O(n), plus sorting the missing rows.
+// numerically, so "0002" meets the row recorded as "2"). O(n) when the rows are in id order
+// (run order is, unless migrations ran out of order), else O(n log n).
 std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
                                            const std::vector<AppliedMigration>& applied);
 

@@ -138,11 +138,10 @@ bool Plan::reverses_anything() const {
 
 std::vector<const Migration*> pending_migrations(const MigrationSet& set,
                                                  const std::vector<AppliedMigration>& applied) {
-    auto keys = applied_keys(applied);
     std::vector<const Migration*> pending;
-    for (const auto& m : set.migrations)
-        if (!keys.count(m.id))
-            pending.push_back(&m);
+    for (const MigrationPair& pair : pair_migrations(set, applied))
+        if (pair.migration != nullptr && pair.applied == nullptr)
+            pending.push_back(pair.migration);
     return pending;
 }
 
