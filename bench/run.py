@@ -199,22 +199,29 @@ def run(command, cwd=None, expect=0):
 # --- timing -------------------------------------------------------------------------------------
 
 def hyperfine(args, work, cells, small=False):
-    """Times `cells` ([(label, command, prepare)]) in one hyperfine run; returns medians (s).
-    `small`: cells of at most -n migrations, which take milliseconds and vary more from run to
-    run, get --runs-small runs."""
+    """Times `cells` ([(label, command, prepare)]) side by side with hyperfine; returns medians
+    (s). `small`: cells of at most -n migrations, which take milliseconds and vary more from run
+    to run, get --runs-small runs, split over --rounds hyperfine runs whose order of the cells
+    alternates, so that a slow spell of the machine falls on every cell rather than on the
+    ones that happened to run during it."""
     out = os.path.join(work, "hyperfine.json")
     runs = args.runs_small if small else args.runs
-    command = ["hyperfine", "--shell=none", "--warmup", str(args.warmup), "--runs", str(runs),
-               "--style", "none", "--export-json", out]
-    for _label, _cmd, prepare in cells:
-        command += ["--prepare", prepare or "true"]
-    command += [shlex.join(cmd) for _label, cmd, _prepare in cells]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        fail("hyperfine failed:\n" + done.stdout + done.stderr)
-    with open(out) as f:
-        results = json.load(f)["results"]
-    return {label: statistics.median(r["times"]) for (label, _c, _p), r in zip(cells, results)}
+    rounds = max(1, min(args.rounds if small else 1, runs))
+    times = {label: [] for label, _c, _p in cells}
+    for round_number in range(rounds):
+        order = cells if round_number % 2 == 0 else cells[::-1]
+        command = ["hyperfine", "--shell=none", "--warmup", str(args.warmup), "--runs",
+                   str(-(-runs // rounds)), "--style", "none", "--export-json", out]
+        for _label, _cmd, prepare in order:
+            command += ["--prepare", prepare or "true"]
+        command += [shlex.join(cmd) for _label, cmd, _prepare in order]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            fail("hyperfine failed:\n" + done.stdout + done.stderr)
+        with open(out) as f:
+            for (label, _c, _p), result in zip(order, json.load(f)["results"]):
+                times[label] += result["times"]
+    return {label: statistics.median(samples) for label, samples in times.items()}
 
 
 def fsync_count(command, prepare):
@@ -489,7 +496,8 @@ def machine():
 
 def report(bench, args):
     lines = [f"Machine: {machine()}; work folder on {args.dir or 'the default temp folder'}; "
-             f"medians of {args.runs_small} hyperfine runs for cells of up to {args.n} migrations, "
+             f"medians of {args.runs_small} hyperfine runs (in {max(1, min(args.rounds, args.runs_small))} "
+             f"rounds, the cells' order alternating) for cells of up to {args.n} migrations, "
              f"{args.runs} for larger ones, each after {args.warmup} untimed.", "",
              "| scenario | sqlite3 floor | strata | strata / floor | dbmate | dbmate / floor |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -517,6 +525,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="hyperfine runs per cell")
     parser.add_argument("--runs-small", type=int, default=30,
                         help="hyperfine runs per cell of at most -n migrations (milliseconds each)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="hyperfine runs the --runs-small runs of a cell are split over, "
+                             "the cells' order alternating")
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed runs of each cell first (each after its --prepare)")
     parser.add_argument("-n", type=int, default=1000, help="migrations of the main scenarios")
