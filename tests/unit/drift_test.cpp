@@ -242,13 +242,17 @@ TEST_SUITE("drift") {
         std::vector<RowSpec> edited;
         for (int i = 1; i <= 12; ++i) {
             ids.push_back(std::to_string(i));
-            edited.push_back({std::to_string(i), "0ld" + std::to_string(i)});
+            edited.push_back({std::to_string(i), "old" + std::to_string(i)});
         }
         const MigrationSet set = files(ids);
         const std::string what = refusal({find_drift(set, rows(edited))}, {}, {});
         CHECK(what.find("core 10 (m10)") != std::string::npos);
         CHECK(what.find("core 11 (m11)") == std::string::npos);
         CHECK(what.find("\n  … and 2 more (`strata check` lists every migration)\n  hint: ") !=
+              std::string::npos);
+        const std::string in_library =
+            refusal({find_drift(set, rows(edited))}, {}, {}, Audience::Library);
+        CHECK(in_library.find("… and 2 more (CheckMigrationManager lists every migration)") !=
               std::string::npos);
 
         // One line more than the limit is shown rather than counted.

@@ -306,6 +306,24 @@ TEST_SUITE("foreign_keys") {
         CHECK(count(db, "codes") == 1);
     }
 
+    TEST_CASE("a parent's UNIQUE index, dropped while it had no child, counts again later") {
+        // What was noted of p_code while it had a child must not match again once the
+        // index is back: by then a new child's checks assume the key cannot be checked.
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        const std::string message =
+            failure_of(db, {forwards("1", "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT);\n"
+                                          "INSERT INTO p VALUES (1, 'a');\n"
+                                          "CREATE TABLE c (code TEXT REFERENCES p (code));"),
+                            forwards("2", "CREATE UNIQUE INDEX p_code ON p (code);"),
+                            forwards("3", "DROP TABLE c;"), forwards("4", "DROP INDEX p_code;"),
+                            forwards("5", "CREATE TABLE c2 (code TEXT REFERENCES p (code));"),
+                            forwards("6", "INSERT INTO c2 VALUES ('a');"),
+                            forwards("7", "CREATE UNIQUE INDEX p_code ON p (code);"),
+                            forwards("8", "INSERT INTO c2 VALUES ('nobody');")});
+        CHECK(message.find("c2 rowid 2 refers to a missing row of p") != std::string::npos);
+        CHECK(count(db, "c2") == 1);
+    }
+
     TEST_CASE("an index on a table no other refers to costs no read of the schema") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         SchemaReadCounter counter(db);

@@ -106,6 +106,8 @@ TEST_SUITE("plan") {
             {{}, "0010", "F1 F2 F3 F10"},
             {{"1", "2", "3", "10"}, "all", ""},
             {{"2"}, "all", "F1 F3 F10"}, // planning fills a gap; drift.hpp decides if it may run
+            {{"10", "1", "3"}, "all", "F2"}, // rows in run order, not id order
+            {{"01", "3"}, "all", "F2 F10"},  // "01" is the id 1
         };
         for (const auto& row : rows) {
             CAPTURE(row.target);

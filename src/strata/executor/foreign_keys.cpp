@@ -395,8 +395,10 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
 std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const TouchedTables& touched) {
     // A UNIQUE index made or dropped may make a parent key checkable or not, or add a key
     // column; other indexes change neither (a migration that drops and re-creates a plain
-    // index costs one look at the table's UNIQUE indexes). Only a parent's indexes matter: a
-    // table no other refers to (a new one, mostly) is looked at once one does.
+    // index costs one look at the table's UNIQUE indexes). Only a parent's indexes matter: of
+    // a table no table refers to (a new one, mostly) nothing is read, and what was noted of it
+    // as a parent is dropped, so that its next index change after it gains a child counts as
+    // a change (a child reads its parent's indexes itself when it makes its checks).
     for (const std::string& table : touched.indexed) {
         const std::string key = ascii_lower(table);
         if (m_children.count(key) == 0) {

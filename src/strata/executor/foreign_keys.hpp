@@ -92,8 +92,10 @@ class ForeignKeyGraph {
     std::map<std::string, std::set<std::string>> m_children;       // parent -> children, lower case
     std::map<std::string, std::vector<RowCheck>> m_row_checks;     // by child, lower case
     std::map<std::string, std::vector<std::string>> m_key_columns; // by parent, lower case
-    std::map<std::string, std::string> m_unique_indexes; // by table: what the checks assumed
-    std::int64_t m_data_version = -1;                    // -1: not read
+    // By parent (a table some table refers to): its UNIQUE indexes as its children's checks
+    // assumed them.
+    std::map<std::string, std::string> m_unique_indexes;
+    std::int64_t m_data_version = -1; // -1: not read
 };
 
 // Whether running `sql` could rename a table or rewrite a trigger or view. Only ALTER TABLE

@@ -24,7 +24,8 @@ std::string label_of(const Migration& m) {
     return m.app_name + " " + m.id.text() + " (" + m.description + ")";
 }
 
-// One paragraph of the refusal: what is wrong, then one indented line per migration.
+// One paragraph of the refusal: what is wrong, then one indented line per migration (as many as
+// listed_lines shows).
 struct Finding {
     std::string title;
     std::vector<std::string> lines;
@@ -188,10 +189,11 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
                    terms::command_for_apps(terms::Command::Clean, missing.apps) +
                    " forgets them and keeps their changes";
     code.hint = current_audience() == Audience::CommandLine
-                    ? "migrate this database with the application that defines them; `strata "
-                      "check` lists them as not runnable from the command line"
-                    : "migrate this database with a program that registers them in "
-                      "Context::code_migrations";
+                    ? "migrate this database with the application that defines them; " +
+                          terms::command(terms::Command::Check) +
+                          " lists them as not runnable from the command line"
+                    : std::string("migrate this database with a program that registers them "
+                                  "in Context::code_migrations");
     // Recording an edit of the newest migration with repair would leave the database without
     // what the edit adds; running it again does not.
     if (!newest_apps.empty())

@@ -30,8 +30,9 @@ struct MigrationPair {
 };
 
 // Every migration of the app and every applied row without files, in id order (ids compare
-// numerically, so "0002" meets the row recorded as "2"). O(n) when the rows are in id order
-// (run order is, unless migrations ran out of order), else O(n log n).
+// numerically, so "0002" meets the row recorded as "2"). `set` must be in id order, without two
+// equal ids, as every MigrationSet strata builds is. O(n) when the rows are in id order (run
+// order is, unless migrations ran out of order), else O(n log n).
 std::vector<MigrationPair> pair_migrations(const MigrationSet& set,
                                            const std::vector<AppliedMigration>& applied);
 
@@ -78,8 +79,9 @@ struct DriftPolicy {
     OutOfOrder out_of_order = OutOfOrder::Error;
 };
 
-// Throws Error(Drift) naming every modified migration, missing migration and out-of-order step
-// that `policy` does not allow, with the ways out; returns when there is none.
+// Throws Error(Drift) naming the modified migrations, missing migrations and out-of-order steps
+// that `policy` does not allow (at most ten of each kind, then how many more), with the ways
+// out; returns when there is none.
 void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrderStep>& out_of_order,
                   const DriftPolicy& policy);
 

@@ -46,8 +46,9 @@ struct Plan {
     bool reverses_anything() const;
 };
 
-// The migrations of one app that are not applied, in id order. Planning fills gaps: whether a
-// pending migration older than an applied one may run is decided by drift.hpp's checks.
+// The migrations of one app that are not applied, in id order (`set` must be, as for
+// pair_migrations). Planning fills gaps: whether a pending migration older than an applied one
+// may run is decided by drift.hpp's checks.
 std::vector<const Migration*> pending_migrations(const MigrationSet& set,
                                                  const std::vector<AppliedMigration>& applied);
 
