@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
 
 namespace strata {
 
@@ -104,28 +106,27 @@ class PairedOnly : public MigrationSource {
 
     std::vector<SourceEntry> list() const override {
         std::vector<SourceEntry> entries = m_inner->list();
-        // The stems of the up and of the down files, sorted: views of the names, which stay in
-        // place until every entry is judged.
-        std::vector<std::string_view> ups;
-        std::vector<std::string_view> downs;
+        // Which files each stem has (k_has_up, k_has_down), by views of the names, which stay
+        // in place until every entry is judged: one pass, no sorting of the names.
+        constexpr unsigned k_has_up = 1;
+        constexpr unsigned k_has_down = 2;
+        std::unordered_map<std::string_view, unsigned> files_of;
+        files_of.reserve(entries.size());
         for (const SourceEntry& entry : entries) {
             if (std::string_view name = entry.name; name.ends_with(k_up))
-                ups.push_back(name.substr(0, name.size() - k_up.size()));
+                files_of[name.substr(0, name.size() - k_up.size())] |= k_has_up;
             else if (name.ends_with(k_down))
-                downs.push_back(name.substr(0, name.size() - k_down.size()));
+                files_of[name.substr(0, name.size() - k_down.size())] |= k_has_down;
         }
-        std::sort(ups.begin(), ups.end());
-        std::sort(downs.begin(), downs.end());
-        auto has = [](const std::vector<std::string_view>& stems, std::string_view stem) {
-            return std::binary_search(stems.begin(), stems.end(), stem);
-        };
         std::vector<bool> alone_flags;
         alone_flags.reserve(entries.size());
         for (const SourceEntry& entry : entries) {
             const std::string_view name = entry.name;
             alone_flags.push_back(
-                (name.ends_with(k_up) && !has(downs, name.substr(0, name.size() - k_up.size()))) ||
-                (name.ends_with(k_down) && !has(ups, name.substr(0, name.size() - k_down.size()))));
+                (name.ends_with(k_up) &&
+                 (files_of[name.substr(0, name.size() - k_up.size())] & k_has_down) == 0) ||
+                (name.ends_with(k_down) &&
+                 (files_of[name.substr(0, name.size() - k_down.size())] & k_has_up) == 0));
         }
         std::vector<SourceEntry> kept;
         kept.reserve(entries.size());
@@ -218,6 +219,10 @@ std::vector<MigrationStatus> CheckMigrationManager::get_migration_statuses() {
     const AppliedByApp& applied = start.applied;
 
     std::vector<MigrationStatus> statuses;
+    std::size_t rows = unpaired.size();
+    for (const MigrationSet& set : sets)
+        rows += set.migrations.size() + applied_of(applied, set.app_name).size();
+    statuses.reserve(rows); // at most: a migration and its row are one status
     for (const MigrationSet& set : sets) {
         // Missing rows take their place by id among the app's files.
         for (const MigrationPair& pair : pair_migrations(set, applied_of(applied, set.app_name))) {
