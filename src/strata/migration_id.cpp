@@ -29,21 +29,23 @@ std::optional<MigrationId> MigrationId::parse(std::string_view text) {
     return MigrationId(text);
 }
 
-std::string_view MigrationId::key() const noexcept {
-    const std::string_view text = m_text;
-    const std::size_t first = text.find_first_not_of('0');
+std::string_view MigrationId::key_of(std::string_view digits) noexcept {
+    const std::size_t first = digits.find_first_not_of('0');
     // All zeros: the last one stands for the value (the text is never empty).
-    return first == std::string_view::npos ? text.substr(text.size() - 1) : text.substr(first);
+    return first == std::string_view::npos ? digits.substr(digits.size() - 1)
+                                           : digits.substr(first);
+}
+
+std::weak_ordering MigrationId::compare_keys(std::string_view a, std::string_view b) noexcept {
+    // Without leading zeros a longer digit string is a larger number; equal lengths compare
+    // digit by digit, which is lexicographic order.
+    if (a.size() != b.size())
+        return a.size() <=> b.size();
+    return a.compare(b) <=> 0;
 }
 
 std::weak_ordering operator<=>(const MigrationId& a, const MigrationId& b) noexcept {
-    // Without leading zeros a longer digit string is a larger number; equal lengths compare
-    // digit by digit, which is lexicographic order.
-    const std::string_view x = a.key();
-    const std::string_view y = b.key();
-    if (x.size() != y.size())
-        return x.size() <=> y.size();
-    return x.compare(y) <=> 0;
+    return MigrationId::compare_keys(a.key(), b.key());
 }
 
 std::ostream& operator<<(std::ostream& out, const MigrationId& id) {

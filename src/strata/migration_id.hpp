@@ -31,7 +31,12 @@ class MigrationId {
     const std::string& text() const noexcept { return m_text; }
     // The numeric value in canonical form: no leading zeros, "0" for all zeros. Equal ids have
     // equal keys. A view into this id.
-    std::string_view key() const noexcept;
+    std::string_view key() const noexcept { return key_of(m_text); }
+    // The key of the id written `digits` (ASCII digits, not empty): a view into them.
+    static std::string_view key_of(std::string_view digits) noexcept;
+    // How the ids with these keys compare: a longer key is a larger number; keys of one length
+    // compare digit by digit.
+    static std::weak_ordering compare_keys(std::string_view a, std::string_view b) noexcept;
 
     // Numeric: "0001" == "1", "0002" < "10".
     friend bool operator==(const MigrationId& a, const MigrationId& b) noexcept {

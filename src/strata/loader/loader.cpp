@@ -28,6 +28,7 @@ bool is_digit(char c) {
 // A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
 struct ParsedFile {
     MigrationId id;
+    std::string_view key; // id.key(), as a view into the file's name: sorting compares it
     std::string_view slug;
     std::string_view stem; // "<id>_<slug>", the migration's full name
     bool up = false;
@@ -54,6 +55,7 @@ std::optional<std::string> parse_name(const SourceEntry& file, ParsedFile& out) 
     if (digits + 1 >= out.stem.size() || out.stem[digits] != '_')
         return "the id must be followed by '_' and a slug";
     out.id = MigrationId(out.stem.substr(0, digits));
+    out.key = MigrationId::key_of(out.stem.substr(0, digits));
     out.slug = out.stem.substr(digits + 1);
     if (!util::is_slug(out.slug))
         return "the slug may contain only ASCII letters, digits, '_' and '-'";
@@ -110,7 +112,7 @@ void check_not_template(std::string_view text, const std::string& path) {
 // Orders parsed files by numeric id, then full name, then up before down, so that the files
 // of one migration are adjacent and numerically equal ids end up next to each other.
 bool file_order(const ParsedFile& a, const ParsedFile& b) {
-    if (const auto by_id = a.id <=> b.id; by_id != 0)
+    if (const auto by_id = MigrationId::compare_keys(a.key, b.key); by_id != 0)
         return by_id < 0;
     if (const int by_stem = a.stem.compare(b.stem); by_stem != 0)
         return by_stem < 0;
@@ -297,7 +299,7 @@ MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& s
     state.files = source.list();
     state.parsed = parse_listing(state.files);
     for (std::size_t i = 0; i < state.parsed.size(); ++i)
-        if (i == 0 || !(state.parsed[i].id == state.parsed[i - 1].id))
+        if (i == 0 || state.parsed[i].key != state.parsed[i - 1].key)
             state.group_starts.push_back(i);
     state.migrations.resize(state.group_starts.size());
 }
