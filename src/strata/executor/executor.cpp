@@ -248,8 +248,8 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         const bool check_now = deferred && m_options.transaction != TransactionScope::All;
         TouchedTables touched;
         const bool code = step.code != nullptr;
-        if (check_now)
-            m_foreign_key_graph.follow(m_db);
+        if (check_now) // note_other_writers has just read data_version (not shut out)
+            m_foreign_key_graph.follow(m_db, m_data_version);
         std::vector<DefinedObject> defined;
         SqlEffects effects;
         SqlRun run{source_name(step),

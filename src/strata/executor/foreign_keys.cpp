@@ -340,11 +340,11 @@ void ForeignKeyGraph::read(sqlite::Database db) {
     m_data_version = sqlite::query_int64(db, "PRAGMA main.data_version");
 }
 
-void ForeignKeyGraph::follow(sqlite::Database db) {
+void ForeignKeyGraph::follow(sqlite::Database db, std::int64_t data_version) {
     // Between two of a run's transactions another connection may have changed the schema.
     // data_version changes only with other connections' commits, so this connection's own
     // migrations, which update() follows, cost no second read per step.
-    if (m_data_version < 0 || sqlite::query_int64(db, "PRAGMA main.data_version") != m_data_version)
+    if (m_data_version < 0 || data_version != m_data_version)
         read(db);
 }
 

@@ -47,10 +47,11 @@ class ForeignKeyGraph {
   public:
     // Reads every table's foreign keys (one pass over the schema). Throws sqlite::Failure.
     void read(sqlite::Database db);
-    // Reads the graph unless it was read before and no other connection committed since
-    // (PRAGMA data_version): changes made on this connection go through update(). Throws
-    // sqlite::Failure.
-    void follow(sqlite::Database db);
+    // Reads the graph unless it was read before and no other connection committed since:
+    // `data_version` is PRAGMA data_version as the caller has just read it (the executor reads
+    // it before every step anyway). Changes made on this connection go through update().
+    // Throws sqlite::Failure.
+    void follow(sqlite::Database db, std::int64_t data_version);
     // Brings the graph up to date after SQL whose changes `touched` holds, reading the foreign
     // keys of the tables it created, altered or dropped (and of the children of a renamed
     // table). A table renamed to a name the graph does not know costs one pass over
