@@ -112,7 +112,9 @@ std::vector<SourceEntry> FolderSource::list() const {
         // command reads it (read_migration_file asks for its status, and never opens it); a
         // link, or a type the listing does not give, is looked at when it is read.
         const bool regular = entry.kind == util::FileKind::Regular;
-        std::string path = folder;
+        std::string path;
+        path.reserve(folder.size() + 1 + entry.name.size()); // one allocation per name
+        path += folder;
         if (!path.empty() && path.back() != '/')
             path += '/';
         path += entry.name;

@@ -149,6 +149,9 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
                    const ForwardsTarget& target) {
     auto pending = pending_migrations(set, applied);
     Plan plan;
+    // Each step holds its migration's texts: reserved, the steps are built once, not again at
+    // each growth of the vector (a peak of memory at every doubling).
+    plan.steps.reserve(pending.size());
     if (std::holds_alternative<Latest>(target)) {
         for (const Migration* m : pending)
             plan.steps.push_back(forwards_step(*m));
@@ -272,6 +275,11 @@ Plan plan_sync(const MigrationSet& set, const std::vector<AppliedMigration>& app
 }
 
 void append_plan(Plan& plan, Plan more) {
+    if (plan.steps.empty()) { // one app's plan, most often: it moves over as it is
+        plan.steps = std::move(more.steps);
+        return;
+    }
+    plan.steps.reserve(plan.steps.size() + more.steps.size());
     plan.steps.insert(plan.steps.end(), std::make_move_iterator(more.steps.begin()),
                       std::make_move_iterator(more.steps.end()));
 }
