@@ -5,7 +5,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -358,6 +360,87 @@ void ignore_write_failure_signals() {
     // A closed pipe (`strata forwards | logger` after the logger died) makes the write fail
     // with EPIPE instead of killing the process mid-transaction without a word.
     ::signal(SIGPIPE, SIG_IGN);
+}
+
+// --- threads ---------------------------------------------------------------------------------
+
+struct SideThread::State {
+    std::function<void()> work;
+    pthread_t thread{};
+    bool joinable = false;
+    int caller_cpu = -1;
+    int first_cpu = -1; // written by the thread, read after join
+#if defined(__GLIBC__)
+    bool widen = false; // started on other CPUs than `allowed`: given them all back at the start
+    cpu_set_t allowed{};
+#endif
+};
+
+namespace {
+
+#if defined(__GLIBC__)
+// The CPUs the calling thread may use (`allowed`) and those of them other than `current`, the
+// one it runs on (`others`); false when there is no other, or the set does not fit a cpu_set_t.
+bool other_cpus(int current, cpu_set_t& allowed, cpu_set_t& others) {
+    if (current < 0 || current >= CPU_SETSIZE ||
+        ::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return false;
+    others = allowed;
+    CPU_CLR(current, &others);
+    return CPU_COUNT(&others) > 0;
+}
+#endif
+
+} // namespace
+
+SideThread::SideThread(std::function<void()> work) : m_state(std::make_unique<State>()) {
+    State& state = *m_state;
+    state.work = std::move(work);
+    void* (*start)(void*) = [](void* argument) noexcept -> void* {
+        State& started = *static_cast<State*>(argument);
+        started.first_cpu = ::sched_getcpu();
+#if defined(__GLIBC__)
+        if (started.widen)
+            ::pthread_setaffinity_np(::pthread_self(), sizeof started.allowed, &started.allowed);
+#endif
+        started.work();
+        return nullptr;
+    };
+    int result = EAGAIN;
+    state.caller_cpu = ::sched_getcpu();
+#if defined(__GLIBC__)
+    cpu_set_t others;
+    pthread_attr_t attributes;
+    if (other_cpus(state.caller_cpu, state.allowed, others) &&
+        ::pthread_attr_init(&attributes) == 0) {
+        state.widen = true;
+        if (::pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0)
+            result = ::pthread_create(&state.thread, &attributes, start, &state);
+        ::pthread_attr_destroy(&attributes);
+        state.widen = result == 0;
+    }
+#endif
+    if (result != 0) // no other CPU, or it may not be chosen: a plain thread
+        result = ::pthread_create(&state.thread, nullptr, start, &state);
+    if (result != 0)
+        throw std::system_error(result, std::generic_category(), "cannot start a thread");
+    state.joinable = true;
+}
+
+SideThread::~SideThread() {
+    join();
+}
+
+void SideThread::join() {
+    if (!m_state->joinable)
+        return;
+    ::pthread_join(m_state->thread, nullptr);
+    m_state->joinable = false;
+}
+
+bool SideThread::started_elsewhere() const {
+    return m_state->caller_cpu >= 0 && m_state->first_cpu >= 0 &&
+           m_state->first_cpu != m_state->caller_cpu;
 }
 
 } // namespace strata::util

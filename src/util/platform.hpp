@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Every call strata makes to the operating system beyond standard C++: opening, reading, writing,
 // syncing, renaming, removing and locking files, file status, volumes, users, the process id,
-// the clock, the terminal and signals. platform.cpp implements them for POSIX systems (tested on
-// Linux); a port to another system replaces that one file and NativeFile (file_descriptor.hpp).
-// Failures come back as std::error_code in std::generic_category (errno values), never thrown.
+// the clock, threads, the terminal and signals. platform.cpp implements them for POSIX systems
+// (tested on Linux); a port to another system replaces that one file and NativeFile
+// (file_descriptor.hpp). Failures come back as std::error_code in std::generic_category (errno
+// values), never thrown.
 #pragma once
 
 #include "util/file_descriptor.hpp"
@@ -13,6 +14,8 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -166,6 +169,34 @@ std::uint64_t process_id();
 
 // `time` broken down in UTC (gmtime_r: safe from several threads).
 std::tm utc_calendar_time(std::time_t time);
+
+// --- threads
+// ---------------------------------------------------------------------------------------
+
+// A thread for work done beside the caller's: it starts on another CPU than the caller's when
+// the process may use one, then may move to any CPU the process may use. Started as a plain
+// thread, it is queued on the caller's CPU more often than not and waits there for the caller's
+// time slice to end (about a millisecond) while another CPU is idle: a short run's helper would
+// start when the run is half over. The destructor joins.
+class SideThread {
+  public:
+    // `work` must not throw (a throw ends the process, as from a std::thread). Throws
+    // std::system_error when no thread can be started.
+    explicit SideThread(std::function<void()> work);
+    SideThread(const SideThread&) = delete;
+    SideThread& operator=(const SideThread&) = delete;
+    ~SideThread();
+
+    // Waits for `work` to return (once; later calls return at once).
+    void join();
+    // After join(): whether the thread began on another CPU than the caller was running on
+    // (false when the process may use only one, or the system does not say).
+    bool started_elsewhere() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
 
 // --- the terminal and signals ------------------------------------------------------------------
 

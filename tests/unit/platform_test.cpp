@@ -6,10 +6,12 @@
 #include "util/platform.hpp"
 
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <map>
 #include <optional>
@@ -389,5 +391,31 @@ TEST_SUITE("platform") {
         const FileDescriptor writer(ends[1]);
         reader.reset();
         CHECK(write_all(writer, "x") == std::errc::broken_pipe);
+    }
+
+    TEST_CASE("SideThread runs its work once; join waits for it, and so does the destructor") {
+        std::atomic<int> runs{0};
+        {
+            SideThread thread([&] { ++runs; });
+            thread.join();
+            CHECK(runs == 1);
+            thread.join(); // a second join returns at once
+        }
+        {
+            const SideThread thread([&] { ++runs; });
+        }
+        CHECK(runs == 2);
+    }
+
+    TEST_CASE("SideThread starts on another CPU than its caller's, then may use all of the "
+              "caller's") {
+        cpu_set_t callers{};
+        REQUIRE(::sched_getaffinity(0, sizeof callers, &callers) == 0);
+        cpu_set_t seen{};
+        SideThread thread([&] { ::sched_getaffinity(0, sizeof seen, &seen); });
+        thread.join();
+        CHECK(CPU_EQUAL(&seen, &callers));
+        // One CPU to choose from: a plain thread, on the caller's.
+        CHECK(thread.started_elsewhere() == (CPU_COUNT(&callers) > 1));
     }
 }

@@ -8,11 +8,11 @@
 #include "strata/project/written_files.hpp"
 #include "strata/state/state_store.hpp"
 #include "strata/terms.hpp"
+#include "util/platform.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
 #include <exception>
-#include <future>
 #include <optional>
 #include <set>
 
@@ -148,7 +148,7 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
     SharedLoad load(context, apps, wrap);
     // Hints are worded for the audience of the thread that called (AudienceScope).
     const Audience audience = current_audience();
-    auto helper = std::async(std::launch::async, [&load, audience] {
+    util::SideThread helper([&load, audience] {
         const AudienceScope scope(audience);
         load.work();
     });
@@ -161,7 +161,7 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
         database_failure = std::current_exception();
     }
     load.work(); // whatever the other thread has not started yet
-    helper.get();
+    helper.join();
     start.sets = load.result(); // a file's error first, as when nothing ran in parallel
     if (database_failure)
         std::rethrow_exception(database_failure);
