@@ -110,6 +110,8 @@ MigrationResult ForwardsMigrationManager::run() {
         !confirmed(m_context, m_options.auto_agree,
                    "Record " + count_of(plan.steps.size()) + " as applied without running them?"))
         return declined();
+    // The plan holds what runs: the migrations' texts are not held twice while it runs.
+    std::vector<MigrationSet>().swap(sets);
     const ExecutionReport report = execute(m_context, connection, plan, applied, m_options.fake);
     if (m_options.fake && report.done > 0)
         return {true, "Recorded " + count_of(report.done) + " as applied without running them."};
