@@ -32,11 +32,11 @@ struct ParsedFile {
     std::string_view slug;
     std::string_view stem; // "<id>_<slug>", the migration's full name
     bool up = false;
-    const SourceEntry* file = nullptr;
+    SourceEntry* file = nullptr; // build_migration takes its paths once it has read the file
 };
 
 // Parses `file.name`; returns why it is not a migration file name when it is not.
-std::optional<std::string> parse_name(const SourceEntry& file, ParsedFile& out) {
+std::optional<std::string> parse_name(SourceEntry& file, ParsedFile& out) {
     std::string_view name = file.name;
     if (name.ends_with(k_up_suffix)) {
         out.up = true;
@@ -157,27 +157,29 @@ Migration build_migration(std::string_view app_name, const MigrationSource& sour
                     "create " + sibling_path(*first.file, stem + std::string(k_up_suffix)) +
                         ", or delete this down file");
 
-    const SourceEntry& up = *group[0].file;
-    const SourceEntry& down = *group[1].file;
+    SourceEntry& up = *group[0].file;
+    SourceEntry& down = *group[1].file;
     Migration migration;
     migration.app_name = std::string(app_name);
     migration.id = first.id;
-    migration.name = stem;
+    migration.name = std::move(stem);
     migration.description = describe_slug(first.slug);
     // An up file without statements (empty, or comments only) is a deliberate no-op, as in
     // other migration tools; only the unedited template of `strata new` is refused.
     migration.up_sql = load_text(source, up, buffer);
-    if (keep)
-        migration.down_sql = DownSql([keep, down] {
-            std::string own_buffer;
-            return load_text(*keep, down, own_buffer);
-        });
-    else
+    if (!keep)
         migration.down_sql = load_text(source, down, buffer);
     migration.checksum = sha256_hex(migration.up_sql);
     source.confirm_checksum(up, migration.checksum);
-    migration.up_path = up.path;
+    // Nothing reads these two entries of the listing again: what the migration keeps of them
+    // moves over rather than being copied (a run with nothing to do builds every migration).
+    migration.up_path = std::move(up.path);
     migration.down_path = down.path;
+    if (keep)
+        migration.down_sql = DownSql([keep, down = std::move(down)] {
+            std::string own_buffer;
+            return load_text(*keep, down, own_buffer);
+        });
     return migration;
 }
 
@@ -222,14 +224,14 @@ std::string origin_of(const Migration& migration) {
 }
 
 // Parses and orders the listed files. Throws Error(MigrationFiles) for a badly named file.
-std::vector<ParsedFile> parse_listing(const std::vector<SourceEntry>& files) {
+std::vector<ParsedFile> parse_listing(std::vector<SourceEntry>& files) {
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
     // Of several badly named files the alphabetically first is reported, so the message does
     // not depend on the order the source lists them in.
     const SourceEntry* bad_file = nullptr;
     std::string bad_reason;
-    for (const SourceEntry& file : files) {
+    for (SourceEntry& file : files) {
         if (!is_migration_candidate(file.name))
             continue;
         ParsedFile entry;
@@ -274,8 +276,8 @@ void add_code_migrations(MigrationSet& set, std::span<const CodeMigration> code)
 
 } // namespace
 
-// What a load holds between its steps. The parsed files point into `files`, which never
-// changes once listed.
+// What a load holds between its steps. The parsed files point into `files`, which keeps its
+// order once listed; build() moves a migration's entries out of it once they are read.
 struct MigrationLoad::State {
     std::string app_name;
     const MigrationSource* source = nullptr;
