@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <regex>
 
@@ -16,8 +17,10 @@ using namespace strata::test;
 namespace {
 
 // The current UTC time as strata writes ids: YYYYMMDDHHMMSS.
+// The clock strata reads (system_clock): glibc's time() reads a coarser one, which can still
+// show the previous second a few milliseconds after strata saw the next.
 std::string utc_stamp() {
-    std::time_t now = std::time(nullptr);
+    std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm parts{};
     gmtime_r(&now, &parts);
     char text[32];
