@@ -417,7 +417,8 @@ SideThread::SideThread(std::function<void()> work) : m_state(std::make_unique<St
         if (::pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0)
             result = ::pthread_create(&state.thread, &attributes, start, &state);
         ::pthread_attr_destroy(&attributes);
-        state.widen = result == 0;
+        if (result != 0)
+            state.widen = false; // no thread reads it: none was started
     }
 #endif
     if (result != 0) // no other CPU, or it may not be chosen: a plain thread
