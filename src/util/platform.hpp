@@ -4,7 +4,7 @@
 // the clock, threads, the terminal and signals. platform.cpp implements them for POSIX systems
 // (tested on Linux); a port to another system replaces that one file and NativeFile
 // (file_descriptor.hpp). Failures come back as std::error_code in std::generic_category (errno
-// values), never thrown.
+// values), never thrown; only a thread that cannot be started throws (std::system_error).
 #pragma once
 
 #include "util/file_descriptor.hpp"
@@ -170,8 +170,7 @@ std::uint64_t process_id();
 // `time` broken down in UTC (gmtime_r: safe from several threads).
 std::tm utc_calendar_time(std::time_t time);
 
-// --- threads
-// ---------------------------------------------------------------------------------------
+// --- threads -----------------------------------------------------------------------------------
 
 // A thread for work done beside the caller's: it starts on another CPU than the caller's when
 // the process may use one, then may move to any CPU the process may use. Started as a plain
