@@ -68,18 +68,40 @@ std::string read_open(const std::filesystem::path& file, const std::string& path
     return content;
 }
 
-} // namespace
-
-std::string read_file(const std::filesystem::path& file, std::uint64_t max_size) {
+// The whole file as read_file reads it, or nullopt with `missing` set (ENOENT or ENOTDIR) when
+// nothing has that name. Throws FileError for every other problem.
+std::optional<std::string> read_unless_missing(const std::filesystem::path& file,
+                                               std::uint64_t max_size, std::error_code& missing) {
     const std::string path = file.string();
     // The status first so that a FIFO or device is never opened; a non-blocking open plus the
     // open file's status closes the gap if the file is swapped for one between the two calls.
     std::error_code error;
     std::optional<FileStatus> status = file_status(file, Links::Follow, error);
-    if (!status)
-        throw FileError(problem_for_missing(error), path, error.value());
+    if (!status) {
+        const FileProblem problem = problem_for_missing(error);
+        if (problem != FileProblem::NotFound)
+            throw FileError(problem, path, error.value());
+        missing = error;
+        return std::nullopt;
+    }
     check_status(*status, path, max_size);
     return read_open(file, path, max_size, true, false);
+}
+
+} // namespace
+
+std::optional<std::string> read_file_if_present(const std::filesystem::path& file,
+                                                std::uint64_t max_size) {
+    std::error_code missing;
+    return read_unless_missing(file, max_size, missing);
+}
+
+std::string read_file(const std::filesystem::path& file, std::uint64_t max_size) {
+    std::error_code missing;
+    std::optional<std::string> content = read_unless_missing(file, max_size, missing);
+    if (!content)
+        throw FileError(FileProblem::NotFound, file.string(), missing.value());
+    return std::move(*content);
 }
 
 void read_listed_file_in(const FileDescriptor& folder, const std::string& name,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace strata::util {
@@ -22,6 +23,12 @@ inline constexpr std::uint64_t k_default_max_file_size = std::uint64_t{64} * 102
 // (with its kind), TooLarge (more than `max_size` bytes), Unreadable.
 std::string read_file(const std::filesystem::path& path,
                       std::uint64_t max_size = k_default_max_file_size);
+
+// read_file for a file that may be absent (an optional .env): nullopt when nothing has that
+// name, without throwing, since a run looks for such a file every time. Throws as read_file
+// for every other problem.
+std::optional<std::string> read_file_if_present(const std::filesystem::path& path,
+                                                std::uint64_t max_size = k_default_max_file_size);
 
 // read_file for a path that a folder listing has just shown to be a regular file and not a
 // link: no status call. The open follows no link and never blocks, and at most `max_size`

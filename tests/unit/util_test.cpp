@@ -91,6 +91,21 @@ TEST_SUITE("util") {
         CHECK(through.error_number == ENOTDIR);
     }
 
+    TEST_CASE("read_file_if_present: nothing for a missing name, else as read_file") {
+        TempDir dir;
+        CHECK_FALSE(read_file_if_present(dir / "nope").has_value());
+        fs::create_symlink(dir / "gone", dir / "dangling");
+        CHECK_FALSE(read_file_if_present(dir / "dangling").has_value());
+        write_file(dir / "plain", "x");
+        CHECK_FALSE(read_file_if_present(dir / "plain/x").has_value());
+        CHECK(read_file_if_present(dir / "plain") == std::optional<std::string>("x"));
+
+        FileError folder = file_error_from([&] { read_file_if_present(dir.path()); });
+        CHECK(folder.problem == FileProblem::NotRegular);
+        FileError large = file_error_from([&] { read_file_if_present(dir / "plain", 0); });
+        CHECK(large.problem == FileProblem::TooLarge);
+    }
+
     TEST_CASE("read_file refuses a directory, a FIFO and a device without opening them") {
         TempDir dir;
         FileError folder = file_error_from([&] { read_file(dir.path()); });

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace strata {
@@ -193,18 +194,20 @@ std::vector<EnvFileEntry> parse_env_file(std::string_view text, const std::strin
 
 std::vector<EnvFileEntry> load_env_file(const std::filesystem::path& file, MissingEnvFile missing) {
     const SourceLocation where{file.string()};
-    std::string text;
+    std::optional<std::string> text;
     try {
-        text = util::read_file(file);
+        // Not read_file: the optional .env is looked for on every run, and a missing one is no
+        // exception there.
+        text = util::read_file_if_present(file);
     } catch (const util::FileError& error) {
-        if (error.problem == util::FileProblem::NotFound && missing == MissingEnvFile::Skip)
-            return {};
-        if (error.problem == util::FileProblem::NotFound)
-            throw Error(ErrorKind::ProjectFile, "env file not found", where,
-                        "check the path given to --env-file");
         throw Error(ErrorKind::ProjectFile, "cannot read env file: " + error.reason(), where);
     }
-    return parse_env_file(text, file.string());
+    if (!text && missing == MissingEnvFile::Skip)
+        return {};
+    if (!text)
+        throw Error(ErrorKind::ProjectFile, "env file not found", where,
+                    "check the path given to --env-file");
+    return parse_env_file(*text, file.string());
 }
 
 EnvLookup with_env_file(EnvLookup first, std::vector<EnvFileEntry> entries) {
