@@ -379,10 +379,9 @@ void ForeignKeyGraph::remove_table(const std::string& key) {
 // `name` by value: it may be the name the graph holds, which remove_table erases.
 void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
     const std::string key = ascii_lower(name);
-    remove_table(key);
+    remove_table(key); // forgets its children's checks too: they name it
     Table& table = m_tables[key];
     table.name = name;
-    forget_checks(key); // its children's checks name it
     // The PRAGMA itself: see check_table. Its third column is the parent table.
     sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(name) + ")");
     while (query.step()) {
