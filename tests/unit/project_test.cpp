@@ -702,6 +702,14 @@ migrations = "${M}/core"
         CHECK(strata::load_env_file(dir / ".env", strata::MissingEnvFile::Skip).size() == 1);
     }
 
+    TEST_CASE("load_env_file: a .env that exists but cannot be read is an error, even optional") {
+        strata::test::TempDir dir;
+        std::filesystem::create_directory(dir / ".env");
+        for (const auto missing : {strata::MissingEnvFile::Skip, strata::MissingEnvFile::Error})
+            CHECK_THROWS_WITH_AS(strata::load_env_file(dir / ".env", missing),
+                                 doctest::Contains("cannot read env file: "), Error);
+    }
+
     // ---- finding the project file ----
 
     TEST_CASE("find_project_file searches the working folder, then its parents") {
