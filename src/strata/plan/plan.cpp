@@ -32,8 +32,8 @@ Step forwards_step(const Migration& m) {
     step.sql_path = m.up_path;
     step.checksum = m.checksum;
     step.down_sql = m.down_sql.text();
-    step.up_path = m.up_path;
-    step.down_path = m.down_path;
+    // No up_path or down_path: only a reversal removes files (--clean), and a long run's plan
+    // would hold two more paths per step for nothing.
     if (m.code) {
         step.code = m.code;
         step.sql_path = code_source_name(m.app_name, m.name);
