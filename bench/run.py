@@ -460,9 +460,16 @@ class Bench:
 
     def peak_rss(self, n):
         cells, _checks = self.setup_apply(f"rss-{n}", "tables", n)
-        rss = {label: peak_rss_kib(cmd, shlex.split(prepare)) for label, cmd, prepare in cells}
-        self.notes.append(f"Peak RSS, apply all N={n} (/usr/bin/time -f %M): " + ", ".join(
-            f"{label} {kib / 1024:.1f} MiB" for label, kib in rss.items()))
+        # One run's peak varies by a few percent (how the two threads' allocations land): the
+        # median of --runs runs, the tools taken in turn as the timed cells are.
+        samples = {label: [] for label, _cmd, _prepare in cells}
+        for _ in range(self.args.runs):
+            for label, cmd, prepare in cells:
+                samples[label].append(peak_rss_kib(cmd, shlex.split(prepare)))
+        rss = {label: statistics.median(kib) for label, kib in samples.items()}
+        self.notes.append(
+            f"Peak RSS, apply all N={n} (/usr/bin/time -f %M, median of {self.args.runs} runs): " +
+            ", ".join(f"{label} {kib / 1024:.1f} MiB" for label, kib in rss.items()))
 
     def scaling_series(self):
         for kind, sizes in (("bounded", (1000, 10000, 100000)), ("tables", (1000, 10000))):
