@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -89,13 +90,18 @@ class ForeignKeyGraph {
     // Drops what row_checks and key_columns keep of the table (lower case) and its relatives.
     void forget_checks(const std::string& key);
 
-    std::map<std::string, Table> m_tables;                         // by name in lower case
-    std::map<std::string, std::set<std::string>> m_children;       // parent -> children, lower case
-    std::map<std::string, std::vector<RowCheck>> m_row_checks;     // by child, lower case
-    std::map<std::string, std::vector<std::string>> m_key_columns; // by parent, lower case
+    // Hashed, not ordered: a run looks tables up by name a dozen times per migration, and in a
+    // tree of thousands of names each lookup chases a dozen nodes spread over the heap. Nothing
+    // depends on the order of these maps (children_of lists a std::set).
+    template <typename Value>
+    using ByName = std::unordered_map<std::string, Value>;
+    ByName<Table> m_tables;                         // by name in lower case
+    ByName<std::set<std::string>> m_children;       // parent -> children, lower case
+    ByName<std::vector<RowCheck>> m_row_checks;     // by child, lower case
+    ByName<std::vector<std::string>> m_key_columns; // by parent, lower case
     // By parent (a table some table refers to): its UNIQUE indexes as its children's checks
     // assumed them.
-    std::map<std::string, std::string> m_unique_indexes;
+    ByName<std::string> m_unique_indexes;
     std::int64_t m_data_version = -1; // -1: not read
 };
 
