@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """The strata CLI needs the shared libraries its build options say, and no others.
 
-Usage: test_runtime_linkage.py --strata PATH --expect full|runtime|shared
+Usage: test_runtime_linkage.py --strata PATH --expect full|runtime|shared [--packed-relocations]
   full     -Dstatic=true: no shared library at all
   runtime  -Dstatic_runtime=true (the default): libstdc++ and libgcc linked in, libc shared
   shared   -Dstatic_runtime=false or a sanitizer build: libstdc++ loaded at run time
+  --packed-relocations  the build packs relative relocations (DT_RELR): the dynamic section
+                        must say so, and hardly any relative relocation may be left unpacked
 Reads the binary's dynamic section with readelf (binutils, installed with the compiler).
 """
 import argparse
@@ -19,10 +21,21 @@ def needed(binary):
     return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out.stdout)
 
 
+def unpacked_relative_relocations(binary):
+    out = subprocess.run(["readelf", "-rW", binary], capture_output=True, text=True, check=True)
+    return len(re.findall(r"R_\w+_RELATIVE", out.stdout))
+
+
+def has_relr(binary):
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True)
+    return "(RELR)" in out.stdout
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--strata", required=True)
     parser.add_argument("--expect", required=True, choices=["full", "runtime", "shared"])
+    parser.add_argument("--packed-relocations", action="store_true")
     args = parser.parse_args()
     libraries = needed(args.strata)
     runtime = [lib for lib in libraries if lib.startswith(("libstdc++", "libgcc_s"))]
@@ -36,6 +49,13 @@ def main():
             problems.append(f"expected libc to stay shared, strata needs {libraries}")
     if args.expect == "shared" and not any(lib.startswith("libstdc++") for lib in libraries):
         problems.append(f"static_runtime is off, yet strata does not load libstdc++: {libraries}")
+    if args.packed_relocations:
+        if not has_relr(args.strata):
+            problems.append("relative relocations were to be packed, yet there is no DT_RELR")
+        # Unpacked, strata has thousands; a few may stay unpacked (odd offsets).
+        left = unpacked_relative_relocations(args.strata)
+        if left > 100:
+            problems.append(f"{left} relative relocations are not packed")
     for problem in problems:
         print("FAIL:", problem)
     print(f"{args.strata}: needs {', '.join(libraries) or 'no shared library'}")
