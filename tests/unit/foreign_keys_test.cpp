@@ -539,6 +539,20 @@ TEST_SUITE("foreign_keys") {
         CHECK_FALSE(table_exists(db, "c"));
     }
 
+    TEST_CASE("a new table without foreign keys still has its children checked") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        // A child made before its parent, outside strata: its row points at a table not there.
+        db.exec("CREATE TABLE c (p_id INTEGER REFERENCES p (id)); INSERT INTO c VALUES (3);");
+        CHECK(
+            failure_of(db, {forwards("1", "CREATE TABLE other (x); INSERT INTO other VALUES (1);"),
+                            forwards("2", "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                                          "INSERT INTO p VALUES (1);")}) ==
+            "applying core 2 (m2) failed: it leaves rows whose foreign keys point nowhere: c "
+            "rowid 1 refers to a missing row of p");
+        CHECK(table_exists(db, "other"));
+        CHECK_FALSE(table_exists(db, "p"));
+    }
+
     TEST_CASE("after a rebuild or a rename of a parent, its children are still checked") {
         for (const TransactionScope scope : {TransactionScope::Each, TransactionScope::All}) {
             CAPTURE(static_cast<int>(scope));
