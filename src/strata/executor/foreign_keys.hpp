@@ -5,7 +5,6 @@
 #include "strata/executor/sqlite_api.hpp"
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
