@@ -16,19 +16,18 @@ import subprocess
 import sys
 
 
-def needed(binary):
-    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True)
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out.stdout)
+def dynamic_section(binary):
+    return subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def needed(dynamic):
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
 
 
 def unpacked_relative_relocations(binary):
     out = subprocess.run(["readelf", "-rW", binary], capture_output=True, text=True, check=True)
     return len(re.findall(r"R_\w+_RELATIVE", out.stdout))
-
-
-def has_relr(binary):
-    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True)
-    return "(RELR)" in out.stdout
 
 
 def main():
@@ -37,7 +36,8 @@ def main():
     parser.add_argument("--expect", required=True, choices=["full", "runtime", "shared"])
     parser.add_argument("--packed-relocations", action="store_true")
     args = parser.parse_args()
-    libraries = needed(args.strata)
+    dynamic = dynamic_section(args.strata)
+    libraries = needed(dynamic)
     runtime = [lib for lib in libraries if lib.startswith(("libstdc++", "libgcc_s"))]
     problems = []
     if args.expect == "full" and libraries:
@@ -50,7 +50,7 @@ def main():
     if args.expect == "shared" and not any(lib.startswith("libstdc++") for lib in libraries):
         problems.append(f"static_runtime is off, yet strata does not load libstdc++: {libraries}")
     if args.packed_relocations:
-        if not has_relr(args.strata):
+        if "(RELR)" not in dynamic:
             problems.append("relative relocations were to be packed, yet there is no DT_RELR")
         # Unpacked, strata has thousands; a few may stay unpacked (odd offsets).
         left = unpacked_relative_relocations(args.strata)
