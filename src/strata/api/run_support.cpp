@@ -148,9 +148,16 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
     SharedLoad load(context, apps, wrap);
     // Hints are worded for the audience of the thread that called (AudienceScope).
     const Audience audience = current_audience();
-    util::SideThread helper([&load, audience] {
-        const AudienceScope scope(audience);
-        load.work();
+    // SharedLoad keeps a file's error for result(); what else escapes (out of memory) is carried
+    // over here, as std::async did, since a throw out of a SideThread ends the process.
+    std::exception_ptr helper_failure;
+    util::SideThread helper([&load, &helper_failure, audience] {
+        try {
+            const AudienceScope scope(audience);
+            load.work();
+        } catch (...) {
+            helper_failure = std::current_exception();
+        }
     });
     RunStart start;
     std::exception_ptr database_failure;
@@ -162,6 +169,8 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
     }
     load.work(); // whatever the other thread has not started yet
     helper.join();
+    if (helper_failure)
+        std::rethrow_exception(helper_failure);
     start.sets = load.result(); // a file's error first, as when nothing ran in parallel
     if (database_failure)
         std::rethrow_exception(database_failure);
