@@ -322,6 +322,8 @@ void ForeignKeyGraph::read(sqlite::Database db) {
     m_row_checks.clear();
     m_key_columns.clear();
     m_unique_indexes.clear();
+    m_unread.clear();
+    m_born.clear();
     // Tables without foreign keys count too: the graph also says which tables exist.
     sqlite::Statement query(db, "SELECT s.name, f.\"table\" FROM main.sqlite_schema AS s LEFT "
                                 "JOIN pragma_foreign_key_list(s.name, 'main') AS f WHERE s.type "
@@ -364,6 +366,7 @@ void ForeignKeyGraph::forget_checks(const std::string& key) {
 
 void ForeignKeyGraph::remove_table(const std::string& key) {
     forget_checks(key);
+    m_unread.erase(key);
     const auto found = m_tables.find(key);
     if (found == m_tables.end())
         return;
@@ -380,18 +383,33 @@ void ForeignKeyGraph::remove_table(const std::string& key) {
 void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
     const std::string key = ascii_lower(name);
     remove_table(key); // forgets its children's checks too: they name it
-    Table& table = m_tables[key];
-    table.name = name;
+    m_tables[key].name = std::move(name);
+    read_keys(db, key);
+}
+
+void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
+    m_unread.erase(key);
+    Table& table = m_tables.at(key);
     // The PRAGMA itself: see check_table. Its third column is the parent table.
-    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(name) + ")");
+    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(table.name) + ")");
     while (query.step()) {
         const std::string parent = ascii_lower(query.column_text(2));
-        table.parents.insert(parent);
+        // The parent's key columns kept so far leave out the columns this child names.
+        if (table.parents.insert(parent).second)
+            m_key_columns.erase(parent);
         m_children[parent].insert(key);
     }
 }
 
+void ForeignKeyGraph::read_unread_keys(sqlite::Database db) {
+    while (!m_unread.empty()) {
+        const std::string key = *m_unread.begin(); // read_keys erases it
+        read_keys(db, key);
+    }
+}
+
 std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const TouchedTables& touched) {
+    m_born.clear();
     // A UNIQUE index made or dropped may make a parent key checkable or not, or add a key
     // column; other indexes change neither (a migration that drops and re-creates a plain
     // index costs one look at the table's UNIQUE indexes). Only a parent's indexes matter: of
@@ -431,6 +449,14 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
     for (const auto& [key, name] : changed) {
         const bool known = m_tables.count(key) != 0;
         if (table_exists(db, name)) {
+            if (!known && among(touched.created, key)) {
+                // A new name: its keys wait until something needs them (children_of).
+                m_tables[key].name = name;
+                m_unread.insert(key);
+                m_born.insert(key);
+                fresh.insert(name);
+                continue;
+            }
             set_table(db, name);
             // Created, or dropped and made again (a rebuild renames its copy to the old name).
             if (!known || among(touched.created, key) || among(touched.dropped, key))
@@ -452,7 +478,8 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                 fresh.insert(name);
             }
         }
-        // SQLite rewrote the foreign keys of the renamed tables' children to the new names.
+        // SQLite rewrote the foreign keys of the renamed tables' children to the new names
+        // (those not read yet will be read as they are then).
         for (const std::string& old_name : renamed) {
             const auto children = m_children.find(old_name);
             if (children == m_children.end())
@@ -478,6 +505,10 @@ ForeignKeyGraph::row_checks(sqlite::Database db, const std::string& table) {
     const auto known = m_row_checks.find(key);
     if (known != m_row_checks.end())
         return known->second;
+    // Read into the graph first, so that a change to one of its parents forgets these checks
+    // (a write to a table asks for its children first, which reads it: this is a safeguard).
+    if (m_unread.count(key) != 0)
+        read_keys(db, key);
     std::vector<RowCheck> checks;
     for (const ForeignKey& foreign_key : foreign_keys_of(db, table)) {
         RowCheck check;
@@ -504,7 +535,7 @@ const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db
     unique.bind_text(1, parent);
     for (std::string& column : strings(unique))
         columns.push_back(std::move(column));
-    for (const std::string& child : children_of(parent))
+    for (const std::string& child : children_of(db, parent))
         for (const ForeignKey& foreign_key : foreign_keys_of(db, child))
             if (same_name(foreign_key.parent, parent))
                 for (const auto& to : foreign_key.to)
@@ -515,12 +546,17 @@ const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db
 
 bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
     const auto found = m_tables.find(ascii_lower(table));
-    return found == m_tables.end() || !found->second.parents.empty();
+    return found == m_tables.end() || m_unread.count(found->first) != 0 ||
+           !found->second.parents.empty();
 }
 
-std::vector<std::string> ForeignKeyGraph::children_of(const std::string& parent) const {
+std::vector<std::string> ForeignKeyGraph::children_of(sqlite::Database db,
+                                                      const std::string& parent) {
+    const std::string key = ascii_lower(parent);
+    if (!m_unread.empty() && m_born.count(key) == 0)
+        read_unread_keys(db);
     std::vector<std::string> out;
-    const auto found = m_children.find(ascii_lower(parent));
+    const auto found = m_children.find(key);
     if (found != m_children.end())
         for (const std::string& child : found->second)
             out.push_back(m_tables.at(child).name);
@@ -549,7 +585,7 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
         const auto name = graph.stored_name(table);
         if (!name)
             continue;
-        if (graph.children_of(*name).empty())
+        if (graph.children_of(db, *name).empty())
             continue;
         const std::vector<std::string>& keys = graph.key_columns(db, *name);
         const bool sets_a_key = std::any_of(columns.begin(), columns.end(), [&](const auto& c) {
@@ -564,7 +600,7 @@ ForeignKeyCheck check_foreign_keys(sqlite::Database db, const TouchedTables& tou
         parents.insert(ascii_lower(table));
     }
     for (const std::string& parent : parents)
-        for (std::string& child : graph.children_of(parent))
+        for (std::string& child : graph.children_of(db, parent))
             whole.emplace(ascii_lower(child), std::move(child));
     // A table the migration wrote rows to: those rows alone, when the update hook reported them
     // all; a table without foreign keys has nothing to check.

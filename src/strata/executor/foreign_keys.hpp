@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,9 @@ struct ForeignKeyCheck {
 // Which tables of the main database have foreign keys to which, kept up to date through a run
 // from the schema changes the authorizer reports (TouchedTables::created, altered, dropped):
 // read once, then only for the tables a migration created, altered or dropped, so that a check
-// costs what the migration touched rather than the size of the schema.
+// costs what the migration touched rather than the size of the schema. The foreign keys of a
+// table created under a name the graph did not know are read only when something needs them
+// (see children_of): a run that adds tables mostly never does.
 class ForeignKeyGraph {
   public:
     // Reads every table's foreign keys (one pass over the schema). Throws sqlite::Failure.
@@ -60,7 +63,8 @@ class ForeignKeyGraph {
     std::set<std::string> update(sqlite::Database db, const TouchedTables& touched);
     // The table's name as the schema spells it, or nullopt when no such table exists.
     std::optional<std::string> stored_name(const std::string& table) const;
-    // Whether `table` has a foreign key (true for a table the graph does not know).
+    // Whether `table` has a foreign key (true for a table the graph does not know, or whose
+    // keys it has not read yet).
     bool has_foreign_keys(const std::string& table) const;
 
     // How one foreign key of a child table is checked row by row.
@@ -76,8 +80,12 @@ class ForeignKeyGraph {
     // key, rowid, UNIQUE columns, columns children name), kept as row_checks are.
     const std::vector<std::string>& key_columns(sqlite::Database db, const std::string& parent);
     // The tables with a foreign key to `parent` (in any letter case; it need not exist), as
-    // the schema spells them.
-    std::vector<std::string> children_of(const std::string& parent) const;
+    // the schema spells them, reading the keys of the tables created since they were last
+    // needed. Those are left out when no table had the parent's name before the last update():
+    // such a table's rows were all checked while the parent was missing, so none can point
+    // at it, and it was read again if a parent of that name had gone in between (a drop or a
+    // rename asks for the children of the name it removes).
+    std::vector<std::string> children_of(sqlite::Database db, const std::string& parent);
 
   private:
     struct Table {
@@ -85,6 +93,10 @@ class ForeignKeyGraph {
         std::set<std::string> parents; // in lower case
     };
     void set_table(sqlite::Database db, std::string name);
+    // Reads the foreign keys of `key` (lower case), known by name only until now.
+    void read_keys(sqlite::Database db, const std::string& key);
+    // Reads the keys of every table created since they were last needed.
+    void read_unread_keys(sqlite::Database db);
     void remove_table(const std::string& key);
     // Drops what row_checks and key_columns keep of the table (lower case) and its relatives.
     void forget_checks(const std::string& key);
@@ -101,6 +113,11 @@ class ForeignKeyGraph {
     // By parent (a table some table refers to): its UNIQUE indexes as its children's checks
     // assumed them.
     ByName<std::string> m_unique_indexes;
+    // Tables created during the run (lower case) whose foreign keys are not read yet: their
+    // `parents` are empty, and m_children leaves them out.
+    std::unordered_set<std::string> m_unread;
+    // Tables (lower case) under a name no table had before the last update().
+    std::unordered_set<std::string> m_born;
     std::int64_t m_data_version = -1; // -1: not read
 };
 
