@@ -431,39 +431,45 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
     }
     // Each changed table by its name in lower case, spelt as its CREATE TABLE spelt it when the
     // migration created it (that is the schema's spelling), else as the graph knows it.
-    std::map<std::string, std::string> changed;
-    for (const auto* names : {&touched.altered, &touched.dropped, &touched.created})
+    struct Change {
+        std::string name;
+        bool created = false;
+        bool altered = false;
+        bool dropped = false;
+    };
+    std::map<std::string, Change> changed;
+    for (const auto& [names, flag] : {std::pair{&touched.altered, &Change::altered},
+                                      std::pair{&touched.dropped, &Change::dropped},
+                                      std::pair{&touched.created, &Change::created}})
         for (const std::string& name : *names) {
             const std::string key = ascii_lower(name);
             const auto known = m_tables.find(key);
-            changed[key] =
-                names != &touched.created && known != m_tables.end() ? known->second.name : name;
+            Change& change = changed[key];
+            change.name =
+                flag != &Change::created && known != m_tables.end() ? known->second.name : name;
+            change.*flag = true;
         }
-    auto among = [](const std::set<std::string>& names, const std::string& key) {
-        return std::any_of(names.begin(), names.end(),
-                           [&](const std::string& name) { return ascii_lower(name) == key; });
-    };
 
     std::set<std::string> fresh;
     std::set<std::string> renamed; // in lower case: tables gone from under their old name
-    for (const auto& [key, name] : changed) {
+    for (const auto& [key, change] : changed) {
         const bool known = m_tables.count(key) != 0;
-        if (table_exists(db, name)) {
-            if (!known && among(touched.created, key)) {
+        if (table_exists(db, change.name)) {
+            if (!known && change.created) {
                 // A new name: its keys wait until something needs them (children_of).
-                m_tables[key].name = name;
+                m_tables[key].name = change.name;
                 m_unread.insert(key);
                 m_born.insert(key);
-                fresh.insert(name);
+                fresh.insert(change.name);
                 continue;
             }
-            set_table(db, name);
+            set_table(db, change.name);
             // Created, or dropped and made again (a rebuild renames its copy to the old name).
-            if (!known || among(touched.created, key) || among(touched.dropped, key))
-                fresh.insert(name);
+            if (!known || change.created || change.dropped)
+                fresh.insert(change.name);
             continue;
         }
-        if (among(touched.altered, key))
+        if (change.altered)
             renamed.insert(key);
         remove_table(key);
     }
