@@ -388,7 +388,6 @@ void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
 }
 
 void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
-    m_unread.erase(key);
     Table& table = m_tables.at(key);
     // The PRAGMA itself: see check_table. Its third column is the parent table.
     sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(table.name) + ")");
@@ -399,6 +398,7 @@ void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
             m_key_columns.erase(parent);
         m_children[parent].insert(key);
     }
+    m_unread.erase(key); // only once read whole: a failed read leaves it to be read again
 }
 
 void ForeignKeyGraph::read_unread_keys(sqlite::Database db) {
