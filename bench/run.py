@@ -11,7 +11,7 @@ migration runner costs at least. hyperfine times each cell (medians of --runs ru
 Prints a markdown table of medians and ratios to the floor (and the scaling series with
 --full); --output writes it to a file too.
 
-Usage: bench/run.py [--strata build/strata] [--runs 5] [--runs-small 30] [--warmup 1] [-n 1000]
+Usage: bench/run.py [--strata build/strata] [--runs 5] [--runs-small 32] [--warmup 1] [-n 1000]
                     [--small-n 100] [--full] [--dir /dev/shm] [--output FILE]
 Needs hyperfine and sqlite3 (Debian: apt-get install hyperfine sqlite3). dbmate is used when
 bench/install-dbmate has installed it into bench/.tools (or it is on PATH); skipped otherwise.
@@ -530,9 +530,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strata", default=os.path.join("build", "strata"))
     parser.add_argument("--runs", type=int, default=5, help="hyperfine runs per cell")
-    parser.add_argument("--runs-small", type=int, default=30,
+    parser.add_argument("--runs-small", type=int, default=32,
                         help="hyperfine runs per cell of at most -n migrations (milliseconds each)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=4,
                         help="hyperfine runs the --runs-small runs of a cell are split over, "
                              "the cells' order alternating")
     parser.add_argument("--warmup", type=int, default=1,
