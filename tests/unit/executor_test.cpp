@@ -191,6 +191,62 @@ TEST_SUITE("executor") {
         CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
     }
 
+    TEST_CASE("a step that is over keeps its label, not its texts, unless the run is one "
+              "transaction") {
+        // What the observer sees when a step finishes: the texts are still there.
+        struct TextsSeen : RunObserver {
+            std::vector<std::string> sql;
+            void on_step_finished(const Step& s, std::chrono::microseconds) override {
+                sql.push_back(s.sql);
+            }
+        };
+        const auto make_plan = [] {
+            Plan plan;
+            plan.steps = {forwards("1", "CREATE TABLE t1 (x);"),
+                          forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "BOOM;")};
+            for (Step& step : plan.steps)
+                step.checksum = std::string(64, 'a');
+            return plan;
+        };
+        const auto texts_of = [](const Step& step) {
+            return std::vector<std::string>{step.sql, step.down_sql, step.checksum, step.sql_path};
+        };
+        const std::vector<std::string> none(4);
+
+        SUBCASE("one transaction per migration: released once committed") {
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+            secure_connection(db);
+            TextsSeen seen;
+            Plan plan = make_plan();
+            const Step failing = plan.steps[2];
+            CHECK_THROWS_AS(Executor(db, seen, {}).run(plan), Error);
+            CHECK(seen.sql ==
+                  std::vector<std::string>{"CREATE TABLE t1 (x);", "CREATE TABLE t2 (x);"});
+            CHECK(texts_of(plan.steps[0]) == none);
+            CHECK(texts_of(plan.steps[1]) == none);
+            CHECK(plan.steps[1].label() == "core 2 (m2)");
+            CHECK(texts_of(plan.steps[2]) == texts_of(failing)); // the failed one is kept
+            // The state rows were written from the texts before they went.
+            const auto rows = StateStore(db, k_default_state_table).applied("core");
+            REQUIRE(rows.size() == 2);
+            CHECK(rows[1].checksum == std::string(64, 'a'));
+            CHECK(rows[1].down_sql == "DROP TABLE t2;");
+        }
+        SUBCASE("transaction = all: kept, as the after-commit sections run at the end") {
+            TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+            secure_connection(db);
+            TextsSeen seen;
+            ExecutorOptions options;
+            options.transaction = TransactionScope::All;
+            Plan plan = make_plan();
+            plan.steps.pop_back();
+            const Plan before = plan;
+            CHECK(Executor(db, seen, options).run(plan).done == 2);
+            CHECK(texts_of(plan.steps[0]) == texts_of(before.steps[0]));
+            CHECK(texts_of(plan.steps[1]) == texts_of(before.steps[1]));
+        }
+    }
+
     TEST_CASE("an after-commit section runs once the migration has committed") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
         secure_connection(db);

@@ -54,7 +54,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     auto& connection = start.connection;
     const AppliedByApp& applied = start.applied;
 
-    const Plan plan = planner(sets, applied);
+    Plan plan = planner(sets, applied);
     if (plan.empty())
         return {true, "No migrations to reverse!"};
     refuse_while_dependents_applied(context, apps, applied);

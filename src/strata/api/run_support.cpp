@@ -294,8 +294,8 @@ void write_schema_if_changed(const Context& context, Connection& connection,
     observer_of(context).on_schema_written(schema_file.string());
 }
 
-ExecutionReport execute_on(const Context& context, Connection& connection, bool existed,
-                           const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+ExecutionReport execute_on(const Context& context, Connection& connection, bool existed, Plan& plan,
+                           const AppliedByApp& planned_from, bool fake) {
     const Settings& settings = context.project.settings;
     configure_for_migrating(connection, settings);
     // Held until the run ends, so that no concurrent run prunes this run's backup meanwhile.
@@ -327,8 +327,8 @@ ExecutionReport execute_on(const Context& context, Connection& connection, bool 
 
 } // namespace
 
-ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
-                        const Plan& plan, const AppliedByApp& planned_from, bool fake) {
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection, Plan& plan,
+                        const AppliedByApp& planned_from, bool fake) {
     const bool existed = connection != nullptr;
     // configure_for_migrating checks too, but only after the file exists: refused settings
     // must leave no empty database behind.

@@ -95,8 +95,9 @@ std::string summary(const Plan& plan, const ExecutionReport& report);
 // journal_mode and synchronous, backs the database up first when asked, and rewrites the
 // schema file afterwards when anything changed.
 // `planned_from` is the state the plan was made from: the executor stops with Error(Busy) when
-// another run changes it in a way the plan did not foresee.
-ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection,
-                        const Plan& plan, const AppliedByApp& planned_from, bool fake);
+// another run changes it in a way the plan did not foresee. The steps that ran keep their labels
+// and files, not their texts (Executor::run).
+ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection, Plan& plan,
+                        const AppliedByApp& planned_from, bool fake);
 
 } // namespace strata::detail

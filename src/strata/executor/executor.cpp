@@ -26,6 +26,13 @@ std::string source_name(const Step& step) {
                : step.sql_path;
 }
 
+// A step that is over needs only its label: its texts go, so that SQLite's cache takes their
+// room rather than the heap growing by every migration's SQL.
+void release_texts(Step& step) {
+    for (std::string* text : {&step.sql, &step.down_sql, &step.checksum, &step.sql_path})
+        std::string().swap(*text);
+}
+
 const char* verb_of(const Step& step) {
     return step.direction == Direction::Forwards ? "applying" : "reversing";
 }
@@ -374,7 +381,7 @@ void Executor::check_deferred_keys(const TouchedTables& touched, const Step* ste
                 "foreign keys deferred, ON DELETE actions do not run)");
 }
 
-ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from) {
+ExecutionReport Executor::run(Plan& plan, const AppliedByApp* planned_from) {
     m_progress = {};
     m_foreign_key_graph = {};
     m_checking = planned_from != nullptr;
@@ -422,10 +429,10 @@ ExecutionReport Executor::run(const Plan& plan, const AppliedByApp* planned_from
     return m_progress;
 }
 
-void Executor::run_each(const Plan& plan) {
+void Executor::run_each(Plan& plan) {
     StateStore state(m_db, m_options.state_table);
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-        const Step& step = plan.steps[i];
+        Step& step = plan.steps[i];
         if (cancelled())
             throw_interrupted(nullptr);
         // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
@@ -434,6 +441,7 @@ void Executor::run_each(const Plan& plan) {
         const auto started = std::chrono::steady_clock::now();
         if (!run_step(state, plan, i)) {
             ++m_progress.skipped;
+            release_texts(step);
             continue; // the transaction rolls back: nothing was written
         }
         transaction.commit();
@@ -441,6 +449,7 @@ void Executor::run_each(const Plan& plan) {
         m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now() - started));
         run_after_commit(step);
+        release_texts(step);
     }
 }
 

@@ -60,12 +60,16 @@ class Executor {
     // inside the write lock that nothing but the plan's own steps changed that state (another
     // runner doing the same steps is fine: they are skipped); any other change by a concurrent
     // run stops this one with Error(Busy) before the step.
-    ExecutionReport run(const Plan& plan, const AppliedByApp* planned_from = nullptr);
+    // With TransactionScope::Each, a step that has committed (or was skipped) keeps its label,
+    // direction and files but no longer its texts (sql, down_sql, checksum, sql_path): a long
+    // run holds the SQL of the steps still to come, not of every step. With All they stay until
+    // the run commits, when the steps' after-commit sections run.
+    ExecutionReport run(Plan& plan, const AppliedByApp* planned_from = nullptr);
     // The steps committed so far by this executor.
     const ExecutionReport& progress() const { return m_progress; }
 
   private:
-    void run_each(const Plan& plan);
+    void run_each(Plan& plan);
     void run_as_one(const Plan& plan);
     // Runs one step inside the caller's transaction; false when another run already did it.
     bool run_step(const StateStore& state, const Plan& plan, std::size_t index);

@@ -20,6 +20,8 @@ class RunObserver {
     // --preview: the SQL a step would run.
     virtual void on_preview(const Step&) {}
     virtual void on_step_started(const Step&) {}
+    // The step has committed. Its texts (sql, down_sql, checksum, sql_path) are released once
+    // this returns, unless the run is one transaction: copy what is needed later.
     virtual void on_step_finished(const Step&, std::chrono::microseconds) {}
     // A statement of the step's SQL has run: `index` counts from 0 over the migration's file
     // (its after-commit section goes on counting), `sql` is the statement as written, `took`
