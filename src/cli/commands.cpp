@@ -23,7 +23,6 @@
 #include "strata/project/database_path.hpp"
 #include "strata/project/locate.hpp"
 #include "strata/project/project.hpp"
-#include "util/platform.hpp"
 #include "util/printable.hpp"
 #include "util/text.hpp"
 
@@ -737,11 +736,6 @@ int run(const std::vector<std::string>& args, const Io& io) {
     try {
         const CommandLine line = parse_arguments(args);
         output.command = command_name(line.command);
-        // On one database the threads take turns (the files load while the database opens,
-        // then the run): one memory arena serves them all, and the texts the loader frees make
-        // room for SQLite's cache. --databases runs databases side by side, an arena each.
-        if (!line.databases && !line.databases_from)
-            util::use_one_memory_arena();
         Io chosen = io;
         chosen.colour = colour_for(line.colour, io.colour);
         return checked_output(execute(line, chosen), output);

@@ -5,9 +5,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -395,12 +392,6 @@ bool other_cpus(int current, cpu_set_t& allowed, cpu_set_t& others) {
 #endif
 
 } // namespace
-
-void use_one_memory_arena() {
-#if defined(__GLIBC__)
-    ::mallopt(M_ARENA_MAX, 1);
-#endif
-}
 
 SideThread::SideThread(std::function<void()> work) : m_state(std::make_unique<State>()) {
     State& state = *m_state;

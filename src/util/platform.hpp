@@ -172,13 +172,6 @@ std::tm utc_calendar_time(std::time_t time);
 
 // --- threads -----------------------------------------------------------------------------------
 
-// Makes every thread allocate from one memory arena (glibc gives each thread that allocates its
-// own, while arenas are fewer than 8 per CPU). For a process whose threads take turns: what one
-// thread frees then serves the others, rather than staying in an arena only it uses. Threads
-// that allocate at the same time contend for the arena's lock, so a process that works on several
-// threads at once should keep the default. Does nothing with another C library.
-void use_one_memory_arena();
-
 // A thread for work done beside the caller's: it starts on another CPU than the caller's when
 // the process may use one, then may move to any CPU the process may use. Started as a plain
 // thread, it is queued on the caller's CPU more often than not and waits there for the caller's
