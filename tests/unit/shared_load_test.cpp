@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // SharedLoad: the migrations a command loads, read by two threads at once, with the errors a
 // load of the apps one after another would give.
+#include "strata/api/run_support.hpp"
 #include "strata/api/shared_load.hpp"
 #include "strata/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -114,6 +117,33 @@ class OneAtATimeSource : public MemorySource {
     mutable std::atomic<int> m_most{0};
 };
 
+// Records which threads read an up file. The first read waits (half a second at most) for
+// another thread to read too, so that a second loader, if there is one, is seen.
+class ThreadsSeenSource : public MemorySource {
+  public:
+    using MemorySource::MemorySource;
+    std::string_view read(const SourceEntry& file, std::string& buffer) const override {
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_threads.insert(std::this_thread::get_id());
+            if (m_threads.size() >= 2)
+                m_other.notify_all();
+            else if (!m_waited) {
+                m_waited = true;
+                m_other.wait_for(lock, std::chrono::milliseconds(500),
+                                 [this] { return m_threads.size() >= 2; });
+            }
+        }
+        return MemorySource::read(file, buffer);
+    }
+    bool reads_concurrently() const override { return true; }
+
+    mutable std::mutex m_mutex;
+    mutable std::condition_variable m_other;
+    mutable std::set<std::thread::id> m_threads;
+    mutable bool m_waited = false;
+};
+
 std::string message_of(const strata::Context& context,
                        const std::vector<const strata::AppConfig*>& apps) {
     try {
@@ -199,5 +229,36 @@ TEST_SUITE("shared_load") {
         REQUIRE(sets.size() == 2);
         CHECK(sets[0].migrations.size() == 51);
         CHECK(sets[0].migrations.back().name == "0070_code");
+    }
+
+    TEST_CASE("start_run loads on the calling thread when there is no database yet, else on two") {
+        const strata::test::TempDir dir;
+        strata::Project project = project_of({"core"});
+        project.database = dir.path() / "app.db";
+        strata::Context context{project};
+
+        auto alone = std::make_shared<ThreadsSeenSource>(migrations(200));
+        context.sources["core"] = alone;
+        const strata::detail::RunStart fresh =
+            strata::detail::start_run(context, all_apps(project), strata::OpenMode::ReadOnly);
+        CHECK(fresh.connection == nullptr);
+        REQUIRE(fresh.sets.size() == 1);
+        CHECK(fresh.sets[0].migrations.size() == 200);
+        CHECK(alone->m_threads == std::set<std::thread::id>{std::this_thread::get_id()});
+
+        // With a database to open, the files load beside it, on two threads.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(project.database.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+        auto meeting = std::make_shared<MeetingSource>(migrations(200));
+        context.sources["core"] = meeting;
+        const strata::detail::RunStart existing =
+            strata::detail::start_run(context, all_apps(project), strata::OpenMode::ReadOnly);
+        CHECK(existing.connection != nullptr);
+        REQUIRE(existing.sets.size() == 1);
+        CHECK(existing.sets[0].migrations.size() == 200);
+        CHECK_FALSE(meeting->m_timed_out);
+        CHECK(meeting->m_threads.size() == 2);
     }
 }

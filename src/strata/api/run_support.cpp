@@ -146,6 +146,19 @@ std::unique_ptr<Connection> open_existing(const Context& context, OpenMode mode)
 RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
                    const SourceWrapper& wrap) {
     SharedLoad load(context, apps, wrap);
+    RunStart start;
+    std::error_code ignored;
+    if (context.connection == nullptr &&
+        !std::filesystem::exists(context.project.database, ignored)) {
+        // No database yet, so nothing to read beside the files: they load on this thread. A
+        // second one would overlap nothing, and what it allocates would stay in a malloc arena
+        // of its own, out of reach of SQLite's cache when the plan runs.
+        load.work();
+        start.sets = load.result();
+        start.connection = open_existing(context, mode); // created meanwhile by another run
+        start.applied = read_applied(start.connection.get(), context.project);
+        return start;
+    }
     // Hints are worded for the audience of the thread that called (AudienceScope).
     const Audience audience = current_audience();
     // SharedLoad keeps a file's error for result(); what else escapes (out of memory) is carried
@@ -159,7 +172,6 @@ RunStart start_run(const Context& context, const std::vector<const AppConfig*>& 
             helper_failure = std::current_exception();
         }
     });
-    RunStart start;
     std::exception_ptr database_failure;
     try {
         start.connection = open_existing(context, mode);

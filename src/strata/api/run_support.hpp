@@ -73,8 +73,10 @@ struct RunStart {
 };
 // The files are read and hashed on a second thread while this one opens the database and
 // reads its state table, and then on both (SharedLoad): the two parts cost about the same, and
-// neither reads what the other writes. Errors come as when the two ran in turn: a migration
-// file's first. `wrap` is called on one of the two threads, before start_run returns.
+// neither reads what the other writes. With no database file yet (and no connection of the
+// application's), there is nothing to overlap: the files load on this thread alone. Errors come
+// as when the two ran in turn: a migration file's first. `wrap` is called on one of the
+// threads, before start_run returns.
 RunStart start_run(const Context& context, const std::vector<const AppConfig*>& apps, OpenMode mode,
                    const SourceWrapper& wrap = {});
 
