@@ -26,6 +26,15 @@ Plan forwards_to(const MigrationSet& set, const std::vector<AppliedMigration>& r
         return plan_forwards(set, rows, Count{1});
     return plan_forwards(set, rows, ref_of(word));
 }
+// The same with the set given up: its planned migrations' texts move into the steps.
+Plan forwards_taking(MigrationSet& set, const std::vector<AppliedMigration>& rows,
+                     std::string_view word) {
+    if (word == "all")
+        return plan_forwards(std::move(set), rows, Latest{});
+    if (word == "1")
+        return plan_forwards(std::move(set), rows, Count{1});
+    return plan_forwards(std::move(set), rows, ref_of(word));
+}
 Plan backwards_to(const MigrationSet& set, const std::vector<AppliedMigration>& rows,
                   std::string_view word) {
     if (word == "all")
@@ -112,7 +121,32 @@ TEST_SUITE("plan") {
         for (const auto& row : rows) {
             CAPTURE(row.target);
             CHECK(shape(forwards_to(set, applied(row.done), row.target)) == row.expected);
+            MigrationSet given_up = set;
+            CHECK(shape(forwards_taking(given_up, applied(row.done), row.target)) == row.expected);
         }
+    }
+
+    TEST_CASE("a set given up moves its planned migrations' texts into the steps") {
+        auto set = make_set({"1", "2", "3"});
+        for (Migration& m : set.migrations)
+            m.checksum = "sum " + m.id.text();
+        const Plan copied = forwards_to(set, applied({"1"}), "2");
+        const Plan moved = forwards_taking(set, applied({"1"}), "2");
+        REQUIRE(moved.steps.size() == 1);
+        for (const Plan* plan : {&copied, &moved}) {
+            const Step& step = plan->steps[0];
+            CHECK(step.sql == "-- up 2");
+            CHECK(step.checksum == "sum 2");
+            CHECK(step.sql_path == "/p/2_m2.up.sql");
+            CHECK(step.down_sql == "-- down 2");
+            CHECK(step.label() == "core 2 (m2)");
+        }
+        // Moved out of the planned migration only; the others keep theirs.
+        CHECK(set.migrations[1].up_sql.empty());
+        CHECK(set.migrations[1].checksum.empty());
+        CHECK(set.migrations[0].up_sql == "-- up 1");
+        CHECK(set.migrations[2].up_sql == "-- up 3");
+        CHECK(set.migrations[2].checksum == "sum 3");
     }
 
     TEST_CASE("forwards explains an empty plan") {

@@ -63,11 +63,12 @@ MigrationResult ForwardsMigrationManager::run() {
     const Count* count = std::get_if<Count>(&m_options.target);
     std::size_t left = count != nullptr ? count->value : 0;
     std::vector<std::string> dependencies_applied;
-    for (const MigrationSet& set : sets) {
+    // Each set is done with once planned: its texts move into the steps (plan_forwards(&&)).
+    for (MigrationSet& set : sets) {
         const auto& rows = applied_of(applied, set.app_name);
         drifts.push_back(find_drift(set, rows));
         if (m_options.app && set.app_name != *m_options.app) {
-            app_plans.push_back(plan_forwards(set, rows, Latest{}));
+            app_plans.push_back(plan_forwards(std::move(set), rows, Latest{}));
             if (!app_plans.back().empty())
                 dependencies_applied.push_back(set.app_name);
             for (OutOfOrderStep& step : out_of_order_steps(app_plans.back(), rows, drifts.back()))
@@ -76,8 +77,9 @@ MigrationResult ForwardsMigrationManager::run() {
         }
         if (count != nullptr && left == 0)
             continue;
-        app_plans.push_back(plan_forwards(
-            set, rows, count != nullptr ? ForwardsTarget(Count{left}) : m_options.target));
+        app_plans.push_back(
+            plan_forwards(std::move(set), rows,
+                          count != nullptr ? ForwardsTarget(Count{left}) : m_options.target));
         notes.push_back(app_plans.back().note);
         for (OutOfOrderStep& step : out_of_order_steps(app_plans.back(), rows, drifts.back()))
             out_of_order.push_back(std::move(step));

@@ -5,7 +5,6 @@
 #include "strata/plan/drift.hpp"
 
 #include <algorithm>
-#include <span>
 #include <unordered_set>
 #include <utility>
 
@@ -22,22 +21,38 @@ std::unordered_set<MigrationId> applied_keys(const std::vector<AppliedMigration>
     return keys;
 }
 
-Step forwards_step(const Migration& m) {
+// A forwards step without its up SQL, checksum and path. No up_path or down_path: only a
+// reversal removes files (--clean), and a long run's plan would hold two more paths per step for
+// nothing.
+Step forwards_label(const Migration& m) {
     Step step;
     step.direction = Direction::Forwards;
     step.app_name = m.app_name;
     step.migration_id = m.id;
     step.description = m.description;
-    step.sql = m.up_sql;
-    step.sql_path = m.up_path;
-    step.checksum = m.checksum;
     step.down_sql = m.down_sql.text();
-    // No up_path or down_path: only a reversal removes files (--clean), and a long run's plan
-    // would hold two more paths per step for nothing.
     if (m.code) {
         step.code = m.code;
         step.sql_path = code_source_name(m.app_name, m.name);
     }
+    return step;
+}
+
+Step forwards_step(const Migration& m) {
+    Step step = forwards_label(m);
+    step.sql = m.up_sql;
+    step.checksum = m.checksum;
+    if (!m.code)
+        step.sql_path = m.up_path;
+    return step;
+}
+
+Step forwards_step(Migration&& m) {
+    Step step = forwards_label(m);
+    step.sql = std::move(m.up_sql);
+    step.checksum = std::move(m.checksum);
+    if (!m.code)
+        step.sql_path = std::move(m.up_path);
     return step;
 }
 
@@ -111,12 +126,6 @@ std::size_t find_applied(const MigrationSet& set, const std::vector<AppliedMigra
     return std::string::npos;
 }
 
-// The first `count` of `migrations`.
-template <typename T>
-std::span<const T> first_of(const std::vector<T>& items, std::size_t count) {
-    return std::span<const T>(items.data(), std::min(count, items.size()));
-}
-
 Plan reverse_from(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                   std::size_t first) {
     Plan plan;
@@ -145,39 +154,53 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
     return pending;
 }
 
-Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
-                   const ForwardsTarget& target) {
+namespace {
+
+// The pending migrations a forwards plan runs, made into steps by `make`, in order; the note when
+// there are none. The steps are reserved: built once, not again at each growth of the vector (a
+// peak of memory at every doubling).
+template <typename MakeStep>
+Plan plan_forwards_with(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                        const ForwardsTarget& target, MakeStep make) {
     auto pending = pending_migrations(set, applied);
     Plan plan;
-    // Each step holds its migration's texts: reserved, the steps are built once, not again at
-    // each growth of the vector (a peak of memory at every doubling).
-    plan.steps.reserve(pending.size());
-    if (std::holds_alternative<Latest>(target)) {
-        for (const Migration* m : pending)
-            plan.steps.push_back(forwards_step(*m));
-    } else if (const Count* count = std::get_if<Count>(&target)) {
-        for (const Migration* m : first_of(pending, count->value))
-            plan.steps.push_back(forwards_step(*m));
-    } else {
-        const MigrationRef& ref = std::get<MigrationRef>(target);
-        const Migration* wanted = find_file(set, ref);
+    if (const Count* count = std::get_if<Count>(&target)) {
+        pending.resize(std::min(count->value, pending.size()));
+    } else if (const MigrationRef* ref = std::get_if<MigrationRef>(&target)) {
+        const Migration* wanted = find_file(set, *ref);
         if (wanted == nullptr)
             throw Error(ErrorKind::UnknownMigration,
-                        "app \"" + set.app_name + "\" has no migration \"" + ref.text() + "\"", {},
+                        "app \"" + set.app_name + "\" has no migration \"" + ref->text() + "\"", {},
                         "valid ids: " + join_ids(file_ids(set)));
         if (applied_keys(applied).count(wanted->id)) {
             plan.note = "Migration " + set.app_name + " " + wanted->id.text() + " has already run";
             return plan;
         }
-        for (const Migration* m : pending) {
-            if (m->id > wanted->id)
-                break;
-            plan.steps.push_back(forwards_step(*m));
-        }
+        std::erase_if(pending, [&](const Migration* m) { return m->id > wanted->id; });
     }
+    plan.steps.reserve(pending.size());
+    for (const Migration* m : pending)
+        plan.steps.push_back(make(*m));
     if (plan.empty())
         plan.note = "No migrations need to be run";
     return plan;
+}
+
+} // namespace
+
+Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
+                   const ForwardsTarget& target) {
+    return plan_forwards_with(set, applied, target,
+                              [](const Migration& m) { return forwards_step(m); });
+}
+
+Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
+                   const ForwardsTarget& target) {
+    return plan_forwards_with(set, applied, target, [&set](const Migration& m) {
+        // `set` is the caller's to give up: the migration, found by its place, gives its texts.
+        const auto index = static_cast<std::size_t>(&m - set.migrations.data());
+        return forwards_step(std::move(set.migrations[index]));
+    });
 }
 
 Plan plan_backwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,

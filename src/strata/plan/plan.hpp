@@ -57,6 +57,11 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
 // migration the app does not have, listing the valid ids.
 Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
+// The same for a caller that is done with `set`: the planned migrations' up SQL, checksum and
+// path move into the steps instead of being copied, so a long run does not hold them twice
+// while it is planned. `set` stays valid, with those migrations' texts left empty.
+Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
+                   const ForwardsTarget& target);
 
 // Backwards for one app; `applied` is in run order: the `Count` most recent, All, or a
 // migration and everything applied after it. Down SQL comes from the files when they exist,
