@@ -450,6 +450,7 @@ void Executor::run_each(Plan& plan) {
                                               std::chrono::steady_clock::now() - started));
         run_after_commit(step);
         release_texts(step);
+        m_statements.erase(&step); // its count is complete
     }
 }
 
