@@ -259,6 +259,7 @@ class Bench:
         self.rows = []     # (scenario, floor s, strata s, dbmate s or None)
         self.notes = []
         self.scaling = []  # (corpus, n, floor s, strata s)
+        self.rss = {}      # n: {tool: peak RSS in KiB}
 
     def folder(self, name):
         path = os.path.join(self.work, name)
@@ -467,9 +468,24 @@ class Bench:
             for label, cmd, prepare in cells:
                 samples[label].append(peak_rss_kib(cmd, shlex.split(prepare)))
         rss = {label: statistics.median(kib) for label, kib in samples.items()}
+        self.rss[n] = rss
         self.notes.append(
             f"Peak RSS, apply all N={n} (/usr/bin/time -f %M, median of {self.args.runs} runs): " +
             ", ".join(f"{label} {kib / 1024:.1f} MiB" for label, kib in rss.items()))
+
+    def rss_growth(self, small, large):
+        """How much higher each tool's peak is at `large` migrations than at `small`, beside how
+        much more text the migrations are (strata may grow by the floor's growth plus that)."""
+        def texts(n):
+            return sum(len(up) + len(down) for _name, up, down in corpus("tables", n))
+        more_text = (texts(large) - texts(small)) / 2**20
+        grown = {label: (self.rss[large][label] - self.rss[small][label]) / 1024
+                 for label in self.rss[small]}
+        self.notes.append(
+            f"Peak RSS from N={small} to N={large}: the migrations' up and down files grow by "
+            f"{more_text:.1f} MiB; " + ", ".join(f"{label} +{mib:.1f} MiB"
+                                                for label, mib in grown.items()) +
+            f"; strata's growth beyond the floor's: {grown['strata'] - grown['floor']:+.1f} MiB")
 
     def scaling_series(self):
         for kind, sizes in (("bounded", (1000, 10000, 100000)), ("tables", (1000, 10000))):
@@ -569,6 +585,9 @@ def main():
             bench.no_op_and_check(args.n)
             bench.rollback_all(args.small_n)
             bench.peak_rss(args.n)
+            if args.full:
+                bench.peak_rss(10 * args.n)
+                bench.rss_growth(args.n, 10 * args.n)
             if args.disk_dir:
                 bench.on_disk(args.n, args.disk_dir)
             if args.full:
