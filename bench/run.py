@@ -461,8 +461,8 @@ class Bench:
 
     def peak_rss(self, n):
         cells, _checks = self.setup_apply(f"rss-{n}", "tables", n)
-        # One run's peak varies by a few percent (how the two threads' allocations land): the
-        # median of --runs runs, the tools taken in turn as the timed cells are.
+        # One run's peak can vary by a few percent: the median of --runs runs, the tools taken in
+        # turn as the timed cells are.
         samples = {label: [] for label, _cmd, _prepare in cells}
         for _ in range(self.args.runs):
             for label, cmd, prepare in cells:

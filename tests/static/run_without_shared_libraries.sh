@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Proves that a -Dstatic=true strata runs on a system with no shared libraries at all: copies the
+# Proves that a fully static strata (-Dstatic=enabled) runs on a system with no shared libraries at all: copies the
 # binary and the example project into an otherwise empty folder, and runs forwards and
 # check --exit-code there under chroot (so not even the dynamic loader is reachable). Prints the
 # stripped binary's size. Needs root (chroot). With EMULATOR (a static qemu-user binary such as

@@ -4,8 +4,8 @@
 
 Usage: test_runtime_linkage.py --strata PATH --expect full|runtime|shared [--packed-relocations]
   full     -Dstatic=auto (the default) or enabled: no shared library at all
-  runtime  -Dstatic=disabled (or a shared libstrata) with -Dstatic_runtime=true: libstdc++ and
-           libgcc linked in, libc shared
+  runtime  -Dstatic=disabled with -Dstatic_runtime=true: libstdc++ and libgcc linked in, libc
+           shared
   shared   -Dstatic_runtime=false or a sanitizer build: libstdc++ loaded at run time
   --packed-relocations  the build packs relative relocations (DT_RELR): the dynamic section
                         must say so, and hardly any relative relocation may be left unpacked

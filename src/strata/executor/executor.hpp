@@ -62,8 +62,8 @@ class Executor {
     // run stops this one with Error(Busy) before the step.
     // With TransactionScope::Each, a step that has committed (or was skipped) keeps its label,
     // direction and files but no longer its texts (sql, down_sql, checksum, sql_path): a long
-    // run holds the SQL of the steps still to come, not of every step. With All they stay until
-    // the run commits, when the steps' after-commit sections run.
+    // run holds the SQL of the steps still to come, not of every step. With All they are kept:
+    // the steps' after-commit sections run once the whole run has committed.
     ExecutionReport run(Plan& plan, const AppliedByApp* planned_from = nullptr);
     // The steps committed so far by this executor.
     const ExecutionReport& progress() const { return m_progress; }

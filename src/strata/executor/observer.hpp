@@ -28,7 +28,8 @@ class RunObserver {
     // the time it took. Not called for the statements a migration written in C++ runs.
     virtual void on_statement_executed(const Step&, std::size_t /*index*/, std::string_view /*sql*/,
                                        std::chrono::microseconds) {}
-    // The step was done by another runner between planning and taking the write lock.
+    // The step was done by another runner between planning and taking the write lock. Its texts
+    // are released once this returns, as for on_step_finished.
     virtual void on_step_skipped(const Step&, std::string_view) {}
     // --clean removed a file.
     virtual void on_file_removed(std::string_view) {}

@@ -49,10 +49,10 @@ Step forwards_step(const Migration& m) {
 
 Step forwards_step(Migration&& m) {
     Step step = forwards_label(m);
-    step.sql = std::move(m.up_sql);
-    step.checksum = std::move(m.checksum);
+    step.sql = std::exchange(m.up_sql, {});
+    step.checksum = std::exchange(m.checksum, {});
     if (!m.code)
-        step.sql_path = std::move(m.up_path);
+        step.sql_path = std::exchange(m.up_path, {});
     return step;
 }
 
