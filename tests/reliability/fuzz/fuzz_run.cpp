@@ -146,10 +146,10 @@ void check_error(const strata::Error& error, const std::string& when) {
 }
 
 // Runs `plan` and checks the outcome. `before` is the number of applied migrations before the
-// run; forwards adds steps to it, backwards removes them from its end.
-void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set,
-                   const strata::Plan& plan, const strata::ExecutorOptions& options,
-                   std::size_t before, bool forwards) {
+// run; forwards adds steps to it, backwards removes them from its end. The plan is the run's
+// own: the executor releases the texts of the steps it is done with.
+void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set, strata::Plan plan,
+                   const strata::ExecutorOptions& options, std::size_t before, bool forwards) {
     const std::string when = forwards ? "forwards" : "backwards";
     strata::RunObserver observer;
     strata::Executor executor(db, observer, options);
