@@ -191,14 +191,20 @@ TEST_SUITE("executor") {
         CHECK(StateStore(db, k_default_state_table).applied("core").size() == 2);
     }
 
-    TEST_CASE("a step that is over keeps its label, not its texts, unless the run is one "
-              "transaction") {
-        // What the observer sees when a step finishes: the texts are still there.
-        struct TextsSeen : RunObserver {
-            std::vector<std::string> sql;
-            void on_step_finished(const Step& s, std::chrono::microseconds) override {
-                sql.push_back(s.sql);
+    TEST_CASE("a step leaves the plan once it is over, unless the run is one transaction") {
+        // Where each step stood in the plan when the observer heard of it.
+        struct PlanWatcher : RunObserver {
+            const Plan* plan = nullptr;
+            std::vector<std::string> seen;
+            void note(const char* what, const Step& s) {
+                seen.push_back(std::string(what) + " " + s.migration_id.text() + " " + s.sql +
+                               " first=" + plan->steps.front().migration_id.text() +
+                               " left=" + std::to_string(plan->steps.size()));
             }
+            void on_step_finished(const Step& s, std::chrono::microseconds) override {
+                note("done", s);
+            }
+            void on_step_skipped(const Step& s, std::string_view) override { note("skipped", s); }
         };
         const auto make_plan = [] {
             Plan plan;
@@ -208,42 +214,59 @@ TEST_SUITE("executor") {
                 step.checksum = std::string(64, 'a');
             return plan;
         };
-        const auto texts_of = [](const Step& step) {
-            return std::vector<std::string>{step.sql, step.down_sql, step.checksum, step.sql_path};
-        };
-        const std::vector<std::string> none(4);
 
-        SUBCASE("one transaction per migration: released once committed") {
+        SUBCASE("one transaction per migration: off the front as each one ends") {
             TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             secure_connection(db);
-            TextsSeen seen;
             Plan plan = make_plan();
+            // Another run applied the first one: skipped, it leaves the plan too.
+            StateStore state(db, k_default_state_table);
+            state.create_if_missing();
+            state.record(row_of(plan.steps[0]));
+            PlanWatcher watcher;
+            watcher.plan = &plan;
             const Step failing = plan.steps[2];
-            CHECK_THROWS_AS(Executor(db, seen, {}).run(plan), Error);
-            CHECK(seen.sql ==
-                  std::vector<std::string>{"CREATE TABLE t1 (x);", "CREATE TABLE t2 (x);"});
-            CHECK(texts_of(plan.steps[0]) == none);
-            CHECK(texts_of(plan.steps[1]) == none);
-            CHECK(plan.steps[1].label() == "core 2 (m2)");
-            CHECK(texts_of(plan.steps[2]) == texts_of(failing)); // the failed one is kept
-            // The state rows were written from the texts before they went.
-            const auto rows = StateStore(db, k_default_state_table).applied("core");
+            CHECK_THROWS_AS(Executor(db, watcher, {}).run(plan), Error);
+            CHECK(watcher.seen ==
+                  std::vector<std::string>{"skipped 1 CREATE TABLE t1 (x); first=1 left=3",
+                                           "done 2 CREATE TABLE t2 (x); first=2 left=2"});
+            // What is left is what was not done, the failed step first, texts and all.
+            REQUIRE(plan.steps.size() == 1);
+            CHECK(plan.steps[0].sql == failing.sql);
+            CHECK(plan.steps[0].checksum == failing.checksum);
+            CHECK(plan.steps[0].down_sql == failing.down_sql);
+            // The state row was written from the step before it went.
+            const auto rows = state.applied("core");
             REQUIRE(rows.size() == 2);
             CHECK(rows[1].checksum == std::string(64, 'a'));
             CHECK(rows[1].down_sql == "DROP TABLE t2;");
+
+            plan.steps[0] = forwards("3", "CREATE TABLE t3 (x);");
+            CHECK(Executor(db, watcher, {}).run(plan).done == 1);
+            CHECK(plan.empty());
         }
-        SUBCASE("transaction = all: kept, as the after-commit sections run at the end") {
+        SUBCASE("transaction = all: every step stays until the run has committed") {
             TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
             secure_connection(db);
-            TextsSeen seen;
             ExecutorOptions options;
             options.transaction = TransactionScope::All;
             Plan plan = make_plan();
+            PlanWatcher watcher;
+            watcher.plan = &plan;
+            // A failed run does nothing: the whole plan is left.
+            CHECK_THROWS_AS(Executor(db, watcher, options).run(plan), Error);
+            CHECK(plan.steps.size() == 3);
             plan.steps.pop_back();
-            const Plan before = plan;
-            CHECK(Executor(db, seen, options).run(plan).done == 2);
-            CHECK(texts_of(plan.steps[0]) == texts_of(before.steps[0]));
-            CHECK(texts_of(plan.steps[1]) == texts_of(before.steps[1]));
+            plan.steps[1].sql = "CREATE TABLE t2 (x);\n-- strata:after-commit\nVACUUM;\n";
+            watcher.seen.clear();
+            CHECK(Executor(db, watcher, options).run(plan).done == 2);
+            CHECK(watcher.seen ==
+                  std::vector<std::string>{
+                      "done 1 CREATE TABLE t1 (x); first=1 left=2",
+                      "done 2 CREATE TABLE t2 (x);\n-- strata:after-commit\nVACUUM;\n first=1 "
+                      "left=2"});
+            CHECK(plan.empty());
+            CHECK(table_exists(db, "t2"));
         }
     }
 

@@ -13,6 +13,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,7 +51,7 @@ Step forwards(const std::string& id, const std::string& sql) {
     return s;
 }
 
-ExecutionReport run(sqlite::Database db, std::vector<Step> steps, ForeignKeyMode mode) {
+ExecutionReport run(sqlite::Database db, std::deque<Step> steps, ForeignKeyMode mode) {
     RunObserver silent;
     ExecutorOptions options;
     options.foreign_keys = mode;
@@ -65,7 +66,7 @@ int count(sqlite::Database db, const std::string& table) {
 }
 
 // The message of the error a run throws, or "" when it succeeded.
-std::string failure_of(sqlite::Database db, std::vector<Step> steps,
+std::string failure_of(sqlite::Database db, std::deque<Step> steps,
                        TransactionScope scope = TransactionScope::Each,
                        RunObserver* observer = nullptr) {
     RunObserver silent;
@@ -369,7 +370,7 @@ TEST_SUITE("foreign_keys") {
         secure_connection(db); // as every connection strata opens is
         create_parent_and_children(db);
         // A rebuild of users split over three migrations: between them, notes point nowhere.
-        const std::vector<Step> rebuild = {
+        const std::deque<Step> rebuild = {
             forwards("1", "CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
                           "INSERT INTO users_new SELECT id, name FROM users;\n"),
             forwards("2", "DROP TABLE users;\n"),
@@ -516,7 +517,7 @@ TEST_SUITE("foreign_keys") {
 
     TEST_CASE("the graph follows the run: a child created in an earlier migration is checked") {
         TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
-        const std::vector<Step> steps = {
+        const std::deque<Step> steps = {
             forwards("1",
                      "CREATE TABLE p (id INTEGER PRIMARY KEY); INSERT INTO p VALUES (1), (2);"),
             forwards("2", "CREATE TABLE c (p_id INTEGER REFERENCES p (id));"
@@ -612,7 +613,7 @@ TEST_SUITE("foreign_keys") {
             int reads = 0;
             std::vector<int> per_migration;
         } counter(db);
-        std::vector<Step> steps;
+        std::deque<Step> steps;
         for (const char* n : {"1", "2", "3"})
             steps.push_back(forwards(n, std::string("CREATE TABLE c") + n +
                                             " (p_id INTEGER REFERENCES p (id));"
@@ -740,7 +741,7 @@ TEST_SUITE("foreign_keys") {
                         std::to_string(i - 1) + " (id)); INSERT INTO t" + std::to_string(i) +
                         " VALUES (1, 1); CREATE VIEW v" + std::to_string(i) +
                         " AS SELECT * FROM t" + std::to_string(i) + ";");
-            std::vector<Step> steps;
+            std::deque<Step> steps;
             for (int i = 1; i <= 4; ++i) {
                 const std::string n = std::to_string(i);
                 steps.push_back(

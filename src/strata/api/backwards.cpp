@@ -18,15 +18,28 @@ BackwardsMigrationManager::BackwardsMigrationManager(Context context, BackwardsO
 
 namespace {
 
-void remove_files(const Context& context, const Plan& plan) {
+// A migration file that --clean deletes once the run has reversed its migration.
+struct FileToRemove {
+    std::filesystem::path folder; // the app's migrations folder
+    std::string path;
+};
+
+// Taken before the run, which takes each step off the plan once it is over.
+std::vector<FileToRemove> files_of(const Context& context, const Plan& plan) {
+    std::vector<FileToRemove> files;
     for (const Step& step : plan.steps) {
-        for (const std::string* path : {&step.up_path, &step.down_path}) {
-            if (path->empty())
-                continue;
-            const AppConfig* app = context.project.find_app(step.app_name);
-            FolderSource(app ? app->migrations_dir : std::filesystem::path()).remove(*path);
-            observer_of(context).on_file_removed(*path);
-        }
+        const AppConfig* app = context.project.find_app(step.app_name);
+        for (const std::string* path : {&step.up_path, &step.down_path})
+            if (!path->empty())
+                files.push_back({app ? app->migrations_dir : std::filesystem::path(), *path});
+    }
+    return files;
+}
+
+void remove_files(const Context& context, const std::vector<FileToRemove>& files) {
+    for (const FileToRemove& file : files) {
+        FolderSource(file.folder).remove(file.path);
+        observer_of(context).on_file_removed(file.path);
     }
 }
 
@@ -66,10 +79,12 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
     }
     if (!confirmed(context, auto_agree, "Reverse " + count_of(plan.steps.size()) + "?"))
         return declined();
+    const PlanCounts planned = counts_of(plan);
+    const std::vector<FileToRemove> files =
+        clean ? files_of(context, plan) : std::vector<FileToRemove>();
     const ExecutionReport report = execute(context, connection, plan, applied, false);
-    if (clean)
-        remove_files(context, plan);
-    return {true, summary(plan, report)};
+    remove_files(context, files);
+    return {true, summary(planned, report)};
 }
 
 // Each app's own plan, one app after the other.

@@ -114,10 +114,11 @@ MigrationResult ForwardsMigrationManager::run() {
         return declined();
     // The plan holds what runs: the migrations' texts are not held twice while it runs.
     std::vector<MigrationSet>().swap(sets);
+    const PlanCounts planned = counts_of(plan);
     const ExecutionReport report = execute(m_context, connection, plan, applied, m_options.fake);
     if (m_options.fake && report.done > 0)
         return {true, "Recorded " + count_of(report.done) + " as applied without running them."};
-    return {true, summary(plan, report)};
+    return {true, summary(planned, report)};
 }
 
 } // namespace strata

@@ -28,7 +28,8 @@ MigrationResult GotoMigrationManager::run() {
     // Moving forwards must not build on edited history nor slip a migration under
     // newer ones. Reversing alone is always allowed; missing migrations are
     // reversed with their stored SQL.
-    if (plan.steps.size() > backwards_count(plan)) {
+    const PlanCounts planned = counts_of(plan);
+    if (planned.forwards > 0) {
         const Drift drift = find_drift(sets.front(), rows);
         refuse_drift({drift}, out_of_order_steps(plan, rows, drift),
                      {m_context.allow_modified, true, m_context.project.settings.out_of_order});
@@ -42,11 +43,11 @@ MigrationResult GotoMigrationManager::run() {
         preview(m_context, plan);
         return {true, ""};
     }
-    if (plan.reverses_anything() && !confirmed(m_context, m_options.auto_agree,
-                                               "Reverse " + count_of(backwards_count(plan)) + "?"))
+    if (plan.reverses_anything() &&
+        !confirmed(m_context, m_options.auto_agree, "Reverse " + count_of(planned.backwards) + "?"))
         return declined();
     const ExecutionReport report = execute(m_context, connection, plan, applied, false);
-    return {true, summary(plan, report)};
+    return {true, summary(planned, report)};
 }
 
 } // namespace strata

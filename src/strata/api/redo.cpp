@@ -78,10 +78,12 @@ MigrationResult RedoMigrationManager::run() {
     if (!confirmed(m_context, m_options.auto_agree,
                    "Reverse " + plan.steps.front().label() + " and apply it again?"))
         return declined();
+    const PlanCounts planned = counts_of(plan);
+    const std::string label = plan.steps.front().label();
     const ExecutionReport report = execute(m_context, connection, plan, applied, false);
-    if (report.done < plan.steps.size())
-        return {true, summary(plan, report)};
-    return {true, "Redid " + plan.steps.front().label() + "."};
+    if (report.done < planned.forwards + planned.backwards)
+        return {true, summary(planned, report)};
+    return {true, "Redid " + label + "."};
 }
 
 } // namespace strata

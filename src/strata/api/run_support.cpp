@@ -255,17 +255,17 @@ std::string count_of(std::size_t n) {
     return util::counted(n, "migration");
 }
 
-std::size_t backwards_count(const Plan& plan) {
-    return static_cast<std::size_t>(
-        std::count_if(plan.steps.begin(), plan.steps.end(),
-                      [](const Step& s) { return s.direction == Direction::Backwards; }));
+PlanCounts counts_of(const Plan& plan) {
+    PlanCounts counts;
+    for (const Step& step : plan.steps)
+        ++(step.direction == Direction::Forwards ? counts.forwards : counts.backwards);
+    return counts;
 }
 
-std::string summary(const Plan& plan, const ExecutionReport& report) {
-    const std::size_t forwards = plan.steps.size() - backwards_count(plan);
-    std::string verb = forwards == plan.steps.size() ? "Applied"
-                       : forwards == 0               ? "Reversed"
-                                                     : "Moved";
+std::string summary(PlanCounts planned, const ExecutionReport& report) {
+    std::string verb = planned.backwards == 0  ? "Applied"
+                       : planned.forwards == 0 ? "Reversed"
+                                               : "Moved";
     if (report.done == 0 && report.skipped > 0)
         return "No migrations need to be run (another run did them first).";
     std::string out = verb + " " + count_of(report.done) + ".";

@@ -89,16 +89,23 @@ MigrationResult declined();
 void preview(const Context& context, const Plan& plan);
 
 std::string count_of(std::size_t n);
-std::size_t backwards_count(const Plan& plan);
+
+// How many steps of a plan go each way: what the run's summary says, counted before the run
+// takes the steps off the plan.
+struct PlanCounts {
+    std::size_t forwards = 0;
+    std::size_t backwards = 0;
+};
+PlanCounts counts_of(const Plan& plan);
 // "Applied 2 migrations." and the like.
-std::string summary(const Plan& plan, const ExecutionReport& report);
+std::string summary(PlanCounts planned, const ExecutionReport& report);
 
 // Runs `plan` with the project's settings: creates the database if needed, applies
 // journal_mode and synchronous, backs the database up first when asked, and rewrites the
 // schema file afterwards when anything changed.
 // `planned_from` is the state the plan was made from: the executor stops with Error(Busy) when
-// another run changes it in a way the plan did not foresee. The steps that ran keep their labels
-// and files, not their texts (Executor::run).
+// another run changes it in a way the plan did not foresee. Each step leaves the plan once it
+// is over (Executor::run).
 ExecutionReport execute(const Context& context, std::unique_ptr<Connection>& connection, Plan& plan,
                         const AppliedByApp& planned_from, bool fake);
 

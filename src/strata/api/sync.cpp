@@ -37,13 +37,12 @@ std::string question_for(std::size_t reversals, std::size_t applies) {
     return question + "?";
 }
 
-std::string sync_summary(const Plan& plan, const ExecutionReport& report) {
-    const std::size_t reversals = backwards_count(plan);
-    const std::size_t applies = plan.steps.size() - reversals;
+std::string sync_summary(PlanCounts planned, const ExecutionReport& report) {
     // With steps done by a concurrent run the split per direction is unknown: say it plainly.
-    if (report.skipped > 0 || reversals == 0 || applies == 0)
-        return summary(plan, report);
-    return "Reversed " + count_of(reversals) + " and applied " + count_of(applies) + ".";
+    if (report.skipped > 0 || planned.backwards == 0 || planned.forwards == 0)
+        return summary(planned, report);
+    return "Reversed " + count_of(planned.backwards) + " and applied " +
+           count_of(planned.forwards) + ".";
 }
 
 } // namespace
@@ -87,12 +86,12 @@ MigrationResult SyncMigrationManager::run() {
         preview(m_context, plan);
         return {true, ""};
     }
-    const std::size_t reversals = backwards_count(plan);
-    if (reversals > 0 && !confirmed(m_context, m_options.auto_agree,
-                                    question_for(reversals, plan.steps.size() - reversals)))
+    const PlanCounts planned = counts_of(plan);
+    if (planned.backwards > 0 && !confirmed(m_context, m_options.auto_agree,
+                                            question_for(planned.backwards, planned.forwards)))
         return declined();
     const ExecutionReport report = execute(m_context, connection, plan, applied, false);
-    return {true, sync_summary(plan, report)};
+    return {true, sync_summary(planned, report)};
 }
 
 } // namespace strata

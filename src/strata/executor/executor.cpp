@@ -26,13 +26,6 @@ std::string source_name(const Step& step) {
                : step.sql_path;
 }
 
-// A step that is over needs only its label: its texts go, so that SQLite's cache takes their
-// room rather than the heap growing by every migration's SQL.
-void release_texts(Step& step) {
-    for (std::string* text : {&step.sql, &step.down_sql, &step.checksum, &step.sql_path})
-        std::string().swap(*text);
-}
-
 const char* verb_of(const Step& step) {
     return step.direction == Direction::Forwards ? "applying" : "reversing";
 }
@@ -431,30 +424,30 @@ ExecutionReport Executor::run(Plan& plan, const AppliedByApp* planned_from) {
 
 void Executor::run_each(Plan& plan) {
     StateStore state(m_db, m_options.state_table);
-    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-        Step& step = plan.steps[i];
+    // The step under way is always the plan's first: each one leaves once it is over.
+    while (!plan.empty()) {
+        const Step& step = plan.steps.front();
         if (cancelled())
             throw_interrupted(nullptr);
         // IMMEDIATE takes the write lock before reading the state, so the check in run_step and
         // the work after it cannot interleave with another runner's.
         sqlite::Transaction transaction(m_db, sqlite::TransactionKind::Immediate);
         const auto started = std::chrono::steady_clock::now();
-        if (!run_step(state, plan, i)) {
-            ++m_progress.skipped;
-            release_texts(step);
-            continue; // the transaction rolls back: nothing was written
+        if (!run_step(state, plan, 0)) {
+            ++m_progress.skipped; // the transaction rolls back: nothing was written
+        } else {
+            transaction.commit();
+            ++m_progress.done;
+            m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - started));
+            run_after_commit(step);
         }
-        transaction.commit();
-        ++m_progress.done;
-        m_observer.on_step_finished(step, std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::steady_clock::now() - started));
-        run_after_commit(step);
-        release_texts(step);
         m_statements.erase(&step); // its count is complete
+        plan.steps.pop_front();
     }
 }
 
-void Executor::run_as_one(const Plan& plan) {
+void Executor::run_as_one(Plan& plan) {
     StateStore state(m_db, m_options.state_table);
     std::vector<const Step*> done;
     try {
@@ -508,8 +501,14 @@ void Executor::run_as_one(const Plan& plan) {
             throw whole;
         }
     }
-    for (const Step* step : done)
+    // A step leaves the plan once its after-commit section has run (a skipped one has none).
+    for (const Step* step : done) {
+        while (&plan.steps.front() != step)
+            plan.steps.pop_front();
         run_after_commit(*step);
+        plan.steps.pop_front();
+    }
+    plan.steps.clear();
 }
 
 } // namespace strata

@@ -60,17 +60,19 @@ class Executor {
     // inside the write lock that nothing but the plan's own steps changed that state (another
     // runner doing the same steps is fine: they are skipped); any other change by a concurrent
     // run stops this one with Error(Busy) before the step.
-    // With TransactionScope::Each, a step that has committed (or was skipped) keeps its label,
-    // direction and files but no longer its texts (sql, down_sql, checksum, sql_path): a long
-    // run holds the SQL of the steps still to come, not of every step. With All they are kept:
-    // the steps' after-commit sections run once the whole run has committed.
+    // Each step leaves `plan` (off its front) once it is over: committed and its after-commit
+    // section run, or skipped. So a long run holds the steps still to come, not every step;
+    // with TransactionScope::All they all stay until the whole run has committed. On return
+    // the plan is empty; after a throw it holds the steps not done, the one that failed first
+    // (a step whose after-commit section failed has itself committed). Observers get a step
+    // while it is still in the plan.
     ExecutionReport run(Plan& plan, const AppliedByApp* planned_from = nullptr);
     // The steps committed so far by this executor.
     const ExecutionReport& progress() const { return m_progress; }
 
   private:
     void run_each(Plan& plan);
-    void run_as_one(const Plan& plan);
+    void run_as_one(Plan& plan);
     // Runs one step inside the caller's transaction; false when another run already did it.
     bool run_step(const StateStore& state, const Plan& plan, std::size_t index);
     // Checks the app's state against what the plan expects (see run()).

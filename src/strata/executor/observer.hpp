@@ -20,16 +20,17 @@ class RunObserver {
     // --preview: the SQL a step would run.
     virtual void on_preview(const Step&) {}
     virtual void on_step_started(const Step&) {}
-    // The step has committed. Its texts (sql, down_sql, checksum, sql_path) are released once
-    // this returns, unless the run is one transaction: copy what is needed later.
+    // The step has committed. With one transaction per migration it is freed once this returns
+    // and its after-commit section has run: copy what is needed later, and keep no reference
+    // to it (nor to the plan on_plan gave).
     virtual void on_step_finished(const Step&, std::chrono::microseconds) {}
     // A statement of the step's SQL has run: `index` counts from 0 over the migration's file
     // (its after-commit section goes on counting), `sql` is the statement as written, `took`
     // the time it took. Not called for the statements a migration written in C++ runs.
     virtual void on_statement_executed(const Step&, std::size_t /*index*/, std::string_view /*sql*/,
                                        std::chrono::microseconds) {}
-    // The step was done by another runner between planning and taking the write lock. Its texts
-    // are released once this returns, as for on_step_finished.
+    // The step was done by another runner between planning and taking the write lock. It is
+    // freed once this returns, as for on_step_finished.
     virtual void on_step_skipped(const Step&, std::string_view) {}
     // --clean removed a file.
     virtual void on_file_removed(std::string_view) {}

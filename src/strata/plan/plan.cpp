@@ -178,7 +178,6 @@ Plan plan_forwards_with(const MigrationSet& set, const std::vector<AppliedMigrat
         }
         std::erase_if(pending, [&](const Migration* m) { return m->id > wanted->id; });
     }
-    plan.steps.reserve(pending.size());
     for (const Migration* m : pending)
         plan.steps.push_back(make(*m));
     if (plan.empty())
@@ -302,7 +301,6 @@ void append_plan(Plan& plan, Plan more) {
         plan.steps = std::move(more.steps);
         return;
     }
-    plan.steps.reserve(plan.steps.size() + more.steps.size());
     plan.steps.insert(plan.steps.end(), std::make_move_iterator(more.steps.begin()),
                       std::make_move_iterator(more.steps.end()));
 }

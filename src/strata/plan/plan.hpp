@@ -6,6 +6,7 @@
 #include "strata/state/applied_migration.hpp"
 #include "strata/targets.hpp"
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,7 +40,9 @@ struct Step {
 
 // What to run, in order. `note` explains an empty plan ("No migrations need to be run").
 struct Plan {
-    std::vector<Step> steps;
+    // A deque, not a vector: a run takes each step off the front once it is over (see
+    // Executor::run), and that frees the step, so a long run holds only the steps to come.
+    std::deque<Step> steps;
     std::string note;
 
     bool empty() const { return steps.empty(); }
