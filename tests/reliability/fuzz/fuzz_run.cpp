@@ -147,7 +147,7 @@ void check_error(const strata::Error& error, const std::string& when) {
 
 // Runs `plan` and checks the outcome. `before` is the number of applied migrations before the
 // run; forwards adds steps to it, backwards removes them from its end. The plan is the run's
-// own: the executor releases the texts of the steps it is done with.
+// own: the executor takes each step off it once the step is over.
 void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set, strata::Plan plan,
                    const strata::ExecutorOptions& options, std::size_t before, bool forwards) {
     const std::string when = forwards ? "forwards" : "backwards";
@@ -156,21 +156,23 @@ void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set,
     Budget budget;
     // The executor clears the progress handler when a run ends, so it is set for each run.
     sqlite3_progress_handler(db.handle(), 1000, &on_progress, &budget);
+    const std::size_t planned = plan.steps.size();
     std::size_t done = 0;
     bool failed = false;
     try {
         const strata::ExecutionReport report = executor.run(plan);
         done = report.done;
-        if (report.done != plan.steps.size() || report.skipped != 0)
+        if (report.done != planned || report.skipped != 0 || !plan.empty())
             bug(when + " returned after " + std::to_string(report.done) + " of " +
-                std::to_string(plan.steps.size()) + " steps");
+                std::to_string(planned) + " steps, " + std::to_string(plan.steps.size()) +
+                " left in the plan");
     } catch (const strata::Error& error) {
         check_error(error, when);
         done = executor.progress().done;
         failed = true;
     }
     sqlite3_progress_handler(db.handle(), 0, nullptr, nullptr);
-    if (done > plan.steps.size())
+    if (done > planned || plan.steps.size() > planned)
         bug(when + " reports more steps done than planned");
     const std::size_t after = forwards ? before + done : before - done;
     check_database(db, first_ids(set, after), options.foreign_keys != strata::ForeignKeyMode::Off,
