@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,31 @@ TEST_SUITE("plan") {
         CHECK(set.migrations[0].up_sql == "-- up 1");
         CHECK(set.migrations[2].up_sql == "-- up 3");
         CHECK(set.migrations[2].checksum == "sum 3");
+        CHECK(set.migrations[2].down_sql.text() == "-- down 3");
+        // The planned migration keeps what finding it by id needs, and nothing else.
+        const Migration& planned = set.migrations[1];
+        CHECK(planned.down_sql.text().empty());
+        CHECK(planned.description.empty());
+        CHECK(planned.name.empty());
+        CHECK(planned.down_path.empty());
+        CHECK(set.find(MigrationId("2")) == &planned);
+    }
+
+    TEST_CASE("DownSql::take moves the text out unless a copy shares it") {
+        DownSql shared(std::string("DROP TABLE t;"));
+        const DownSql copy = shared;
+        CHECK(shared.take() == "DROP TABLE t;");
+        CHECK(copy.text() == "DROP TABLE t;"); // the copy keeps its text
+        CHECK(shared.text().empty());
+
+        int reads = 0;
+        DownSql lazy(std::function<std::string()>([&reads] {
+            ++reads;
+            return std::string("DROP TABLE u;");
+        }));
+        CHECK(lazy.take() == "DROP TABLE u;"); // read on the way out
+        CHECK(reads == 1);
+        CHECK(lazy.text().empty());
     }
 
     TEST_CASE("forwards explains an empty plan") {

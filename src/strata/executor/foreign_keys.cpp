@@ -336,7 +336,7 @@ void ForeignKeyGraph::read(sqlite::Database db) {
         if (query.column_is_null(1))
             continue;
         const std::string parent = ascii_lower(query.column_text(1));
-        table.parents.insert(parent);
+        add_parent(table, parent);
         m_children[parent].insert(key);
     }
     m_data_version = sqlite::query_int64(db, "PRAGMA main.data_version");
@@ -364,9 +364,15 @@ void ForeignKeyGraph::forget_checks(const std::string& key) {
             m_row_checks.erase(child);
 }
 
+bool ForeignKeyGraph::add_parent(Table& table, const std::string& parent) {
+    if (std::find(table.parents.begin(), table.parents.end(), parent) != table.parents.end())
+        return false;
+    table.parents.push_back(parent);
+    return true;
+}
+
 void ForeignKeyGraph::remove_table(const std::string& key) {
     forget_checks(key);
-    m_unread.erase(key);
     const auto found = m_tables.find(key);
     if (found == m_tables.end())
         return;
@@ -394,17 +400,19 @@ void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
     while (query.step()) {
         const std::string parent = ascii_lower(query.column_text(2));
         // The parent's key columns kept so far leave out the columns this child names.
-        if (table.parents.insert(parent).second)
+        if (add_parent(table, parent))
             m_key_columns.erase(parent);
         m_children[parent].insert(key);
     }
-    m_unread.erase(key); // only once read whole: a failed read leaves it to be read again
+    table.unread = false; // only once read whole: a failed read leaves it to be read again
 }
 
 void ForeignKeyGraph::read_unread_keys(sqlite::Database db) {
     while (!m_unread.empty()) {
-        const std::string key = *m_unread.begin(); // read_keys erases it
-        read_keys(db, key);
+        const auto found = m_tables.find(m_unread.back());
+        if (found != m_tables.end() && found->second.unread)
+            read_keys(db, found->first); // a failure leaves the name here, to be read again
+        m_unread.pop_back();
     }
 }
 
@@ -457,8 +465,10 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
         if (table_exists(db, change.name)) {
             if (!known && change.created) {
                 // A new name: its keys wait until something needs them (children_of).
-                m_tables[key].name = change.name;
-                m_unread.insert(key);
+                Table& table = m_tables[key];
+                table.name = change.name;
+                table.unread = true;
+                m_unread.push_back(key);
                 m_born.insert(key);
                 fresh.insert(change.name);
                 continue;
@@ -513,7 +523,7 @@ ForeignKeyGraph::row_checks(sqlite::Database db, const std::string& table) {
         return known->second;
     // Read into the graph first, so that a change to one of its parents forgets these checks
     // (a write to a table asks for its children first, which reads it: this is a safeguard).
-    if (m_unread.count(key) != 0)
+    if (const auto found = m_tables.find(key); found != m_tables.end() && found->second.unread)
         read_keys(db, key);
     std::vector<RowCheck> checks;
     for (const ForeignKey& foreign_key : foreign_keys_of(db, table)) {
@@ -552,8 +562,7 @@ const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db
 
 bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
     const auto found = m_tables.find(ascii_lower(table));
-    return found == m_tables.end() || m_unread.count(found->first) != 0 ||
-           !found->second.parents.empty();
+    return found == m_tables.end() || found->second.unread || !found->second.parents.empty();
 }
 
 std::vector<std::string> ForeignKeyGraph::children_of(sqlite::Database db,

@@ -88,10 +88,14 @@ class ForeignKeyGraph {
     std::vector<std::string> children_of(sqlite::Database db, const std::string& parent);
 
   private:
+    // Kept small: a run that creates a table per migration holds one for every migration.
     struct Table {
-        std::string name;              // as the schema spells it
-        std::set<std::string> parents; // in lower case
+        std::string name;                 // as the schema spells it
+        std::vector<std::string> parents; // in lower case, each once
+        bool unread = false;              // created during the run, keys not read yet
     };
+    // Adds `parent` (lower case) to `table`'s parents; false when it was there already.
+    static bool add_parent(Table& table, const std::string& parent);
     void set_table(sqlite::Database db, std::string name);
     // Reads the foreign keys of `key` (lower case), known by name only until now.
     void read_keys(sqlite::Database db, const std::string& key);
@@ -114,8 +118,9 @@ class ForeignKeyGraph {
     // assumed them.
     ByName<std::string> m_unique_indexes;
     // Tables created during the run (lower case) whose foreign keys are not read yet: their
-    // `parents` are empty, and m_children leaves them out.
-    std::unordered_set<std::string> m_unread;
+    // `parents` are empty, and m_children leaves them out. A name stays here after its table
+    // is read or removed: Table::unread is what counts.
+    std::vector<std::string> m_unread;
     // Tables (lower case) under a name no table had before the last update().
     std::unordered_set<std::string> m_born;
     std::int64_t m_data_version = -1; // -1: not read

@@ -7,6 +7,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -223,8 +224,16 @@ std::string origin_of(const Migration& migration) {
                           : migration.up_path;
 }
 
+// The migration files of a listing in file_order, and where each migration's files begin.
+struct OrderedFiles {
+    std::vector<SourceEntry> files;
+    std::vector<std::size_t> group_starts;
+};
+
 // Parses and orders the listed files. Throws Error(MigrationFiles) for a badly named file.
-std::vector<ParsedFile> parse_listing(std::vector<SourceEntry>& files) {
+// The parsed names are dropped again: build() parses a migration's two names once more rather
+// than a long load holding every file's parse (a hundred bytes each) while the texts are read.
+OrderedFiles parse_listing(std::vector<SourceEntry>& files) {
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
     // Of several badly named files the alphabetically first is reported, so the message does
@@ -251,7 +260,15 @@ std::vector<ParsedFile> parse_listing(std::vector<SourceEntry>& files) {
     // A bundle, embedded migrations and many file systems list the files in order already.
     if (!std::is_sorted(parsed.begin(), parsed.end(), file_order))
         std::sort(parsed.begin(), parsed.end(), file_order);
-    return parsed;
+    OrderedFiles ordered;
+    for (std::size_t i = 0; i < parsed.size(); ++i)
+        if (i == 0 || parsed[i].key != parsed[i - 1].key)
+            ordered.group_starts.push_back(i);
+    // The views of `parsed` point into the names: they are not used once the names move.
+    ordered.files.reserve(parsed.size());
+    for (const ParsedFile& entry : parsed)
+        ordered.files.push_back(std::move(*entry.file));
+    return ordered;
 }
 
 // Places the app's C++ migrations among its files by id. Throws Error(MigrationFiles) for a
@@ -276,16 +293,15 @@ void add_code_migrations(MigrationSet& set, std::span<const CodeMigration> code)
 
 } // namespace
 
-// What a load holds between its steps. The parsed files point into `files`, which keeps its
-// order once listed; build() moves a migration's entries out of it once they are read.
+// What a load holds between its steps. `files` holds the migration files in file_order;
+// build() moves a migration's entries out of it once they are read.
 struct MigrationLoad::State {
     std::string app_name;
     const MigrationSource* source = nullptr;
     std::shared_ptr<const MigrationSource> keep; // set: down files are read when first needed
     std::span<const CodeMigration> code;
     std::vector<SourceEntry> files;
-    std::vector<ParsedFile> parsed;
-    std::vector<std::size_t> group_starts; // where each migration's files begin in `parsed`
+    std::vector<std::size_t> group_starts; // where each migration's files begin in `files`
     std::vector<Migration> migrations;     // one slot per migration, filled by build()
 };
 
@@ -298,11 +314,11 @@ MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& s
     state.source = &source;
     state.keep = std::move(keep);
     state.code = code;
-    state.files = source.list();
-    state.parsed = parse_listing(state.files);
-    for (std::size_t i = 0; i < state.parsed.size(); ++i)
-        if (i == 0 || state.parsed[i].key != state.parsed[i - 1].key)
-            state.group_starts.push_back(i);
+    std::vector<SourceEntry> listed = source.list();
+    OrderedFiles ordered = parse_listing(listed);
+    std::vector<SourceEntry>().swap(listed); // the entries moved out: only husks are left
+    state.files = std::move(ordered.files);
+    state.group_starts = std::move(ordered.group_starts);
     state.migrations.resize(state.group_starts.size());
 }
 
@@ -331,9 +347,15 @@ void MigrationLoad::build(std::size_t i, std::string& buffer) {
     State& state = *m_state;
     const std::size_t begin = state.group_starts.at(i);
     const std::size_t end =
-        i + 1 < state.group_starts.size() ? state.group_starts[i + 1] : state.parsed.size();
-    state.migrations[i] = build_migration(state.app_name, *state.source, state.keep,
-                                          &state.parsed[begin], end - begin, buffer);
+        i + 1 < state.group_starts.size() ? state.group_starts[i + 1] : state.files.size();
+    // A migration has two files; a third of the same id is an error that the first three
+    // show (build_migration reports it).
+    std::array<ParsedFile, 3> group;
+    const std::size_t size = std::min(end - begin, group.size());
+    for (std::size_t k = 0; k < size; ++k)
+        parse_name(state.files[begin + k], group[k]); // parsed fine when listed
+    state.migrations[i] =
+        build_migration(state.app_name, *state.source, state.keep, group.data(), size, buffer);
 }
 
 MigrationSet MigrationLoad::finish() {

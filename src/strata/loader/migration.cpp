@@ -43,6 +43,17 @@ bool DownSql::loaded() const {
     return m_state->text.has_value();
 }
 
+std::string DownSql::take() {
+    if (!m_state)
+        return {};
+    text();
+    // A copy shares the state only through a DownSql of its own, which this holder's caller
+    // cannot be copying while it gives this one up: a count of one is not racy.
+    std::string out = m_state.use_count() == 1 ? std::move(*m_state->text) : *m_state->text;
+    m_state.reset();
+    return out;
+}
+
 const Migration* MigrationSet::find(std::string_view id_or_name) const {
     // A full name "<id>_<slug>" carries its id, so both forms are found by the id; a name must
     // then match exactly.

@@ -28,6 +28,9 @@ class DownSql {
     const std::string& text() const;
     // Whether the text is in memory (known, or already read).
     bool loaded() const;
+    // The text, for a holder that is done with it: read if need be (throwing as text() does),
+    // moved out when no copy shares it, copied when one does. Leaves this DownSql empty.
+    std::string take();
 
   private:
     struct State;

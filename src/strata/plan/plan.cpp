@@ -47,12 +47,26 @@ Step forwards_step(const Migration& m) {
     return step;
 }
 
+// The same from a migration the caller gives up: its texts move into the step, and it keeps
+// only what finding it by id needs (its id, app and code), so that a long plan is not held
+// twice while it is made.
 Step forwards_step(Migration&& m) {
-    Step step = forwards_label(m);
+    Step step;
+    step.direction = Direction::Forwards;
+    step.app_name = m.app_name;
+    step.migration_id = m.id;
+    step.description = std::exchange(m.description, {});
+    step.down_sql = m.down_sql.take();
+    if (m.code) {
+        step.code = m.code;
+        step.sql_path = code_source_name(m.app_name, m.name);
+    } else {
+        step.sql_path = std::exchange(m.up_path, {});
+    }
     step.sql = std::exchange(m.up_sql, {});
     step.checksum = std::exchange(m.checksum, {});
-    if (!m.code)
-        step.sql_path = std::exchange(m.up_path, {});
+    std::string().swap(m.name);
+    std::string().swap(m.down_path);
     return step;
 }
 

@@ -60,9 +60,10 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
 // migration the app does not have, listing the valid ids.
 Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
-// The same for a caller that is done with `set`: the planned migrations' up SQL, checksum and
-// path move into the steps instead of being copied, so a long run does not hold them twice
-// while it is planned. `set` stays valid, with those migrations' texts left empty.
+// The same for a caller that is done with `set`: the planned migrations' texts (up and down
+// SQL, checksum, description, path) move into the steps instead of being copied, so a long run
+// does not hold them twice while it is planned. `set` stays valid for finding a migration by
+// id; a planned migration keeps only its id, app and code.
 Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
 
