@@ -247,7 +247,7 @@ TEST_SUITE("plan") {
         CHECK(plan.steps[0].sql == "-- stored down 2");
         CHECK(plan.steps[0].sql_path.empty());
         CHECK(plan.steps[1].sql == "-- down 1");
-        CHECK(plan.steps[1].down_path == "/p/1_m1.down.sql");
+        CHECK(plan.steps[1].sql_path == "/p/1_m1.down.sql");
     }
 
     TEST_CASE("backwards rejects an id that is not applied, naming the applied ones") {

@@ -24,12 +24,20 @@ struct FileToRemove {
     std::string path;
 };
 
-// Taken before the run, which takes each step off the plan once it is over.
-std::vector<FileToRemove> files_of(const Context& context, const Plan& plan) {
+// The files of the migrations `plan` reverses that still have them, taken from `sets` before
+// the run (a plan's steps carry no paths they do not run).
+std::vector<FileToRemove> files_of(const Context& context, const std::vector<MigrationSet>& sets,
+                                   const Plan& plan) {
     std::vector<FileToRemove> files;
     for (const Step& step : plan.steps) {
+        const auto set = std::find_if(sets.begin(), sets.end(), [&](const MigrationSet& s) {
+            return s.app_name == step.app_name;
+        });
+        const Migration* migration = set != sets.end() ? set->find(step.migration_id) : nullptr;
+        if (migration == nullptr)
+            continue; // reversed with its stored down SQL: it has no files
         const AppConfig* app = context.project.find_app(step.app_name);
-        for (const std::string* path : {&step.up_path, &step.down_path})
+        for (const std::string* path : {&migration->up_path, &migration->down_path})
             if (!path->empty())
                 files.push_back({app ? app->migrations_dir : std::filesystem::path(), *path});
     }
@@ -81,7 +89,7 @@ MigrationResult run_backwards_over(const Context& context, std::vector<const App
         return declined();
     const PlanCounts planned = counts_of(plan);
     const std::vector<FileToRemove> files =
-        clean ? files_of(context, plan) : std::vector<FileToRemove>();
+        clean ? files_of(context, sets, plan) : std::vector<FileToRemove>();
     const ExecutionReport report = execute(context, connection, plan, applied, false);
     remove_files(context, files);
     return {true, summary(planned, report)};

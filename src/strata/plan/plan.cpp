@@ -21,9 +21,7 @@ std::unordered_set<MigrationId> applied_keys(const std::vector<AppliedMigration>
     return keys;
 }
 
-// A forwards step without its up SQL, checksum and path. No up_path or down_path: only a
-// reversal removes files (--clean), and a long run's plan would hold two more paths per step for
-// nothing.
+// A forwards step without its up SQL, checksum and path.
 Step forwards_label(const Migration& m) {
     Step step;
     step.direction = Direction::Forwards;
@@ -81,8 +79,6 @@ Step backwards_step(const MigrationSet& set, const AppliedMigration& row) {
     if (const Migration* m = set.find(row.migration_id)) {
         step.sql = m->down_sql.text();
         step.sql_path = m->down_path;
-        step.up_path = m->up_path;
-        step.down_path = m->down_path;
         if (m->code) {
             step.code = m->code;
             step.sql_path = code_source_name(m->app_name, m->name);

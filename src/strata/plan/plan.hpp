@@ -28,8 +28,6 @@ struct Step {
     std::string checksum; // forwards: recorded in the state table; backwards: the row's, from
                           // stored down SQL
     std::string down_sql; // forwards: recorded in the state table
-    std::string up_path;  // backwards: the migration's files, when it has them (for --clean)
-    std::string down_path;
     // A migration written in C++: its callback (up forwards, down backwards) runs instead of
     // `sql`, and sql_path names it (code_source_name). Null for SQL migrations.
     std::shared_ptr<const CodeMigration> code;
