@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -386,6 +388,104 @@ TEST_SUITE("executor") {
             CHECK(executor.progress().done == 1);
             CHECK_FALSE(has_table(db, "t3"));
         }
+
+        // Changes the state table from another connection once the step of a given id has
+        // committed.
+        struct Meddler : RunObserver {
+            std::string path;
+            std::map<std::string, std::function<void(StateStore&)>> after;
+            std::vector<std::string> skipped;
+            void on_step_finished(const Step& s, std::chrono::microseconds) override {
+                const auto found = after.find(s.migration_id.text());
+                if (found == after.end())
+                    return;
+                TestDatabase other(path, SQLITE_OPEN_READWRITE);
+                StateStore state(other, k_default_state_table);
+                found->second(state);
+            }
+            void on_step_skipped(const Step& s, std::string_view) override {
+                skipped.push_back(s.migration_id.text());
+            }
+        };
+        Meddler meddler;
+        meddler.path = path;
+        plan.steps.push_back(forwards("4", "CREATE TABLE t4 (x);"));
+        SUBCASE("another run reversed a migration this run applied") {
+            meddler.after["2"] = [](StateStore& state) { state.remove("core", MigrationId("2")); };
+            Executor executor(db, meddler, {});
+            CHECK_THROWS_WITH_AS(executor.run(plan, &planned_from),
+                                 doctest::Contains("during this one: it reversed a migration of "
+                                                   "core that this run applied, which this run's "
+                                                   "plan did not expect"),
+                                 Error);
+            CHECK(executor.progress().done == 1);
+            CHECK_FALSE(has_table(db, "t3"));
+        }
+        SUBCASE("another run applied a migration the plan does not have") {
+            meddler.after["2"] = [](StateStore& state) {
+                state.record(row_of(forwards("0009", "")));
+            };
+            CHECK_THROWS_WITH_AS(Executor(db, meddler, {}).run(plan, &planned_from),
+                                 doctest::Contains("it applied core 9, which"), Error);
+            CHECK_FALSE(has_table(db, "t3"));
+        }
+        SUBCASE("a step another run did while this one ran is skipped") {
+            meddler.after["2"] = [](StateStore& state) { state.record(row_of(forwards("4", ""))); };
+            const auto report = Executor(db, meddler, {}).run(plan, &planned_from);
+            CHECK(report.done == 2);
+            CHECK(meddler.skipped == std::vector<std::string>{"4"});
+            CHECK_FALSE(has_table(db, "t4"));
+        }
+        SUBCASE("a step another run did and undid again before this one came to it runs") {
+            meddler.after["2"] = [](StateStore& state) { state.record(row_of(forwards("4", ""))); };
+            meddler.after["3"] = [](StateStore& state) { state.remove("core", MigrationId("4")); };
+            const auto report = Executor(db, meddler, {}).run(plan, &planned_from);
+            CHECK(report.done == 3);
+            CHECK(meddler.skipped.empty());
+            CHECK(has_table(db, "t4"));
+        }
+        SUBCASE("a step another run did counts as done at the next check") {
+            // 4 and 5 are skipped; a change after 6 makes the run look again, and their rows,
+            // written by the other run, are then expected.
+            meddler.after["2"] = [](StateStore& state) { state.record(row_of(forwards("4", ""))); };
+            meddler.after["3"] = [](StateStore& state) { state.record(row_of(forwards("5", ""))); };
+            meddler.after["6"] = [](StateStore& state) {
+                state.record(row_of(forwards("8", "")));
+                state.remove("core", MigrationId("8"));
+            };
+            for (const char* id : {"5", "6", "7"})
+                plan.steps.push_back(forwards(id, "CREATE TABLE t" + std::string(id) + " (x);"));
+            const auto report = Executor(db, meddler, {}).run(plan, &planned_from);
+            CHECK(report.done == 4);
+            CHECK(meddler.skipped == std::vector<std::string>{"4", "5"});
+            CHECK(has_table(db, "t7"));
+        }
+    }
+
+    TEST_CASE("a reversal another run did first is skipped, and the redo after it runs") {
+        strata::test::TempDir dir;
+        const std::string path = (dir / "app.db").string();
+        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        secure_connection(db);
+        Recorder recorder;
+        Plan first;
+        first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        Executor(db, recorder, {}).run(first);
+        AppliedByApp planned_from;
+        planned_from["core"] = StateStore(db, k_default_state_table).applied("core");
+        {
+            TestDatabase other(path, SQLITE_OPEN_READWRITE);
+            StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
+        }
+        Plan redo;
+        Step down = backwards("1");
+        down.sql = "SELECT 1;"; // the table stays: the other run reversed the row only
+        redo.steps = {down, forwards("1", "CREATE TABLE IF NOT EXISTS t1 (x);")};
+        recorder.events.clear();
+        const auto report = Executor(db, recorder, {}).run(redo, &planned_from);
+        CHECK(report.skipped == 1);
+        CHECK(report.done == 1);
+        CHECK(StateStore(db, k_default_state_table).is_applied("core", MigrationId("1")));
     }
 
     TEST_CASE("stored down SQL is refused before any step runs when it is not plain SQL") {

@@ -163,41 +163,85 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     const Step& step = plan.steps[index];
     if (m_checked.count(step.app_name))
         return;
-
-    // Ids compare by numeric value, so a row recorded as "1" is the step "0001".
-    std::set<MigrationId> current;
-    if (state.exists())
-        for (const AppliedMigration& row : state.applied(step.app_name))
-            current.insert(row.migration_id);
-    // Another runner may have done some of this plan's remaining steps; anything else means
-    // the plan no longer fits the database.
-    std::set<MigrationId> may_appear, may_vanish;
-    for (std::size_t i = index; i < plan.steps.size(); ++i) {
-        const Step& later = plan.steps[i];
-        if (later.app_name == step.app_name)
-            (later.direction == Direction::Forwards ? may_appear : may_vanish)
-                .insert(later.migration_id);
-    }
-    auto& expected = m_expected[step.app_name];
-    // The id is named by its numeric value: the sets hold it as either the files or the rows
-    // write it.
-    auto conflict = [&](const MigrationId& id, const char* what) {
+    ExpectedState& expected = m_expected[step.app_name];
+    auto conflict = [&](const std::string& what) {
         throw Error(ErrorKind::Busy,
-                    "another run changed the database during this one: it " + std::string(what) +
-                        " " + step.app_name + " " + std::string(id.key()) +
+                    "another run changed the database during this one: it " + what +
                         ", which this run's plan did not expect",
                     {},
                     util::counted(m_progress.done, "migration") +
                         " of this run were done before it; run the command again "
                         "to plan from the database as it is now");
     };
-    for (const MigrationId& id : current)
-        if (!expected.count(id) && !may_appear.count(id))
-            conflict(id, "applied");
-    for (const MigrationId& id : expected)
-        if (!current.count(id) && !may_vanish.count(id))
-            conflict(id, "reversed");
-    expected = std::move(current);
+    // The id is named by its numeric value: the files and the rows may write it differently.
+    auto named = [&](const char* verb, const MigrationId& id) {
+        return std::string(verb) + " " + step.app_name + " " + std::string(id.key());
+    };
+
+    // Another runner may have done some of this plan's remaining steps; anything else means
+    // the plan no longer fits the database. Absent other runs, the table holds an id the
+    // plan still has steps for exactly when the first of those steps reverses it.
+    std::map<MigrationId, Direction> upcoming;
+    for (std::size_t i = index; i < plan.steps.size(); ++i) {
+        const Step& later = plan.steps[i];
+        if (later.app_name == step.app_name)
+            upcoming.emplace(later.migration_id, later.direction);
+    }
+    std::set<MigrationId> snapshot; // the ids applied when the plan was made, still expected
+    if (m_planned_from != nullptr)
+        if (const auto rows = m_planned_from->find(step.app_name); rows != m_planned_from->end())
+            for (const AppliedMigration& row : rows->second)
+                if (!expected.reversed.count(row.migration_id))
+                    snapshot.insert(row.migration_id);
+
+    std::vector<AppliedMigration> rows;
+    if (state.exists())
+        rows = state.applied(step.app_name);
+    std::set<MigrationId> present;
+    std::set<std::int64_t> present_rows;
+    expected.ahead.clear();
+    for (const AppliedMigration& row : rows) {
+        present.insert(row.migration_id);
+        present_rows.insert(row.row_id);
+        const bool ours =
+            std::binary_search(expected.ours.begin(), expected.ours.end(), row.row_id);
+        const bool known = ours || snapshot.count(row.migration_id) != 0 ||
+                           expected.accepted.count(row.row_id) != 0;
+        const auto next = upcoming.find(row.migration_id);
+        if (next == upcoming.end()) {
+            if (!known)
+                conflict(named("applied", row.migration_id));
+            continue;
+        }
+        if (next->second == Direction::Forwards) { // applied ahead of this run: skipped
+            expected.ahead.insert(row.migration_id);
+            if (!known)
+                expected.accepted.emplace(row.row_id, row.migration_id);
+        }
+    }
+    for (const MigrationId& id : snapshot) {
+        if (present.count(id))
+            continue;
+        const auto next = upcoming.find(id);
+        if (next == upcoming.end())
+            conflict(named("reversed", id));
+        if (next->second == Direction::Backwards) { // reversed ahead of this run: skipped
+            expected.ahead.insert(id);
+            expected.reversed.insert(id);
+        }
+    }
+    for (auto row = expected.accepted.begin(); row != expected.accepted.end();) {
+        if (present_rows.count(row->first)) {
+            ++row;
+            continue;
+        }
+        if (!upcoming.count(row->second))
+            conflict(named("reversed", row->second));
+        row = expected.accepted.erase(row); // reversed again before this run's step came
+    }
+    for (const std::int64_t row_id : expected.ours)
+        if (!present_rows.count(row_id))
+            conflict("reversed a migration of " + step.app_name + " that this run applied");
     m_checked.insert(step.app_name);
 }
 
@@ -227,13 +271,17 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         state.create_if_missing();
         m_state_table_ready = true;
     }
-    // With a snapshot, check_state_unchanged keeps m_expected equal to the table's rows, so
-    // the step's own row need not be looked up.
-    if (m_checking)
+    // With a snapshot, check_state_unchanged knows which of the plan's steps another run did
+    // (ahead), so the step's own row need not be looked up.
+    ExpectedState* expected = nullptr;
+    if (m_checking) {
         check_state_unchanged(state, plan, index);
-    const bool recorded = m_checking ? m_expected[step.app_name].count(step.migration_id) != 0
-                                     : (forwards || state.exists()) &&
-                                           state.is_applied(step.app_name, step.migration_id);
+        expected = &m_expected[step.app_name];
+    }
+    const bool recorded =
+        expected != nullptr
+            ? expected->ahead.erase(step.migration_id) != 0 ? forwards : !forwards
+            : (forwards || state.exists()) && state.is_applied(step.app_name, step.migration_id);
     if (recorded == forwards) {
         m_observer.on_step_skipped(step, forwards ? "already applied by another run"
                                                   : "already reversed by another run");
@@ -297,14 +345,13 @@ bool Executor::run_step(const StateStore& state, const Plan& plan, std::size_t i
         // Reading the row before each step's SQL would cost as much as the state row's INSERT.
         if (m_sequence)
             m_sequence = state.sequence_after_record(*m_sequence, id);
-    } else
+        if (expected != nullptr)
+            expected->ours.insert(
+                std::upper_bound(expected->ours.begin(), expected->ours.end(), id), id);
+    } else {
         state.remove(step.app_name, step.migration_id);
-    if (m_checking) {
-        auto& expected = m_expected[step.app_name];
-        if (forwards)
-            expected.insert(step.migration_id);
-        else
-            expected.erase(step.migration_id);
+        if (expected != nullptr)
+            expected->reversed.insert(step.migration_id);
     }
     return true;
 }
@@ -378,6 +425,7 @@ ExecutionReport Executor::run(Plan& plan, const AppliedByApp* planned_from) {
     m_progress = {};
     m_foreign_key_graph = {};
     m_checking = planned_from != nullptr;
+    m_planned_from = planned_from;
     m_expected.clear();
     m_checked.clear();
     m_data_version = -1;
@@ -385,10 +433,6 @@ ExecutionReport Executor::run(Plan& plan, const AppliedByApp* planned_from) {
     m_state_table_ready = false;
     m_sequence.reset();
     m_connection_touched = true;
-    if (planned_from != nullptr)
-        for (const auto& [app, rows] : *planned_from)
-            for (const AppliedMigration& row : rows)
-                m_expected[app].insert(row.migration_id);
     if (plan.empty())
         return m_progress;
     m_statements.clear();

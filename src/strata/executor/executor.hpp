@@ -14,8 +14,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace strata {
 
@@ -96,8 +98,20 @@ class Executor {
     ExecutorOptions m_options;
     ExecutionReport m_progress;
 
-    // What each app's applied ids are expected to be, when a snapshot was given.
-    std::map<std::string, std::set<MigrationId>, std::less<>> m_expected;
+    // What one app's rows in the state table are expected to be while the run goes on, when
+    // a snapshot was given: the snapshot's, less the ids reversed since, plus the rows written
+    // since. A few bytes per step, not a set of every applied id: a long run holds no copy of
+    // the table.
+    struct ExpectedState {
+        std::set<MigrationId> reversed; // snapshot ids reversed since (by this run or, as
+                                        // the plan foresaw, by another)
+        std::vector<std::int64_t> ours; // row ids this run wrote, sorted
+        std::map<std::int64_t, MigrationId> accepted; // rows another run wrote for this
+                                                      // run's steps (which are then skipped)
+        std::set<MigrationId> ahead; // steps still to come that another run did already
+    };
+    const AppliedByApp* m_planned_from = nullptr;
+    std::map<std::string, ExpectedState, std::less<>> m_expected;
     bool m_checking = false;
     // PRAGMA data_version when the apps in m_checked were last checked: while it stays the same
     // no other connection has committed, so the check costs nothing per step.
