@@ -4,7 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -165,11 +164,13 @@ TEST_SUITE("plan") {
         CHECK(copy.text() == "DROP TABLE t;"); // the copy keeps its text
         CHECK(shared.text().empty());
 
-        int reads = 0;
-        DownSql lazy(std::function<std::string()>([&reads] {
+        static int reads = 0;
+        const DownSql::ReadFile read = [](const MigrationSource&, const SourceEntry& file) {
             ++reads;
-            return std::string("DROP TABLE u;");
-        }));
+            return "DROP TABLE " + file.name + ";";
+        };
+        DownSql lazy(std::make_shared<const FolderSource>("."), SourceEntry{"u", "./u", 0}, read);
+        CHECK_FALSE(lazy.loaded());
         CHECK(lazy.take() == "DROP TABLE u;"); // read on the way out
         CHECK(reads == 1);
         CHECK(lazy.text().empty());

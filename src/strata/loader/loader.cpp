@@ -136,6 +136,12 @@ std::string load_text(const MigrationSource& source, const SourceEntry& file, st
     return text;
 }
 
+// A down file's text, read the first time it is needed (DownSql::ReadFile).
+std::string read_down_text(const MigrationSource& source, const SourceEntry& file) {
+    std::string buffer;
+    return load_text(source, file, buffer);
+}
+
 // Builds one migration from the files of one id (`group`, already ordered by file_order). The
 // down file is read now, or, when `keep` holds the source, the first time its text is needed.
 Migration build_migration(std::string_view app_name, const MigrationSource& source,
@@ -175,12 +181,10 @@ Migration build_migration(std::string_view app_name, const MigrationSource& sour
     // Nothing reads these two entries of the listing again: what the migration keeps of them
     // moves over rather than being copied (a run with nothing to do builds every migration).
     migration.up_path = std::move(up.path);
+    std::string().swap(up.name); // freed now, its room serves the next migration
     migration.down_path = down.path;
     if (keep)
-        migration.down_sql = DownSql([keep, down = std::move(down)] {
-            std::string own_buffer;
-            return load_text(*keep, down, own_buffer);
-        });
+        migration.down_sql = DownSql(keep, std::move(down), &read_down_text);
     return migration;
 }
 

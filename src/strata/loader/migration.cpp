@@ -11,15 +11,21 @@ namespace strata {
 struct DownSql::State {
     std::mutex mutex;
     std::optional<std::string> text;
-    std::function<std::string()> read;
+    // Until the text is read: where it comes from.
+    std::shared_ptr<const MigrationSource> source;
+    SourceEntry file;
+    ReadFile read = nullptr;
 };
 
 DownSql::DownSql(std::string text) : m_state(std::make_shared<State>()) {
     m_state->text = std::move(text);
 }
 
-DownSql::DownSql(std::function<std::string()> read) : m_state(std::make_shared<State>()) {
-    m_state->read = std::move(read);
+DownSql::DownSql(std::shared_ptr<const MigrationSource> source, SourceEntry file, ReadFile read)
+    : m_state(std::make_shared<State>()) {
+    m_state->source = std::move(source);
+    m_state->file = std::move(file);
+    m_state->read = read;
 }
 
 const std::string& DownSql::text() const {
@@ -30,8 +36,9 @@ const std::string& DownSql::text() const {
     if (!m_state->text) {
         // A failed read leaves no text, so the next use reports the problem again (or succeeds
         // once the file is fixed).
-        m_state->text = m_state->read();
-        m_state->read = nullptr; // the source it holds is no longer needed
+        m_state->text = m_state->read(*m_state->source, m_state->file);
+        m_state->source.reset(); // no longer needed
+        m_state->file = {};
     }
     return *m_state->text;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "strata/loader/code_migration.hpp"
+#include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 
 #include <functional>
@@ -20,9 +21,12 @@ class DownSql {
     DownSql() = default;
     // Text already known (normalised, checked). Implicit, so a test can assign a string.
     DownSql(std::string text); // NOLINT(google-explicit-constructor)
-    // Text that `read` produces on first use; `read` throws Error(MigrationFiles) for a file
-    // that cannot be read or is not valid migration text, and is tried again on the next use.
-    explicit DownSql(std::function<std::string()> read);
+    // How the text of a listed file is read: throws Error(MigrationFiles) for a file that
+    // cannot be read or is not valid migration text.
+    using ReadFile = std::string (*)(const MigrationSource&, const SourceEntry&);
+    // Text that `read(*source, file)` produces on first use; a read that throws is tried again
+    // on the next use. One allocation, however many migrations a load holds.
+    DownSql(std::shared_ptr<const MigrationSource> source, SourceEntry file, ReadFile read);
 
     // The normalised text. Throws what the read throws.
     const std::string& text() const;
