@@ -376,6 +376,8 @@ void ForeignKeyGraph::remove_table(const std::string& key) {
     const auto found = m_tables.find(key);
     if (found == m_tables.end())
         return;
+    if (found->second.unread())
+        m_unread[found->second.unread_slot] = nullptr; // its key goes with the node
     for (const std::string& parent : found->second.parents) {
         auto children = m_children.find(parent);
         children->second.erase(key);
@@ -404,14 +406,17 @@ void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
             m_key_columns.erase(parent);
         m_children[parent].insert(key);
     }
-    table.unread = false; // only once read whole: a failed read leaves it to be read again
+    // Only once read whole: a failed read leaves it to be read again.
+    if (table.unread()) {
+        m_unread[table.unread_slot] = nullptr;
+        table.unread_slot = std::string::npos;
+    }
 }
 
 void ForeignKeyGraph::read_unread_keys(sqlite::Database db) {
     while (!m_unread.empty()) {
-        const auto found = m_tables.find(m_unread.back());
-        if (found != m_tables.end() && found->second.unread)
-            read_keys(db, found->first); // a failure leaves the name here, to be read again
+        if (const std::string* key = m_unread.back())
+            read_keys(db, *key); // a failure leaves it here, to be read again
         m_unread.pop_back();
     }
 }
@@ -465,10 +470,10 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
         if (table_exists(db, change.name)) {
             if (!known && change.created) {
                 // A new name: its keys wait until something needs them (children_of).
-                Table& table = m_tables[key];
-                table.name = change.name;
-                table.unread = true;
-                m_unread.push_back(key);
+                const auto table = m_tables.try_emplace(key).first;
+                table->second.name = change.name;
+                table->second.unread_slot = m_unread.size();
+                m_unread.push_back(&table->first);
                 m_born.insert(key);
                 fresh.insert(change.name);
                 continue;
@@ -523,7 +528,7 @@ ForeignKeyGraph::row_checks(sqlite::Database db, const std::string& table) {
         return known->second;
     // Read into the graph first, so that a change to one of its parents forgets these checks
     // (a write to a table asks for its children first, which reads it: this is a safeguard).
-    if (const auto found = m_tables.find(key); found != m_tables.end() && found->second.unread)
+    if (const auto found = m_tables.find(key); found != m_tables.end() && found->second.unread())
         read_keys(db, key);
     std::vector<RowCheck> checks;
     for (const ForeignKey& foreign_key : foreign_keys_of(db, table)) {
@@ -562,7 +567,7 @@ const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db
 
 bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
     const auto found = m_tables.find(ascii_lower(table));
-    return found == m_tables.end() || found->second.unread || !found->second.parents.empty();
+    return found == m_tables.end() || found->second.unread() || !found->second.parents.empty();
 }
 
 std::vector<std::string> ForeignKeyGraph::children_of(sqlite::Database db,

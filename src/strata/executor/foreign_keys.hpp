@@ -92,7 +92,9 @@ class ForeignKeyGraph {
     struct Table {
         std::string name;                 // as the schema spells it
         std::vector<std::string> parents; // in lower case, each once
-        bool unread = false;              // created during the run, keys not read yet
+        // Created during the run, keys not read yet: its place in m_unread. npos once read.
+        std::size_t unread_slot = std::string::npos;
+        bool unread() const { return unread_slot != std::string::npos; }
     };
     // Adds `parent` (lower case) to `table`'s parents; false when it was there already.
     static bool add_parent(Table& table, const std::string& parent);
@@ -117,10 +119,10 @@ class ForeignKeyGraph {
     // By parent (a table some table refers to): its UNIQUE indexes as its children's checks
     // assumed them.
     ByName<std::string> m_unique_indexes;
-    // Tables created during the run (lower case) whose foreign keys are not read yet: their
-    // `parents` are empty, and m_children leaves them out. A name stays here after its table
-    // is read or removed: Table::unread is what counts.
-    std::vector<std::string> m_unread;
+    // Tables created during the run whose foreign keys are not read yet (their `parents` are
+    // empty, and m_children leaves them out), as their keys in m_tables, whose nodes stay put.
+    // A table read or removed leaves null in its slot.
+    std::vector<const std::string*> m_unread;
     // Tables (lower case) under a name no table had before the last update().
     std::unordered_set<std::string> m_born;
     std::int64_t m_data_version = -1; // -1: not read
