@@ -50,6 +50,23 @@ Step backwards(const std::string& id) {
     return s;
 }
 
+// A database file with migration 1 applied, and the state a plan made now starts from.
+struct FileWithOneApplied {
+    strata::test::TempDir dir;
+    std::string path = (dir / "app.db").string();
+    TestDatabase db{path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE};
+    AppliedByApp planned_from;
+
+    FileWithOneApplied() {
+        secure_connection(db);
+        RunObserver silent;
+        Plan first;
+        first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
+        Executor(db, silent, {}).run(first);
+        planned_from["core"] = StateStore(db, k_default_state_table).applied("core");
+    }
+};
+
 // Records what the executor reported, in order.
 struct Recorder : RunObserver {
     std::vector<std::string> events;
@@ -336,16 +353,11 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("another run's changes the plan did not foresee stop the run before the step") {
-        strata::test::TempDir dir;
-        const std::string path = (dir / "app.db").string();
-        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        secure_connection(db);
+        FileWithOneApplied file;
+        TestDatabase& db = file.db;
+        const std::string& path = file.path;
+        const AppliedByApp& planned_from = file.planned_from;
         Recorder recorder;
-        Plan first;
-        first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
-        Executor(db, recorder, {}).run(first);
-        AppliedByApp planned_from;
-        planned_from["core"] = StateStore(db, k_default_state_table).applied("core");
 
         Plan plan;
         plan.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
@@ -463,29 +475,20 @@ TEST_SUITE("executor") {
     }
 
     TEST_CASE("a reversal another run did first is skipped, and the redo after it runs") {
-        strata::test::TempDir dir;
-        const std::string path = (dir / "app.db").string();
-        TestDatabase db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        secure_connection(db);
-        Recorder recorder;
-        Plan first;
-        first.steps = {forwards("1", "CREATE TABLE t1 (x);")};
-        Executor(db, recorder, {}).run(first);
-        AppliedByApp planned_from;
-        planned_from["core"] = StateStore(db, k_default_state_table).applied("core");
+        FileWithOneApplied file;
         {
-            TestDatabase other(path, SQLITE_OPEN_READWRITE);
+            TestDatabase other(file.path, SQLITE_OPEN_READWRITE);
             StateStore(other, k_default_state_table).remove("core", MigrationId("1"));
         }
         Plan redo;
         Step down = backwards("1");
         down.sql = "SELECT 1;"; // the table stays: the other run reversed the row only
         redo.steps = {down, forwards("1", "CREATE TABLE IF NOT EXISTS t1 (x);")};
-        recorder.events.clear();
-        const auto report = Executor(db, recorder, {}).run(redo, &planned_from);
+        RunObserver silent;
+        const auto report = Executor(file.db, silent, {}).run(redo, &file.planned_from);
         CHECK(report.skipped == 1);
         CHECK(report.done == 1);
-        CHECK(StateStore(db, k_default_state_table).is_applied("core", MigrationId("1")));
+        CHECK(StateStore(file.db, k_default_state_table).is_applied("core", MigrationId("1")));
     }
 
     TEST_CASE("stored down SQL is refused before any step runs when it is not plain SQL") {
