@@ -28,10 +28,11 @@ bool is_digit(char c) {
 
 // A file name taken apart: "<id>_<slug>.up.sql" or "<id>_<slug>.down.sql".
 struct ParsedFile {
-    MigrationId id;
-    std::string_view key; // id.key(), as a view into the file's name: sorting compares it
+    MigrationId id;       // set by taken_apart, for building the migration
+    std::string_view key; // the id's key, as a view into the file's name: sorting compares it
     std::string_view slug;
     std::string_view stem; // "<id>_<slug>", the migration's full name
+    std::size_t digits = 0;
     bool up = false;
     SourceEntry* file = nullptr; // build_migration takes its paths once it has read the file
 };
@@ -55,13 +56,27 @@ std::optional<std::string> parse_name(SourceEntry& file, ParsedFile& out) {
         return "it must start with the migration's numeric id";
     if (digits + 1 >= out.stem.size() || out.stem[digits] != '_')
         return "the id must be followed by '_' and a slug";
-    out.id = MigrationId(out.stem.substr(0, digits));
+    out.digits = digits;
     out.key = MigrationId::key_of(out.stem.substr(0, digits));
     out.slug = out.stem.substr(digits + 1);
     if (!util::is_slug(out.slug))
         return "the slug may contain only ASCII letters, digits, '_' and '-'";
     out.file = &file;
     return std::nullopt;
+}
+
+// A name parse_name accepted, its id `digits` long, taken apart again without its checks.
+ParsedFile taken_apart(SourceEntry& file, std::size_t digits) {
+    ParsedFile out;
+    const std::string_view name = file.name;
+    out.up = name.ends_with(k_up_suffix);
+    out.stem = name.substr(0, name.size() - (out.up ? k_up_suffix : k_down_suffix).size());
+    out.id = MigrationId(out.stem.substr(0, digits));
+    out.key = MigrationId::key_of(out.stem.substr(0, digits));
+    out.slug = out.stem.substr(digits + 1);
+    out.digits = digits;
+    out.file = &file;
+    return out;
 }
 
 // Where the other file of a pair is expected: next to `file` when its path ends in its name.
@@ -231,12 +246,14 @@ std::string origin_of(const Migration& migration) {
 // The migration files of a listing in file_order, and where each migration's files begin.
 struct OrderedFiles {
     std::vector<SourceEntry> files;
+    std::vector<std::uint32_t> digits; // the length of each file's id
     std::vector<std::size_t> group_starts;
 };
 
 // Parses and orders the listed files. Throws Error(MigrationFiles) for a badly named file.
-// The parsed names are dropped again: build() parses a migration's two names once more rather
-// than a long load holding every file's parse (a hundred bytes each) while the texts are read.
+// Only each name's id length is kept: build() takes a migration's two names apart again
+// (taken_apart) rather than a long load holding every file's parse (a hundred bytes each)
+// while the texts are read.
 OrderedFiles parse_listing(std::vector<SourceEntry>& files) {
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
@@ -270,8 +287,11 @@ OrderedFiles parse_listing(std::vector<SourceEntry>& files) {
             ordered.group_starts.push_back(i);
     // The views of `parsed` point into the names: they are not used once the names move.
     ordered.files.reserve(parsed.size());
-    for (const ParsedFile& entry : parsed)
+    ordered.digits.reserve(parsed.size());
+    for (const ParsedFile& entry : parsed) {
         ordered.files.push_back(std::move(*entry.file));
+        ordered.digits.push_back(static_cast<std::uint32_t>(entry.digits));
+    }
     return ordered;
 }
 
@@ -305,6 +325,7 @@ struct MigrationLoad::State {
     std::shared_ptr<const MigrationSource> keep; // set: down files are read when first needed
     std::span<const CodeMigration> code;
     std::vector<SourceEntry> files;
+    std::vector<std::uint32_t> digits;     // the length of each file's id
     std::vector<std::size_t> group_starts; // where each migration's files begin in `files`
     std::vector<Migration> migrations;     // one slot per migration, filled by build()
 };
@@ -322,6 +343,7 @@ MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& s
     OrderedFiles ordered = parse_listing(listed);
     std::vector<SourceEntry>().swap(listed); // the entries moved out: only husks are left
     state.files = std::move(ordered.files);
+    state.digits = std::move(ordered.digits);
     state.group_starts = std::move(ordered.group_starts);
     state.migrations.resize(state.group_starts.size());
 }
@@ -357,7 +379,7 @@ void MigrationLoad::build(std::size_t i, std::string& buffer) {
     std::array<ParsedFile, 3> group;
     const std::size_t size = std::min(end - begin, group.size());
     for (std::size_t k = 0; k < size; ++k)
-        parse_name(state.files[begin + k], group[k]); // parsed fine when listed
+        group[k] = taken_apart(state.files[begin + k], state.digits[begin + k]);
     state.migrations[i] =
         build_migration(state.app_name, *state.source, state.keep, group.data(), size, buffer);
 }
