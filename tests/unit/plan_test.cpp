@@ -157,6 +157,21 @@ TEST_SUITE("plan") {
         CHECK(set.find(MigrationId("2")) == &planned);
     }
 
+    TEST_CASE("a set given up loses the planned migrations at its front") {
+        // On a new database every migration is planned, and each leaves the set once its step
+        // is made: the set ends empty.
+        auto fresh = make_set({"1", "2", "3"});
+        CHECK(shape(forwards_taking(fresh, {}, "all")) == "F1 F2 F3");
+        CHECK(fresh.migrations.empty());
+        // Behind an applied migration the planned ones stay (hollow) and are still found.
+        auto partly = make_set({"1", "2", "3"});
+        CHECK(shape(forwards_taking(partly, applied({"2"}), "all")) == "F1 F3");
+        REQUIRE(partly.migrations.size() == 2);
+        CHECK(partly.migrations[0].id.text() == "2");
+        CHECK(partly.find(MigrationId("3")) == &partly.migrations[1]);
+        CHECK(partly.migrations[1].up_sql.empty());
+    }
+
     TEST_CASE("DownSql::take moves the text out unless a copy shares it") {
         DownSql shared(std::string("DROP TABLE t;"));
         const DownSql copy = shared;

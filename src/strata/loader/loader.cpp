@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -327,7 +328,7 @@ struct MigrationLoad::State {
     std::vector<SourceEntry> files;
     std::vector<std::uint32_t> digits;     // the length of each file's id
     std::vector<std::size_t> group_starts; // where each migration's files begin in `files`
-    std::vector<Migration> migrations;     // one slot per migration, filled by build()
+    std::deque<Migration> migrations;      // one slot per migration, filled by build()
 };
 
 MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& source,

@@ -5,6 +5,7 @@
 #include "strata/loader/migration_source.hpp"
 #include "strata/migration_id.hpp"
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -60,7 +61,9 @@ struct Migration {
 // An app's migrations, ordered by the numeric value of their ids.
 struct MigrationSet {
     std::string app_name;
-    std::vector<Migration> migrations;
+    // A deque, not a vector: planning a set it is given (plan_forwards(MigrationSet&&)) frees
+    // each migration it has planned from the front, and its room then holds the steps.
+    std::deque<Migration> migrations;
 
     // The migration whose id or full name is `id_or_name` (ids compare numerically), or nullptr.
     const Migration* find(std::string_view id_or_name) const;

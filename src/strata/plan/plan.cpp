@@ -206,9 +206,13 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
 Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target) {
     return plan_forwards_with(set, applied, target, [&set](const Migration& m) {
-        // `set` is the caller's to give up: the migration, found by its place, gives its texts.
-        const auto index = static_cast<std::size_t>(&m - set.migrations.data());
-        return forwards_step(std::move(set.migrations[index]));
+        // `set` is the caller's to give up, and not const: the migration gives its texts.
+        Step step = forwards_step(std::move(const_cast<Migration&>(m)));
+        // Planned at the front of the set (on a new database, every one is), it leaves it: the
+        // room it frees holds the steps that come after.
+        if (&set.migrations.front() == &m)
+            set.migrations.pop_front();
+        return step;
     });
 }
 

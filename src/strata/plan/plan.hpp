@@ -60,8 +60,9 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
                    const ForwardsTarget& target);
 // The same for a caller that is done with `set`: the planned migrations' texts (up and down
 // SQL, checksum, description, path) move into the steps instead of being copied, so a long run
-// does not hold them twice while it is planned. `set` stays valid for finding a migration by
-// id; a planned migration keeps only its id, app and code.
+// does not hold them twice while it is planned. A planned migration leaves `set` when all
+// before it have (on a new database every one does); the others stay, keeping only their id,
+// app and code. `set` stays valid for finding a migration by id.
 Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
 
