@@ -448,13 +448,25 @@ TEST_SUITE("executor") {
             CHECK(meddler.skipped == std::vector<std::string>{"4"});
             CHECK_FALSE(has_table(db, "t4"));
         }
-        SUBCASE("a step another run did and undid again before this one came to it runs") {
+        SUBCASE("a step another run did and then reversed stops the run") {
+            // The plan never reverses 4: its row going is a change the plan did not foresee.
             meddler.after["2"] = [](StateStore& state) { state.record(row_of(forwards("4", ""))); };
             meddler.after["3"] = [](StateStore& state) { state.remove("core", MigrationId("4")); };
-            const auto report = Executor(db, meddler, {}).run(plan, &planned_from);
-            CHECK(report.done == 3);
-            CHECK(meddler.skipped.empty());
-            CHECK(has_table(db, "t4"));
+            CHECK_THROWS_WITH_AS(Executor(db, meddler, {}).run(plan, &planned_from),
+                                 doctest::Contains("it reversed core 4, which"), Error);
+            CHECK_FALSE(has_table(db, "t4"));
+        }
+        SUBCASE("a reversal another run made and then undid stops the run") {
+            // Another run reverses 1, which the plan reverses later (so 1 is skipped), then
+            // applies it again: a row the plan would reverse with SQL planned for another.
+            Plan mixed;
+            mixed.steps = {forwards("2", "CREATE TABLE t2 (x);"),
+                           forwards("3", "CREATE TABLE t3 (x);"), backwards("1")};
+            meddler.after["2"] = [](StateStore& state) { state.remove("core", MigrationId("1")); };
+            meddler.after["3"] = [](StateStore& state) { state.record(row_of(forwards("1", ""))); };
+            CHECK_THROWS_WITH_AS(Executor(db, meddler, {}).run(mixed, &planned_from),
+                                 doctest::Contains("it applied core 1, which"), Error);
+            CHECK(has_table(db, "t1"));
         }
         SUBCASE("a step another run did counts as done at the next check") {
             // 4 and 5 are skipped; a change after 6 makes the run look again, and their rows,

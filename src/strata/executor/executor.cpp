@@ -178,15 +178,28 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
         return std::string(verb) + " " + step.app_name + " " + std::string(id.key());
     };
 
-    // Another runner may have done some of this plan's remaining steps; anything else means
-    // the plan no longer fits the database. Absent other runs, the table holds an id the
-    // plan still has steps for exactly when the first of those steps reverses it.
-    std::map<MigrationId, Direction> upcoming;
+    // Another runner may have done some of this plan's remaining steps: an id the plan still
+    // applies may appear, one it still reverses may vanish. Anything else means the plan no
+    // longer fits the database. Absent other runs, the table holds an id the plan still has
+    // steps for exactly when the first of those steps reverses it.
+    struct Upcoming {
+        Direction first;
+        bool applies = false;
+        bool reverses = false;
+    };
+    std::map<MigrationId, Upcoming> upcoming;
     for (std::size_t i = index; i < plan.steps.size(); ++i) {
         const Step& later = plan.steps[i];
-        if (later.app_name == step.app_name)
-            upcoming.emplace(later.migration_id, later.direction);
+        if (later.app_name != step.app_name)
+            continue;
+        Upcoming& next =
+            upcoming.try_emplace(later.migration_id, Upcoming{later.direction}).first->second;
+        (later.direction == Direction::Forwards ? next.applies : next.reverses) = true;
     }
+    auto upcoming_of = [&](const MigrationId& id) -> const Upcoming* {
+        const auto found = upcoming.find(id);
+        return found == upcoming.end() ? nullptr : &found->second;
+    };
     std::set<MigrationId> snapshot; // the ids applied when the plan was made, still expected
     if (m_planned_from != nullptr)
         if (const auto rows = m_planned_from->find(step.app_name); rows != m_planned_from->end())
@@ -203,29 +216,25 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     for (const AppliedMigration& row : rows) {
         present.insert(row.migration_id);
         present_rows.insert(row.row_id);
-        const bool ours =
-            std::binary_search(expected.ours.begin(), expected.ours.end(), row.row_id);
-        const bool known = ours || snapshot.count(row.migration_id) != 0 ||
-                           expected.accepted.count(row.row_id) != 0;
-        const auto next = upcoming.find(row.migration_id);
-        if (next == upcoming.end()) {
-            if (!known)
+        const Upcoming* next = upcoming_of(row.migration_id);
+        const bool known =
+            std::binary_search(expected.ours.begin(), expected.ours.end(), row.row_id) ||
+            snapshot.count(row.migration_id) != 0 || expected.accepted.count(row.row_id) != 0;
+        if (!known) {
+            if (next == nullptr || !next->applies)
                 conflict(named("applied", row.migration_id));
-            continue;
+            expected.accepted.emplace(row.row_id, row.migration_id);
         }
-        if (next->second == Direction::Forwards) { // applied ahead of this run: skipped
-            expected.ahead.insert(row.migration_id);
-            if (!known)
-                expected.accepted.emplace(row.row_id, row.migration_id);
-        }
+        if (next != nullptr && next->first == Direction::Forwards)
+            expected.ahead.insert(row.migration_id); // applied ahead: skipped
     }
     for (const MigrationId& id : snapshot) {
         if (present.count(id))
             continue;
-        const auto next = upcoming.find(id);
-        if (next == upcoming.end())
+        const Upcoming* next = upcoming_of(id);
+        if (next == nullptr || !next->reverses)
             conflict(named("reversed", id));
-        if (next->second == Direction::Backwards) { // reversed ahead of this run: skipped
+        if (next != nullptr && next->first == Direction::Backwards) { // reversed ahead: skipped
             expected.ahead.insert(id);
             expected.reversed.insert(id);
         }
@@ -235,9 +244,10 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
             ++row;
             continue;
         }
-        if (!upcoming.count(row->second))
+        const Upcoming* next = upcoming_of(row->second);
+        if (next == nullptr || !next->reverses)
             conflict(named("reversed", row->second));
-        row = expected.accepted.erase(row); // reversed again before this run's step came
+        row = expected.accepted.erase(row);
     }
     for (const std::int64_t row_id : expected.ours)
         if (!present_rows.count(row_id))

@@ -65,9 +65,10 @@ class Executor {
     // Each step leaves `plan` (off its front) once it is over: committed and its after-commit
     // section run, or skipped. So a long run holds the steps still to come, not every step;
     // with TransactionScope::All they all stay until the whole run has committed. On return
-    // the plan is empty; after a throw it holds the steps not done, the one that failed first
-    // (a step whose after-commit section failed has itself committed). Observers get a step
-    // while it is still in the plan.
+    // the plan is empty; after a throw it holds the step that failed and those after it. That
+    // step has itself committed when what failed came after its COMMIT (its after-commit
+    // section, or an observer's on_step_finished), and with All so have the steps after it.
+    // Observers get a step while it is still in the plan.
     ExecutionReport run(Plan& plan, const AppliedByApp* planned_from = nullptr);
     // The steps committed so far by this executor.
     const ExecutionReport& progress() const { return m_progress; }

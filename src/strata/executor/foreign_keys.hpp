@@ -48,6 +48,13 @@ struct ForeignKeyCheck {
 // (see children_of): a run that adds tables mostly never does.
 class ForeignKeyGraph {
   public:
+    ForeignKeyGraph() = default;
+    // Moved, never copied: m_unread points at the keys of m_tables' nodes.
+    ForeignKeyGraph(ForeignKeyGraph&&) = default;
+    ForeignKeyGraph& operator=(ForeignKeyGraph&&) = default;
+    ForeignKeyGraph(const ForeignKeyGraph&) = delete;
+    ForeignKeyGraph& operator=(const ForeignKeyGraph&) = delete;
+
     // Reads every table's foreign keys (one pass over the schema). Throws sqlite::Failure.
     void read(sqlite::Database db);
     // Reads the graph unless it was read before and no other connection committed since:

@@ -54,9 +54,13 @@ std::string DownSql::take() {
     if (!m_state)
         return {};
     text();
-    // A copy shares the state only through a DownSql of its own, which this holder's caller
-    // cannot be copying while it gives this one up: a count of one is not racy.
-    std::string out = m_state.use_count() == 1 ? std::move(*m_state->text) : *m_state->text;
+    std::string out;
+    {
+        // A copy taking its text on another thread at the same time holds the lock: it then
+        // counts two owners, and copies.
+        const std::lock_guard lock(m_state->mutex);
+        out = m_state.use_count() == 1 ? std::move(*m_state->text) : *m_state->text;
+    }
     m_state.reset();
     return out;
 }

@@ -167,8 +167,7 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
 namespace {
 
 // The pending migrations a forwards plan runs, made into steps by `make`, in order; the note when
-// there are none. The steps are reserved: built once, not again at each growth of the vector (a
-// peak of memory at every doubling).
+// there are none.
 template <typename MakeStep>
 Plan plan_forwards_with(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                         const ForwardsTarget& target, MakeStep make) {

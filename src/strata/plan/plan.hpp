@@ -62,7 +62,7 @@ Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>&
 // SQL, checksum, description, path) move into the steps instead of being copied, so a long run
 // does not hold them twice while it is planned. A planned migration leaves `set` when all
 // before it have (on a new database every one does); the others stay, keeping only their id,
-// app and code. `set` stays valid for finding a migration by id.
+// app and code: `set` stays valid for finding a migration by id, not for planning again.
 Plan plan_forwards(MigrationSet&& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
 
