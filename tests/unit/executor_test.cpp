@@ -67,6 +67,25 @@ struct FileWithOneApplied {
     }
 };
 
+// Changes the state table from another connection once the step of a given id has
+// committed.
+struct Meddler : RunObserver {
+    std::string path;
+    std::map<std::string, std::function<void(StateStore&)>> after;
+    std::vector<std::string> skipped;
+    void on_step_finished(const Step& s, std::chrono::microseconds) override {
+        const auto found = after.find(s.migration_id.text());
+        if (found == after.end())
+            return;
+        TestDatabase other(path, SQLITE_OPEN_READWRITE);
+        StateStore state(other, k_default_state_table);
+        found->second(state);
+    }
+    void on_step_skipped(const Step& s, std::string_view) override {
+        skipped.push_back(s.migration_id.text());
+    }
+};
+
 // Records what the executor reported, in order.
 struct Recorder : RunObserver {
     std::vector<std::string> events;
@@ -401,24 +420,6 @@ TEST_SUITE("executor") {
             CHECK_FALSE(has_table(db, "t3"));
         }
 
-        // Changes the state table from another connection once the step of a given id has
-        // committed.
-        struct Meddler : RunObserver {
-            std::string path;
-            std::map<std::string, std::function<void(StateStore&)>> after;
-            std::vector<std::string> skipped;
-            void on_step_finished(const Step& s, std::chrono::microseconds) override {
-                const auto found = after.find(s.migration_id.text());
-                if (found == after.end())
-                    return;
-                TestDatabase other(path, SQLITE_OPEN_READWRITE);
-                StateStore state(other, k_default_state_table);
-                found->second(state);
-            }
-            void on_step_skipped(const Step& s, std::string_view) override {
-                skipped.push_back(s.migration_id.text());
-            }
-        };
         Meddler meddler;
         meddler.path = path;
         plan.steps.push_back(forwards("4", "CREATE TABLE t4 (x);"));
@@ -484,6 +485,31 @@ TEST_SUITE("executor") {
             CHECK(meddler.skipped == std::vector<std::string>{"4", "5"});
             CHECK(has_table(db, "t7"));
         }
+    }
+
+    TEST_CASE("a step another run did first stays skipped through later checks") {
+        FileWithOneApplied file;
+        Plan up;
+        up.steps = {forwards("2", "CREATE TABLE t2 (x);"), forwards("3", "CREATE TABLE t3 (x);")};
+        RunObserver silent;
+        Executor(file.db, silent, {}).run(up);
+        const AppliedByApp planned_from = {
+            {"core", StateStore(file.db, k_default_state_table).applied("core")}};
+        // Another run reverses 1 once 3 is reversed, and commits again once 2 is: the second
+        // check must still know that 1 is done.
+        Meddler meddler;
+        meddler.path = file.path;
+        meddler.after["3"] = [](StateStore& state) { state.remove("core", MigrationId("1")); };
+        meddler.after["2"] = [](StateStore& state) {
+            state.record(row_of(forwards("9", "")));
+            state.remove("core", MigrationId("9"));
+        };
+        Plan down;
+        down.steps = {backwards("3"), backwards("2"), backwards("1")};
+        const auto report = Executor(file.db, meddler, {}).run(down, &planned_from);
+        CHECK(report.done == 2);
+        CHECK(meddler.skipped == std::vector<std::string>{"1"});
+        CHECK(has_table(file.db, "t1")); // its down SQL did not run
     }
 
     TEST_CASE("a reversal another run did first is skipped, and the redo after it runs") {

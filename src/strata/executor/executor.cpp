@@ -212,7 +212,6 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
         rows = state.applied(step.app_name);
     std::set<MigrationId> present;
     std::set<std::int64_t> present_rows;
-    expected.ahead.clear();
     for (const AppliedMigration& row : rows) {
         present.insert(row.migration_id);
         present_rows.insert(row.row_id);
@@ -220,13 +219,11 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
         const bool known =
             std::binary_search(expected.ours.begin(), expected.ours.end(), row.row_id) ||
             snapshot.count(row.migration_id) != 0 || expected.accepted.count(row.row_id) != 0;
-        if (!known) {
-            if (next == nullptr || !next->applies)
-                conflict(named("applied", row.migration_id));
-            expected.accepted.emplace(row.row_id, row.migration_id);
-        }
-        if (next != nullptr && next->first == Direction::Forwards)
-            expected.ahead.insert(row.migration_id); // applied ahead: skipped
+        if (known)
+            continue;
+        if (next == nullptr || !next->applies)
+            conflict(named("applied", row.migration_id));
+        expected.accepted.emplace(row.row_id, row.migration_id);
     }
     for (const MigrationId& id : snapshot) {
         if (present.count(id))
@@ -234,10 +231,7 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
         const Upcoming* next = upcoming_of(id);
         if (next == nullptr || !next->reverses)
             conflict(named("reversed", id));
-        if (next != nullptr && next->first == Direction::Backwards) { // reversed ahead: skipped
-            expected.ahead.insert(id);
-            expected.reversed.insert(id);
-        }
+        expected.reversed.insert(id);
     }
     for (auto row = expected.accepted.begin(); row != expected.accepted.end();) {
         if (present_rows.count(row->first)) {
@@ -252,6 +246,12 @@ void Executor::check_state_unchanged(const StateStore& state, const Plan& plan, 
     for (const std::int64_t row_id : expected.ours)
         if (!present_rows.count(row_id))
             conflict("reversed a migration of " + step.app_name + " that this run applied");
+    // A step another run did first is skipped: the table already holds its id, or no longer
+    // does, as the step would leave it.
+    expected.ahead.clear();
+    for (const auto& [id, next] : upcoming)
+        if ((present.count(id) != 0) != (next.first == Direction::Backwards))
+            expected.ahead.insert(id);
     m_checked.insert(step.app_name);
 }
 
