@@ -331,8 +331,7 @@ void ForeignKeyGraph::read(sqlite::Database db) {
     while (query.step()) {
         const std::string name = query.column_text(0);
         const std::string key = ascii_lower(name);
-        Table& table = m_tables[key];
-        table.name = name;
+        Table& table = m_tables[name];
         if (query.column_is_null(1))
             continue;
         const std::string parent = ascii_lower(query.column_text(1));
@@ -389,16 +388,17 @@ void ForeignKeyGraph::remove_table(const std::string& key) {
 
 // `name` by value: it may be the name the graph holds, which remove_table erases.
 void ForeignKeyGraph::set_table(sqlite::Database db, std::string name) {
-    const std::string key = ascii_lower(name);
-    remove_table(key); // forgets its children's checks too: they name it
-    m_tables[key].name = std::move(name);
-    read_keys(db, key);
+    remove_table(ascii_lower(name)); // forgets its children's checks too: they name it
+    const auto table = m_tables.try_emplace(std::move(name)).first;
+    read_keys(db, table->first);
 }
 
-void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& key) {
-    Table& table = m_tables.at(key);
+void ForeignKeyGraph::read_keys(sqlite::Database db, const std::string& name) {
+    const auto found = m_tables.find(name);
+    const std::string key = ascii_lower(found->first);
+    Table& table = found->second;
     // The PRAGMA itself: see check_table. Its third column is the parent table.
-    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(table.name) + ")");
+    sqlite::Statement query(db, "PRAGMA main.foreign_key_list(" + identifier(found->first) + ")");
     while (query.step()) {
         const std::string parent = ascii_lower(query.column_text(2));
         // The parent's key columns kept so far leave out the columns this child names.
@@ -458,8 +458,7 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
             const std::string key = ascii_lower(name);
             const auto known = m_tables.find(key);
             Change& change = changed[key];
-            change.name =
-                flag != &Change::created && known != m_tables.end() ? known->second.name : name;
+            change.name = flag != &Change::created && known != m_tables.end() ? known->first : name;
             change.*flag = true;
         }
 
@@ -470,8 +469,7 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
         if (table_exists(db, change.name)) {
             if (!known && change.created) {
                 // A new name: its keys wait until something needs them (children_of).
-                const auto table = m_tables.try_emplace(key).first;
-                table->second.name = change.name;
+                const auto table = m_tables.try_emplace(change.name).first;
                 table->second.unread_slot = m_unread.size();
                 m_unread.push_back(&table->first);
                 m_born.insert(key);
@@ -494,7 +492,7 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
         while (schema.step()) {
             const std::string name = schema.column_text(0);
-            if (m_tables.count(ascii_lower(name)) == 0) {
+            if (m_tables.count(name) == 0) {
                 set_table(db, name);
                 fresh.insert(name);
             }
@@ -507,17 +505,17 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                 continue;
             const std::set<std::string> keys = children->second;
             for (const std::string& child : keys)
-                set_table(db, m_tables.at(child).name);
+                set_table(db, m_tables.find(child)->first);
         }
     }
     return fresh;
 }
 
 std::optional<std::string> ForeignKeyGraph::stored_name(const std::string& table) const {
-    const auto found = m_tables.find(ascii_lower(table));
+    const auto found = m_tables.find(table);
     if (found == m_tables.end())
         return std::nullopt;
-    return found->second.name;
+    return found->first;
 }
 
 const std::vector<ForeignKeyGraph::RowCheck>&
@@ -566,7 +564,7 @@ const std::vector<std::string>& ForeignKeyGraph::key_columns(sqlite::Database db
 }
 
 bool ForeignKeyGraph::has_foreign_keys(const std::string& table) const {
-    const auto found = m_tables.find(ascii_lower(table));
+    const auto found = m_tables.find(table);
     return found == m_tables.end() || found->second.unread() || !found->second.parents.empty();
 }
 
@@ -579,8 +577,23 @@ std::vector<std::string> ForeignKeyGraph::children_of(sqlite::Database db,
     const auto found = m_children.find(key);
     if (found != m_children.end())
         for (const std::string& child : found->second)
-            out.push_back(m_tables.at(child).name);
+            out.push_back(m_tables.find(child)->first);
     return out;
+}
+
+std::size_t ForeignKeyGraph::AnyCase::operator()(const std::string& name) const noexcept {
+    std::size_t hash = 14695981039346656037ULL; // FNV-1a over the lower-case bytes
+    for (char c : name) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    return hash;
+}
+
+bool ForeignKeyGraph::AnyCase::operator()(const std::string& a,
+                                          const std::string& b) const noexcept {
+    return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
 }
 
 bool may_rename_tables(std::string_view sql) {

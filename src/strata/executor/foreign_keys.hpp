@@ -97,17 +97,22 @@ class ForeignKeyGraph {
   private:
     // Kept small: a run that creates a table per migration holds one for every migration.
     struct Table {
-        std::string name;                 // as the schema spells it
         std::vector<std::string> parents; // in lower case, each once
         // Created during the run, keys not read yet: its place in m_unread. npos once read.
         std::size_t unread_slot = std::string::npos;
         bool unread() const { return unread_slot != std::string::npos; }
     };
+    // Table names compared as SQLite compares them, ignoring ASCII case. The hash is noexcept,
+    // so that a node does not keep it too.
+    struct AnyCase {
+        std::size_t operator()(const std::string& name) const noexcept;
+        bool operator()(const std::string& a, const std::string& b) const noexcept;
+    };
     // Adds `parent` (lower case) to `table`'s parents; false when it was there already.
     static bool add_parent(Table& table, const std::string& parent);
     void set_table(sqlite::Database db, std::string name);
-    // Reads the foreign keys of `key` (lower case), known by name only until now.
-    void read_keys(sqlite::Database db, const std::string& key);
+    // Reads the foreign keys of the table `name` (any case), known by name only until now.
+    void read_keys(sqlite::Database db, const std::string& name);
     // Reads the keys of every table created since they were last needed.
     void read_unread_keys(sqlite::Database db);
     void remove_table(const std::string& key);
@@ -119,7 +124,8 @@ class ForeignKeyGraph {
     // depends on the order of these maps (children_of lists a std::set).
     template <typename Value>
     using ByName = std::unordered_map<std::string, Value>;
-    ByName<Table> m_tables;                         // by name in lower case
+    // By name as the schema spells it, found in any case: the key is the only copy of the name.
+    std::unordered_map<std::string, Table, AnyCase, AnyCase> m_tables;
     ByName<std::set<std::string>> m_children;       // parent -> children, lower case
     ByName<std::vector<RowCheck>> m_row_checks;     // by child, lower case
     ByName<std::vector<std::string>> m_key_columns; // by parent, lower case
