@@ -554,6 +554,24 @@ TEST_SUITE("foreign_keys") {
         CHECK_FALSE(table_exists(db, "p"));
     }
 
+    TEST_CASE("tables are known in any letter case, and named as the schema spells them") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        CHECK(failure_of(db, {forwards("1", "CREATE TABLE Users (id INTEGER PRIMARY KEY);"
+                                            "CREATE TABLE Notes (u INTEGER REFERENCES USERS (id));"
+                                            "INSERT INTO users VALUES (1); INSERT INTO NOTES "
+                                            "VALUES (1);"),
+                              forwards("2", "DELETE FROM users WHERE id = 1;")}) ==
+              "applying core 2 (m2) failed: it leaves rows whose foreign keys point nowhere: "
+              "Notes rowid 1 refers to a missing row of USERS");
+        CHECK(count(db, "Users") == 1);
+        // Renamed, it keeps its children under the name its new spelling gives it.
+        CHECK(failure_of(db, {forwards("3", "ALTER TABLE users RENAME TO Members;"),
+                              forwards("4", "DELETE FROM MEMBERS;")}) ==
+              "applying core 4 (m4) failed: it leaves rows whose foreign keys point nowhere: "
+              "Notes rowid 1 refers to a missing row of Members");
+        CHECK(count(db, "members") == 1);
+    }
+
     TEST_CASE("a child created in an earlier migration is checked whatever removes its parent") {
         // The child's keys are not read when it is made (see the next case): each way a later
         // migration can take its parent row away must still find its orphan.
