@@ -92,7 +92,8 @@ void TextReporter::on_preview(const Step& step) {
     if (m_previews++ > 0)
         m_out << '\n';
     m_out << "-- " << field(step.label()) << ": "
-          << (step.sql_path.empty() ? std::string("stored down SQL") : display_path(step.sql_path))
+          << (step.runs_stored_sql() ? std::string("stored down SQL")
+                                     : display_path(step.sql_path()))
           << '\n';
     if (step.code != nullptr) {
         m_out << "-- written in C++ (version " << field(step.code->version) << "): no SQL to show\n"

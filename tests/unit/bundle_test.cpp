@@ -210,7 +210,7 @@ TEST_SUITE("bundle") {
         std::vector<strata::SourceEntry> entries = core.list();
         REQUIRE(entries.size() == 4);
         CHECK(entries[0].name == "0001_create_items.up.sql");
-        CHECK(entries[0].path == "bundle:core/0001_create_items.up.sql");
+        CHECK(core.path_of(entries[0]) == "bundle:core/0001_create_items.up.sql");
         CHECK(entries[3].name == "0002_add_name.down.sql");
         std::string buffer;
         CHECK(core.read(entries[3], buffer) == "ALTER TABLE items DROP COLUMN name;\n");

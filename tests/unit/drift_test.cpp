@@ -29,8 +29,7 @@ MigrationSet files(const std::vector<std::string>& ids, const std::string& app =
         m.up_sql = "-- up " + id;
         m.down_sql = "-- down " + id;
         m.checksum = "sum" + id;
-        m.up_path = "migrations/" + app + "/" + m.name + ".up.sql";
-        m.down_path = "migrations/" + app + "/" + m.name + ".down.sql";
+        m.path_prefix = std::make_shared<const std::string>("migrations/" + app + "/");
         set.migrations.push_back(m);
     }
     return set;
@@ -95,7 +94,8 @@ Plan forwards_of(const MigrationSet& set, const std::vector<std::string>& ids) {
         step.app_name = set.app_name;
         step.migration_id = m->id;
         step.description = m->description;
-        step.sql_path = m->up_path;
+        step.name = m->name;
+        step.path_prefix = m->path_prefix;
         plan.steps.push_back(step);
     }
     return plan;
@@ -167,8 +167,8 @@ TEST_SUITE("drift") {
 
     TEST_CASE("a CRLF-only edit is not a modification, a real edit is") {
         auto load = [](const std::string& up) {
-            return load_migrations("core", MemorySource({{"1_a.up.sql", "1_a.up.sql", up},
-                                                         {"1_a.down.sql", "1_a.down.sql", ""}}));
+            return load_migrations("core",
+                                   MemorySource("", {{"1_a.up.sql", up}, {"1_a.down.sql", ""}}));
         };
         const MigrationSet original = load("CREATE TABLE a (x);\nCREATE TABLE b (y);\n");
         auto applied = rows({{"1", original.migrations[0].checksum}});

@@ -57,13 +57,15 @@ TEST_SUITE("embedded_source") {
             {"0001_create_users", "CREATE TABLE users (id INTEGER);\n", "DROP TABLE users;\n"},
             {"0002_nothing", "", ""},
         }};
-        const auto files = EmbeddedSource("core", migrations).list_sql_files();
+        const EmbeddedSource source("core", migrations);
+        const auto files = source.list_sql_files();
         REQUIRE(files.size() == 4);
         CHECK(files[0].name == "0001_create_users.up.sql");
-        CHECK(files[0].path == "embedded:core/0001_create_users.up.sql");
         CHECK(files[0].content == "CREATE TABLE users (id INTEGER);\n");
-        CHECK(files[1].path == "embedded:core/0001_create_users.down.sql");
         CHECK(files[3].name == "0002_nothing.down.sql");
+        const auto entries = source.list();
+        CHECK(source.path_of(entries[0]) == "embedded:core/0001_create_users.up.sql");
+        CHECK(source.path_of(entries[1]) == "embedded:core/0001_create_users.down.sql");
     }
 
     TEST_CASE("loads with the checksum and normalisation of the same files in a folder") {
@@ -82,7 +84,7 @@ TEST_SUITE("embedded_source") {
         CHECK(embedded.migrations[0].up_sql == folder.migrations[0].up_sql);
         CHECK(embedded.migrations[0].down_sql.text() == "DROP TABLE t;\n");
         CHECK(embedded.migrations[0].description == "t");
-        CHECK(embedded.migrations[0].up_path == "embedded:core/0001_t.up.sql");
+        CHECK(embedded.migrations[0].up_path() == "embedded:core/0001_t.up.sql");
     }
 
     TEST_CASE("the loader's rules apply: names, template marker, encoding") {

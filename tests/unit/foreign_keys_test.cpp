@@ -47,7 +47,8 @@ Step forwards(const std::string& id, const std::string& sql) {
     s.migration_id = MigrationId(id);
     s.description = "m" + id;
     s.sql = sql;
-    s.sql_path = id + ".up.sql";
+    s.name = id;
+    s.path_prefix = std::make_shared<const std::string>(); // read from "<id>.up.sql"
     return s;
 }
 

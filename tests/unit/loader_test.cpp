@@ -35,7 +35,7 @@ const std::string k_name_hint = "\n  hint: name migration files <id>_<slug>.up.s
                                 "0002_add_tags.down.sql";
 
 SourceFile file(const std::string& name, const std::string& content) {
-    return SourceFile{name, "migrations/core/" + name, content};
+    return SourceFile{name, content};
 }
 
 // The up and down files of one migration.
@@ -52,7 +52,7 @@ std::vector<SourceFile> join(std::vector<std::vector<SourceFile>> groups) {
 }
 
 MigrationSet load(const std::vector<SourceFile>& files) {
-    return load_migrations("core", MemorySource(files));
+    return load_migrations("core", MemorySource("migrations/core/", files));
 }
 
 // what() of the load-time error, after checking it is a MigrationFiles error.
@@ -145,8 +145,8 @@ TEST_SUITE("loader") {
         CHECK(m.up_sql == "CREATE TABLE users(id);\n");
         CHECK(m.down_sql.text() == "DROP TABLE users;\n");
         CHECK(m.checksum == strata::sha256_hex("CREATE TABLE users(id);\n"));
-        CHECK(m.up_path == "migrations/core/0001_create_users.up.sql");
-        CHECK(m.down_path == "migrations/core/0001_create_users.down.sql");
+        CHECK(m.up_path() == "migrations/core/0001_create_users.up.sql");
+        CHECK(m.down_path() == "migrations/core/0001_create_users.down.sql");
     }
 
     TEST_CASE("BOM and CRLF are normalised away, so a Windows checkout has the same checksum") {
@@ -397,8 +397,8 @@ TEST_SUITE("loader") {
 
         MigrationSet set = load_migrations("core", FolderSource(folder));
         REQUIRE(ids_of(set) == std::vector<std::string>{"0001", "0002"});
-        CHECK(set.migrations[0].up_path == (folder / "0001_a.up.sql").string());
-        CHECK(set.migrations[0].down_path == (folder / "0001_a.down.sql").string());
+        CHECK(set.migrations[0].up_path() == (folder / "0001_a.up.sql").string());
+        CHECK(set.migrations[0].down_path() == (folder / "0001_a.down.sql").string());
         CHECK(set.migrations[1].up_sql == "CREATE TABLE b(x);\n");
         CHECK(set.migrations[1].down_sql.text() == "DROP TABLE b;\n");
     }
@@ -429,7 +429,7 @@ TEST_SUITE("loader") {
         CHECK(set.migrations[0].up_sql == "SELECT 1;\n");
         CHECK(set.migrations[0].down_sql.text() == "SELECT 2;\n");
         // Messages still name the path it was given.
-        CHECK(set.migrations[0].up_path == (temp / "migrations" / "0001_a.up.sql").string());
+        CHECK(set.migrations[0].up_path() == (temp / "migrations" / "0001_a.up.sql").string());
     }
 
     TEST_CASE("FolderSource refuses a FIFO named .sql without opening it") {
@@ -477,7 +477,7 @@ TEST_SUITE("loader") {
         MigrationSet set = load_migrations("core", FolderSource(folder));
         REQUIRE(set.migrations.size() == 1);
         CHECK(set.migrations[0].up_sql == "CREATE TABLE t(x);\n");
-        CHECK(set.migrations[0].up_path == (folder / "0001_a.up.sql").string());
+        CHECK(set.migrations[0].up_path() == (folder / "0001_a.up.sql").string());
 
         std::filesystem::remove(temp / "shared" / "create.sql");
         CHECK(folder_failure(folder) == (folder / "0001_a.up.sql").string() +
@@ -509,7 +509,7 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("MemorySource::remove forgets the file with that path") {
-        MemorySource source(join({pair("0001_a"), pair("0002_b")}));
+        MemorySource source("migrations/core/", join({pair("0001_a"), pair("0002_b")}));
         source.remove("migrations/core/0002_b.up.sql");
         source.remove("migrations/core/0002_b.down.sql");
         source.remove("migrations/core/not-there.sql");
@@ -524,10 +524,10 @@ TEST_SUITE("loader") {
         CHECK(files.contains(1));
         CHECK_FALSE(files.contains(2));
         CHECK(files.contains(3)); // never one of the files
-        CHECK_NOTHROW(files.check_readable(strata::SourceEntry{"0001_a.up.sql", "a", 0}));
+        const MemorySource source("memory:core/", {});
+        CHECK_NOTHROW(files.check_readable(source, strata::SourceEntry{"0001_a.up.sql", 0}));
         try {
-            files.check_readable(
-                strata::SourceEntry{"0001_a.down.sql", "memory:core/0001_a.down.sql", 1});
+            files.check_readable(source, strata::SourceEntry{"0001_a.down.sql", 1});
             FAIL("expected an error");
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::MigrationFiles);
@@ -565,6 +565,7 @@ TEST_SUITE("loader") {
 
     TEST_CASE("a lazily loaded set reads each up file once and a down file only when needed") {
         auto source = std::make_shared<CountingSource>(
+            "migrations/core/",
             join({pair("0001_a", "SELECT 1;\n", "DROP TABLE a;\r\n"), pair("0002_b")}));
         const MigrationSet set = load_migrations("core", source);
         REQUIRE(set.migrations.size() == 2);
@@ -584,13 +585,14 @@ TEST_SUITE("loader") {
     TEST_CASE("a lazily loaded set still refuses an unpaired file, and reports a bad down file "
               "when its text is needed") {
         CHECK_THROWS_WITH(
-            load_migrations("core", std::make_shared<MemorySource>(std::vector<SourceFile>{
-                                        file("0001_a.up.sql", "SELECT 1;")})),
+            load_migrations("core", std::make_shared<MemorySource>(
+                                        "migrations/core/", std::vector<SourceFile>{file(
+                                                                "0001_a.up.sql", "SELECT 1;")})),
             doctest::Contains("migration 0001_a is missing its down file"));
 
         const MigrationSet set = load_migrations(
-            "core",
-            std::make_shared<MemorySource>(pair("0001_a", "SELECT 1;\n", "SELECT 'a\xC3';")));
+            "core", std::make_shared<MemorySource>(
+                        "migrations/core/", pair("0001_a", "SELECT 1;\n", "SELECT 'a\xC3';")));
         REQUIRE(set.migrations.size() == 1);
         for (int attempt = 0; attempt < 2; ++attempt) {
             try {
@@ -643,7 +645,7 @@ TEST_SUITE("loader") {
         CHECK(embedded.read(entries[1], buffer).data() == down.data());
         CHECK(buffer.empty());
 
-        const MemorySource memory(pair("0001_a"));
+        const MemorySource memory("migrations/core/", pair("0001_a"));
         const auto files = memory.list();
         REQUIRE(files.size() == 2);
         CHECK(memory.read(files[1], buffer) == "SELECT 2;\n");

@@ -61,8 +61,7 @@ MigrationSet make_set(const std::vector<std::string>& ids) {
         m.description = "m" + id;
         m.up_sql = "-- up " + id;
         m.down_sql = "-- down " + id;
-        m.up_path = "/p/" + m.name + ".up.sql";
-        m.down_path = "/p/" + m.name + ".down.sql";
+        m.path_prefix = std::make_shared<const std::string>("/p/");
         set.migrations.push_back(m);
     }
     return set;
@@ -137,7 +136,7 @@ TEST_SUITE("plan") {
             const Step& step = plan->steps[0];
             CHECK(step.sql == "-- up 2");
             CHECK(step.checksum == "sum 2");
-            CHECK(step.sql_path == "/p/2_m2.up.sql");
+            CHECK(step.sql_path() == "/p/2_m2.up.sql");
             CHECK(step.down_sql == "-- down 2");
             CHECK(step.label() == "core 2 (m2)");
         }
@@ -153,7 +152,7 @@ TEST_SUITE("plan") {
         CHECK(planned.down_sql.text().empty());
         CHECK(planned.description.empty());
         CHECK(planned.name.empty());
-        CHECK(planned.down_path.empty());
+        CHECK(planned.path_prefix == nullptr);
         CHECK(set.find(MigrationId("2")) == &planned);
     }
 
@@ -184,7 +183,7 @@ TEST_SUITE("plan") {
             ++reads;
             return "DROP TABLE " + file.name + ";";
         };
-        DownSql lazy(std::make_shared<const FolderSource>("."), SourceEntry{"u", "./u", 0}, read);
+        DownSql lazy(std::make_shared<const FolderSource>("."), SourceEntry{"u", 0}, read);
         CHECK_FALSE(lazy.loaded());
         CHECK(lazy.take() == "DROP TABLE u;"); // read on the way out
         CHECK(reads == 1);
@@ -206,7 +205,7 @@ TEST_SUITE("plan") {
         CHECK(plan.steps[0].sql == "-- up 1");
         CHECK(plan.steps[0].down_sql == "-- down 1");
         CHECK(plan.steps[0].checksum == "abc");
-        CHECK(plan.steps[0].sql_path == "/p/1_m1.up.sql");
+        CHECK(plan.steps[0].sql_path() == "/p/1_m1.up.sql");
         CHECK(plan.steps[0].label() == "core 1 (m1)");
     }
 
@@ -261,9 +260,9 @@ TEST_SUITE("plan") {
         REQUIRE(plan.steps.size() == 2);
         CHECK(plan.steps[0].migration_id.text() == "2");
         CHECK(plan.steps[0].sql == "-- stored down 2");
-        CHECK(plan.steps[0].sql_path.empty());
+        CHECK(plan.steps[0].sql_path().empty());
         CHECK(plan.steps[1].sql == "-- down 1");
-        CHECK(plan.steps[1].sql_path == "/p/1_m1.down.sql");
+        CHECK(plan.steps[1].sql_path() == "/p/1_m1.down.sql");
     }
 
     TEST_CASE("backwards rejects an id that is not applied, naming the applied ones") {
@@ -391,7 +390,7 @@ TEST_SUITE("plan") {
         REQUIRE(plan.steps.size() == 1);
         CHECK(plan.steps[0].direction == Direction::Backwards);
         CHECK(plan.steps[0].sql == "-- stored down 2");
-        CHECK(plan.steps[0].sql_path.empty());
+        CHECK(plan.steps[0].sql_path().empty());
         CHECK(plan.steps[0].label() == "core 2 (m2)");
     }
 

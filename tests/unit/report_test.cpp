@@ -557,10 +557,12 @@ TEST_SUITE("report") {
         TextReporter reporter(out, options);
 
         Step first = make_step(Direction::Forwards, "0001", "create users");
-        first.sql_path = "/work/project/migrations/core/0001_create_users.up.sql";
+        first.name = "0001_create_users";
+        first.path_prefix = std::make_shared<const std::string>("/work/project/migrations/core/");
         first.sql = "CREATE TABLE users (id INTEGER PRIMARY KEY);\n";
         Step second = make_step(Direction::Forwards, "0002", "create notes");
-        second.sql_path = "migrations/core/./0002_create_notes.up.sql";
+        second.name = "0002_create_notes";
+        second.path_prefix = std::make_shared<const std::string>("migrations/core/./");
         second.sql = "CREATE TABLE notes (id);"; // no final newline
         Step stored = make_step(Direction::Backwards, "0001", "create users");
         stored.sql = "DROP TABLE users;\n";

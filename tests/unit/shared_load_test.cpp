@@ -39,8 +39,8 @@ std::vector<SourceFile> migrations(int count, std::set<int> broken = {}) {
     std::vector<SourceFile> files;
     for (int i = 1; i <= count; ++i) {
         const std::string up = broken.count(i) ? std::string("SELECT 1;\0", 10) : "SELECT 1;\n";
-        files.push_back({stem(i) + ".up.sql", "a/" + stem(i) + ".up.sql", up});
-        files.push_back({stem(i) + ".down.sql", "a/" + stem(i) + ".down.sql", "SELECT 2;\n"});
+        files.push_back({stem(i) + ".up.sql", up});
+        files.push_back({stem(i) + ".down.sql", "SELECT 2;\n"});
     }
     return files;
 }
@@ -160,7 +160,7 @@ TEST_SUITE("shared_load") {
     TEST_CASE("two threads read at once, and every file is read once") {
         const strata::Project project = project_of({"core"});
         strata::Context context{project};
-        auto source = std::make_shared<MeetingSource>(migrations(200));
+        auto source = std::make_shared<MeetingSource>("a/", migrations(200));
         context.sources["core"] = source;
         const std::vector<MigrationSet> sets = load_on_two_threads(context, all_apps(project));
         CHECK_FALSE(source->m_timed_out);
@@ -177,8 +177,8 @@ TEST_SUITE("shared_load") {
     TEST_CASE("a source that cannot be read concurrently is read on one thread at a time") {
         const strata::Project project = project_of({"core", "extra"});
         strata::Context context{project};
-        auto core = std::make_shared<OneAtATimeSource>(migrations(300));
-        auto extra = std::make_shared<MemorySource>(migrations(300));
+        auto core = std::make_shared<OneAtATimeSource>("a/", migrations(300));
+        auto extra = std::make_shared<MemorySource>("a/", migrations(300));
         context.sources["core"] = core;
         context.sources["extra"] = extra;
         const std::vector<MigrationSet> sets = load_on_two_threads(context, all_apps(project));
@@ -193,28 +193,28 @@ TEST_SUITE("shared_load") {
         for (int round = 0; round < 20; ++round) {
             strata::Context context{project};
             // Two broken files in the first app, a badly named file in the second.
-            context.sources["a"] = std::make_shared<MemorySource>(migrations(400, {37, 250}));
+            context.sources["a"] = std::make_shared<MemorySource>("a/", migrations(400, {37, 250}));
             std::vector<SourceFile> b = migrations(10);
-            b.push_back({"notes.up.sql", "b/notes.up.sql", "SELECT 1;\n"});
-            context.sources["b"] = std::make_shared<MemorySource>(std::move(b));
+            b.push_back({"notes.up.sql", "SELECT 1;\n"});
+            context.sources["b"] = std::make_shared<MemorySource>("b/", std::move(b));
             const std::string message = message_of(context, all_apps(project));
             REQUIRE_MESSAGE(message.starts_with("a/0037_step.up.sql: file contains a NUL byte"),
                             message);
         }
         // With the first app sound, the second app's listing is the first error.
         strata::Context context{project};
-        context.sources["a"] = std::make_shared<MemorySource>(migrations(400));
+        context.sources["a"] = std::make_shared<MemorySource>("a/", migrations(400));
         std::vector<SourceFile> b = migrations(10, {3});
-        b.push_back({"notes.up.sql", "b/notes.up.sql", "SELECT 1;\n"});
-        context.sources["b"] = std::make_shared<MemorySource>(std::move(b));
+        b.push_back({"notes.up.sql", "SELECT 1;\n"});
+        context.sources["b"] = std::make_shared<MemorySource>("b/", std::move(b));
         CHECK(message_of(context, all_apps(project)).starts_with("b/notes.up.sql: invalid"));
     }
 
     TEST_CASE("an app's C++ migrations are added before a later app's errors count") {
         const strata::Project project = project_of({"a", "b"});
         strata::Context context{project};
-        context.sources["a"] = std::make_shared<MemorySource>(migrations(50));
-        context.sources["b"] = std::make_shared<MemorySource>(migrations(50, {1}));
+        context.sources["a"] = std::make_shared<MemorySource>("a/", migrations(50));
+        context.sources["b"] = std::make_shared<MemorySource>("b/", migrations(50, {1}));
         // Its id is one of the files' ids: adding it to "a" fails, before "b" is looked at.
         context.code_migrations["a"] = {
             strata::CodeMigration{strata::MigrationId("0007"), "0007_code", "1", [](sqlite3*) {}}};
@@ -223,8 +223,8 @@ TEST_SUITE("shared_load") {
         // Without the clash, "a" loads with its C++ migration and "b" fails.
         context.code_migrations["a"][0] =
             strata::CodeMigration{strata::MigrationId("0070"), "0070_code", "1", [](sqlite3*) {}};
-        CHECK(message_of(context, all_apps(project)).starts_with("a/0001_step.up.sql: file"));
-        context.sources["b"] = std::make_shared<MemorySource>(migrations(50));
+        CHECK(message_of(context, all_apps(project)).starts_with("b/0001_step.up.sql: file"));
+        context.sources["b"] = std::make_shared<MemorySource>("b/", migrations(50));
         const std::vector<MigrationSet> sets = load_on_two_threads(context, all_apps(project));
         REQUIRE(sets.size() == 2);
         CHECK(sets[0].migrations.size() == 51);
@@ -237,7 +237,7 @@ TEST_SUITE("shared_load") {
         project.database = dir.path() / "app.db";
         strata::Context context{project};
 
-        auto alone = std::make_shared<ThreadsSeenSource>(migrations(200));
+        auto alone = std::make_shared<ThreadsSeenSource>("a/", migrations(200));
         context.sources["core"] = alone;
         const strata::detail::RunStart fresh =
             strata::detail::start_run(context, all_apps(project), strata::OpenMode::ReadOnly);
@@ -251,7 +251,7 @@ TEST_SUITE("shared_load") {
         REQUIRE(sqlite3_open(project.database.c_str(), &db) == SQLITE_OK);
         REQUIRE(sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
-        auto meeting = std::make_shared<MeetingSource>(migrations(200));
+        auto meeting = std::make_shared<MeetingSource>("a/", migrations(200));
         context.sources["core"] = meeting;
         const strata::detail::RunStart existing =
             strata::detail::start_run(context, all_apps(project), strata::OpenMode::ReadOnly);

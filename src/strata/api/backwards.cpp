@@ -37,9 +37,10 @@ std::vector<FileToRemove> files_of(const Context& context, const std::vector<Mig
         if (migration == nullptr)
             continue; // reversed with its stored down SQL: it has no files
         const AppConfig* app = context.project.find_app(step.app_name);
-        for (const std::string* path : {&migration->up_path, &migration->down_path})
-            if (!path->empty())
-                files.push_back({app ? app->migrations_dir : std::filesystem::path(), *path});
+        for (std::string path : {migration->up_path(), migration->down_path()})
+            if (!path.empty())
+                files.push_back(
+                    {app ? app->migrations_dir : std::filesystem::path(), std::move(path)});
     }
     return files;
 }

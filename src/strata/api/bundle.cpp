@@ -121,34 +121,32 @@ class BundleSource final : public MigrationSource {
         for (std::size_t key = 0; key < 2 * m_migrations.size(); ++key) {
             if (m_forgotten.contains(key))
                 continue;
-            std::string name(m_migrations[key / 2].name);
-            name += key % 2 == 0 ? ".up.sql" : ".down.sql";
-            std::string path = m_prefix + name;
-            entries.push_back(SourceEntry{std::move(name), std::move(path), key});
+            entries.push_back(SourceEntry{file_name(key), key});
         }
         return entries;
     }
 
     std::string_view read(const SourceEntry& file, std::string& /*buffer*/) const override {
-        m_forgotten.check_readable(file);
+        m_forgotten.check_readable(*this, file);
         const BundledMigration& migration = m_migrations[file.key / 2];
         return file.key % 2 == 0 ? migration.up_sql : migration.down_sql;
     }
 
     void remove(const std::string& path) const override {
         for (std::size_t key = 0; key < 2 * m_migrations.size(); ++key)
-            if (path == m_prefix + std::string(m_migrations[key / 2].name) +
-                            (key % 2 == 0 ? ".up.sql" : ".down.sql"))
+            if (path == m_prefix + file_name(key))
                 m_forgotten.forget(key);
     }
+
+    std::string path_prefix() const override { return m_prefix; }
 
     void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
         const std::size_t migration = up.key / 2;
         if (up.key % 2 != 0 || migration >= m_migrations.size() ||
             m_migrations[migration].checksum != checksum) {
             std::string name = up.name;
-            if (name.ends_with(".up.sql"))
-                name.resize(name.size() - 7);
+            if (name.ends_with(k_up_suffix))
+                name.resize(name.size() - k_up_suffix.size());
             refuse(m_where, "the bundle's checksum of " + name + " does not match its SQL",
                    "write the bundle again with " + terms::command(terms::Command::Bundle));
         }
@@ -157,6 +155,12 @@ class BundleSource final : public MigrationSource {
     bool reads_concurrently() const override { return true; } // while nothing is removed
 
   private:
+    // The file of `key`: 2i is migration i's up file, 2i + 1 its down file.
+    std::string file_name(std::size_t key) const {
+        return std::string(m_migrations[key / 2].name) +
+               std::string(key % 2 == 0 ? k_up_suffix : k_down_suffix);
+    }
+
     std::shared_ptr<const std::string> m_bytes; // what the views point into
     std::string m_prefix;                       // "bundle:<app>/", how messages name a file
     std::vector<BundledMigration> m_migrations;
@@ -202,8 +206,8 @@ std::string bundle_bytes(const Project& project, const BundleOptions& options) {
         for (const std::string& dependency : app->depends_on)
             put(out, dependency);
         // Read once and loaded from memory: the bundle holds exactly what the loader checked.
-        const MigrationSet set = load_migrations(
-            app->name, MemorySource(FolderSource(app->migrations_dir).list_sql_files()));
+        const MigrationSet set =
+            load_migrations(app->name, MemorySource(FolderSource(app->migrations_dir)));
         put(out, std::to_string(set.migrations.size()));
         for (const Migration& migration : set.migrations) {
             put(out, migration.name);

@@ -92,9 +92,6 @@ struct UnpairedFile {
     std::string path;        // the file that is there, as the source names it
 };
 
-constexpr std::string_view k_up = ".up.sql";
-constexpr std::string_view k_down = ".down.sql";
-
 // Hides the files without a partner from the loader, so the rest of the app can be shown, and
 // keeps them to be shown as rows of their own. Anything else odd about a name stays for the
 // loader to refuse.
@@ -113,30 +110,30 @@ class PairedOnly : public MigrationSource {
         std::unordered_map<std::string_view, unsigned> files_of;
         files_of.reserve(entries.size());
         for (const SourceEntry& entry : entries) {
-            if (std::string_view name = entry.name; name.ends_with(k_up))
-                files_of[name.substr(0, name.size() - k_up.size())] |= k_has_up;
-            else if (name.ends_with(k_down))
-                files_of[name.substr(0, name.size() - k_down.size())] |= k_has_down;
+            if (std::string_view name = entry.name; name.ends_with(k_up_suffix))
+                files_of[name.substr(0, name.size() - k_up_suffix.size())] |= k_has_up;
+            else if (name.ends_with(k_down_suffix))
+                files_of[name.substr(0, name.size() - k_down_suffix.size())] |= k_has_down;
         }
         std::vector<bool> alone_flags;
         alone_flags.reserve(entries.size());
         for (const SourceEntry& entry : entries) {
             const std::string_view name = entry.name;
             alone_flags.push_back(
-                (name.ends_with(k_up) &&
-                 (files_of[name.substr(0, name.size() - k_up.size())] & k_has_down) == 0) ||
-                (name.ends_with(k_down) &&
-                 (files_of[name.substr(0, name.size() - k_down.size())] & k_has_up) == 0));
+                (name.ends_with(k_up_suffix) &&
+                 (files_of[name.substr(0, name.size() - k_up_suffix.size())] & k_has_down) == 0) ||
+                (name.ends_with(k_down_suffix) &&
+                 (files_of[name.substr(0, name.size() - k_down_suffix.size())] & k_has_up) == 0));
         }
         std::vector<SourceEntry> kept;
         kept.reserve(entries.size());
         for (std::size_t i = 0; i < entries.size(); ++i) {
             SourceEntry& entry = entries[i];
             const std::string_view name = entry.name;
-            const bool up = name.ends_with(k_up);
-            const bool down = !up && name.ends_with(k_down);
-            std::string_view stem = name.substr(0, name.size() - (up     ? k_up.size()
-                                                                  : down ? k_down.size()
+            const bool up = name.ends_with(k_up_suffix);
+            const bool down = !up && name.ends_with(k_down_suffix);
+            std::string_view stem = name.substr(0, name.size() - (up     ? k_up_suffix.size()
+                                                                  : down ? k_down_suffix.size()
                                                                          : 0));
             const bool alone = alone_flags[i];
             const auto underscore = stem.find('_');
@@ -151,7 +148,7 @@ class PairedOnly : public MigrationSource {
             std::replace(slug.begin(), slug.end(), '_', ' ');
             m_unpaired.push_back({m_app, std::move(*id),
                                   slug + (up ? " (no down file)" : " (no up file)"),
-                                  std::move(entry.path)});
+                                  m_inner->path_of(entry)});
         }
         return kept;
     }
@@ -159,6 +156,7 @@ class PairedOnly : public MigrationSource {
         return m_inner->read(file, buffer);
     }
     void remove(const std::string& path) const override { m_inner->remove(path); }
+    std::string path_prefix() const override { return m_inner->path_prefix(); }
     void confirm_checksum(const SourceEntry& up, std::string_view checksum) const override {
         m_inner->confirm_checksum(up, checksum);
     }

@@ -114,13 +114,14 @@ std::string char_array(const std::string& name, std::string_view text) {
     return out;
 }
 
-// One migration file's raw bytes, as loaded.
-const SourceFile& file_at(const std::vector<SourceFile>& files, const std::string& path) {
+// One migration file's raw bytes, as loaded: the file `name` of `source`.
+const SourceFile& file_at(const MemorySource& source, const std::vector<SourceFile>& files,
+                          const std::string& name) {
     auto found = std::find_if(files.begin(), files.end(),
-                              [&](const SourceFile& file) { return file.path == path; });
+                              [&](const SourceFile& file) { return file.name == name; });
     if (found == files.end())
         throw Error(ErrorKind::MigrationFiles, "migration file vanished while it was read",
-                    SourceLocation{path});
+                    SourceLocation{source.path_prefix() + name});
     return *found;
 }
 
@@ -161,8 +162,10 @@ std::string embedded_source_text(const Project& project, const EmbedOptions& opt
         const AppConfig& app = *apps[a];
         // Read once, then loaded from memory: the loader checks exactly the bytes embedded,
         // and its messages still name the real files.
-        std::vector<SourceFile> files = FolderSource(app.migrations_dir).list_sql_files();
-        const MigrationSet set = load_migrations(app.name, MemorySource(files));
+        const FolderSource folder(app.migrations_dir);
+        std::vector<SourceFile> files = folder.list_sql_files();
+        const MemorySource source(folder.path_prefix(), files);
+        const MigrationSet set = load_migrations(app.name, source);
 
         const std::string array = "k_app_" + std::to_string(a);
         std::string declarations;
@@ -170,8 +173,11 @@ std::string embedded_source_text(const Project& project, const EmbedOptions& opt
         for (std::size_t m = 0; m < set.migrations.size(); ++m) {
             const Migration& migration = set.migrations[m];
             const std::string prefix = array + "_" + std::to_string(m);
-            Text up = text_of(file_at(files, migration.up_path).content, prefix + "_up");
-            Text down = text_of(file_at(files, migration.down_path).content, prefix + "_down");
+            const std::string& name = migration.name;
+            Text up = text_of(file_at(source, files, name + std::string(k_up_suffix)).content,
+                              prefix + "_up");
+            Text down = text_of(file_at(source, files, name + std::string(k_down_suffix)).content,
+                                prefix + "_down");
             declarations += up.declarations + down.declarations;
             rows += "    {std::string_view{" + cpp_literal(migration.name) + ", " +
                     std::to_string(migration.name.size()) + "},\n     " + up.expression +

@@ -71,18 +71,19 @@ class MigrationLinter {
 
     void run() {
         const std::set<std::string> before = schema_objects(m_db);
-        probe(m_migration.up_sql, m_migration.up_path, FileKind::Up);
-        apply(m_migration.up_sql, m_migration.up_path);
+        const std::string up_path = m_migration.up_path();
+        const std::string down_path = m_migration.down_path();
+        probe(m_migration.up_sql, up_path, FileKind::Up);
+        apply(m_migration.up_sql, up_path);
         const std::set<std::string> after_up = schema_objects(m_db);
         const std::string& down = m_migration.down_sql.text();
-        probe(down, m_migration.down_path, FileKind::Down);
+        probe(down, down_path, FileKind::Down);
         std::set<std::string> after_down;
         {
             // Only the transaction part changes the schema; it is undone when `undo` ends, so
             // the next migration starts from this one applied.
             sqlite::Transaction undo(m_db, sqlite::TransactionKind::Immediate);
-            run_sql(split_after_commit(down).in_transaction, m_migration.down_path, 1,
-                    SqlPhase::InTransaction);
+            run_sql(split_after_commit(down).in_transaction, down_path, 1, SqlPhase::InTransaction);
             after_down = schema_objects(m_db);
         }
         compare(before, after_up, after_down);
@@ -162,7 +163,7 @@ class MigrationLinter {
         const std::vector<NolintComment> nolint = nolint_comments(text);
         const std::string_view id = lint_check_id(check);
         LintFinding finding{check, m_migration.app_name, m_migration.name,
-                            SourceLocation{m_migration.down_path, 1, 1}, std::move(message)};
+                            SourceLocation{m_migration.down_path(), 1, 1}, std::move(message)};
         finding.silenced =
             std::any_of(nolint.begin(), nolint.end(), [&](const NolintComment& comment) {
                 return std::find(comment.ids.begin(), comment.ids.end(), id) != comment.ids.end();

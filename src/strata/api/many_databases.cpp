@@ -52,8 +52,7 @@ preloaded_sources(const Context& context) {
     for (const AppConfig& app : context.project.apps) {
         if (sources.contains(app.name))
             continue;
-        sources[app.name] =
-            std::make_shared<MemorySource>(FolderSource(app.migrations_dir).list_sql_files());
+        sources[app.name] = std::make_shared<MemorySource>(FolderSource(app.migrations_dir));
     }
     return sources;
 }

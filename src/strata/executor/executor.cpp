@@ -21,9 +21,9 @@ namespace strata {
 namespace {
 
 std::string source_name(const Step& step) {
-    return step.sql_path.empty()
+    return step.runs_stored_sql()
                ? step.app_name + "/" + step.migration_id.text() + " (stored down SQL)"
-               : step.sql_path;
+               : step.sql_path();
 }
 
 const char* verb_of(const Step& step) {
@@ -65,7 +65,7 @@ std::string describe(const std::vector<ForeignKeyViolation>& violations) {
 // VACUUM runs with the authorizer stepped aside. Checked for every step before any runs, so a
 // refusal leaves the database as it was.
 void check_stored_sql(const Step& step) {
-    if (!step.sql_path.empty())
+    if (!step.runs_stored_sql())
         return;
     auto refuse = [&](std::string message, int line, int column, std::string hint, int code) {
         throw Error(ErrorKind::Refused,
@@ -96,11 +96,11 @@ void check_reversible(const Step& step) {
                     "reversing " + step.label() +
                         " refused: it is a migration written in C++ without a down callback, so "
                         "it cannot be reversed",
-                    SourceLocation{step.sql_path},
+                    SourceLocation{step.sql_path()},
                     cli ? "reverse only the migrations after it"
                         : "give its CodeMigration a `down`, or reverse only the migrations after "
                           "it");
-    if (step.code == nullptr && step.sql_path.empty() && is_code_checksum(step.checksum))
+    if (step.runs_stored_sql() && is_code_checksum(step.checksum))
         throw Error(ErrorKind::Refused,
                     "reversing " + step.label() +
                         " refused: it is a migration written in C++ (checksum " + step.checksum +

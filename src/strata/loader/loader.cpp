@@ -17,8 +17,6 @@ namespace strata {
 
 namespace {
 
-constexpr std::string_view k_up_suffix = ".up.sql";
-constexpr std::string_view k_down_suffix = ".down.sql";
 constexpr std::string_view k_name_hint =
     "name migration files <id>_<slug>.up.sql and <id>_<slug>.down.sql, e.g. "
     "0002_add_tags.up.sql and 0002_add_tags.down.sql";
@@ -80,24 +78,13 @@ ParsedFile taken_apart(SourceEntry& file, std::size_t digits) {
     return out;
 }
 
-// Where the other file of a pair is expected: next to `file` when its path ends in its name.
-std::string sibling_path(const SourceEntry& file, std::string_view sibling_name) {
-    const std::string& path = file.path;
-    if (path.ends_with(file.name)) {
-        std::size_t prefix = path.size() - file.name.size();
-        if (prefix == 0 || path[prefix - 1] == '/')
-            return path.substr(0, prefix) + std::string(sibling_name);
-    }
-    return std::string(sibling_name);
-}
-
 // Checks normalised text: valid UTF-8 and no NUL byte. The position reported is 1-based, the
 // column counted in characters, as editors show it (the BOM is already gone).
-void check_encoding(std::string_view text, const std::string& path) {
+void check_encoding(std::string_view text, const MigrationSource& source, const SourceEntry& file) {
     const std::optional<util::TextProblem> problem = util::find_text_problem(text);
     if (!problem)
         return;
-    const SourceLocation where{path, problem->line, problem->column};
+    const SourceLocation where{source.path_of(file), problem->line, problem->column};
     if (problem->kind == util::TextProblem::Kind::InvalidUtf8)
         throw Error(ErrorKind::MigrationFiles,
                     "file is not valid UTF-8 (byte " + util::hex_byte(problem->byte) + ")", where,
@@ -110,7 +97,8 @@ void check_encoding(std::string_view text, const std::string& path) {
 
 // Refuses a file that still carries the marker `strata new` writes: applied unedited, a template
 // is recorded as done, and the SQL written into it afterwards never runs (it reads as an edit).
-void check_not_template(std::string_view text, const std::string& path) {
+void check_not_template(std::string_view text, const MigrationSource& source,
+                        const SourceEntry& file) {
     int line = 1;
     for (std::size_t start = 0; start < text.size(); ++line) {
         std::size_t end = text.find('\n', start);
@@ -119,7 +107,7 @@ void check_not_template(std::string_view text, const std::string& path) {
         if (text.substr(start, end - start).starts_with(k_template_marker))
             throw Error(ErrorKind::MigrationFiles,
                         "this file is still the template `strata new` wrote",
-                        SourceLocation{path, line, 1},
+                        SourceLocation{source.path_of(file), line, 1},
                         "write the migration's SQL in it and delete this line (a file with no "
                         "statements is fine: it does nothing)");
         start = end + 1;
@@ -136,10 +124,12 @@ bool file_order(const ParsedFile& a, const ParsedFile& b) {
     return a.up && !b.up;
 }
 
-[[noreturn]] void throw_duplicate(const ParsedFile& first, const ParsedFile& second) {
+[[noreturn]] void throw_duplicate(const MigrationSource& source, const ParsedFile& first,
+                                  const ParsedFile& second) {
     throw Error(ErrorKind::MigrationFiles,
-                "migration id " + second.id.text() + " is also used by " + first.file->path,
-                SourceLocation{second.file->path},
+                "migration id " + second.id.text() + " is also used by " +
+                    source.path_of(*first.file),
+                SourceLocation{source.path_of(*second.file)},
                 "ids are compared as numbers (0001 and 1 are the same); give one of the two "
                 "migrations a new id");
 }
@@ -147,8 +137,8 @@ bool file_order(const ParsedFile& a, const ParsedFile& b) {
 // Reads a file and returns its normalised text, checked as every migration file is.
 std::string load_text(const MigrationSource& source, const SourceEntry& file, std::string& buffer) {
     std::string text = normalise_sql_text(source.read(file, buffer));
-    check_encoding(text, file.path);
-    check_not_template(text, file.path);
+    check_encoding(text, source, file);
+    check_not_template(text, source, file);
     return text;
 }
 
@@ -158,49 +148,57 @@ std::string read_down_text(const MigrationSource& source, const SourceEntry& fil
     return load_text(source, file, buffer);
 }
 
+// What every migration of a load shares (the load's own, by reference).
+struct LoadShared {
+    std::string_view app_name;
+    const MigrationSource& source;
+    const std::shared_ptr<const MigrationSource>& keep;    // set: down files are read when needed
+    const std::shared_ptr<const std::string>& path_prefix; // source.path_prefix(), made once
+};
+
 // Builds one migration from the files of one id (`group`, already ordered by file_order). The
-// down file is read now, or, when `keep` holds the source, the first time its text is needed.
-Migration build_migration(std::string_view app_name, const MigrationSource& source,
-                          const std::shared_ptr<const MigrationSource>& keep,
-                          const ParsedFile* group, std::size_t size, std::string& buffer) {
+// down file is read now, or, when `shared.keep` holds the source, the first time its text is
+// needed.
+Migration build_migration(const LoadShared& shared, const ParsedFile* group, std::size_t size,
+                          std::string& buffer) {
+    const MigrationSource& source = shared.source;
     const ParsedFile& first = group[0];
     for (std::size_t k = 1; k < size; ++k)
         if (group[k].stem != first.stem || group[k].up == group[k - 1].up)
-            throw_duplicate(group[k].stem != first.stem ? first : group[k - 1], group[k]);
+            throw_duplicate(source, group[k].stem != first.stem ? first : group[k - 1], group[k]);
 
     std::string stem(first.stem);
     if (size == 1 && first.up)
         throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its down file",
-                    SourceLocation{first.file->path},
-                    "create " + sibling_path(*first.file, stem + std::string(k_down_suffix)) +
+                    SourceLocation{source.path_of(*first.file)},
+                    "create " + *shared.path_prefix + stem + std::string(k_down_suffix) +
                         " (it may be empty when there is nothing to undo)");
     if (size == 1)
         throw Error(ErrorKind::MigrationFiles, "migration " + stem + " is missing its up file",
-                    SourceLocation{first.file->path},
-                    "create " + sibling_path(*first.file, stem + std::string(k_up_suffix)) +
+                    SourceLocation{source.path_of(*first.file)},
+                    "create " + *shared.path_prefix + stem + std::string(k_up_suffix) +
                         ", or delete this down file");
 
     SourceEntry& up = *group[0].file;
     SourceEntry& down = *group[1].file;
     Migration migration;
-    migration.app_name = std::string(app_name);
+    migration.app_name = std::string(shared.app_name);
     migration.id = first.id;
     migration.name = std::move(stem);
     migration.description = describe_slug(first.slug);
     // An up file without statements (empty, or comments only) is a deliberate no-op, as in
     // other migration tools; only the unedited template of `strata new` is refused.
     migration.up_sql = load_text(source, up, buffer);
-    if (!keep)
+    if (!shared.keep)
         migration.down_sql = load_text(source, down, buffer);
     migration.checksum = sha256_hex(migration.up_sql);
     source.confirm_checksum(up, migration.checksum);
-    // Nothing reads these two entries of the listing again: what the migration keeps of them
-    // moves over rather than being copied (a run with nothing to do builds every migration).
-    migration.up_path = std::move(up.path);
-    std::string().swap(up.name); // freed now, its room serves the next migration
-    migration.down_path = down.path;
-    if (keep)
-        migration.down_sql = DownSql(keep, std::move(down), &read_down_text);
+    migration.path_prefix = shared.path_prefix;
+    // Nothing reads these two entries of the listing again: the up file's name is freed now,
+    // so that its room serves the next migration, and the down file's moves into its reader.
+    std::string().swap(up.name);
+    if (shared.keep)
+        migration.down_sql = DownSql(shared.keep, std::move(down), &read_down_text);
     return migration;
 }
 
@@ -241,7 +239,7 @@ Migration code_migration(std::string_view app_name, const CodeMigration& code) {
 // Where a migration came from, for a message naming two of them.
 std::string origin_of(const Migration& migration) {
     return migration.code ? code_source_name(migration.app_name, migration.name)
-                          : migration.up_path;
+                          : migration.up_path();
 }
 
 // The migration files of a listing in file_order, and where each migration's files begin.
@@ -255,7 +253,7 @@ struct OrderedFiles {
 // Only each name's id length is kept: build() takes a migration's two names apart again
 // (taken_apart) rather than a long load holding every file's parse (a hundred bytes each)
 // while the texts are read.
-OrderedFiles parse_listing(std::vector<SourceEntry>& files) {
+OrderedFiles parse_listing(const MigrationSource& source, std::vector<SourceEntry>& files) {
     std::vector<ParsedFile> parsed;
     parsed.reserve(files.size());
     // Of several badly named files the alphabetically first is reported, so the message does
@@ -277,7 +275,7 @@ OrderedFiles parse_listing(std::vector<SourceEntry>& files) {
     }
     if (bad_file != nullptr)
         throw Error(ErrorKind::MigrationFiles, "invalid migration file name: " + bad_reason,
-                    SourceLocation{bad_file->path}, std::string(k_name_hint));
+                    SourceLocation{source.path_of(*bad_file)}, std::string(k_name_hint));
 
     // A bundle, embedded migrations and many file systems list the files in order already.
     if (!std::is_sorted(parsed.begin(), parsed.end(), file_order))
@@ -323,7 +321,8 @@ void add_code_migrations(MigrationSet& set, std::span<const CodeMigration> code)
 struct MigrationLoad::State {
     std::string app_name;
     const MigrationSource* source = nullptr;
-    std::shared_ptr<const MigrationSource> keep; // set: down files are read when first needed
+    std::shared_ptr<const MigrationSource> keep;    // set: down files are read when first needed
+    std::shared_ptr<const std::string> path_prefix; // the source's, shared by its migrations
     std::span<const CodeMigration> code;
     std::vector<SourceEntry> files;
     std::vector<std::uint32_t> digits;     // the length of each file's id
@@ -341,7 +340,8 @@ MigrationLoad::MigrationLoad(std::string_view app_name, const MigrationSource& s
     state.keep = std::move(keep);
     state.code = code;
     std::vector<SourceEntry> listed = source.list();
-    OrderedFiles ordered = parse_listing(listed);
+    OrderedFiles ordered = parse_listing(source, listed);
+    state.path_prefix = std::make_shared<const std::string>(source.path_prefix());
     std::vector<SourceEntry>().swap(listed); // the entries moved out: only husks are left
     state.files = std::move(ordered.files);
     state.digits = std::move(ordered.digits);
@@ -381,8 +381,8 @@ void MigrationLoad::build(std::size_t i, std::string& buffer) {
     const std::size_t size = std::min(end - begin, group.size());
     for (std::size_t k = 0; k < size; ++k)
         group[k] = taken_apart(state.files[begin + k], state.digits[begin + k]);
-    state.migrations[i] =
-        build_migration(state.app_name, *state.source, state.keep, group.data(), size, buffer);
+    const LoadShared shared{state.app_name, *state.source, state.keep, state.path_prefix};
+    state.migrations[i] = build_migration(shared, group.data(), size, buffer);
 }
 
 MigrationSet MigrationLoad::finish() {

@@ -65,6 +65,14 @@ std::string DownSql::take() {
     return out;
 }
 
+std::string Migration::up_path() const {
+    return path_prefix ? *path_prefix + name + std::string(k_up_suffix) : std::string();
+}
+
+std::string Migration::down_path() const {
+    return path_prefix ? *path_prefix + name + std::string(k_down_suffix) : std::string();
+}
+
 const Migration* MigrationSet::find(std::string_view id_or_name) const {
     // A full name "<id>_<slug>" carries its id, so both forms are found by the id; a name must
     // then match exactly.

@@ -6,13 +6,16 @@
 #include "strata/migration_id.hpp"
 
 #include <deque>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace strata {
+
+// How a migration's two files are named: "<id>_<slug>" and one of these.
+inline constexpr std::string_view k_up_suffix = ".up.sql";
+inline constexpr std::string_view k_down_suffix = ".down.sql";
 
 // A migration's down SQL, either known or read the first time it is needed: forwards stores it
 // for the migrations it applies and reversing runs it, so a run with nothing to do reads no down
@@ -53,9 +56,15 @@ struct Migration {
     std::string up_sql;      // BOM removed, CRLF turned into LF
     DownSql down_sql;        // the same, read when first needed
     std::string checksum;    // lower-case hex SHA-256 of up_sql
-    std::string up_path;     // for messages and --clean
-    std::string down_path;
+    // How messages name its files without their names (MigrationSource::path_prefix), shared
+    // by the migrations of one source; null for a migration written in C++.
+    std::shared_ptr<const std::string> path_prefix;
     std::shared_ptr<const CodeMigration> code; // set for a migration written in C++
+
+    // Its files' paths, for messages and --clean: the prefix, the name and ".up.sql" or
+    // ".down.sql". Empty for a migration written in C++.
+    std::string up_path() const;
+    std::string down_path() const;
 };
 
 // An app's migrations, ordered by the numeric value of their ids.

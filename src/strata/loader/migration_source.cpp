@@ -20,18 +20,21 @@ namespace {
 // at load time names it before the database is touched. Seed data below it is welcome.
 constexpr std::uint64_t k_max_migration_file_size = 1'000'000'000;
 
-// Reads a migration file into `content`: through `folder` when the folder's listing showed a
-// regular file, not a link (no status call, no path walked again), else by its path with
-// read_file's checks.
-void read_migration_file(const util::FileDescriptor* folder, const std::string& name,
-                         const std::string& path, bool listed_regular, std::string& content) {
+// Reads the migration file `name` of the folder whose path_prefix is `prefix` into `content`:
+// through `folder` when the folder's listing showed a regular file, not a link (no status
+// call, no path walked again), else by its path with read_file's checks. The path is put
+// together only when it is needed, to open the file by it or to name it in an error.
+void read_migration_file(const util::FileDescriptor* folder, const std::string& prefix,
+                         const std::string& name, bool listed_regular, std::string& content) {
     try {
         if (listed_regular && folder != nullptr)
-            util::read_listed_file_in(*folder, name, path, k_max_migration_file_size, content);
+            util::read_listed_file_in(*folder, name, name, k_max_migration_file_size, content);
         else
-            content = listed_regular ? util::read_listed_file(path, k_max_migration_file_size)
-                                     : util::read_file(path, k_max_migration_file_size);
+            content = listed_regular
+                          ? util::read_listed_file(prefix + name, k_max_migration_file_size)
+                          : util::read_file(prefix + name, k_max_migration_file_size);
     } catch (const util::FileError& error) {
+        const std::string path = prefix + name;
         switch (error.problem) {
         case util::FileProblem::NotRegular:
             throw Error(ErrorKind::MigrationFiles,
@@ -67,8 +70,7 @@ std::vector<SourceFile> MigrationSource::list_sql_files() const {
     std::string buffer;
     for (SourceEntry& entry : list()) {
         std::string content(read(entry, buffer));
-        files.push_back(
-            SourceFile{std::move(entry.name), std::move(entry.path), std::move(content)});
+        files.push_back(SourceFile{std::move(entry.name), std::move(content)});
     }
     return files;
 }
@@ -80,7 +82,10 @@ struct FolderSource::OpenFolder {
     util::FileDescriptor handle;
 };
 
-FolderSource::FolderSource(std::filesystem::path folder) : m_folder(std::move(folder)) {
+FolderSource::FolderSource(std::filesystem::path folder)
+    : m_folder(std::move(folder)), m_prefix(m_folder.string()) {
+    if (!m_prefix.empty() && m_prefix.back() != '/')
+        m_prefix += '/';
     // A folder that cannot be opened now is listed by its path, which reports why.
     std::error_code ignored;
     util::FileDescriptor handle =
@@ -112,23 +117,17 @@ std::vector<SourceEntry> FolderSource::list() const {
         // command reads it (read_migration_file asks for its status, and never opens it); a
         // link, or a type the listing does not give, is looked at when it is read.
         const bool regular = entry.kind == util::FileKind::Regular;
-        std::string path;
-        path.reserve(folder.size() + 1 + entry.name.size()); // one allocation per name
-        path += folder;
-        if (!path.empty() && path.back() != '/')
-            path += '/';
-        path += entry.name;
         if (entry.kind && !regular) {
             std::string ignored;
-            read_migration_file(nullptr, entry.name, path, false, ignored);
+            read_migration_file(nullptr, m_prefix, entry.name, false, ignored);
         }
-        files.push_back(SourceEntry{std::move(entry.name), std::move(path), regular ? 1U : 0U});
+        files.push_back(SourceEntry{std::move(entry.name), regular ? 1U : 0U});
     }
     return files;
 }
 
 std::string_view FolderSource::read(const SourceEntry& file, std::string& buffer) const {
-    read_migration_file(m_open ? &m_open->handle : nullptr, file.name, file.path, file.key == 1,
+    read_migration_file(m_open ? &m_open->handle : nullptr, m_prefix, file.name, file.key == 1,
                         buffer);
     return buffer;
 }
@@ -142,32 +141,35 @@ void FolderSource::remove(const std::string& path) const {
                     SourceLocation{path});
 }
 
-void ForgottenFiles::check_readable(const SourceEntry& file) const {
+void ForgottenFiles::check_readable(const MigrationSource& source, const SourceEntry& file) const {
     if (contains(file.key))
         throw Error(ErrorKind::MigrationFiles, "migration file no longer exists",
-                    SourceLocation{file.path});
+                    SourceLocation{source.path_of(file)});
 }
 
-MemorySource::MemorySource(std::vector<SourceFile> files)
-    : m_files(std::move(files)), m_forgotten(m_files.size()) {}
+MemorySource::MemorySource(std::string path_prefix, std::vector<SourceFile> files)
+    : m_prefix(std::move(path_prefix)), m_files(std::move(files)), m_forgotten(m_files.size()) {}
+
+MemorySource::MemorySource(const MigrationSource& source)
+    : MemorySource(source.path_prefix(), source.list_sql_files()) {}
 
 std::vector<SourceEntry> MemorySource::list() const {
     std::vector<SourceEntry> entries;
     entries.reserve(m_files.size());
     for (std::size_t i = 0; i < m_files.size(); ++i)
         if (!m_forgotten.contains(i))
-            entries.push_back(SourceEntry{m_files[i].name, m_files[i].path, i});
+            entries.push_back(SourceEntry{m_files[i].name, i});
     return entries;
 }
 
 std::string_view MemorySource::read(const SourceEntry& file, std::string& /*buffer*/) const {
-    m_forgotten.check_readable(file);
+    m_forgotten.check_readable(*this, file);
     return m_files[file.key].content;
 }
 
 void MemorySource::remove(const std::string& path) const {
     for (std::size_t i = 0; i < m_files.size(); ++i)
-        if (m_files[i].path == path)
+        if (path == m_prefix + m_files[i].name)
             m_forgotten.forget(i);
 }
 
@@ -178,17 +180,18 @@ std::vector<SourceEntry> EmbeddedSource::list() const {
     // The names and paths follow a folder's, so a message about an embedded migration reads like
     // one about a file and the loader's name rules apply unchanged. The key is the migration's
     // index, doubled, plus one for its down file.
-    const std::string prefix = "embedded:" + m_app_name + "/";
     std::vector<SourceEntry> files;
     files.reserve(m_migrations.size() * 2);
     for (std::size_t i = 0; i < m_migrations.size(); ++i) {
         const std::string stem(m_migrations[i].name);
-        std::string up = stem + ".up.sql";
-        std::string down = stem + ".down.sql";
-        files.push_back(SourceEntry{up, prefix + up, 2 * i});
-        files.push_back(SourceEntry{down, prefix + down, 2 * i + 1});
+        files.push_back(SourceEntry{stem + ".up.sql", 2 * i});
+        files.push_back(SourceEntry{stem + ".down.sql", 2 * i + 1});
     }
     return files;
+}
+
+std::string EmbeddedSource::path_prefix() const {
+    return "embedded:" + m_app_name + "/";
 }
 
 std::string_view EmbeddedSource::read(const SourceEntry& file, std::string& /*buffer*/) const {

@@ -11,19 +11,17 @@
 
 namespace strata {
 
-// A file with its raw bytes: its name inside the app's folder, the path shown in messages, and
-// its content (what a MemorySource holds, and what list_sql_files returns).
+// A file with its raw bytes: its name inside the app's folder and its content (what a
+// MemorySource holds, and what list_sql_files returns).
 struct SourceFile {
     std::string name;    // e.g. "0001_create_users.up.sql"
-    std::string path;    // shown in messages (the real path for a folder)
     std::string content; // raw bytes, not yet decoded or checked
 };
 
-// A file a source offers, not yet read: its name, the path shown in messages, and what the
-// source needs to find it again (its meaning is the source's own).
+// A file a source offers, not yet read: its name, and what the source needs to find it again
+// (its meaning is the source's own). Messages name it MigrationSource::path_of.
 struct SourceEntry {
     std::string name;
-    std::string path;
     std::size_t key = 0;
 };
 
@@ -44,7 +42,12 @@ class MigrationSource {
     // The raw bytes of a listed file: a view of the source's own storage, or of `buffer` after
     // the file is read into it. Throws Error(MigrationFiles) when it cannot be read.
     virtual std::string_view read(const SourceEntry& file, std::string& buffer) const = 0;
-    // Removes a migration's files (for --clean). Throws Error(Database) on failure.
+    // How messages name the source's files: this, then a file's name ("migrations/core/",
+    // "embedded:core/"). One prefix for all of a source's files, so that the migrations of a
+    // long folder share it rather than each holding its own paths.
+    virtual std::string path_prefix() const = 0;
+    // Removes a migration's file, named by its path_of (for --clean). Throws Error(Database)
+    // on failure.
     virtual void remove(const std::string& path) const = 0;
     // Called by the loader with the checksum it computed for a listed up file. A source that
     // recorded checksums when it was made (a bundle) throws when they differ; the default
@@ -57,6 +60,8 @@ class MigrationSource {
 
     // Every candidate file with its raw bytes (lists, then reads each). Throws as list and read.
     std::vector<SourceFile> list_sql_files() const;
+    // The path messages show for a listed file: path_prefix() and its name.
+    std::string path_of(const SourceEntry& file) const { return path_prefix() + file.name; }
 };
 
 // Migration files in a folder of the file system: one listing of the folder, and each file
@@ -67,12 +72,15 @@ class FolderSource : public MigrationSource {
     explicit FolderSource(std::filesystem::path folder);
     std::vector<SourceEntry> list() const override;
     std::string_view read(const SourceEntry& file, std::string& buffer) const override;
+    // The folder's path and a '/' ("" for the current folder).
+    std::string path_prefix() const override { return m_prefix; }
     void remove(const std::string& path) const override;
     bool reads_concurrently() const override { return true; }
 
   private:
     struct OpenFolder;
     std::filesystem::path m_folder;
+    std::string m_prefix;
     std::shared_ptr<const OpenFolder> m_open; // null when the folder could not be opened
 };
 
@@ -87,9 +95,9 @@ class ForgottenFiles {
     // Whether the file of `key` was forgotten (or never was one of the files).
     bool contains(std::size_t key) const { return key >= m_forgotten.size() || m_forgotten[key]; }
     void forget(std::size_t key) { m_forgotten.at(key) = true; }
-    // Throws Error(MigrationFiles), "migration file no longer exists" at the file's path, when
-    // the file was forgotten.
-    void check_readable(const SourceEntry& file) const;
+    // Throws Error(MigrationFiles), "migration file no longer exists" at the file's path in
+    // `source`, when the file was forgotten.
+    void check_readable(const MigrationSource& source, const SourceEntry& file) const;
 
   private:
     std::vector<bool> m_forgotten;
@@ -97,15 +105,21 @@ class ForgottenFiles {
 
 class MemorySource : public MigrationSource {
   public:
-    explicit MemorySource(std::vector<SourceFile> files);
+    // `files`, named in messages as `path_prefix` followed by their names.
+    MemorySource(std::string path_prefix, std::vector<SourceFile> files);
+    // Every file of `source`, read now (list_sql_files), and named as `source` names them.
+    // Throws as list_sql_files.
+    explicit MemorySource(const MigrationSource& source);
     std::vector<SourceEntry> list() const override;
     std::string_view read(const SourceEntry& file, std::string& buffer) const override;
+    std::string path_prefix() const override { return m_prefix; }
     // Forgets the file with that path; the others keep their entries (a migration loaded
     // earlier may still read its down file).
     void remove(const std::string& path) const override;
     bool reads_concurrently() const override { return true; } // while nothing is removed
 
   private:
+    std::string m_prefix;
     std::vector<SourceFile> m_files;
     mutable ForgottenFiles m_forgotten; // remove() edits it; removal is not a logical change
 };
@@ -128,6 +142,8 @@ class EmbeddedSource : public MigrationSource {
     std::vector<SourceEntry> list() const override;
     // A view of the compiled-in text: no copy.
     std::string_view read(const SourceEntry& file, std::string& buffer) const override;
+    // "embedded:<app>/".
+    std::string path_prefix() const override;
     // Always throws Error(Usage): compiled-in migrations cannot be deleted.
     void remove(const std::string& path) const override;
     bool reads_concurrently() const override { return true; }

@@ -167,7 +167,7 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
                              "  " + label_of(*m.migration) + ": " +
                                  (m.migration->code
                                       ? code_source_name(m.migration->app_name, m.migration->name)
-                                      : m.migration->up_path) +
+                                      : m.migration->up_path()) +
                                  " (checksum " + short_checksum(m.applied->checksum) +
                                  " when applied, now " + short_checksum(m.migration->checksum) +
                                  ")");
@@ -179,7 +179,7 @@ void refuse_drift(const std::vector<Drift>& drifts, const std::vector<OutOfOrder
     if (policy.out_of_order == OutOfOrder::Error)
         for (const OutOfOrderStep& entry : out_of_order)
             early.add(entry.step->app_name,
-                      "  " + entry.step->label() + ": " + entry.step->sql_path +
+                      "  " + entry.step->label() + ": " + entry.step->sql_path() +
                           " (newest applied: " + entry.newest_applied_id.text() + ")");
 
     // One sync covers every app; clean takes one app at a time.

@@ -21,7 +21,7 @@ std::unordered_set<MigrationId> applied_keys(const std::vector<AppliedMigration>
     return keys;
 }
 
-// A forwards step without its up SQL, checksum and path.
+// A forwards step without its up SQL and checksum.
 Step forwards_label(const Migration& m) {
     Step step;
     step.direction = Direction::Forwards;
@@ -29,10 +29,9 @@ Step forwards_label(const Migration& m) {
     step.migration_id = m.id;
     step.description = m.description;
     step.down_sql = m.down_sql.text();
-    if (m.code) {
-        step.code = m.code;
-        step.sql_path = code_source_name(m.app_name, m.name);
-    }
+    step.name = m.name;
+    step.path_prefix = m.path_prefix;
+    step.code = m.code;
     return step;
 }
 
@@ -40,8 +39,6 @@ Step forwards_step(const Migration& m) {
     Step step = forwards_label(m);
     step.sql = m.up_sql;
     step.checksum = m.checksum;
-    if (!m.code)
-        step.sql_path = m.up_path;
     return step;
 }
 
@@ -55,16 +52,11 @@ Step forwards_step(Migration&& m) {
     step.migration_id = m.id;
     step.description = std::exchange(m.description, {});
     step.down_sql = m.down_sql.take();
-    if (m.code) {
-        step.code = m.code;
-        step.sql_path = code_source_name(m.app_name, m.name);
-    } else {
-        step.sql_path = std::exchange(m.up_path, {});
-    }
+    step.code = m.code;
+    step.name = std::exchange(m.name, {});
+    step.path_prefix = std::move(m.path_prefix);
     step.sql = std::exchange(m.up_sql, {});
     step.checksum = std::exchange(m.checksum, {});
-    std::string().swap(m.name);
-    std::string().swap(m.down_path);
     return step;
 }
 
@@ -78,11 +70,9 @@ Step backwards_step(const MigrationSet& set, const AppliedMigration& row) {
     step.description = row.description;
     if (const Migration* m = set.find(row.migration_id)) {
         step.sql = m->down_sql.text();
-        step.sql_path = m->down_path;
-        if (m->code) {
-            step.code = m->code;
-            step.sql_path = code_source_name(m->app_name, m->name);
-        }
+        step.name = m->name;
+        step.path_prefix = m->path_prefix;
+        step.code = m->code;
     } else {
         step.sql = row.down_sql;
         // A C++ migration stores no down SQL: the executor refuses to "reverse" it with nothing.
@@ -145,6 +135,15 @@ Plan reverse_from(const MigrationSet& set, const std::vector<AppliedMigration>& 
 }
 
 } // namespace
+
+std::string Step::sql_path() const {
+    if (code)
+        return code_source_name(app_name, name);
+    if (!path_prefix)
+        return {};
+    return *path_prefix + name +
+           std::string(direction == Direction::Forwards ? k_up_suffix : k_down_suffix);
+}
 
 std::string Step::label() const {
     return app_name + " " + migration_id.text() + " (" + description + ")";

@@ -23,15 +23,24 @@ struct Step {
     std::string app_name;
     MigrationId migration_id;
     std::string description;
-    std::string sql;      // up SQL (forwards) or down SQL (backwards)
-    std::string sql_path; // the file `sql` came from, or "" when it is the stored down SQL
+    std::string sql; // up SQL (forwards) or down SQL (backwards)
+    // Where `sql` came from: the migration's full name "<id>_<slug>", and the path prefix of
+    // its files (Migration::path_prefix, shared). Both empty when `sql` is the down SQL the
+    // state table stored; no prefix for a migration written in C++.
+    std::string name;
+    std::shared_ptr<const std::string> path_prefix;
     std::string checksum; // forwards: recorded in the state table; backwards: the row's, from
                           // stored down SQL
     std::string down_sql; // forwards: recorded in the state table
     // A migration written in C++: its callback (up forwards, down backwards) runs instead of
-    // `sql`, and sql_path names it (code_source_name). Null for SQL migrations.
+    // `sql`, and sql_path() names it (code_source_name). Null for SQL migrations.
     std::shared_ptr<const CodeMigration> code;
 
+    // The file `sql` came from (the prefix, the name, and .up.sql forwards or .down.sql
+    // backwards), code_source_name for a migration written in C++, or "" for stored down SQL.
+    std::string sql_path() const;
+    // Whether `sql` is the down SQL the state table stored (no file, no C++ migration).
+    bool runs_stored_sql() const { return !code && !path_prefix; }
     // "<app> <id> (<description>)", for messages.
     std::string label() const;
 };
@@ -59,7 +68,7 @@ std::vector<const Migration*> pending_migrations(const MigrationSet& set,
 Plan plan_forwards(const MigrationSet& set, const std::vector<AppliedMigration>& applied,
                    const ForwardsTarget& target);
 // The same for a caller that is done with `set`: the planned migrations' texts (up and down
-// SQL, checksum, description, path) move into the steps instead of being copied, so a long run
+// SQL, checksum, description, name) move into the steps instead of being copied, so a long run
 // does not hold them twice while it is planned. A planned migration leaves `set` when all
 // before it have (on a new database every one does); the others stay, keeping only their id,
 // app and code: `set` stays valid for finding a migration by id, not for planning again.

@@ -63,8 +63,8 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
             std::hash<strata::MigrationId>{}(migration.id) !=
                 std::hash<strata::MigrationId>{}(again))
             bug("an id differs from itself: " + id);
-        const std::string* up = content_at(files, migration.up_path);
-        const std::string* down = content_at(files, migration.down_path);
+        const std::string* up = content_at(files, migration.up_path());
+        const std::string* down = content_at(files, migration.down_path());
         if (up == nullptr || down == nullptr)
             bug(migration.name + " names files that were not offered");
         // The text that runs (and is hashed) is the file's text, normalised once.
