@@ -508,6 +508,21 @@ TEST_SUITE("loader") {
         CHECK(std::filesystem::is_directory(folder / "0002_b.up.sql"));
     }
 
+    TEST_CASE("a MemorySource copied from a folder reads it now and names its files as it does") {
+        TempDir temp;
+        const auto folder = temp / "migrations";
+        write_file(folder / "0001_a.up.sql", "SELECT 1;\n");
+        write_file(folder / "0001_a.down.sql", "SELECT 2;\n");
+        const MemorySource copy{FolderSource(folder)};
+        std::filesystem::remove_all(folder); // read already
+        CHECK(copy.path_prefix() == folder.string() + "/");
+        const MigrationSet set = load_migrations("core", copy);
+        REQUIRE(set.migrations.size() == 1);
+        CHECK(set.migrations[0].down_sql.text() == "SELECT 2;\n");
+        CHECK(set.migrations[0].up_path() == (folder / "0001_a.up.sql").string());
+        CHECK(set.migrations[0].down_path() == (folder / "0001_a.down.sql").string());
+    }
+
     TEST_CASE("MemorySource::remove forgets the file with that path") {
         MemorySource source("migrations/core/", join({pair("0001_a"), pair("0002_b")}));
         source.remove("migrations/core/0002_b.up.sql");
