@@ -36,11 +36,11 @@ bool all_digits(std::string_view text) {
     return true;
 }
 
-// The raw content of the offered file at `path`.
+// The raw content of the offered file at `path` (the folder's prefix and the file's name).
 const std::string* content_at(const std::vector<strata::SourceFile>& files,
                               const std::string& path) {
     for (const strata::SourceFile& file : files)
-        if (file.path == path)
+        if (k_folder + "/" + file.name == path)
             return &file.content;
     return nullptr;
 }
@@ -104,8 +104,8 @@ void check_accepted(const strata::MigrationSet& set, const std::vector<strata::S
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     strata::fuzz::Reader reader(data, size);
-    const auto files = strata::fuzz::decode_files(reader, k_max_files, k_folder);
-    const strata::MemorySource source(files);
+    const auto files = strata::fuzz::decode_files(reader, k_max_files);
+    const strata::MemorySource source(k_folder + "/", files);
     try {
         check_accepted(strata::load_migrations("fuzz", source), files);
     } catch (const strata::Error& error) {

@@ -67,10 +67,9 @@ std::vector<strata::SourceFile> decode_migrations(const std::vector<std::string>
     std::vector<strata::SourceFile> files;
     for (std::size_t i = 0; i < parts.size(); i += 2) {
         const std::string stem = migration_stem(i / 2);
-        const std::string folder = "migrations/" + k_app + "/";
-        files.push_back({stem + ".up.sql", folder + stem + ".up.sql", parts[i]});
+        files.push_back({stem + ".up.sql", parts[i]});
         const std::string down = i + 1 < parts.size() ? parts[i + 1] : "";
-        files.push_back({stem + ".down.sql", folder + stem + ".down.sql", down});
+        files.push_back({stem + ".down.sql", down});
     }
     return files;
 }
@@ -181,7 +180,7 @@ void run_and_check(strata::sqlite::Database db, const strata::MigrationSet& set,
 
 void fuzz_one(std::uint8_t option_byte, const std::string& text) {
     const auto parts = strata::fuzz::split_parts(text, '\0', 2 * k_max_migrations);
-    const strata::MemorySource source(decode_migrations(parts));
+    const strata::MemorySource source("migrations/" + k_app + "/", decode_migrations(parts));
     strata::MigrationSet set;
     try {
         set = strata::load_migrations(k_app, source);

@@ -50,15 +50,12 @@ class Reader {
 
 // The loader target's input: up to `max_files` records of
 //   1 byte name length N, N bytes of name, 2 bytes content length L (little endian), L bytes.
-// Each file's path is `folder` + "/" + name, as a FolderSource would show it.
-inline std::vector<SourceFile> decode_files(Reader& reader, std::size_t max_files,
-                                            const std::string& folder) {
+inline std::vector<SourceFile> decode_files(Reader& reader, std::size_t max_files) {
     std::vector<SourceFile> files;
     while (!reader.done() && files.size() < max_files) {
         SourceFile file;
         file.name = reader.bytes(reader.byte());
         file.content = reader.bytes(reader.u16());
-        file.path = folder + "/" + file.name;
         files.push_back(std::move(file));
     }
     return files;
