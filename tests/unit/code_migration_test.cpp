@@ -275,6 +275,7 @@ TEST_SUITE("code_migration") {
         CHECK(e.kind() == ErrorKind::Refused);
         CHECK(e.message() == "reversing core 0002 (split names) refused: it is a migration "
                              "written in C++ without a down callback, so it cannot be reversed");
+        CHECK(e.where().path == "cpp:core/0002_split_names");
         CHECK(has_table(f.db(), "tags")); // 0003, planned first, did not run either
         CHECK(query_int(f.db(), "SELECT count(*) FROM migrations") == 3);
     }

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <chrono>
 #include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -571,6 +572,33 @@ TEST_SUITE("foreign_keys") {
               "applying core 4 (m4) failed: it leaves rows whose foreign keys point nowhere: "
               "Notes rowid 1 refers to a missing row of Members");
         CHECK(count(db, "members") == 1);
+    }
+
+    TEST_CASE("a table made again under its name in other letters is known by the new spelling") {
+        TestDatabase db(":memory:", SQLITE_OPEN_READWRITE);
+        db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY);"
+                "CREATE TABLE notes (u INTEGER REFERENCES users (id));");
+        ForeignKeyGraph graph;
+        graph.read(db);
+        // A rebuild whose copy takes the old name in other letters (a rename reports the name
+        // it removes).
+        db.exec("CREATE TABLE users_new (id INTEGER PRIMARY KEY); DROP TABLE users;"
+                "ALTER TABLE users_new RENAME TO Users;");
+        TouchedTables touched;
+        touched.created = {"users_new"};
+        touched.dropped = {"users"};
+        touched.altered = {"users_new"};
+        CHECK(graph.update(db, touched) == std::set<std::string>{"Users"});
+        CHECK(graph.stored_name("USERS") == "Users");
+        CHECK(graph.children_of(db, "users") == std::vector<std::string>{"notes"});
+        // Dropped and created again in one migration.
+        db.exec("DROP TABLE notes; CREATE TABLE NOTES (u INTEGER REFERENCES Users (id));");
+        touched = {};
+        touched.dropped = {"notes"};
+        touched.created = {"NOTES"};
+        CHECK(graph.update(db, touched) == std::set<std::string>{"NOTES"});
+        CHECK(graph.stored_name("notes") == "NOTES");
+        CHECK(graph.children_of(db, "users") == std::vector<std::string>{"NOTES"});
     }
 
     TEST_CASE("a child created in an earlier migration is checked whatever removes its parent") {

@@ -403,6 +403,15 @@ TEST_SUITE("loader") {
         CHECK(set.migrations[1].down_sql.text() == "DROP TABLE b;\n");
     }
 
+    TEST_CASE("FolderSource names its files by its folder's path and a slash") {
+        CHECK(FolderSource("").path_prefix().empty()); // the current folder: the bare name
+        CHECK(FolderSource(".").path_prefix() == "./");
+        CHECK(FolderSource("x/").path_prefix() == "x/");
+        CHECK(FolderSource("a/b").path_prefix() == "a/b/");
+        CHECK(FolderSource("a/b").path_of(strata::SourceEntry{"1_x.up.sql", 0}) ==
+              "a/b/1_x.up.sql");
+    }
+
     TEST_CASE("FolderSource reports a missing folder") {
         TempDir temp;
         const auto folder = temp / "nowhere";

@@ -206,7 +206,13 @@ TEST_SUITE("plan") {
         CHECK(plan.steps[0].down_sql == "-- down 1");
         CHECK(plan.steps[0].checksum == "abc");
         CHECK(plan.steps[0].sql_path() == "/p/1_m1.up.sql");
+        CHECK_FALSE(plan.steps[0].runs_stored_sql());
         CHECK(plan.steps[0].label() == "core 1 (m1)");
+        // The same from a set given up: the step takes the migration's name and prefix.
+        const Plan taken = plan_forwards(std::move(set), {}, Latest{});
+        REQUIRE(taken.steps.size() == 1);
+        CHECK(taken.steps[0].sql_path() == "/p/1_m1.up.sql");
+        CHECK_FALSE(taken.steps[0].runs_stored_sql());
     }
 
     TEST_CASE("forwards rejects an unknown id, listing the valid ones") {
@@ -261,8 +267,10 @@ TEST_SUITE("plan") {
         CHECK(plan.steps[0].migration_id.text() == "2");
         CHECK(plan.steps[0].sql == "-- stored down 2");
         CHECK(plan.steps[0].sql_path().empty());
+        CHECK(plan.steps[0].runs_stored_sql());
         CHECK(plan.steps[1].sql == "-- down 1");
         CHECK(plan.steps[1].sql_path() == "/p/1_m1.down.sql");
+        CHECK_FALSE(plan.steps[1].runs_stored_sql());
     }
 
     TEST_CASE("backwards rejects an id that is not applied, naming the applied ones") {

@@ -48,7 +48,7 @@ struct ExecutionReport {
 // are checked before COMMIT: each step's with TransactionScope::Each, the whole run's once with
 // TransactionScope::All (a rebuild may span several migrations). A foreign key SQLite cannot
 // check (its parent is not unique) is skipped with a warning to the observer.
-// Before anything runs, down SQL stored in the database (a step without sql_path) must be
+// Before anything runs, down SQL stored in the database (Step::runs_stored_sql) must be
 // valid text without an after-commit section, or the run stops with Error(Refused); before
 // each step, the connection must be in the state strata set up (check_connection_state).
 // A migration written in C++ (Step::code) runs its callback in place of SQL, under the same

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 
 namespace strata {
@@ -492,7 +493,12 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
         while (schema.step()) {
             const std::string name = schema.column_text(0);
-            if (m_tables.count(name) == 0) {
+            // New, or known under another spelling: a rebuild may rename its copy to the old
+            // name in other letters (`... RENAME TO Users` for `users`).
+            const auto known = m_tables.find(name);
+            if (known == m_tables.end() || known->first != name) {
+                if (known != m_tables.end())
+                    fresh.erase(known->first);
                 set_table(db, name);
                 fresh.insert(name);
             }
@@ -505,10 +511,17 @@ std::set<std::string> ForeignKeyGraph::update(sqlite::Database db, const Touched
                 continue;
             const std::set<std::string> keys = children->second;
             for (const std::string& child : keys)
-                set_table(db, m_tables.find(child)->first);
+                set_table(db, spelling_of(child));
         }
     }
     return fresh;
+}
+
+const std::string& ForeignKeyGraph::spelling_of(const std::string& key) const {
+    const auto found = m_tables.find(key);
+    if (found == m_tables.end()) // m_children names only tables the graph holds
+        throw std::logic_error("foreign-key graph: no table " + key);
+    return found->first;
 }
 
 std::optional<std::string> ForeignKeyGraph::stored_name(const std::string& table) const {
@@ -577,7 +590,7 @@ std::vector<std::string> ForeignKeyGraph::children_of(sqlite::Database db,
     const auto found = m_children.find(key);
     if (found != m_children.end())
         for (const std::string& child : found->second)
-            out.push_back(m_tables.find(child)->first);
+            out.push_back(spelling_of(child));
     return out;
 }
 

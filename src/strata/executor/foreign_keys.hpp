@@ -116,6 +116,8 @@ class ForeignKeyGraph {
     // Reads the keys of every table created since they were last needed.
     void read_unread_keys(sqlite::Database db);
     void remove_table(const std::string& key);
+    // The schema's spelling of a table the graph holds (`key` in any case).
+    const std::string& spelling_of(const std::string& key) const;
     // Drops what row_checks and key_columns keep of the table (lower case) and its relatives.
     void forget_checks(const std::string& key);
 

@@ -33,7 +33,7 @@ struct ParsedFile {
     std::string_view stem; // "<id>_<slug>", the migration's full name
     std::size_t digits = 0;
     bool up = false;
-    SourceEntry* file = nullptr; // build_migration takes its paths once it has read the file
+    SourceEntry* file = nullptr; // build_migration takes its name once it has read the file
 };
 
 // Parses `file.name`; returns why it is not a migration file name when it is not.
