@@ -30,6 +30,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
 STATE_TABLE = """CREATE TABLE migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, app_name TEXT NOT NULL, name TEXT NOT NULL,
     description TEXT NOT NULL, checksum TEXT NOT NULL, down_sql TEXT NOT NULL,
@@ -335,9 +336,33 @@ class Bench:
                                             "WHERE name LIKE 't%'")[0][0] != 0:
             fail('transaction = "all" committed part of a failed run')
 
+    def build_embedded_app(self, project):
+        """bench/embedded_noop.cpp built with `project`'s migrations compiled in (`strata
+        embed`) and the libstrata.a beside the strata binary, linked statically as the CLI is;
+        None, with a note, when there is no compiler or no such library."""
+        library = os.path.join(os.path.dirname(os.path.abspath(self.strata)), "src",
+                               "libstrata.a")
+        compiler = shutil.which("c++")
+        if compiler is None or not os.path.exists(library):
+            self.notes.append("No-op from embedded migrations: skipped (it needs c++ and the "
+                              "libstrata.a of the strata binary's build)")
+            return None
+        folder = self.folder("embedded")
+        source = os.path.join(folder, "migrations.cpp")
+        run([self.strata, "-q", "-C", project, "embed", "-o", source])
+        app = os.path.join(folder, "embedded_noop")
+        build = [compiler, "-std=c++20", "-O2", "-I", os.path.join(REPO, "src"),
+                 os.path.join(HERE, "embedded_noop.cpp"), source, library, "-lsqlite3",
+                 "-lcrypto", "-pthread", "-o", app]
+        if run(build + ["-static"], expect=None).returncode != 0:
+            run(build)
+            self.notes.append("No-op from embedded migrations: the application is linked with "
+                              "shared libraries (no static ones at hand), whose loading it pays")
+        return app
+
     def no_op_and_check(self, n):
-        """No-op forwards, check, and the no-op from a bundle, against sqlite3 opening the
-        database and reading the state table."""
+        """No-op forwards, check, and the no-op from a bundle and from embedded migrations,
+        against sqlite3 opening the database and reading the state table."""
         medians, cells = self.apply_all(n)
         project = cells[1][1][3]
         db = os.path.join(project, "app.db")
@@ -363,12 +388,29 @@ class Bench:
                  ("check", [self.strata, "-q", "-C", project, "check", "--exit-code"], None),
                  ("bundle", [self.strata, "-q", "-C", bundle_dir, "forwards", "--bundle", bundle,
                              "--database", bundle_db], None)]
+        checked = [(db, "no-op"), (bundle_db, "bundle no-op")]
+        embedded_app = self.build_embedded_app(project)
+        if embedded_app:
+            embedded_db = os.path.join(self.folder("embedded-run"), "app.db")
+            # It checks the applied migrations' checksums (an edited one is refused), and with
+            # nothing edited it has nothing to do.
+            shutil.copyfile(db, embedded_db)
+            with sqlite3.connect(embedded_db) as edited:
+                edited.execute("UPDATE migrations SET checksum = 'edited' WHERE id = 1")
+            edited.close()
+            if run([embedded_app, embedded_db], expect=None).returncode == 0:
+                fail("no-op from embedded migrations: an edited migration was not refused")
+            shutil.copyfile(db, embedded_db)
+            if "No migrations need to be run" not in run([embedded_app, embedded_db]).stdout:
+                fail("no-op from embedded migrations: the run was not a no-op")
+            cells.append(("embedded", [embedded_app, embedded_db], None))
+            checked.append((embedded_db, "embedded no-op"))
         if self.dbmate:
             dbmate_dir = os.path.join(os.path.dirname(project), "dbmate")
             cells.append(("dbmate", self.dbmate_command(dbmate_dir, "up"), None))
             cells.append(("dbmate status", self.dbmate_command(dbmate_dir, "status"), None))
         times = hyperfine(self.args, self.work, cells, small=True)
-        for path, label in ((db, "no-op"), (bundle_db, "bundle no-op")):
+        for path, label in checked:
             check_database(path, "migrations", "tables", n, label)
         self.rows.append((f"no-op `forwards`, N={n} applied", times["floor"], times["forwards"],
                           times.get("dbmate")))
@@ -376,6 +418,9 @@ class Bench:
                           times.get("dbmate status")))
         self.rows.append((f"no-op `forwards --bundle`, N={n}", times["floor"], times["bundle"],
                           None))
+        if embedded_app:
+            self.rows.append((f"no-op `forwards` from embedded migrations, N={n}",
+                              times["floor"], times["embedded"], None))
 
     def rollback_all(self, n):
         migrations = corpus("tables", n)
