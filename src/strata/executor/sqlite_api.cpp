@@ -35,8 +35,14 @@ std::string Database::filename() const {
 }
 
 Statement::Statement(Database db, std::string_view sql) : m_db(db.handle()) {
-    const int code =
-        sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &m_statement, nullptr);
+    // SQLite prepares once more when another connection changed the schema while it compiled;
+    // a second change in that window (other runs creating tables as fast as they can) still
+    // gives SQLITE_SCHEMA, which a few more tries get past. A step retries on its own.
+    constexpr int k_tries = 10;
+    int code = SQLITE_SCHEMA;
+    for (int tried = 0; code == SQLITE_SCHEMA && tried < k_tries; ++tried)
+        code = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &m_statement,
+                                  nullptr);
     if (code != SQLITE_OK)
         fail(m_db, code);
     // Text with nothing but blanks or comments prepares to no statement at all.
